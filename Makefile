@@ -1,0 +1,40 @@
+# Thin wrapper over CMake. The two commands a newcomer needs:
+#   make run    install what is missing, build, create the dev PKI, run the hub
+#   make test   install what is missing, build, run every test
+BUILD_DIR ?= build
+BUILD_TYPE ?= RelWithDebInfo
+DEV_PKI := var/dev-pki
+JOBS ?= $(shell nproc)
+
+.PHONY: all deps configure build run test bench format clean
+
+all: build
+
+deps:
+	@deploy/install-build-deps.sh
+
+configure: deps
+	@if [ ! -f $(BUILD_DIR)/build.ninja ]; then \
+	  cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE); fi
+
+build: configure
+	@cmake --build $(BUILD_DIR) -j $(JOBS)
+
+$(DEV_PKI)/ca.pem:
+	certs/gen-dev-pki.sh $(DEV_PKI)
+
+run: build $(DEV_PKI)/ca.pem
+	@mkdir -p var/data
+	exec $(BUILD_DIR)/server/ketenhub --config deploy/ketenhub-dev.textproto
+
+test: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+bench: build $(DEV_PKI)/ca.pem
+	bench/run-submit-bench.sh $(BUILD_DIR)
+
+format:
+	@git ls-files '*.cc' '*.h' | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD_DIR)

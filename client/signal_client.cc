@@ -1,0 +1,119 @@
+#include "client/signal_client.h"
+
+#include <openssl/rand.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "absl/random/random.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+
+namespace ketenhub {
+namespace {
+
+absl::StatusOr<std::string> ReadPem(absl::string_view what,
+                                    const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(what, ": cannot read ", path));
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+absl::Status FromGrpc(const grpc::Status& status) {
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                      status.error_message());
+}
+
+bool IsRetryable(const absl::Status& status) {
+  return absl::IsUnavailable(status) || absl::IsDeadlineExceeded(status);
+}
+
+}  // namespace
+
+std::string NewClientRef() {
+  unsigned char bytes[16];
+  RAND_bytes(bytes, sizeof(bytes));
+  return absl::StrCat(
+      "kh-", absl::BytesToHexString(absl::string_view(
+                 reinterpret_cast<const char*>(bytes), sizeof(bytes))));
+}
+
+absl::StatusOr<std::unique_ptr<SignalClient>> SignalClient::Connect(
+    const SignalClientOptions& options) {
+  grpc::SslCredentialsOptions ssl;
+  absl::StatusOr<std::string> cert = ReadPem("certificate", options.cert_file);
+  if (!cert.ok()) return cert.status();
+  absl::StatusOr<std::string> key = ReadPem("private key", options.key_file);
+  if (!key.ok()) return key.status();
+  absl::StatusOr<std::string> ca = ReadPem("CA certificate", options.ca_file);
+  if (!ca.ok()) return ca.status();
+  ssl.pem_cert_chain = *std::move(cert);
+  ssl.pem_private_key = *std::move(key);
+  ssl.pem_root_certs = *std::move(ca);
+  grpc::ChannelArguments args;
+  args.SetInt("ketenhub.channel_id", options.channel_id);
+  std::shared_ptr<grpc::Channel> channel = grpc::CreateCustomChannel(
+      options.target, grpc::SslCredentials(ssl), args);
+  return std::unique_ptr<SignalClient>(
+      new SignalClient(options, std::move(channel)));
+}
+
+SignalClient::SignalClient(const SignalClientOptions& options,
+                           std::shared_ptr<grpc::Channel> channel)
+    : options_(options), stub_(v1::SignalService::NewStub(channel)) {}
+
+template <typename Call>
+absl::Status SignalClient::WithRetries(Call call) {
+  absl::BitGen random;
+  absl::Duration backoff = options_.initial_backoff;
+  for (int attempt = 1;; ++attempt) {
+    grpc::ClientContext context;
+    context.set_deadline(
+        absl::ToChronoTime(absl::Now() + options_.attempt_deadline));
+    const absl::Status status = FromGrpc(call(&context));
+    if (status.ok() || !IsRetryable(status) ||
+        attempt >= options_.max_attempts) {
+      return status;
+    }
+    // Equal jitter: half the backoff, plus a random part of the other half.
+    absl::SleepFor(backoff / 2 +
+                   absl::Uniform(random, 0.0, 1.0) * (backoff / 2));
+    backoff = std::min(backoff * 2, options_.max_backoff);
+  }
+}
+
+absl::StatusOr<v1::Receipt> SignalClient::Submit(v1::Signal signal) {
+  v1::SubmitRequest request;
+  if (signal.client_ref().empty()) signal.set_client_ref(NewClientRef());
+  *request.mutable_signal() = std::move(signal);
+  v1::Receipt receipt;
+  absl::Status status = WithRetries([&](grpc::ClientContext* context) {
+    return stub_->Submit(context, request, &receipt);
+  });
+  if (!status.ok()) return status;
+  return receipt;
+}
+
+absl::StatusOr<v1::SignalStatus> SignalClient::GetStatus(
+    absl::string_view signal_id) {
+  v1::GetStatusRequest request;
+  request.set_signal_id(std::string(signal_id));
+  v1::SignalStatus response;
+  absl::Status status = WithRetries([&](grpc::ClientContext* context) {
+    return stub_->GetStatus(context, request, &response);
+  });
+  if (!status.ok()) return status;
+  return response;
+}
+
+}  // namespace ketenhub

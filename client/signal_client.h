@@ -1,0 +1,71 @@
+#ifndef KETENHUB_CLIENT_SIGNAL_CLIENT_H_
+#define KETENHUB_CLIENT_SIGNAL_CLIENT_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "ketenhub/v1/signal.grpc.pb.h"
+
+namespace ketenhub {
+
+struct SignalClientOptions {
+  std::string target = "127.0.0.1:50051";  // host:port of the hub
+  std::string
+      cert_file;         // the partner's client certificate (PEM), with its OIN
+  std::string key_file;  // its private key (PEM)
+  std::string ca_file;   // the CA that signed the hub's certificate (PEM)
+  absl::Duration attempt_deadline = absl::Seconds(10);  // per attempt
+  int max_attempts = 5;
+  absl::Duration initial_backoff = absl::Milliseconds(100);
+  absl::Duration max_backoff = absl::Seconds(5);
+  int channel_id = 0;  // channels with different ids use separate connections
+};
+
+// A partner system's connection to the hub's SignalService over mutual TLS.
+// Thread-safe: one client serves many threads.
+//
+// Failures come back as absl::Status with the hub's gRPC code and message:
+// UNAUTHENTICATED, PERMISSION_DENIED, INVALID_ARGUMENT (names the field),
+// ALREADY_EXISTS, NOT_FOUND, RESOURCE_EXHAUSTED, and UNAVAILABLE or
+// DEADLINE_EXCEEDED once the retries are spent.
+class SignalClient {
+ public:
+  // Reads the certificate files and sets up the channel; connecting happens
+  // on the first call. FAILED_PRECONDITION naming a file that cannot be read.
+  static absl::StatusOr<std::unique_ptr<SignalClient>> Connect(
+      const SignalClientOptions& options);
+
+  SignalClient(const SignalClient&) = delete;
+  SignalClient& operator=(const SignalClient&) = delete;
+
+  // Submits `signal` and returns the hub's receipt, which means the signal is
+  // on the hub's disk. Gives the signal a random client_ref when it has none
+  // (the receipt echoes it). Retries UNAVAILABLE and DEADLINE_EXCEEDED with
+  // exponential backoff and jitter; retrying is safe because the hub is
+  // idempotent on client_ref.
+  absl::StatusOr<v1::Receipt> Submit(v1::Signal signal);
+
+  // The state of one of this partner's own signals (NOT_FOUND otherwise).
+  // Retried as Submit.
+  absl::StatusOr<v1::SignalStatus> GetStatus(absl::string_view signal_id);
+
+ private:
+  SignalClient(const SignalClientOptions& options,
+               std::shared_ptr<grpc::Channel> channel);
+
+  template <typename Call>
+  absl::Status WithRetries(Call call);
+
+  const SignalClientOptions options_;
+  const std::unique_ptr<v1::SignalService::Stub> stub_;
+};
+
+// A fresh random client_ref ("kh-" and 32 hex digits).
+std::string NewClientRef();
+
+}  // namespace ketenhub
+
+#endif  // KETENHUB_CLIENT_SIGNAL_CLIENT_H_

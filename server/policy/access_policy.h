@@ -1,0 +1,60 @@
+#ifndef KETENHUB_SERVER_POLICY_ACCESS_POLICY_H_
+#define KETENHUB_SERVER_POLICY_ACCESS_POLICY_H_
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "ketenhub/v1/policy.pb.h"
+
+namespace ketenhub {
+
+// The hub's access rules: the partner registry and what each partner may do.
+// Default deny: anything not granted is refused. Immutable after loading, so
+// thread-safe; a reload builds a new AccessPolicy.
+class AccessPolicy {
+ public:
+  // Parses and completely validates a text-format policy. Fails with
+  // INVALID_ARGUMENT naming the line (parse errors) or the partner and field
+  // (rule errors). `source_name` names the text in messages.
+  static absl::StatusOr<std::unique_ptr<AccessPolicy>> FromText(
+      absl::string_view text, absl::string_view source_name);
+
+  // As FromText, reading `path`; FAILED_PRECONDITION when it cannot be read.
+  static absl::StatusOr<std::unique_ptr<AccessPolicy>> FromFile(
+      const std::string& path);
+
+  AccessPolicy(const AccessPolicy&) = delete;
+  AccessPolicy& operator=(const AccessPolicy&) = delete;
+
+  // Returns the partner registered under `oin` (owned by this policy), or
+  // UNAUTHENTICATED when the registry does not list it.
+  absl::StatusOr<const v1::Partner*> PartnerForOin(absl::string_view oin) const;
+
+  // OK when `partner` holds `role`; PERMISSION_DENIED naming the rule if not.
+  absl::Status CheckRole(const v1::Partner& partner, v1::Role role) const;
+
+  // OK when `partner` may submit signals of `category`; PERMISSION_DENIED
+  // naming the rule if not.
+  absl::Status CheckMaySubmit(const v1::Partner& partner,
+                              v1::Category category) const;
+
+  // Lower-case hex SHA-256 of the policy file's bytes.
+  const std::string& version() const { return version_; }
+  const v1::Policy& policy() const { return policy_; }
+
+ private:
+  AccessPolicy(v1::Policy policy, std::string version);
+
+  const v1::Policy policy_;
+  const std::string version_;
+  absl::flat_hash_map<std::string, const v1::Partner*> by_oin_;
+};
+
+}  // namespace ketenhub
+
+#endif  // KETENHUB_SERVER_POLICY_ACCESS_POLICY_H_

@@ -1,0 +1,34 @@
+#ifndef KETENHUB_SERVER_POLICY_SIGNAL_VALIDATION_H_
+#define KETENHUB_SERVER_POLICY_SIGNAL_VALIDATION_H_
+
+#include <cstddef>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "ketenhub/v1/signal.pb.h"
+
+namespace ketenhub {
+
+// Bounds on what one signal may carry (lengths in bytes of UTF-8).
+struct SignalLimits {
+  size_t max_summary_bytes = 4000;
+  size_t max_sections = 20;
+  size_t max_section_bytes = 16000;
+  size_t max_short_field_bytes = 200;  // names, titles, legal basis, contact
+  size_t max_client_ref_bytes = 128;
+  absl::Duration max_clock_skew = absl::Minutes(5);
+};
+
+// Checks every field of a submitted signal: client_ref, category, urgency,
+// subject (BSN 11-proef, or name and date of birth), municipality (CBS code),
+// observed_at (not in the future beyond `limits.max_clock_skew` of `now`),
+// summary, sections, legal_basis and contact. Returns OK, or INVALID_ARGUMENT
+// whose message names the first bad field and the rule, e.g.
+// "subject.bsn: fails the 11-proef". Messages never repeat the field's value.
+// Thread-safe.
+absl::Status ValidateSignal(const v1::Signal& signal,
+                            const SignalLimits& limits, absl::Time now);
+
+}  // namespace ketenhub
+
+#endif  // KETENHUB_SERVER_POLICY_SIGNAL_VALIDATION_H_

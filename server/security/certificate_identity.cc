@@ -1,0 +1,64 @@
+#include "server/security/certificate_identity.h"
+
+#include <openssl/objects.h>
+#include <openssl/pem.h>
+#include <openssl/sha.h>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/string_view.h"
+#include "server/common/identifiers.h"
+#include "server/security/openssl_handles.h"
+
+namespace ketenhub {
+namespace {
+
+absl::StatusOr<std::string> SubjectSerialNumber(X509* cert) {
+  X509_NAME* subject = X509_get_subject_name(cert);
+  const int index = X509_NAME_get_index_by_NID(subject, NID_serialNumber, -1);
+  if (index < 0) {
+    return absl::UnauthenticatedError(
+        "client certificate has no subject serialNumber (OIN)");
+  }
+  if (X509_NAME_get_index_by_NID(subject, NID_serialNumber, index) >= 0) {
+    return absl::UnauthenticatedError(
+        "client certificate has more than one subject serialNumber");
+  }
+  const ASN1_STRING* value =
+      X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, index));
+  return std::string(
+      reinterpret_cast<const char*>(ASN1_STRING_get0_data(value)),
+      ASN1_STRING_length(value));
+}
+
+absl::StatusOr<std::string> Sha256Fingerprint(X509* cert) {
+  unsigned char* der = nullptr;
+  const int length = i2d_X509(cert, &der);
+  if (length <= 0)
+    return absl::UnauthenticatedError("certificate not encodable");
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(der, length, digest);
+  OPENSSL_free(der);
+  return absl::BytesToHexString(
+      absl::string_view(reinterpret_cast<const char*>(digest), sizeof(digest)));
+}
+
+}  // namespace
+
+absl::StatusOr<CertificateIdentity> IdentifyCertificatePem(
+    absl::string_view pem) {
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  X509Ptr cert(bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)
+                   : nullptr);
+  if (!cert) return absl::UnauthenticatedError("client certificate unreadable");
+  absl::StatusOr<std::string> oin = SubjectSerialNumber(cert.get());
+  if (!oin.ok()) return oin.status();
+  if (!IsWellFormedOin(*oin)) {
+    return absl::UnauthenticatedError(
+        "client certificate serialNumber is not a 20-digit OIN");
+  }
+  absl::StatusOr<std::string> fingerprint = Sha256Fingerprint(cert.get());
+  if (!fingerprint.ok()) return fingerprint.status();
+  return CertificateIdentity{*std::move(oin), *std::move(fingerprint)};
+}
+
+}  // namespace ketenhub

@@ -1,0 +1,119 @@
+#include "server/security/subject_pseudonymizer.h"
+
+#include <fcntl.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
+#include "server/common/identifiers.h"
+
+namespace ketenhub {
+namespace {
+
+absl::Status CreateKeyFile(const std::string& path) {
+  std::string key(SubjectPseudonymizer::kKeyBytes, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(key.data()),
+                 static_cast<int>(key.size())) != 1) {
+    return absl::InternalError("random generator failed");
+  }
+  const int fd =
+      ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cannot create key file ", path, ": ", std::strerror(errno)));
+  }
+  const bool written =
+      ::write(fd, key.data(), key.size()) == static_cast<ssize_t>(key.size()) &&
+      ::fsync(fd) == 0;
+  ::close(fd);
+  OPENSSL_cleanse(key.data(), key.size());
+  if (!written) {
+    ::unlink(path.c_str());
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot write key file ", path));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> ReadKeyFile(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cannot read key file ", path, ": ", std::strerror(errno)));
+  }
+  struct stat st;
+  std::string key(SubjectPseudonymizer::kKeyBytes, '\0');
+  const bool ok =
+      ::fstat(fd, &st) == 0 && st.st_size == static_cast<off_t>(key.size()) &&
+      ::read(fd, key.data(), key.size()) == static_cast<ssize_t>(key.size());
+  ::close(fd);
+  if (!ok) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "key file ", path, " must hold exactly ", key.size(), " bytes"));
+  }
+  if ((st.st_mode & 077) != 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("key file ", path,
+                     " must be readable by the hub user only (mode 0600)"));
+  }
+  return key;
+}
+
+// "bsn:<9 digits>" or "person:<lower-case name, single spaces>|<YYYY-MM-DD>".
+absl::StatusOr<std::string> NormalisedIdentifier(const v1::Subject& subject) {
+  if (subject.has_person()) {
+    std::string name = absl::AsciiStrToLower(subject.person().name());
+    std::vector<absl::string_view> words =
+        absl::StrSplit(name, absl::ByAnyChar(" \t"), absl::SkipEmpty());
+    return absl::StrCat("person:", absl::StrJoin(words, " "), "|",
+                        subject.person().date_of_birth());
+  }
+  std::optional<std::string> bsn = CanonicalBsn(subject.bsn());
+  if (!bsn) return absl::InvalidArgumentError("subject: no valid identifier");
+  return absl::StrCat("bsn:", *bsn);
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<SubjectPseudonymizer>>
+SubjectPseudonymizer::OpenOrCreate(const std::string& key_file) {
+  if (::access(key_file.c_str(), F_OK) != 0) {
+    if (absl::Status created = CreateKeyFile(key_file); !created.ok()) {
+      return created;
+    }
+  }
+  absl::StatusOr<std::string> key = ReadKeyFile(key_file);
+  if (!key.ok()) return key.status();
+  return std::unique_ptr<SubjectPseudonymizer>(
+      new SubjectPseudonymizer(*std::move(key)));
+}
+
+SubjectPseudonymizer::~SubjectPseudonymizer() {
+  OPENSSL_cleanse(key_.data(), key_.size());
+}
+
+absl::StatusOr<std::string> SubjectPseudonymizer::SubjectKey(
+    const v1::Subject& subject) const {
+  absl::StatusOr<std::string> identifier = NormalisedIdentifier(subject);
+  if (!identifier.ok()) return identifier.status();
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int mac_length = 0;
+  HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()),
+       reinterpret_cast<const unsigned char*>(identifier->data()),
+       identifier->size(), mac, &mac_length);
+  OPENSSL_cleanse(identifier->data(), identifier->size());
+  return std::string(reinterpret_cast<const char*>(mac), mac_length);
+}
+
+}  // namespace ketenhub

@@ -1,0 +1,43 @@
+#ifndef KETENHUB_SERVER_SECURITY_SUBJECT_PSEUDONYMIZER_H_
+#define KETENHUB_SERVER_SECURITY_SUBJECT_PSEUDONYMIZER_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "ketenhub/v1/signal.pb.h"
+
+namespace ketenhub {
+
+// Turns a data subject's identifier into its subject key: HMAC-SHA256 of the
+// normalised identifier under the hub's pseudonym key. Equal persons (same
+// BSN, or same name and date of birth) give equal keys; the key reveals
+// nothing without the pseudonym key. Thread-safe after construction.
+class SubjectPseudonymizer {
+ public:
+  static constexpr size_t kKeyBytes = 32;
+
+  // Reads the pseudonym key from `key_file`, or creates the file with a fresh
+  // random key (mode 0600, fsynced) when it does not exist. Fails with
+  // FAILED_PRECONDITION when the file has the wrong size or is readable by
+  // anyone but its owner.
+  static absl::StatusOr<std::unique_ptr<SubjectPseudonymizer>> OpenOrCreate(
+      const std::string& key_file);
+
+  SubjectPseudonymizer(const SubjectPseudonymizer&) = delete;
+  SubjectPseudonymizer& operator=(const SubjectPseudonymizer&) = delete;
+  ~SubjectPseudonymizer();
+
+  // Returns the 32-byte subject key of a validated `subject`. Fails with
+  // INVALID_ARGUMENT when the subject has no usable identifier.
+  absl::StatusOr<std::string> SubjectKey(const v1::Subject& subject) const;
+
+ private:
+  explicit SubjectPseudonymizer(std::string key) : key_(std::move(key)) {}
+
+  std::string key_;
+};
+
+}  // namespace ketenhub
+
+#endif  // KETENHUB_SERVER_SECURITY_SUBJECT_PSEUDONYMIZER_H_

@@ -1,0 +1,26 @@
+#include "server/service/caller_identity.h"
+
+#include "absl/strings/string_view.h"
+#include "grpc/grpc_security_constants.h"
+#include "server/security/certificate_identity.h"
+
+namespace ketenhub {
+
+absl::StatusOr<Caller> IdentifyCaller(const grpc::ServerContextBase& context,
+                                      const AccessPolicy& policy) {
+  std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
+  if (auth == nullptr)
+    return absl::UnauthenticatedError("no client certificate");
+  std::vector<grpc::string_ref> pems =
+      auth->FindPropertyValues(GRPC_X509_PEM_CERT_PROPERTY_NAME);
+  if (pems.empty()) return absl::UnauthenticatedError("no client certificate");
+  absl::StatusOr<CertificateIdentity> identity = IdentifyCertificatePem(
+      absl::string_view(pems.front().data(), pems.front().size()));
+  if (!identity.ok()) return identity.status();
+  absl::StatusOr<const v1::Partner*> partner =
+      policy.PartnerForOin(identity->oin);
+  if (!partner.ok()) return partner.status();
+  return Caller{*partner, std::move(identity->sha256_fingerprint)};
+}
+
+}  // namespace ketenhub

@@ -1,0 +1,28 @@
+#ifndef KETENHUB_SERVER_SERVICE_CALLER_IDENTITY_H_
+#define KETENHUB_SERVER_SERVICE_CALLER_IDENTITY_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "grpcpp/server_context.h"
+#include "server/policy/access_policy.h"
+
+namespace ketenhub {
+
+// Who is calling: the registered partner behind the verified client
+// certificate of this call.
+struct Caller {
+  const v1::Partner* partner;  // owned by the AccessPolicy it came from
+  std::string certificate_fingerprint;
+};
+
+// Reads the peer certificate that TLS verified for `context`, takes its OIN
+// and looks the partner up in `policy`. UNAUTHENTICATED when there is no
+// certificate, no OIN, or the OIN is not registered. The result refers into
+// `policy`, which must outlive it.
+absl::StatusOr<Caller> IdentifyCaller(const grpc::ServerContextBase& context,
+                                      const AccessPolicy& policy);
+
+}  // namespace ketenhub
+
+#endif  // KETENHUB_SERVER_SERVICE_CALLER_IDENTITY_H_

@@ -1,0 +1,33 @@
+#ifndef KETENHUB_SERVER_SERVICE_HUB_H_
+#define KETENHUB_SERVER_SERVICE_HUB_H_
+
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "ketenhub/v1/config.pb.h"
+
+namespace ketenhub {
+
+// A running KetenHub: storage open, policy loaded, gRPC server listening with
+// mutual TLS. Thread-safe.
+class Hub {
+ public:
+  // Starts a hub for a config from LoadHubConfig. Creates the data folder
+  // (0700) and the pseudonym key on first start. Fails with a status naming
+  // the config field or file at fault; nothing listens then.
+  static absl::StatusOr<std::unique_ptr<Hub>> Start(
+      const v1::HubConfig& config);
+
+  virtual ~Hub() = default;
+
+  // The TCP port the hub listens on (useful with port 0 in the config).
+  virtual int port() const = 0;
+
+  // Stops taking calls, lets in-flight calls finish (up to a few seconds),
+  // commits what is queued and closes storage. Idempotent.
+  virtual void Shutdown() = 0;
+};
+
+}  // namespace ketenhub
+
+#endif  // KETENHUB_SERVER_SERVICE_HUB_H_

@@ -1,0 +1,71 @@
+#include "server/service/hub_config.h"
+
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "server/common/status_macros.h"
+#include "server/common/text_proto.h"
+
+namespace ketenhub {
+namespace {
+
+constexpr uint32_t kMaxMessageBytes = 256 * 1024;
+constexpr uint32_t kMaxSummaryBytes = 4000;
+constexpr uint32_t kMaxSections = 20;
+constexpr uint32_t kMaxSectionBytes = 16000;
+constexpr uint32_t kMaxGroupSize = 256;
+
+absl::Status Resolve(absl::string_view field, const std::string& base_dir,
+                     std::string* path) {
+  if (path->empty())
+    return absl::InvalidArgumentError(absl::StrCat(field, ": required"));
+  std::filesystem::path p(*path);
+  if (p.is_relative())
+    *path = (std::filesystem::path(base_dir) / p).lexically_normal();
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<v1::HubConfig> ParseHubConfig(absl::string_view text,
+                                             absl::string_view source,
+                                             const std::string& base_dir) {
+  v1::HubConfig config;
+  KETENHUB_RETURN_IF_ERROR(
+      ParseTextProto(text, absl::StrCat("config ", source), &config));
+  if (config.listen_address().empty()) {
+    return absl::InvalidArgumentError("listen_address: required");
+  }
+  KETENHUB_RETURN_IF_ERROR(Resolve("tls.cert_file", base_dir,
+                                   config.mutable_tls()->mutable_cert_file()));
+  KETENHUB_RETURN_IF_ERROR(Resolve("tls.key_file", base_dir,
+                                   config.mutable_tls()->mutable_key_file()));
+  KETENHUB_RETURN_IF_ERROR(Resolve("tls.ca_file", base_dir,
+                                   config.mutable_tls()->mutable_ca_file()));
+  KETENHUB_RETURN_IF_ERROR(
+      Resolve("policy_file", base_dir, config.mutable_policy_file()));
+  KETENHUB_RETURN_IF_ERROR(
+      Resolve("data_dir", base_dir, config.mutable_data_dir()));
+  v1::LimitsConfig* limits = config.mutable_limits();
+  if (limits->max_message_bytes() == 0)
+    limits->set_max_message_bytes(kMaxMessageBytes);
+  if (limits->max_summary_bytes() == 0)
+    limits->set_max_summary_bytes(kMaxSummaryBytes);
+  if (limits->max_sections() == 0) limits->set_max_sections(kMaxSections);
+  if (limits->max_section_bytes() == 0)
+    limits->set_max_section_bytes(kMaxSectionBytes);
+  v1::CommitConfig* commit = config.mutable_commit();
+  if (commit->max_group_size() == 0) commit->set_max_group_size(kMaxGroupSize);
+  return config;
+}
+
+absl::StatusOr<v1::HubConfig> LoadHubConfig(const std::string& path) {
+  absl::StatusOr<std::string> text = ReadFileToString(path);
+  if (!text.ok()) return text.status();
+  const std::string base_dir =
+      std::filesystem::absolute(path).parent_path().string();
+  return ParseHubConfig(*text, path, base_dir);
+}
+
+}  // namespace ketenhub

@@ -1,0 +1,49 @@
+#ifndef KETENHUB_SERVER_SERVICE_SIGNAL_SERVICE_H_
+#define KETENHUB_SERVER_SERVICE_SIGNAL_SERVICE_H_
+
+#include "ketenhub/v1/signal.grpc.pb.h"
+#include "server/policy/current_policy.h"
+#include "server/policy/signal_validation.h"
+#include "server/security/subject_pseudonymizer.h"
+#include "server/service/caller_identity.h"
+#include "server/storage/signal_store.h"
+
+namespace ketenhub {
+
+// SignalService for partner systems (role SUBMITTER), on gRPC's callback API.
+// Handlers never wait for disk: Submit hands the signal to the store's commit
+// pipeline, which finishes the call after the fsync. Thread-safe. The
+// collaborators must outlive the service.
+class SignalServiceImpl final : public v1::SignalService::CallbackService {
+ public:
+  SignalServiceImpl(const CurrentPolicy* policy, SignalStore* store,
+                    const SubjectPseudonymizer* pseudonymizer,
+                    SignalLimits limits);
+
+  grpc::ServerUnaryReactor* Submit(grpc::CallbackServerContext* context,
+                                   const v1::SubmitRequest* request,
+                                   v1::Receipt* receipt) override;
+
+  grpc::ServerUnaryReactor* GetStatus(grpc::CallbackServerContext* context,
+                                      const v1::GetStatusRequest* request,
+                                      v1::SignalStatus* status) override;
+
+ private:
+  // Checks role, the signal's fields and the category rule, and
+  // builds what the store needs.
+  absl::StatusOr<SubmitCommand> Admit(const AccessPolicy& policy,
+                                      const Caller& caller,
+                                      const v1::SubmitRequest& request) const;
+  absl::StatusOr<v1::SignalStatus> Status(
+      const AccessPolicy& policy, const Caller& caller,
+      const v1::GetStatusRequest& request) const;
+
+  const CurrentPolicy* const policy_;
+  SignalStore* const store_;
+  const SubjectPseudonymizer* const pseudonymizer_;
+  const SignalLimits limits_;
+};
+
+}  // namespace ketenhub
+
+#endif  // KETENHUB_SERVER_SERVICE_SIGNAL_SERVICE_H_

@@ -1,0 +1,44 @@
+#ifndef KETENHUB_SERVER_STORAGE_DATABASE_H_
+#define KETENHUB_SERVER_STORAGE_DATABASE_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "rocksdb/db.h"
+
+namespace ketenhub {
+
+// The hub's RocksDB instance with its column families (storage_keys). Internal
+// to the storage layer. Thread-safe as rocksdb::DB is.
+class Database {
+ public:
+  // Opens or creates the database at `path` with paranoid checks, and checks
+  // the on-disk schema version. FAILED_PRECONDITION for a foreign schema
+  // version, DATA_LOSS for corruption, UNAVAILABLE for I/O trouble.
+  static absl::StatusOr<std::unique_ptr<Database>> Open(
+      const std::string& path);
+
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+  ~Database();
+
+  rocksdb::DB* db() const { return db_.get(); }
+  rocksdb::ColumnFamilyHandle* signals() const { return handles_[1]; }
+  rocksdb::ColumnFamilyHandle* signal_ids() const { return handles_[2]; }
+  rocksdb::ColumnFamilyHandle* idempotency() const { return handles_[3]; }
+  rocksdb::ColumnFamilyHandle* subject_index() const { return handles_[4]; }
+
+  // Write options for everything acknowledged to a client: fsync before return.
+  static rocksdb::WriteOptions SyncWrite();
+
+ private:
+  Database() = default;
+
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // owned; order as above
+};
+
+}  // namespace ketenhub
+
+#endif  // KETENHUB_SERVER_STORAGE_DATABASE_H_

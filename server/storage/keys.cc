@@ -1,0 +1,34 @@
+#include "server/storage/keys.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+
+namespace ketenhub::storage_keys {
+
+std::string EncodeSequence(uint64_t sequence) {
+  std::string key(8, '\0');
+  for (int i = 7; i >= 0; --i) {
+    key[i] = static_cast<char>(sequence & 0xff);
+    sequence >>= 8;
+  }
+  return key;
+}
+
+std::optional<uint64_t> DecodeSequence(absl::string_view key) {
+  if (key.size() != 8) return std::nullopt;
+  uint64_t sequence = 0;
+  for (const char c : key)
+    sequence = (sequence << 8) | static_cast<unsigned char>(c);
+  return sequence;
+}
+
+std::string IdempotencyKey(absl::string_view partner_id,
+                           absl::string_view client_ref) {
+  return absl::StrCat(partner_id, absl::string_view("\0", 1), client_ref);
+}
+
+std::string SubjectIndexKey(absl::string_view subject_key, uint64_t sequence) {
+  return absl::StrCat(subject_key, EncodeSequence(sequence));
+}
+
+}  // namespace ketenhub::storage_keys
