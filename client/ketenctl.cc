@@ -12,6 +12,7 @@
 #include "absl/time/time.h"
 #include "client/signal_client.h"
 #include "google/protobuf/util/json_util.h"
+#include "grpc/support/log.h"
 #include "server/common/text_proto.h"
 #include "server/policy/access_policy.h"
 
@@ -201,6 +202,8 @@ int main(int argc, char** argv) {
       ->required();
 
   CLI11_PARSE(app, argc, argv);
+  // ketenctl reports failures itself, in plain words; gRPC core stays quiet.
+  gpr_set_log_function([](gpr_log_func_args*) {});
   if (*submit) return ketenhub::Submit(flags, files);
   if (*status) return ketenhub::Status(flags, signal_id);
   if (*check) return ketenhub::PolicyCheck(flags, policy_file);

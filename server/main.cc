@@ -6,11 +6,21 @@
 #include <iostream>
 
 #include "CLI/CLI.hpp"
+#include "grpc/support/log.h"
 #include "server/common/json_log.h"
 #include "server/service/hub.h"
 #include "server/service/hub_config.h"
 
 namespace {
+
+// gRPC core's own messages (handshake failures, transport errors) become JSON
+// lines like every other; they describe connections, never payloads.
+void LogFromGrpc(gpr_log_func_args* args) {
+  const ketenhub::LogLevel level = args->severity == GPR_LOG_SEVERITY_ERROR
+                                       ? ketenhub::LogLevel::kError
+                                       : ketenhub::LogLevel::kInfo;
+  ketenhub::LogEvent(level, "grpc", {{"message", args->message}});
+}
 
 int Fail(const absl::Status& status) {
   ketenhub::LogEvent(ketenhub::LogLevel::kError, "startup_failed",
@@ -29,6 +39,7 @@ int main(int argc, char** argv) {
                  "hub configuration (text-format protobuf)")
       ->required();
   CLI11_PARSE(app, argc, argv);
+  gpr_set_log_function(LogFromGrpc);
 
   // Block the stop signals in every thread; the main thread waits for them.
   sigset_t stop_signals;

@@ -1,0 +1,226 @@
+// The ketenhub and ketenctl binaries as a person runs them: a config file,
+// stderr logs, signals, and a clean stop.
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <fstream>
+#include <regex>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "server/common/text_proto.h"
+#include "tests/testing/test_hub.h"
+#include "tests/testing/test_signals.h"
+
+extern char** environ;
+
+namespace ketenhub {
+namespace {
+
+using ::ketenhub::testing::PkiFile;
+using ::ketenhub::testing::TempDir;
+using ::testing::HasSubstr;
+
+struct CommandResult {
+  int exit_code;
+  std::string output;  // stdout and stderr
+};
+
+CommandResult RunCommand(const std::string& command) {
+  std::string output;
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  char buffer[4096];
+  size_t n;
+  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0)
+    output.append(buffer, n);
+  const int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+}
+
+class HubProcess {
+ public:
+  HubProcess(const std::string& config, const std::string& log) : log_(log) {
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 2, log.c_str(),
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    const char* argv[] = {KETENHUB_HUB_BINARY, "--config", config.c_str(),
+                          nullptr};
+    spawned_ = posix_spawn(&pid_, argv[0], &actions, nullptr,
+                           const_cast<char**>(argv), environ) == 0;
+    posix_spawn_file_actions_destroy(&actions);
+  }
+  ~HubProcess() {
+    if (pid_ > 0 && !reaped_) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+
+  // Waits for the "listening" log line; returns the port, or 0.
+  int WaitForPort() {
+    const std::regex listening("\"event\":\"listening\".*\"port\":([0-9]+)");
+    for (int i = 0; i < 200 && spawned_; ++i) {
+      std::smatch match;
+      const std::string log = Log();
+      if (std::regex_search(log, match, listening)) return std::stoi(match[1]);
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return 0;
+  }
+
+  // Sends `signal` and returns the exit code.
+  int Stop(int signal) {
+    kill(pid_, signal);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    reaped_ = true;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+
+  std::string Log() const { return ReadFileToString(log_).value_or(""); }
+
+ private:
+  std::string log_;
+  pid_t pid_ = -1;
+  bool spawned_ = false;
+  bool reaped_ = false;
+};
+
+class HubProcessTest : public ::testing::Test {
+ protected:
+  std::string WriteConfig(const v1::HubConfig& config) {
+    const std::string path = dir_.path() + "/ketenhub.textproto";
+    std::ofstream(path) << config.DebugString();
+    return path;
+  }
+
+  std::string Ketenctl(int port, const std::string& args) {
+    return absl::StrCat(KETENCTL_BINARY, " --hub 127.0.0.1:", port,
+                        " --pki-dir ", KETENHUB_TEST_PKI_DIR, " ", args);
+  }
+
+  static std::string Example(const std::string& partner) {
+    return absl::StrCat(KETENHUB_SOURCE_DIR, "/deploy/examples/signal-",
+                        partner, ".json");
+  }
+
+  TempDir dir_;
+};
+
+TEST_F(HubProcessTest,
+       ServesKetenctlAndStopsCleanlyWithoutLeakingPersonalData) {
+  HubProcess hub(WriteConfig(testing::TestHubConfig(dir_.path() + "/data")),
+                 dir_.path() + "/hub.log");
+  const int port = hub.WaitForPort();
+  ASSERT_GT(port, 0) << hub.Log();
+
+  for (const std::string partner :
+       {"politie", "ggd", "veilig-thuis", "gemeente-hilversum"}) {
+    CommandResult submit = RunCommand(
+        Ketenctl(port, "--as " + partner + " submit " + Example(partner)));
+    EXPECT_EQ(submit.exit_code, 0) << submit.output;
+    EXPECT_THAT(submit.output, HasSubstr("is stored by the hub as"));
+  }
+  CommandResult json = RunCommand(
+      Ketenctl(port, "--as politie --json submit " + Example("politie")));
+  ASSERT_EQ(json.exit_code, 0) << json.output;
+  std::smatch id;
+  ASSERT_TRUE(std::regex_search(
+      json.output, id, std::regex("\"signalId\":\"([0-9a-f-]{36})\"")));
+  CommandResult status =
+      RunCommand(Ketenctl(port, "--as politie status " + id[1].str()));
+  EXPECT_EQ(status.exit_code, 0) << status.output;
+  EXPECT_THAT(status.output, HasSubstr("sexual exploitation"));
+
+  CommandResult outsider =
+      RunCommand(Ketenctl(port, "--as outsider submit " + Example("politie")));
+  EXPECT_NE(outsider.exit_code, 0);
+  EXPECT_THAT(outsider.output, HasSubstr("UNAVAILABLE"));
+  CommandResult denied =
+      RunCommand(Ketenctl(port, "--as ggd submit " + Example("veilig-thuis")));
+  EXPECT_NE(denied.exit_code, 0);
+  EXPECT_THAT(denied.output, HasSubstr("PERMISSION_DENIED"));
+
+  // Signals with invalid content, too, must leave no trace in the logs.
+  SignalClientOptions options;
+  options.target = absl::StrCat("127.0.0.1:", port);
+  options.cert_file = PkiFile("politie.pem");
+  options.key_file = PkiFile("politie-key.pem");
+  options.ca_file = PkiFile("ca.pem");
+  auto client = *SignalClient::Connect(options);
+  v1::Signal named = testing::ValidSignal("named-1");
+  named.mutable_subject()->mutable_person()->set_name(testing::kTestPersonName);
+  named.mutable_subject()->mutable_person()->set_date_of_birth("1990-05-17");
+  EXPECT_TRUE(client->Submit(named).ok());
+  v1::Signal bad = testing::ValidSignal("bad-1");
+  bad.mutable_subject()->set_bsn("999990018");
+  EXPECT_FALSE(client->Submit(bad).ok());
+
+  EXPECT_EQ(hub.Stop(SIGTERM), 0);
+  const std::string log = hub.Log();
+  EXPECT_THAT(log, HasSubstr("\"event\":\"stopped\""));
+  for (const std::string secret :
+       {"999990019", "999990032", "999990018", "Pieter Voorbeeld", "Larenseweg",
+        "verdiensten", "Brigadier J. de Vries", "M. Jansen",
+        testing::kTestPersonName, testing::kTestNarrative,
+        testing::kTestSectionText, testing::kTestContactName}) {
+    EXPECT_THAT(log, ::testing::Not(HasSubstr(secret)))
+        << "log leaks: " << secret;
+  }
+}
+
+TEST_F(HubProcessTest, MissingCertificateExitsNamingTheField) {
+  v1::HubConfig config = testing::TestHubConfig(dir_.path() + "/data");
+  config.mutable_tls()->set_cert_file(dir_.path() + "/absent.pem");
+  CommandResult run = RunCommand(
+      absl::StrCat(KETENHUB_HUB_BINARY, " --config ", WriteConfig(config)));
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_THAT(run.output, HasSubstr("tls.cert_file: cannot read"));
+}
+
+TEST_F(HubProcessTest, MalformedConfigExitsNamingTheLine) {
+  const std::string path = dir_.path() + "/bad.textproto";
+  std::ofstream(path)
+      << "listen_address: \"127.0.0.1:0\"\ntls { cert_fil: \"x\" }\n";
+  CommandResult run =
+      RunCommand(absl::StrCat(KETENHUB_HUB_BINARY, " --config ", path));
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_THAT(run.output, HasSubstr("line 2"));
+}
+
+TEST_F(HubProcessTest, BadPolicyExitsNamingThePartner) {
+  const std::string policy = dir_.path() + "/policy.textproto";
+  std::ofstream(policy)
+      << "partners { id: \"x\" name: \"X\" oin: \"1\" roles: ROLE_AUDITOR "
+         "regime: DATA_REGIME_AVG }\n";
+  v1::HubConfig config = testing::TestHubConfig(dir_.path() + "/data");
+  config.set_policy_file(policy);
+  CommandResult run = RunCommand(
+      absl::StrCat(KETENHUB_HUB_BINARY, " --config ", WriteConfig(config)));
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_THAT(run.output, HasSubstr("partners[0] (x): oin"));
+}
+
+TEST_F(HubProcessTest, KetenctlPolicyCheckValidatesOffline) {
+  CommandResult good = RunCommand(
+      absl::StrCat(KETENCTL_BINARY, " policy check ", KETENHUB_SOURCE_DIR,
+                   "/deploy/policy-example.textproto"));
+  EXPECT_EQ(good.exit_code, 0) << good.output;
+  EXPECT_THAT(good.output, HasSubstr("is valid: 7 partners"));
+  const std::string bad = dir_.path() + "/bad.textproto";
+  std::ofstream(bad) << "partners { id: \"x\" }\n";
+  CommandResult refused =
+      RunCommand(absl::StrCat(KETENCTL_BINARY, " policy check ", bad));
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_THAT(refused.output, HasSubstr("partners[0] (x)"));
+}
+
+}  // namespace
+}  // namespace ketenhub

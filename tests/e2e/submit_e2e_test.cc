@@ -1,0 +1,253 @@
+// End to end: the real hub over real mutual TLS on loopback, certificates
+// generated for this run, RocksDB in a temporary folder.
+#include <future>
+#include <set>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/generic/generic_stub.h"
+#include "gtest/gtest.h"
+#include "server/common/text_proto.h"
+#include "tests/testing/test_hub.h"
+#include "tests/testing/test_signals.h"
+
+namespace ketenhub {
+namespace {
+
+using ::ketenhub::testing::PkiFile;
+using ::ketenhub::testing::TestHub;
+using ::ketenhub::testing::ValidSignal;
+using ::testing::HasSubstr;
+
+class SubmitE2eTest : public ::testing::Test {
+ protected:
+  absl::StatusOr<v1::Receipt> SubmitAs(const std::string& name,
+                                       const v1::Signal& signal) {
+    return hub_.Client(name)->Submit(signal);
+  }
+
+  TestHub hub_;
+};
+
+TEST_F(SubmitE2eTest, EachPartnerSubmitsAndFindsItsSignal) {
+  const std::vector<std::pair<std::string, v1::Category>> partners = {
+      {"politie", v1::CATEGORY_SEXUAL_EXPLOITATION},
+      {"ggd", v1::CATEGORY_LABOUR_EXPLOITATION},
+      {"veilig-thuis", v1::CATEGORY_DOMESTIC_VIOLENCE},
+      {"gemeente-hilversum", v1::CATEGORY_CONFUSED_BEHAVIOUR}};
+  for (const auto& [name, category] : partners) {
+    std::unique_ptr<SignalClient> client = hub_.Client(name);
+    absl::StatusOr<v1::Receipt> receipt =
+        client->Submit(ValidSignal(name + "-1", category));
+    ASSERT_TRUE(receipt.ok()) << name << ": " << receipt.status();
+    absl::StatusOr<v1::SignalStatus> status =
+        client->GetStatus(receipt->signal_id());
+    ASSERT_TRUE(status.ok()) << status.status();
+    EXPECT_EQ(status->client_ref(), name + "-1");
+    EXPECT_EQ(status->category(), category);
+    EXPECT_EQ(status->state(), v1::SIGNAL_STATE_RECEIVED);
+    EXPECT_EQ(status->policy_version().size(), 64u);
+  }
+}
+
+TEST_F(SubmitE2eTest, ClientGeneratesClientRefWhenMissing) {
+  v1::Signal signal = ValidSignal("");
+  absl::StatusOr<v1::Receipt> receipt = SubmitAs("politie", signal);
+  ASSERT_TRUE(receipt.ok()) << receipt.status();
+  EXPECT_THAT(receipt->client_ref(), ::testing::StartsWith("kh-"));
+}
+
+TEST_F(SubmitE2eTest, ConnectionWithoutClientCertificateFails) {
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = *ReadFileToString(PkiFile("ca.pem"));
+  auto stub = v1::SignalService::NewStub(
+      grpc::CreateChannel(hub_.target(), grpc::SslCredentials(ssl)));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(5));
+  v1::SubmitRequest request;
+  *request.mutable_signal() = ValidSignal("no-cert");
+  v1::Receipt receipt;
+  EXPECT_EQ(stub->Submit(&context, request, &receipt).error_code(),
+            grpc::StatusCode::UNAVAILABLE);
+}
+
+TEST_F(SubmitE2eTest, CertificateFromOtherCaFails) {
+  EXPECT_EQ(SubmitAs("outsider", ValidSignal("x")).status().code(),
+            absl::StatusCode::kUnavailable);
+}
+
+TEST_F(SubmitE2eTest, ExpiredCertificateFails) {
+  EXPECT_EQ(SubmitAs("expired", ValidSignal("x")).status().code(),
+            absl::StatusCode::kUnavailable);
+}
+
+TEST_F(SubmitE2eTest, UnknownOinIsUnauthenticated) {
+  absl::Status status = SubmitAs("stranger", ValidSignal("x")).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_THAT(std::string(status.message()),
+              HasSubstr("not in the partner registry"));
+}
+
+TEST_F(SubmitE2eTest, CertificateWithoutOinIsUnauthenticated) {
+  EXPECT_EQ(SubmitAs("no-oin", ValidSignal("x")).status().code(),
+            absl::StatusCode::kUnauthenticated);
+}
+
+TEST_F(SubmitE2eTest, ForbiddenCategoryIsPermissionDenied) {
+  absl::Status status =
+      SubmitAs("ggd", ValidSignal("x", v1::CATEGORY_DOMESTIC_VIOLENCE))
+          .status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(std::string(status.message()),
+              HasSubstr("may not submit CATEGORY_DOMESTIC_VIOLENCE"));
+}
+
+TEST_F(SubmitE2eTest, PartnerWithoutSubmitterRoleIsPermissionDenied) {
+  absl::Status status = SubmitAs("ketenregisseur", ValidSignal("x")).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("ROLE_SUBMITTER"));
+}
+
+TEST_F(SubmitE2eTest, InvalidBsnIsRefusedAndNothingIsStored) {
+  v1::Signal bad = ValidSignal("ref-1");
+  bad.mutable_subject()->set_bsn("999990018");
+  absl::Status status = SubmitAs("politie", bad).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("subject.bsn"));
+  // The refused ref is still free and no sequence number was used.
+  absl::StatusOr<v1::Receipt> receipt =
+      SubmitAs("politie", ValidSignal("ref-1"));
+  ASSERT_TRUE(receipt.ok()) << receipt.status();
+  EXPECT_EQ(receipt->sequence(), 1u);
+  hub_.Shutdown();
+  EXPECT_EQ(hub_.CountStoredSignals(), 1);
+}
+
+TEST_F(SubmitE2eTest, MissingSignalIsInvalidArgument) {
+  grpc::ClientContext context;
+  v1::Receipt receipt;
+  grpc::Status status =
+      hub_.Stub("politie")->Submit(&context, v1::SubmitRequest(), &receipt);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(), "signal: required");
+}
+
+TEST_F(SubmitE2eTest, OversizedMessageIsResourceExhausted) {
+  v1::Signal huge = ValidSignal("huge");
+  huge.set_summary(std::string(300 * 1024, 'x'));
+  EXPECT_EQ(SubmitAs("politie", huge).status().code(),
+            absl::StatusCode::kResourceExhausted);
+  hub_.Shutdown();
+  EXPECT_EQ(hub_.CountStoredSignals(), 0);
+}
+
+TEST_F(SubmitE2eTest, ReplayReturnsOriginalReceipt) {
+  v1::Receipt first = *SubmitAs("politie", ValidSignal("ref-1"));
+  v1::Receipt again = *SubmitAs("politie", ValidSignal("ref-1"));
+  EXPECT_EQ(again.signal_id(), first.signal_id());
+  EXPECT_EQ(again.sequence(), first.sequence());
+  hub_.Shutdown();
+  EXPECT_EQ(hub_.CountStoredSignals(), 1);
+}
+
+TEST_F(SubmitE2eTest, ReplayWithOtherContentIsAlreadyExists) {
+  ASSERT_TRUE(SubmitAs("politie", ValidSignal("ref-1")).ok());
+  v1::Signal changed = ValidSignal("ref-1");
+  changed.set_urgency(v1::URGENCY_ACUTE);
+  EXPECT_EQ(SubmitAs("politie", changed).status().code(),
+            absl::StatusCode::kAlreadyExists);
+}
+
+TEST_F(SubmitE2eTest, OtherPartnersSignalIsNotFound) {
+  v1::Receipt receipt = *SubmitAs("politie", ValidSignal("ref-1"));
+  absl::Status other =
+      hub_.Client("ggd")->GetStatus(receipt.signal_id()).status();
+  absl::Status missing = hub_.Client("ggd")
+                             ->GetStatus("00000000-0000-4000-8000-000000000000")
+                             .status();
+  EXPECT_EQ(other.code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(other, missing);  // indistinguishable
+}
+
+TEST_F(SubmitE2eTest, ReceiptedSignalSurvivesRestart) {
+  v1::Receipt receipt = *SubmitAs("politie", ValidSignal("ref-1"));
+  hub_.Restart();
+  absl::StatusOr<v1::SignalStatus> status =
+      hub_.Client("politie")->GetStatus(receipt.signal_id());
+  ASSERT_TRUE(status.ok()) << status.status();
+  EXPECT_EQ(status->sequence(), receipt.sequence());
+  EXPECT_EQ(SubmitAs("politie", ValidSignal("ref-1"))->signal_id(),
+            receipt.signal_id());
+  EXPECT_EQ(SubmitAs("politie", ValidSignal("ref-2"))->sequence(), 2u);
+}
+
+TEST_F(SubmitE2eTest, ConcurrentSubmitsFromFourPartnersAreAllStored) {
+  const std::vector<std::string> partners = {"politie", "ggd", "veilig-thuis",
+                                             "gemeente-hilversum"};
+  constexpr int kPerPartner = 50;
+  std::vector<std::future<std::vector<v1::Receipt>>> results;
+  for (const std::string& partner : partners) {
+    for (int worker = 0; worker < 5; ++worker) {
+      results.push_back(std::async(std::launch::async, [&, partner, worker] {
+        std::unique_ptr<SignalClient> client = hub_.Client(partner);
+        std::vector<v1::Receipt> receipts;
+        for (int i = worker; i < kPerPartner; i += 5) {
+          auto receipt = client->Submit(ValidSignal(
+              absl::StrCat(partner, "-", i), v1::CATEGORY_SEXUAL_EXPLOITATION,
+              testing::TestBsns()[i % 8]));
+          EXPECT_TRUE(receipt.ok()) << receipt.status();
+          if (receipt.ok()) receipts.push_back(*receipt);
+        }
+        return receipts;
+      }));
+    }
+  }
+  std::vector<std::pair<std::string, std::string>> stored;  // partner, id
+  std::set<std::string> ids;
+  std::set<uint64_t> sequences;
+  for (size_t i = 0; i < results.size(); ++i) {
+    for (const v1::Receipt& r : results[i].get()) {
+      stored.emplace_back(partners[i / 5], r.signal_id());
+      ids.insert(r.signal_id());
+      sequences.insert(r.sequence());
+    }
+  }
+  EXPECT_EQ(ids.size(), 200u);
+  EXPECT_EQ(sequences.size(), 200u);
+  hub_.Restart();
+  for (const auto& [partner, id] : stored) {
+    EXPECT_TRUE(hub_.Client(partner)->GetStatus(id).ok())
+        << partner << " " << id;
+  }
+  hub_.Shutdown();
+  EXPECT_EQ(hub_.CountStoredSignals(), 200);
+}
+
+TEST_F(SubmitE2eTest, HealthServiceReportsServing) {
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_cert_chain = *ReadFileToString(PkiFile("operator.pem"));
+  ssl.pem_private_key = *ReadFileToString(PkiFile("operator-key.pem"));
+  ssl.pem_root_certs = *ReadFileToString(PkiFile("ca.pem"));
+  grpc::GenericStub stub(
+      grpc::CreateChannel(hub_.target(), grpc::SslCredentials(ssl)));
+  grpc::ClientContext context;
+  grpc::Slice empty("");  // an empty HealthCheckRequest asks for the whole hub
+  grpc::ByteBuffer request(&empty, 1), response;
+  std::promise<grpc::Status> done;
+  stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(),
+                 &request, &response,
+                 [&](grpc::Status s) { done.set_value(s); });
+  ASSERT_TRUE(done.get_future().get().ok());
+  std::vector<grpc::Slice> slices;
+  ASSERT_TRUE(response.Dump(&slices).ok());
+  std::string bytes;
+  for (const grpc::Slice& slice : slices)
+    bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  EXPECT_EQ(bytes, std::string("\x08\x01", 2));  // status: SERVING
+}
+
+}  // namespace
+}  // namespace ketenhub

@@ -1,0 +1,199 @@
+#include "server/policy/access_policy.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace ketenhub {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr char kExamplePolicy[] =
+    KETENHUB_SOURCE_DIR "/deploy/policy-example.textproto";
+
+constexpr char kSmallPolicy[] = R"pb(
+  partners {
+    id: "ggd"
+    name: "GGD"
+    oin: "00000099000000000002"
+    roles: ROLE_SUBMITTER
+    regime: DATA_REGIME_AVG
+    may_submit: [ CATEGORY_SEXUAL_EXPLOITATION ]
+  }
+  partners {
+    id: "auditor"
+    name: "FG"
+    oin: "00000099000000000006"
+    roles: ROLE_AUDITOR
+    regime: DATA_REGIME_AVG
+  }
+)pb";
+
+std::string Message(const absl::Status& status) {
+  return std::string(status.message());
+}
+
+TEST(AccessPolicyTest, LoadsTheExamplePolicy) {
+  absl::StatusOr<std::unique_ptr<AccessPolicy>> policy =
+      AccessPolicy::FromFile(kExamplePolicy);
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  EXPECT_EQ((*policy)->policy().partners_size(), 7);
+  EXPECT_EQ((*policy)->version().size(), 64u);
+}
+
+TEST(AccessPolicyTest, FindsPartnerByOin) {
+  auto policy = *AccessPolicy::FromText(kSmallPolicy, "test");
+  absl::StatusOr<const v1::Partner*> partner =
+      policy->PartnerForOin("00000099000000000002");
+  ASSERT_TRUE(partner.ok());
+  EXPECT_EQ((*partner)->id(), "ggd");
+}
+
+TEST(AccessPolicyTest, UnknownOinIsUnauthenticated) {
+  auto policy = *AccessPolicy::FromText(kSmallPolicy, "test");
+  EXPECT_EQ(policy->PartnerForOin("00000099000000000099").status().code(),
+            absl::StatusCode::kUnauthenticated);
+}
+
+TEST(AccessPolicyTest, AllowsListedCategory) {
+  auto policy = *AccessPolicy::FromText(kSmallPolicy, "test");
+  const v1::Partner& ggd = **policy->PartnerForOin("00000099000000000002");
+  EXPECT_TRUE(
+      policy->CheckMaySubmit(ggd, v1::CATEGORY_SEXUAL_EXPLOITATION).ok());
+}
+
+TEST(AccessPolicyTest, DeniesUnlistedCategoryNamingTheRule) {
+  auto policy = *AccessPolicy::FromText(kSmallPolicy, "test");
+  const v1::Partner& ggd = **policy->PartnerForOin("00000099000000000002");
+  absl::Status status =
+      policy->CheckMaySubmit(ggd, v1::CATEGORY_DOMESTIC_VIOLENCE);
+  EXPECT_EQ(status.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(Message(status), HasSubstr("CATEGORY_DOMESTIC_VIOLENCE"));
+  EXPECT_THAT(Message(status), HasSubstr("may_submit"));
+}
+
+TEST(AccessPolicyTest, DeniesSubmitWithoutSubmitterRole) {
+  auto policy = *AccessPolicy::FromText(kSmallPolicy, "test");
+  const v1::Partner& auditor = **policy->PartnerForOin("00000099000000000006");
+  absl::Status status = policy->CheckMaySubmit(auditor, v1::CATEGORY_OTHER);
+  EXPECT_EQ(status.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(Message(status), HasSubstr("ROLE_SUBMITTER"));
+}
+
+TEST(AccessPolicyTest, ExamplePolicyKeepsGgdFromDomesticViolence) {
+  auto policy = *AccessPolicy::FromFile(kExamplePolicy);
+  const v1::Partner& ggd = **policy->PartnerForOin("00000099000000000002");
+  EXPECT_FALSE(
+      policy->CheckMaySubmit(ggd, v1::CATEGORY_DOMESTIC_VIOLENCE).ok());
+  const v1::Partner& politie = **policy->PartnerForOin("00000099000000000001");
+  EXPECT_TRUE(
+      policy->CheckMaySubmit(politie, v1::CATEGORY_DOMESTIC_VIOLENCE).ok());
+}
+
+TEST(AccessPolicyTest, ParseErrorNamesTheLine) {
+  absl::Status status =
+      AccessPolicy::FromText("partners {\n  id: \"x\"\n  colour: 3\n}\n",
+                             "p.textproto")
+          .status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(Message(status), HasSubstr("p.textproto"));
+  EXPECT_THAT(Message(status), HasSubstr("line 3"));
+}
+
+struct BadPolicyCase {
+  std::string text;
+  std::string expected;
+};
+
+class BadPolicyTest : public ::testing::TestWithParam<BadPolicyCase> {};
+
+TEST_P(BadPolicyTest, IsRefusedNamingTheField) {
+  absl::Status status =
+      AccessPolicy::FromText(GetParam().text, "test").status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(Message(status), HasSubstr(GetParam().expected));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Rules, BadPolicyTest,
+    ::testing::Values(BadPolicyCase{"", "registry is empty"},
+                      BadPolicyCase{R"pb(partners {
+                                           id: "A"
+                                           name: "a"
+                                           oin: "00000099000000000001"
+                                           roles: ROLE_AUDITOR
+                                           regime: DATA_REGIME_AVG
+                                         })pb",
+                                    "id:"},
+                      BadPolicyCase{R"pb(partners {
+                                           id: "a"
+                                           name: "a"
+                                           oin: "123"
+                                           roles: ROLE_AUDITOR
+                                           regime: DATA_REGIME_AVG
+                                         })pb",
+                                    "oin: must be 20 digits"},
+                      BadPolicyCase{R"pb(partners {
+                                           id: "a"
+                                           name: "a"
+                                           oin: "00000099000000000001"
+                                           roles: ROLE_AUDITOR
+                                           regime: DATA_REGIME_AVG
+                                         }
+                                         partners {
+                                           id: "b"
+                                           name: "b"
+                                           oin: "00000099000000000001"
+                                           roles: ROLE_AUDITOR
+                                           regime: DATA_REGIME_AVG
+                                         })pb",
+                                    "oin: used by another partner"},
+                      BadPolicyCase{R"pb(partners {
+                                           id: "a"
+                                           name: "a"
+                                           oin: "00000099000000000001"
+                                           roles: ROLE_AUDITOR
+                                           regime: DATA_REGIME_AVG
+                                         }
+                                         partners {
+                                           id: "a"
+                                           name: "b"
+                                           oin: "00000099000000000002"
+                                           roles: ROLE_AUDITOR
+                                           regime: DATA_REGIME_AVG
+                                         })pb",
+                                    "id: used twice"},
+                      BadPolicyCase{R"pb(partners {
+                                           id: "a"
+                                           name: "a"
+                                           oin: "00000099000000000001"
+                                           regime: DATA_REGIME_AVG
+                                         })pb",
+                                    "roles: at least one"},
+                      BadPolicyCase{R"pb(partners {
+                                           id: "a"
+                                           name: "a"
+                                           oin: "00000099000000000001"
+                                           roles: ROLE_AUDITOR
+                                         })pb",
+                                    "regime:"},
+                      BadPolicyCase{R"pb(partners {
+                                           id: "a"
+                                           name: "a"
+                                           oin: "00000099000000000001"
+                                           roles: ROLE_AUDITOR
+                                           regime: DATA_REGIME_AVG
+                                           may_submit: CATEGORY_OTHER
+                                         })pb",
+                                    "may_submit: needs role ROLE_SUBMITTER"}));
+
+TEST(AccessPolicyTest, VersionFollowsContent) {
+  auto a = *AccessPolicy::FromText(kSmallPolicy, "a");
+  auto b = *AccessPolicy::FromText(std::string(kSmallPolicy) + "\n", "b");
+  auto c = *AccessPolicy::FromText(kSmallPolicy, "c");
+  EXPECT_NE(a->version(), b->version());
+  EXPECT_EQ(a->version(), c->version());
+}
+
+}  // namespace
+}  // namespace ketenhub

@@ -1,0 +1,58 @@
+#include "server/service/hub_config.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace ketenhub {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr char kMinimal[] = R"pb(
+  listen_address: "127.0.0.1:50051"
+  tls {
+    cert_file: "pki/hub.pem"
+    key_file: "pki/hub-key.pem"
+    ca_file: "/etc/ca.pem"
+  }
+  policy_file: "policy.textproto"
+  data_dir: "../data"
+)pb";
+
+TEST(HubConfigTest, ResolvesRelativePathsAgainstConfigFolder) {
+  absl::StatusOr<v1::HubConfig> config =
+      ParseHubConfig(kMinimal, "c", "/etc/ketenhub");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->tls().cert_file(), "/etc/ketenhub/pki/hub.pem");
+  EXPECT_EQ(config->tls().ca_file(), "/etc/ca.pem");
+  EXPECT_EQ(config->data_dir(), "/etc/data");
+}
+
+TEST(HubConfigTest, FillsDefaultLimits) {
+  v1::HubConfig config = *ParseHubConfig(kMinimal, "c", "/etc/ketenhub");
+  EXPECT_EQ(config.limits().max_message_bytes(), 256u * 1024);
+  EXPECT_EQ(config.commit().max_group_size(), 256u);
+}
+
+TEST(HubConfigTest, NamesMissingField) {
+  absl::Status status =
+      ParseHubConfig(R"pb(listen_address: "x:1")pb", "c", "/").status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(status.message()),
+              HasSubstr("tls.cert_file: required"));
+}
+
+TEST(HubConfigTest, NamesLineOfSyntaxError) {
+  absl::Status status =
+      ParseHubConfig("listen_address: 12 13\n", "hub.textproto", "/").status();
+  EXPECT_THAT(std::string(status.message()), HasSubstr("hub.textproto"));
+  EXPECT_THAT(std::string(status.message()), HasSubstr("line 1"));
+}
+
+TEST(HubConfigTest, UnreadableFileIsFailedPrecondition) {
+  EXPECT_EQ(LoadHubConfig("/nonexistent/ketenhub.textproto").status().code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+}  // namespace
+}  // namespace ketenhub

@@ -1,0 +1,124 @@
+#include "tests/testing/test_hub.h"
+
+#include <stdlib.h>
+
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "grpcpp/create_channel.h"
+#include "gtest/gtest.h"
+#include "rocksdb/db.h"
+#include "server/common/text_proto.h"
+#include "server/storage/keys.h"
+
+namespace ketenhub::testing {
+
+std::string PkiFile(const std::string& name) {
+  return absl::StrCat(KETENHUB_TEST_PKI_DIR, "/", name);
+}
+
+TempDir::TempDir() {
+  std::string pattern =
+      (std::filesystem::temp_directory_path() / "ketenhub-XXXXXX").string();
+  path_ = mkdtemp(pattern.data());
+}
+
+TempDir::~TempDir() { std::filesystem::remove_all(path_); }
+
+v1::HubConfig TestHubConfig(const std::string& data_dir) {
+  v1::HubConfig config;
+  config.set_listen_address("127.0.0.1:0");
+  config.mutable_tls()->set_cert_file(PkiFile("hub.pem"));
+  config.mutable_tls()->set_key_file(PkiFile("hub-key.pem"));
+  config.mutable_tls()->set_ca_file(PkiFile("ca.pem"));
+  config.set_policy_file(
+      absl::StrCat(KETENHUB_SOURCE_DIR, "/deploy/policy-example.textproto"));
+  config.set_data_dir(data_dir);
+  config.mutable_limits()->set_max_message_bytes(256 * 1024);
+  config.mutable_limits()->set_max_summary_bytes(4000);
+  config.mutable_limits()->set_max_sections(20);
+  config.mutable_limits()->set_max_section_bytes(16000);
+  config.mutable_commit()->set_max_group_size(256);
+  return config;
+}
+
+TestHub::TestHub() : data_dir_(dir_.path() + "/data") { Start(); }
+
+TestHub::~TestHub() { Shutdown(); }
+
+void TestHub::Start() {
+  absl::StatusOr<std::unique_ptr<Hub>> hub =
+      Hub::Start(TestHubConfig(data_dir_));
+  if (!hub.ok()) {
+    ADD_FAILURE() << "hub did not start: " << hub.status();
+    return;
+  }
+  hub_ = *std::move(hub);
+}
+
+void TestHub::Shutdown() {
+  if (hub_) hub_->Shutdown();
+  hub_.reset();
+}
+
+void TestHub::Restart() {
+  Shutdown();
+  Start();
+}
+
+std::string TestHub::target() const {
+  return absl::StrCat("127.0.0.1:", port());
+}
+
+std::unique_ptr<SignalClient> TestHub::Client(const std::string& name,
+                                              int max_attempts) {
+  SignalClientOptions options;
+  options.target = target();
+  options.cert_file = PkiFile(name + ".pem");
+  options.key_file = PkiFile(name + "-key.pem");
+  options.ca_file = PkiFile("ca.pem");
+  options.max_attempts = max_attempts;
+  options.initial_backoff = absl::Milliseconds(20);
+  absl::StatusOr<std::unique_ptr<SignalClient>> client =
+      SignalClient::Connect(options);
+  EXPECT_TRUE(client.ok()) << client.status();
+  return client.ok() ? *std::move(client) : nullptr;
+}
+
+std::unique_ptr<v1::SignalService::Stub> TestHub::Stub(
+    const std::string& name) {
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_cert_chain = *ReadFileToString(PkiFile(name + ".pem"));
+  ssl.pem_private_key = *ReadFileToString(PkiFile(name + "-key.pem"));
+  ssl.pem_root_certs = *ReadFileToString(PkiFile("ca.pem"));
+  return v1::SignalService::NewStub(
+      grpc::CreateChannel(target(), grpc::SslCredentials(ssl)));
+}
+
+int TestHub::CountStoredSignals() const {
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  std::vector<std::string> names;
+  rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), data_dir_ + "/db",
+                                  &names);
+  for (const std::string& name : names)
+    families.emplace_back(name, rocksdb::ColumnFamilyOptions());
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+  rocksdb::Status s = rocksdb::DB::OpenForReadOnly(
+      rocksdb::DBOptions(), data_dir_ + "/db", families, &handles, &db);
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  if (!s.ok()) return -1;
+  int count = 0;
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (names[i] != storage_keys::kSignals) continue;
+    std::unique_ptr<rocksdb::Iterator> it(
+        db->NewIterator(rocksdb::ReadOptions(), handles[i]));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) ++count;
+  }
+  for (rocksdb::ColumnFamilyHandle* handle : handles)
+    db->DestroyColumnFamilyHandle(handle);
+  delete db;
+  return count;
+}
+
+}  // namespace ketenhub::testing

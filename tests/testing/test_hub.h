@@ -1,0 +1,66 @@
+#ifndef KETENHUB_TESTS_TESTING_TEST_HUB_H_
+#define KETENHUB_TESTS_TESTING_TEST_HUB_H_
+
+#include <memory>
+#include <string>
+
+#include "client/signal_client.h"
+#include "ketenhub/v1/config.pb.h"
+#include "ketenhub/v1/signal.grpc.pb.h"
+#include "server/service/hub.h"
+
+namespace ketenhub::testing {
+
+// Paths of the PKI generated for this test run (tests/CMakeLists.txt).
+std::string PkiFile(const std::string& name);  // e.g. "politie.pem"
+
+// A fresh, empty temporary folder, removed by the destructor.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// A config for a hub on 127.0.0.1 (free port), the test PKI, the example
+// policy from deploy/, and data under `data_dir`.
+v1::HubConfig TestHubConfig(const std::string& data_dir);
+
+// The real hub, in this process, over real mutual TLS on loopback, with
+// RocksDB in a temporary folder that survives Restart().
+class TestHub {
+ public:
+  TestHub();
+  ~TestHub();
+
+  void Restart();  // Shutdown, then Start on the same data.
+  void Shutdown();
+  int port() const { return hub_->port(); }
+  std::string target() const;
+  const std::string& data_dir() const { return data_dir_; }
+
+  // A client using dev identity `name` (politie, ggd, outsider, ...).
+  std::unique_ptr<SignalClient> Client(const std::string& name,
+                                       int max_attempts = 1);
+  // A bare stub, for calls the client library would not make.
+  std::unique_ptr<v1::SignalService::Stub> Stub(const std::string& name);
+
+  // Number of stored signals (opens the database read-only; hub must be down).
+  int CountStoredSignals() const;
+
+ private:
+  void Start();
+
+  TempDir dir_;
+  std::string data_dir_;
+  std::unique_ptr<Hub> hub_;
+};
+
+}  // namespace ketenhub::testing
+
+#endif  // KETENHUB_TESTS_TESTING_TEST_HUB_H_
