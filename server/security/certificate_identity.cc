@@ -61,4 +61,18 @@ absl::StatusOr<CertificateIdentity> IdentifyCertificatePem(
   return CertificateIdentity{*std::move(oin), *std::move(fingerprint)};
 }
 
+absl::StatusOr<CertificateIdentity> CertificateIdentityCache::Identify(
+    absl::string_view pem) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (auto it = known_.find(pem); it != known_.end()) return it->second;
+  }
+  absl::StatusOr<CertificateIdentity> identity = IdentifyCertificatePem(pem);
+  if (!identity.ok()) return identity;
+  absl::MutexLock lock(&mu_);
+  if (known_.size() >= capacity_) known_.clear();
+  known_.emplace(pem, *identity);
+  return identity;
+}
+
 }  // namespace ketenhub

@@ -4,8 +4,10 @@
 #include <string>
 #include <string_view>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 
 namespace ketenhub {
 
@@ -21,6 +23,26 @@ struct CertificateIdentity {
 // or the serialNumber is not 20 digits. Thread-safe.
 absl::StatusOr<CertificateIdentity> IdentifyCertificatePem(
     absl::string_view pem);
+
+// Remembers the identities of certificates seen before, so that a call on a
+// known connection does not parse its certificate again (OpenSSL 3's PEM
+// decoding is costly). Holds at most `capacity` certificates. Thread-safe.
+class CertificateIdentityCache {
+ public:
+  explicit CertificateIdentityCache(size_t capacity = 4096)
+      : capacity_(capacity) {}
+  CertificateIdentityCache(const CertificateIdentityCache&) = delete;
+  CertificateIdentityCache& operator=(const CertificateIdentityCache&) = delete;
+
+  // As IdentifyCertificatePem; failures are not remembered.
+  absl::StatusOr<CertificateIdentity> Identify(absl::string_view pem);
+
+ private:
+  const size_t capacity_;
+  absl::Mutex mu_;
+  absl::flat_hash_map<std::string, CertificateIdentity> known_
+      ABSL_GUARDED_BY(mu_);
+};
 
 }  // namespace ketenhub
 

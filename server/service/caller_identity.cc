@@ -7,14 +7,15 @@
 namespace ketenhub {
 
 absl::StatusOr<Caller> IdentifyCaller(const grpc::ServerContextBase& context,
-                                      const AccessPolicy& policy) {
+                                      const AccessPolicy& policy,
+                                      CertificateIdentityCache& certificates) {
   std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
   if (auth == nullptr)
     return absl::UnauthenticatedError("no client certificate");
   std::vector<grpc::string_ref> pems =
       auth->FindPropertyValues(GRPC_X509_PEM_CERT_PROPERTY_NAME);
   if (pems.empty()) return absl::UnauthenticatedError("no client certificate");
-  absl::StatusOr<CertificateIdentity> identity = IdentifyCertificatePem(
+  absl::StatusOr<CertificateIdentity> identity = certificates.Identify(
       absl::string_view(pems.front().data(), pems.front().size()));
   if (!identity.ok()) return identity.status();
   absl::StatusOr<const v1::Partner*> partner =

@@ -6,6 +6,7 @@
 #include "absl/status/statusor.h"
 #include "grpcpp/server_context.h"
 #include "server/policy/access_policy.h"
+#include "server/security/certificate_identity.h"
 
 namespace ketenhub {
 
@@ -17,11 +18,12 @@ struct Caller {
 };
 
 // Reads the peer certificate that TLS verified for `context`, takes its OIN
-// and looks the partner up in `policy`. UNAUTHENTICATED when there is no
-// certificate, no OIN, or the OIN is not registered. The result refers into
-// `policy`, which must outlive it.
+// (through `certificates`) and looks the partner up in `policy`.
+// UNAUTHENTICATED when there is no certificate, no OIN, or the OIN is not
+// registered. The result refers into `policy`, which must outlive it.
 absl::StatusOr<Caller> IdentifyCaller(const grpc::ServerContextBase& context,
-                                      const AccessPolicy& policy);
+                                      const AccessPolicy& policy,
+                                      CertificateIdentityCache& certificates);
 
 }  // namespace ketenhub
 

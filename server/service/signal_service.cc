@@ -65,7 +65,8 @@ grpc::ServerUnaryReactor* SignalServiceImpl::Submit(
     v1::Receipt* receipt) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   const std::shared_ptr<const AccessPolicy> policy = policy_->Get();
-  const absl::StatusOr<Caller> caller = IdentifyCaller(*context, *policy);
+  const absl::StatusOr<Caller> caller =
+      IdentifyCaller(*context, *policy, certificates_);
   absl::StatusOr<SubmitCommand> command =
       caller.ok() ? Admit(*policy, *caller, *request)
                   : absl::StatusOr<SubmitCommand>(caller.status());
@@ -115,7 +116,8 @@ grpc::ServerUnaryReactor* SignalServiceImpl::GetStatus(
     v1::SignalStatus* status) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   const std::shared_ptr<const AccessPolicy> policy = policy_->Get();
-  const absl::StatusOr<Caller> caller = IdentifyCaller(*context, *policy);
+  const absl::StatusOr<Caller> caller =
+      IdentifyCaller(*context, *policy, certificates_);
   absl::StatusOr<v1::SignalStatus> result =
       caller.ok() ? Status(*policy, *caller, *request)
                   : absl::StatusOr<v1::SignalStatus>(caller.status());

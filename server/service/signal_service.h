@@ -42,6 +42,7 @@ class SignalServiceImpl final : public v1::SignalService::CallbackService {
   SignalStore* const store_;
   const SubjectPseudonymizer* const pseudonymizer_;
   const SignalLimits limits_;
+  CertificateIdentityCache certificates_;
 };
 
 }  // namespace ketenhub

@@ -1,0 +1,208 @@
+// ketenhub_submit_load: drives a running hub with realistic ~1 KB signals
+// from the four dev partners and prints throughput and latency.
+//
+//   ketenhub_submit_load --hub 127.0.0.1:50051 --in-flight 64 --count 20000
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <iostream>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "CLI/CLI.hpp"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "grpc/support/log.h"
+#include "grpcpp/create_channel.h"
+#include "ketenhub/v1/signal.grpc.pb.h"
+#include "server/common/text_proto.h"
+
+namespace {
+
+struct Flags {
+  std::string hub = "127.0.0.1:50051";
+  std::string pki_dir = "var/dev-pki";
+  int in_flight = 64;
+  int count = 20000;
+  int connections = 4;
+  bool json = false;
+};
+
+const std::vector<std::string> kPartners = {"politie", "ggd", "veilig-thuis",
+                                            "gemeente-hilversum"};
+const std::vector<std::string> kBsns = {"999990007", "999990019", "999990020",
+                                        "999990032", "999990044", "999990056",
+                                        "999990068", "999990081"};
+
+ketenhub::v1::SubmitRequest MakeRequest(const std::string& run, int i) {
+  ketenhub::v1::SubmitRequest request;
+  ketenhub::v1::Signal* s = request.mutable_signal();
+  s->set_client_ref(absl::StrCat("load-", run, "-", i));
+  s->set_category(
+      ketenhub::v1::CATEGORY_SEXUAL_EXPLOITATION);  // every partner may
+  s->set_urgency(ketenhub::v1::URGENCY_ROUTINE);
+  s->mutable_subject()->set_bsn(kBsns[i % kBsns.size()]);
+  s->set_municipality("GM0402");
+  s->mutable_observed_at()->set_seconds(absl::ToUnixSeconds(absl::Now()) -
+                                        86400);
+  s->set_summary(std::string(400, 's'));
+  ketenhub::v1::Section* section = s->add_sections();
+  section->set_kind(ketenhub::v1::DATA_KIND_GENERAL);
+  section->set_title("Situatie");
+  section->set_text(std::string(400, 't'));
+  s->set_legal_basis("Convenant Zorg- en Veiligheidshuis");
+  s->mutable_contact()->set_name("Load Generator");
+  s->mutable_contact()->set_phone("+31 00 000 0000");
+  return request;
+}
+
+std::unique_ptr<ketenhub::v1::SignalService::Stub> StubFor(
+    const Flags& flags, const std::string& partner, int connection) {
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_cert_chain =
+      ketenhub::ReadFileToString(flags.pki_dir + "/" + partner + ".pem")
+          .value_or("");
+  ssl.pem_private_key =
+      ketenhub::ReadFileToString(flags.pki_dir + "/" + partner + "-key.pem")
+          .value_or("");
+  ssl.pem_root_certs =
+      ketenhub::ReadFileToString(flags.pki_dir + "/ca.pem").value_or("");
+  grpc::ChannelArguments args;
+  args.SetInt("ketenhub.connection", connection);
+  return ketenhub::v1::SignalService::NewStub(
+      grpc::CreateCustomChannel(flags.hub, grpc::SslCredentials(ssl), args));
+}
+
+// Keeps `in_flight` submits outstanding until `count` have completed.
+class Load {
+ public:
+  Load(const Flags& flags)
+      : flags_(flags), run_(absl::StrCat(absl::ToUnixNanos(absl::Now()))) {
+    for (int c = 0; c < flags.connections; ++c) {
+      stubs_.push_back(StubFor(flags, kPartners[c % kPartners.size()], c));
+    }
+    latencies_.reserve(flags.count);
+  }
+
+  void Run() {
+    start_ = absl::Now();
+    for (int i = 0; i < std::min(flags_.in_flight, flags_.count); ++i) Issue();
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return completed_ == flags_.count; });
+    elapsed_ = absl::Now() - start_;
+  }
+
+  void Report() {
+    std::sort(latencies_.begin(), latencies_.end());
+    auto pct = [&](double p) {
+      if (latencies_.empty()) return 0.0;
+      return absl::ToDoubleMilliseconds(latencies_[std::min(
+          latencies_.size() - 1, static_cast<size_t>(p * latencies_.size()))]);
+    };
+    const double seconds = absl::ToDoubleSeconds(elapsed_);
+    const double rate = latencies_.size() / seconds;
+    if (flags_.json) {
+      std::cout << absl::StrFormat(
+          "{\"in_flight\":%d,\"connections\":%d,\"ok\":%d,\"errors\":%d,"
+          "\"seconds\":%.3f,"
+          "\"per_second\":%.0f,\"p50_ms\":%.3f,\"p90_ms\":%.3f,\"p99_ms\":%.3f,"
+          "\"max_ms\":%.3f}\n",
+          flags_.in_flight, flags_.connections,
+          static_cast<int>(latencies_.size()), errors_, seconds, rate,
+          pct(0.50), pct(0.90), pct(0.99), pct(1.0));
+      return;
+    }
+    std::cout << absl::StrFormat(
+        "%d in flight over %d connections: %d durable receipts in %.2f s = "
+        "%.0f signals/s; "
+        "latency p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms; %d "
+        "errors\n",
+        flags_.in_flight, flags_.connections,
+        static_cast<int>(latencies_.size()), seconds, rate, pct(0.50),
+        pct(0.90), pct(0.99), pct(1.0), errors_);
+    if (!first_error_.empty())
+      std::cout << "first error: " << first_error_ << "\n";
+  }
+
+ private:
+  struct Call {
+    grpc::ClientContext context;
+    ketenhub::v1::SubmitRequest request;
+    ketenhub::v1::Receipt receipt;
+    absl::Time started;
+  };
+
+  void Issue() {
+    const int i = issued_.fetch_add(1);
+    if (i >= flags_.count) return;
+    auto* call = new Call;
+    call->request = MakeRequest(run_, i);
+    call->context.set_deadline(
+        absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
+    call->started = absl::Now();
+    stubs_[i % stubs_.size()]->async()->Submit(
+        &call->context, &call->request, &call->receipt,
+        [this, call](grpc::Status status) { Done(call, status); });
+  }
+
+  void Done(Call* call, const grpc::Status& status) {
+    const absl::Duration latency = absl::Now() - call->started;
+    delete call;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (status.ok()) {
+        latencies_.push_back(latency);
+      } else {
+        if (errors_++ == 0) first_error_ = status.error_message();
+      }
+      if (++completed_ == flags_.count) cv_.notify_all();
+    }
+    Issue();
+  }
+
+  const Flags flags_;
+  const std::string run_;
+  std::vector<std::unique_ptr<ketenhub::v1::SignalService::Stub>> stubs_;
+  std::atomic<int> issued_{0};
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int completed_ = 0;
+  int errors_ = 0;
+  std::string first_error_;
+  std::vector<absl::Duration> latencies_;
+  absl::Time start_;
+  absl::Duration elapsed_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "ketenhub_submit_load: submit throughput and latency of a running hub"};
+  Flags flags;
+  app.add_option("--hub", flags.hub, "hub address")->capture_default_str();
+  app.add_option("--pki-dir", flags.pki_dir,
+                 "dev PKI with the partner certificates")
+      ->capture_default_str();
+  app.add_option("--in-flight", flags.in_flight, "concurrent submits")
+      ->capture_default_str();
+  app.add_option("--count", flags.count, "signals to submit")
+      ->capture_default_str();
+  app.add_option("--connections", flags.connections,
+                 "TLS connections (partners rotate)")
+      ->capture_default_str();
+  app.add_flag("--json", flags.json, "one JSON object instead of a sentence");
+  CLI11_PARSE(app, argc, argv);
+  gpr_set_log_function([](gpr_log_func_args*) {});
+  if (flags.in_flight < 1 || flags.count < 1 || flags.connections < 1) {
+    std::cerr << "--in-flight, --count and --connections must be at least 1\n";
+    return 2;
+  }
+  Load load(flags);
+  load.Run();
+  load.Report();
+  return 0;
+}
