@@ -41,3 +41,39 @@ TEST(CertificateIdentityTest, RefusesGarbage) {
 
 }  // namespace
 }  // namespace ketenhub
+
+namespace ketenhub {
+namespace {
+
+using ::ketenhub::testing::PkiFile;
+
+TEST(CertificateIdentityCacheTest, GivesTheSameIdentityAsParsing) {
+  CertificateIdentityCache cache(2);
+  const std::string pem = *ReadFileToString(PkiFile("ggd.pem"));
+  for (int i = 0; i < 3; ++i) {
+    absl::StatusOr<CertificateIdentity> identity = cache.Identify(pem);
+    ASSERT_TRUE(identity.ok());
+    EXPECT_EQ(identity->oin, "00000099000000000002");
+    EXPECT_EQ(identity->sha256_fingerprint, IdentifyCertificatePem(pem)->sha256_fingerprint);
+  }
+}
+
+TEST(CertificateIdentityCacheTest, KeepsRefusingBadCertificates) {
+  CertificateIdentityCache cache(2);
+  const std::string pem = *ReadFileToString(PkiFile("no-oin.pem"));
+  EXPECT_EQ(cache.Identify(pem).status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(cache.Identify(pem).status().code(), absl::StatusCode::kUnauthenticated);
+}
+
+TEST(CertificateIdentityCacheTest, StaysCorrectPastItsCapacity) {
+  CertificateIdentityCache cache(2);
+  const std::vector<std::pair<std::string, std::string>> expected = {
+      {"politie.pem", "00000099000000000001"}, {"ggd.pem", "00000099000000000002"},
+      {"veilig-thuis.pem", "00000099000000000003"}, {"politie.pem", "00000099000000000001"}};
+  for (const auto& [file, oin] : expected) {
+    EXPECT_EQ(cache.Identify(*ReadFileToString(PkiFile(file)))->oin, oin) << file;
+  }
+}
+
+}  // namespace
+}  // namespace ketenhub
