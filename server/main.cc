@@ -1,5 +1,5 @@
-// ketenhub: the KetenHub server. Wires configuration to a running Hub and
-// waits for SIGINT/SIGTERM to shut it down cleanly.
+// ketenhub: the KetenHub server. Wires configuration to a running Hub,
+// reloads the policy on SIGHUP and shuts down cleanly on SIGINT/SIGTERM.
 #include <signal.h>
 
 #include <cstdlib>
@@ -46,6 +46,7 @@ int main(int argc, char** argv) {
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   absl::StatusOr<ketenhub::v1::HubConfig> config =
@@ -56,7 +57,10 @@ int main(int argc, char** argv) {
   if (!hub.ok()) return Fail(hub.status());
 
   int received = 0;
-  sigwait(&stop_signals, &received);
+  while (sigwait(&stop_signals, &received) == 0 && received == SIGHUP) {
+    (void)(*hub)
+        ->ReloadPolicy();  // logged either way; a bad file changes nothing
+  }
   ketenhub::LogEvent(ketenhub::LogLevel::kInfo, "stopping",
                      {{"signal", received == SIGINT ? "SIGINT" : "SIGTERM"}});
   (*hub)->Shutdown();

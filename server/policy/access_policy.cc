@@ -67,6 +67,107 @@ absl::Status ValidateMaySubmit(int index, const v1::Partner& partner) {
   return absl::OkStatus();
 }
 
+constexpr uint32_t kDefaultMatchWindowDays = 730;
+constexpr uint32_t kMaxMatchWindowDays = 3650;
+
+absl::Status RouteError(int index, absl::string_view problem) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("routes[", index, "]: ", problem));
+}
+
+const v1::Partner* FindPartner(const v1::Policy& policy, absl::string_view id) {
+  for (const v1::Partner& p : policy.partners()) {
+    if (p.id() == id) return &p;
+  }
+  return nullptr;
+}
+
+absl::Status ValidateRouteSections(int index, const v1::Route& route) {
+  absl::flat_hash_set<int> kinds;
+  for (const v1::SectionRule& rule : route.sections()) {
+    if (rule.kind() == v1::DATA_KIND_UNSPECIFIED ||
+        !v1::DataKind_IsValid(rule.kind())) {
+      return RouteError(index, "sections: unknown kind");
+    }
+    if (rule.mode() == v1::RELEASE_MODE_UNSPECIFIED ||
+        !v1::ReleaseMode_IsValid(rule.mode())) {
+      return RouteError(
+          index, absl::StrCat("sections: ", v1::DataKind_Name(rule.kind()),
+                              " needs mode RELEASE_DIRECT, RELEASE_TWO_STAGE "
+                              "or RELEASE_NEVER"));
+    }
+    if (!kinds.insert(rule.kind()).second) {
+      return RouteError(
+          index, absl::StrCat("sections: ", v1::DataKind_Name(rule.kind()),
+                              " listed twice"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateRoutes(const v1::Policy& policy) {
+  absl::flat_hash_set<std::string> seen;  // source, category, receiver
+  for (int i = 0; i < policy.routes_size(); ++i) {
+    const v1::Route& route = policy.routes(i);
+    const v1::Partner* source = FindPartner(policy, route.source());
+    if (source == nullptr)
+      return RouteError(
+          i, absl::StrCat("source: no partner '", route.source(), "'"));
+    if (!HasRole(*source, v1::ROLE_SUBMITTER))
+      return RouteError(i, "source: needs role ROLE_SUBMITTER");
+    const v1::Partner* receiver = FindPartner(policy, route.receiver());
+    if (receiver == nullptr)
+      return RouteError(
+          i, absl::StrCat("receiver: no partner '", route.receiver(), "'"));
+    if (!HasRole(*receiver, v1::ROLE_CHAIN_DIRECTOR)) {
+      return RouteError(i, "receiver: needs role ROLE_CHAIN_DIRECTOR");
+    }
+    if (route.categories().empty())
+      return RouteError(i, "categories: at least one required");
+    for (const int category : route.categories()) {
+      if (category == v1::CATEGORY_UNSPECIFIED ||
+          !v1::Category_IsValid(category)) {
+        return RouteError(i, "categories: unknown category");
+      }
+      if (!seen.insert(absl::StrCat(route.source(), "/", category, "/",
+                                    route.receiver()))
+               .second) {
+        return RouteError(i, absl::StrCat(v1::Category_Name(category),
+                                          " from '", route.source(), "' to '",
+                                          route.receiver(), "' routed twice"));
+      }
+    }
+    KETENHUB_RETURN_IF_ERROR(ValidateRouteSections(i, route));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateCategoryRules(const v1::Policy& policy) {
+  if (policy.default_match_window_days() > kMaxMatchWindowDays) {
+    return absl::InvalidArgumentError(
+        "default_match_window_days: at most 3650");
+  }
+  absl::flat_hash_set<int> seen;
+  for (int i = 0; i < policy.categories_size(); ++i) {
+    const v1::CategoryRule& rule = policy.categories(i);
+    const std::string field = absl::StrCat("categories[", i, "]");
+    if (rule.category() == v1::CATEGORY_UNSPECIFIED ||
+        !v1::Category_IsValid(rule.category())) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ".category: unknown category"));
+    }
+    if (!seen.insert(rule.category()).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ".category: listed twice"));
+    }
+    if (rule.match_window_days() > kMaxMatchWindowDays) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ".match_window_days: at most 3650"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ValidatePolicy(const v1::Policy& policy) {
   if (policy.partners().empty()) {
     return absl::InvalidArgumentError("partners: the registry is empty");
@@ -90,7 +191,8 @@ absl::Status ValidatePolicy(const v1::Policy& policy) {
     KETENHUB_RETURN_IF_ERROR(ValidateRoles(i, p));
     KETENHUB_RETURN_IF_ERROR(ValidateMaySubmit(i, p));
   }
-  return absl::OkStatus();
+  KETENHUB_RETURN_IF_ERROR(ValidateRoutes(policy));
+  return ValidateCategoryRules(policy);
 }
 
 std::string Sha256Hex(absl::string_view bytes) {
@@ -127,7 +229,54 @@ AccessPolicy::AccessPolicy(v1::Policy policy, std::string version)
     : policy_(std::move(policy)), version_(std::move(version)) {
   for (const v1::Partner& partner : policy_.partners()) {
     by_oin_[partner.oin()] = &partner;
+    by_id_[partner.id()] = &partner;
   }
+}
+
+std::vector<const v1::Route*> AccessPolicy::RoutesFor(
+    absl::string_view source, v1::Category category) const {
+  std::vector<const v1::Route*> routes;
+  for (const v1::Route& route : policy_.routes()) {
+    if (route.source() != source) continue;
+    if (std::find(route.categories().begin(), route.categories().end(),
+                  category) != route.categories().end()) {
+      routes.push_back(&route);
+    }
+  }
+  return routes;
+}
+
+const v1::Route* AccessPolicy::RouteTo(absl::string_view source,
+                                       v1::Category category,
+                                       absl::string_view receiver) const {
+  for (const v1::Route* route : RoutesFor(source, category)) {
+    if (route->receiver() == receiver) return route;
+  }
+  return nullptr;
+}
+
+v1::ReleaseMode AccessPolicy::ReleaseModeFor(const v1::Route& route,
+                                             v1::DataKind kind) {
+  for (const v1::SectionRule& rule : route.sections()) {
+    if (rule.kind() == kind) return rule.mode();
+  }
+  return v1::RELEASE_NEVER;
+}
+
+uint32_t AccessPolicy::MatchWindowDays(v1::Category category) const {
+  for (const v1::CategoryRule& rule : policy_.categories()) {
+    if (rule.category() == category && rule.match_window_days() > 0) {
+      return rule.match_window_days();
+    }
+  }
+  return policy_.default_match_window_days() > 0
+             ? policy_.default_match_window_days()
+             : kDefaultMatchWindowDays;
+}
+
+const v1::Partner* AccessPolicy::PartnerById(absl::string_view id) const {
+  auto it = by_id_.find(id);
+  return it == by_id_.end() ? nullptr : it->second;
 }
 
 absl::StatusOr<const v1::Partner*> AccessPolicy::PartnerForOin(

@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
@@ -43,6 +44,25 @@ class AccessPolicy {
   absl::Status CheckMaySubmit(const v1::Partner& partner,
                               v1::Category category) const;
 
+  // The routes that carry `source`'s signals of `category` (owned by this
+  // policy); empty when none does (default deny: delivered to no one).
+  std::vector<const v1::Route*> RoutesFor(absl::string_view source,
+                                          v1::Category category) const;
+
+  // The route from `source` for `category` to `receiver`, or nullptr.
+  const v1::Route* RouteTo(absl::string_view source, v1::Category category,
+                           absl::string_view receiver) const;
+
+  // How sections of `kind` travel on `route`; kinds without a rule: NEVER.
+  static v1::ReleaseMode ReleaseModeFor(const v1::Route& route,
+                                        v1::DataKind kind);
+
+  // Days a signal of `category` stays matchable.
+  uint32_t MatchWindowDays(v1::Category category) const;
+
+  // The partner with `id`, or nullptr.
+  const v1::Partner* PartnerById(absl::string_view id) const;
+
   // Lower-case hex SHA-256 of the policy file's bytes.
   const std::string& version() const { return version_; }
   const v1::Policy& policy() const { return policy_; }
@@ -53,6 +73,7 @@ class AccessPolicy {
   const v1::Policy policy_;
   const std::string version_;
   absl::flat_hash_map<std::string, const v1::Partner*> by_oin_;
+  absl::flat_hash_map<std::string, const v1::Partner*> by_id_;
 };
 
 }  // namespace ketenhub

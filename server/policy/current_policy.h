@@ -14,8 +14,9 @@ namespace ketenhub {
 // requests. Thread-safe.
 class CurrentPolicy {
  public:
-  explicit CurrentPolicy(std::shared_ptr<const AccessPolicy> policy)
-      : policy_(std::move(policy)) {}
+  explicit CurrentPolicy(std::shared_ptr<const AccessPolicy> policy,
+                         std::string path = "")
+      : path_(std::move(path)), policy_(std::move(policy)) {}
   CurrentPolicy(const CurrentPolicy&) = delete;
   CurrentPolicy& operator=(const CurrentPolicy&) = delete;
 
@@ -29,7 +30,20 @@ class CurrentPolicy {
     policy_ = std::move(policy);
   }
 
+  // Re-reads the file this policy came from, validates it completely and
+  // swaps it in; on any problem returns the error (naming the line or rule)
+  // and the current policy stays. Returns the new version.
+  absl::StatusOr<std::string> ReloadFromFile() {
+    absl::StatusOr<std::unique_ptr<AccessPolicy>> loaded =
+        AccessPolicy::FromFile(path_);
+    if (!loaded.ok()) return loaded.status();
+    std::string version = (*loaded)->version();
+    Replace(*std::move(loaded));
+    return version;
+  }
+
  private:
+  const std::string path_;
   mutable absl::Mutex mu_;
   std::shared_ptr<const AccessPolicy> policy_ ABSL_GUARDED_BY(mu_);
 };

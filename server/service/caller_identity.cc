@@ -2,13 +2,15 @@
 
 #include "absl/strings/string_view.h"
 #include "grpc/grpc_security_constants.h"
+#include "server/common/json_log.h"
 #include "server/security/certificate_identity.h"
 
 namespace ketenhub {
 
-absl::StatusOr<Caller> IdentifyCaller(const grpc::ServerContextBase& context,
-                                      const AccessPolicy& policy,
-                                      CertificateIdentityCache& certificates) {
+absl::StatusOr<Caller> IdentifyCaller(
+    const grpc::ServerContextBase& context,
+    std::shared_ptr<const AccessPolicy> policy,
+    CertificateIdentityCache& certificates) {
   std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
   if (auth == nullptr)
     return absl::UnauthenticatedError("no client certificate");
@@ -19,9 +21,25 @@ absl::StatusOr<Caller> IdentifyCaller(const grpc::ServerContextBase& context,
       absl::string_view(pems.front().data(), pems.front().size()));
   if (!identity.ok()) return identity.status();
   absl::StatusOr<const v1::Partner*> partner =
-      policy.PartnerForOin(identity->oin);
+      policy->PartnerForOin(identity->oin);
   if (!partner.ok()) return partner.status();
-  return Caller{*partner, std::move(identity->sha256_fingerprint)};
+  return Caller{*partner, std::move(identity->sha256_fingerprint),
+                std::move(policy)};
+}
+
+void LogCall(absl::string_view operation, const absl::StatusOr<Caller>& caller,
+             const absl::Status& status, absl::string_view signal_id) {
+  const absl::string_view partner =
+      caller.ok() ? absl::string_view(caller->partner->id()) : "unidentified";
+  if (status.ok()) {
+    LogEvent(LogLevel::kInfo, operation,
+             {{"partner", partner}, {"signal_id", signal_id}});
+    return;
+  }
+  LogEvent(LogLevel::kWarning, operation,
+           {{"partner", partner},
+            {"code", absl::StatusCodeToString(status.code())},
+            {"reason", status.message()}});
 }
 
 }  // namespace ketenhub

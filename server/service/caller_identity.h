@@ -1,6 +1,7 @@
 #ifndef KETENHUB_SERVER_SERVICE_CALLER_IDENTITY_H_
 #define KETENHUB_SERVER_SERVICE_CALLER_IDENTITY_H_
 
+#include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -13,17 +14,25 @@ namespace ketenhub {
 // Who is calling: the registered partner behind the verified client
 // certificate of this call.
 struct Caller {
-  const v1::Partner* partner;  // owned by the AccessPolicy it came from
+  const v1::Partner* partner;  // points into `policy`
   std::string certificate_fingerprint;
+  std::shared_ptr<const AccessPolicy> policy;  // the snapshot it was found in
 };
 
 // Reads the peer certificate that TLS verified for `context`, takes its OIN
 // (through `certificates`) and looks the partner up in `policy`.
 // UNAUTHENTICATED when there is no certificate, no OIN, or the OIN is not
-// registered. The result refers into `policy`, which must outlive it.
-absl::StatusOr<Caller> IdentifyCaller(const grpc::ServerContextBase& context,
-                                      const AccessPolicy& policy,
-                                      CertificateIdentityCache& certificates);
+// registered. The result keeps `policy` alive.
+absl::StatusOr<Caller> IdentifyCaller(
+    const grpc::ServerContextBase& context,
+    std::shared_ptr<const AccessPolicy> policy,
+    CertificateIdentityCache& certificates);
+
+// Logs one call's outcome: the operation, the caller's partner id (or
+// "unidentified"), and for refusals the code and rule. Messages name fields
+// and rules, never values; `signal_id` may be empty.
+void LogCall(absl::string_view operation, const absl::StatusOr<Caller>& caller,
+             const absl::Status& status, absl::string_view signal_id = "");
 
 }  // namespace ketenhub
 

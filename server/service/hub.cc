@@ -14,8 +14,11 @@
 #include "server/common/json_log.h"
 #include "server/common/status_macros.h"
 #include "server/policy/current_policy.h"
+#include "server/routing/event_notifier.h"
 #include "server/security/server_credentials.h"
 #include "server/security/subject_pseudonymizer.h"
+#include "server/service/admin_service.h"
+#include "server/service/chain_director_service.h"
 #include "server/service/signal_service.h"
 #include "server/storage/signal_store.h"
 
@@ -50,6 +53,9 @@ class RunningHub final : public Hub {
  public:
   absl::Status Init(const v1::HubConfig& config);
   int port() const override { return port_; }
+  absl::StatusOr<std::string> ReloadPolicy() override {
+    return ReloadAndLog(*policy_);
+  }
   void Shutdown() override;
   ~RunningHub() override { Shutdown(); }
 
@@ -57,7 +63,10 @@ class RunningHub final : public Hub {
   std::unique_ptr<CurrentPolicy> policy_;
   std::unique_ptr<SubjectPseudonymizer> pseudonymizer_;
   std::unique_ptr<SignalStore> store_;
+  std::unique_ptr<EventNotifier> notifier_;
   std::unique_ptr<SignalServiceImpl> signal_service_;
+  std::unique_ptr<ChainDirectorServiceImpl> chain_director_service_;
+  std::unique_ptr<AdminServiceImpl> admin_service_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   absl::Mutex shutdown_mu_;
@@ -68,7 +77,8 @@ absl::Status RunningHub::Init(const v1::HubConfig& config) {
   absl::StatusOr<std::unique_ptr<AccessPolicy>> policy =
       AccessPolicy::FromFile(config.policy_file());
   KETENHUB_RETURN_IF_ERROR(policy.status());
-  policy_ = std::make_unique<CurrentPolicy>(*std::move(policy));
+  policy_ =
+      std::make_unique<CurrentPolicy>(*std::move(policy), config.policy_file());
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
       MakeServerCredentials(config.tls());
   KETENHUB_RETURN_IF_ERROR(credentials.status());
@@ -85,15 +95,24 @@ absl::Status RunningHub::Init(const v1::HubConfig& config) {
   KETENHUB_RETURN_IF_ERROR(store.status());
   store_ = *std::move(store);
 
+  notifier_ = std::make_unique<EventNotifier>(store_->LastCursor());
+  store_->SetEventListener(
+      [notifier = notifier_.get()](uint64_t last) { notifier->Notify(last); });
   signal_service_ = std::make_unique<SignalServiceImpl>(
       policy_.get(), store_.get(), pseudonymizer_.get(),
       LimitsFrom(config.limits()));
+  chain_director_service_ = std::make_unique<ChainDirectorServiceImpl>(
+      policy_.get(), store_.get(), notifier_.get());
+  admin_service_ =
+      std::make_unique<AdminServiceImpl>(policy_.get(), store_.get());
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
   builder.AddListeningPort(config.listen_address(), *credentials, &port_);
   builder.SetMaxReceiveMessageSize(
       static_cast<int>(config.limits().max_message_bytes()));
   builder.RegisterService(signal_service_.get());
+  builder.RegisterService(chain_director_service_.get());
+  builder.RegisterService(admin_service_.get());
   server_ = builder.BuildAndStart();
   if (server_ == nullptr || port_ == 0) {
     return absl::UnavailableError(absl::StrCat(
@@ -112,11 +131,15 @@ void RunningHub::Shutdown() {
     if (shut_down_) return;
     shut_down_ = true;
   }
+  if (notifier_) notifier_->Close();  // idle streams end now
   if (server_) {
     server_->Shutdown(absl::ToChronoTime(absl::Now() + kShutdownGrace));
     server_->Wait();
   }
-  if (store_) store_->Close();
+  if (store_) {
+    store_->SetEventListener(nullptr);
+    store_->Close();
+  }
   server_.reset();
   store_.reset();
 }

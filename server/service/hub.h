@@ -2,6 +2,7 @@
 #define KETENHUB_SERVER_SERVICE_HUB_H_
 
 #include <memory>
+#include <string>
 
 #include "absl/status/statusor.h"
 #include "ketenhub/v1/config.pb.h"
@@ -23,7 +24,12 @@ class Hub {
   // The TCP port the hub listens on (useful with port 0 in the config).
   virtual int port() const = 0;
 
-  // Stops taking calls, lets in-flight calls finish (up to a few seconds),
+  // Re-reads the policy file (SIGHUP). A bad file is refused, logged and
+  // returned; the current policy stays. Returns the new version.
+  virtual absl::StatusOr<std::string> ReloadPolicy() = 0;
+
+  // Ends subscriber streams (UNAVAILABLE, so clients resubscribe), stops
+  // taking calls, lets in-flight calls finish (up to a few seconds),
   // commits what is queued and closes storage. Idempotent.
   virtual void Shutdown() = 0;
 };

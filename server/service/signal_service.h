@@ -11,9 +11,9 @@
 namespace ketenhub {
 
 // SignalService for partner systems (role SUBMITTER), on gRPC's callback API.
-// Handlers never wait for disk: Submit hands the signal to the store's commit
-// pipeline, which finishes the call after the fsync. Thread-safe. The
-// collaborators must outlive the service.
+// Handlers never wait for disk: writes go to the store's commit pipeline,
+// which finishes the call after the fsync. Thread-safe. The collaborators
+// must outlive the service.
 class SignalServiceImpl final : public v1::SignalService::CallbackService {
  public:
   SignalServiceImpl(const CurrentPolicy* policy, SignalStore* store,
@@ -23,14 +23,16 @@ class SignalServiceImpl final : public v1::SignalService::CallbackService {
   grpc::ServerUnaryReactor* Submit(grpc::CallbackServerContext* context,
                                    const v1::SubmitRequest* request,
                                    v1::Receipt* receipt) override;
-
   grpc::ServerUnaryReactor* GetStatus(grpc::CallbackServerContext* context,
                                       const v1::GetStatusRequest* request,
                                       v1::SignalStatus* status) override;
+  grpc::ServerUnaryReactor* Withdraw(grpc::CallbackServerContext* context,
+                                     const v1::WithdrawRequest* request,
+                                     v1::SignalStatus* status) override;
 
  private:
-  // Checks role, the signal's fields and the category rule, and
-  // builds what the store needs.
+  // Checks role, the signal's fields and the category rule, and builds what
+  // the store needs, with the receivers of the signal's routes.
   absl::StatusOr<SubmitCommand> Admit(const AccessPolicy& policy,
                                       const Caller& caller,
                                       const v1::SubmitRequest& request) const;
@@ -44,6 +46,9 @@ class SignalServiceImpl final : public v1::SignalService::CallbackService {
   const SignalLimits limits_;
   CertificateIdentityCache certificates_;
 };
+
+// Checks a signal id argument: INVALID_ARGUMENT unless 1..64 bytes.
+absl::Status CheckSignalId(absl::string_view signal_id);
 
 }  // namespace ketenhub
 

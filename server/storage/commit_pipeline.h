@@ -1,61 +1,65 @@
 #ifndef KETENHUB_SERVER_STORAGE_COMMIT_PIPELINE_H_
 #define KETENHUB_SERVER_STORAGE_COMMIT_PIPELINE_H_
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
+#include <functional>
+#include <memory>
 #include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "server/storage/database.h"
-#include "server/storage/signal_store.h"
+#include "server/storage/mutation.h"
 
 namespace ketenhub {
 
-// Internal to the storage layer. One thread takes every queued submit, checks
-// it against stored state (idempotency), writes the whole group in one
-// WriteBatch with one fsync, then runs the callbacks. Only this thread writes
-// signals, so sequence numbers are dense and in commit order.
+// Internal to the storage layer. One thread takes every queued mutation,
+// applies the whole group to one WriteBatch, writes it with one fsync, then
+// completes the mutations. Only this thread writes, so signal sequences and
+// event cursors are dense and in commit order.
 class CommitPipeline {
  public:
-  // `database` must outlive the pipeline. `next_sequence` is the first free
-  // sequence number.
+  // Called on the pipeline thread after each group that appended events,
+  // with the last committed cursor. Must not block.
+  using EventListener = std::function<void(uint64_t last_cursor)>;
+
+  // `database` must outlive the pipeline; `next_sequence` and `next_cursor`
+  // are the first free signal sequence and event cursor.
   CommitPipeline(Database* database, size_t max_group_size,
-                 uint64_t next_sequence);
+                 uint64_t next_sequence, uint64_t next_cursor,
+                 EventListener listener);
   CommitPipeline(const CommitPipeline&) = delete;
   CommitPipeline& operator=(const CommitPipeline&) = delete;
   ~CommitPipeline();  // Stops.
 
-  void Enqueue(SubmitCommand command, ReceiptCallback done);
+  // Queues `mutation`; once stopped, completes it at once with UNAVAILABLE.
+  void Enqueue(std::unique_ptr<Mutation> mutation);
+
+  // The cursor of the last committed event (0 when there is none).
+  uint64_t last_cursor() const {
+    return last_cursor_.load(std::memory_order_acquire);
+  }
 
   // Commits what is queued, then stops the thread. Idempotent.
   void Stop();
 
  private:
-  struct Pending {
-    SubmitCommand command;
-    ReceiptCallback done;
-    std::string idempotency_key;
-    std::string content_hash;
-  };
-  struct Outcome;
-
   void Run();
-  void CommitGroup(std::vector<Pending>& group);
-  Outcome Resolve(const Pending& pending, rocksdb::WriteBatch& batch,
-                  absl::Time received_at);
+  void CommitGroup(std::vector<std::unique_ptr<Mutation>>& group);
 
   Database* const database_;
   const size_t max_group_size_;
-  uint64_t next_sequence_;  // only the pipeline thread touches it
+  const EventListener listener_;
+  uint64_t next_sequence_;  // only the pipeline thread touches these two
+  uint64_t next_cursor_;
+  std::atomic<uint64_t> last_cursor_;
 
   absl::Mutex mu_;
-  std::deque<Pending> queue_ ABSL_GUARDED_BY(mu_);
+  std::deque<std::unique_ptr<Mutation>> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  // Idempotency records written in the group being committed, by key.
-  absl::flat_hash_map<std::string, v1::storage::IdempotencyRecord> in_group_;
   std::thread thread_;  // last: it starts running in the constructor
 };
 

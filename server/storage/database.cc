@@ -38,7 +38,8 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(
   for (const char* name :
        {rocksdb::kDefaultColumnFamilyName.c_str(), storage_keys::kSignals,
         storage_keys::kSignalIds, storage_keys::kIdempotency,
-        storage_keys::kSubjectIndex}) {
+        storage_keys::kSubjectIndex, storage_keys::kEvents,
+        storage_keys::kCursors}) {
     families.emplace_back(name, rocksdb::ColumnFamilyOptions());
   }
   std::unique_ptr<Database> database(new Database());
@@ -57,6 +58,70 @@ Database::~Database() {
     db_->DestroyColumnFamilyHandle(handle);
   }
   db_->Close();
+}
+
+absl::StatusOr<v1::storage::StoredSignal> Database::ReadSignal(
+    absl::string_view signal_id) const {
+  const absl::Status not_found =
+      absl::NotFoundError("signal_id: no such signal");
+  std::string sequence_key;
+  rocksdb::Status s = db_->Get(
+      rocksdb::ReadOptions(), signal_ids(),
+      rocksdb::Slice(signal_id.data(), signal_id.size()), &sequence_key);
+  if (s.IsNotFound()) return not_found;
+  if (!s.ok()) return FromRocksDbStatus(s, "read signal");
+  std::string value;
+  s = db_->Get(rocksdb::ReadOptions(), signals(), sequence_key, &value);
+  if (s.IsNotFound()) return not_found;
+  if (!s.ok()) return FromRocksDbStatus(s, "read signal");
+  v1::storage::StoredSignal stored;
+  if (!stored.ParseFromString(value))
+    return absl::DataLossError("signal record unreadable");
+  return stored;
+}
+
+absl::StatusOr<std::vector<std::string>> Database::SignalIdsOfSubject(
+    absl::string_view subject_key) const {
+  std::vector<std::string> ids;
+  const rocksdb::Slice prefix(subject_key.data(), subject_key.size());
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), subject_index()));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
+       it->Next()) {
+    if (it->key().size() != prefix.size() + 8)
+      continue;  // another key sharing the prefix
+    ids.push_back(it->value().ToString());
+  }
+  if (!it->status().ok())
+    return FromRocksDbStatus(it->status(), "read subject index");
+  return ids;
+}
+
+absl::StatusOr<uint64_t> Database::ReadAckedCursor(
+    absl::string_view subscriber) const {
+  std::string value;
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), cursors(),
+               rocksdb::Slice(subscriber.data(), subscriber.size()), &value);
+  if (s.IsNotFound()) return 0;
+  if (!s.ok()) return FromRocksDbStatus(s, "read cursor");
+  std::optional<uint64_t> cursor = storage_keys::DecodeSequence(value);
+  if (!cursor) return absl::DataLossError("cursor record unreadable");
+  return *cursor;
+}
+
+absl::StatusOr<uint64_t> Database::NextSequenceIn(
+    rocksdb::ColumnFamilyHandle* family) const {
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), family));
+  it->SeekToLast();
+  if (!it->status().ok())
+    return FromRocksDbStatus(it->status(), "find last record");
+  if (!it->Valid()) return 1;
+  std::optional<uint64_t> last = storage_keys::DecodeSequence(
+      absl::string_view(it->key().data(), it->key().size()));
+  if (!last) return absl::DataLossError("find last record: malformed key");
+  return *last + 1;
 }
 
 rocksdb::WriteOptions Database::SyncWrite() {

@@ -5,6 +5,8 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "ketenhub/v1/storage.pb.h"
 #include "rocksdb/db.h"
 
 namespace ketenhub {
@@ -28,6 +30,20 @@ class Database {
   rocksdb::ColumnFamilyHandle* signal_ids() const { return handles_[2]; }
   rocksdb::ColumnFamilyHandle* idempotency() const { return handles_[3]; }
   rocksdb::ColumnFamilyHandle* subject_index() const { return handles_[4]; }
+  rocksdb::ColumnFamilyHandle* events() const { return handles_[5]; }
+  rocksdb::ColumnFamilyHandle* cursors() const { return handles_[6]; }
+
+  // The signal `signal_id`; NOT_FOUND when there is none.
+  absl::StatusOr<v1::storage::StoredSignal> ReadSignal(
+      absl::string_view signal_id) const;
+  // Ids of every signal about `subject_key`, oldest first.
+  absl::StatusOr<std::vector<std::string>> SignalIdsOfSubject(
+      absl::string_view subject_key) const;
+  // The subscriber's acked cursor; 0 when it never acked.
+  absl::StatusOr<uint64_t> ReadAckedCursor(absl::string_view subscriber) const;
+  // One past the last key of `family` (keys are EncodeSequence); 1 if empty.
+  absl::StatusOr<uint64_t> NextSequenceIn(
+      rocksdb::ColumnFamilyHandle* family) const;
 
   // Write options for everything acknowledged to a client: fsync before return.
   static rocksdb::WriteOptions SyncWrite();

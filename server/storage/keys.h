@@ -16,11 +16,13 @@ inline constexpr char kSignals[] = "signals";       // seq -> StoredSignal
 inline constexpr char kSignalIds[] = "signal_ids";  // id -> seq
 inline constexpr char kIdempotency[] =
     "idempotency";  // partner\0ref -> IdempotencyRecord
-inline constexpr char kSubjectIndex[] =
-    "subject_index";  // subject_key seq -> ""
+inline constexpr char kSubjectIndex[] = "subject_index";  // key seq -> id
+inline constexpr char kEvents[] = "events";  // cursor -> StoredEvent
+inline constexpr char kCursors[] =
+    "cursors";  // subscriber partner id -> acked cursor
 // The default column family holds metadata such as kSchemaVersionKey.
 inline constexpr char kSchemaVersionKey[] = "meta/schema_version";
-inline constexpr char kSchemaVersion[] = "1";
+inline constexpr char kSchemaVersion[] = "2";
 
 // 8-byte big-endian sequence: keys sort in commit order.
 std::string EncodeSequence(uint64_t sequence);

@@ -2,74 +2,199 @@
 
 #include <openssl/sha.h>
 
-#include "absl/strings/string_view.h"
+#include <algorithm>
+
+#include "absl/synchronization/mutex.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "server/storage/commit_pipeline.h"
 #include "server/storage/database.h"
 #include "server/storage/keys.h"
 #include "server/storage/rocksdb_status.h"
+#include "server/storage/signal_mutations.h"
 
 namespace ketenhub {
 namespace {
 
+using v1::storage::StoredEvent;
 using v1::storage::StoredSignal;
 
-absl::StatusOr<uint64_t> NextSequence(const Database& database) {
-  std::unique_ptr<rocksdb::Iterator> it(
-      database.db()->NewIterator(rocksdb::ReadOptions(), database.signals()));
-  it->SeekToLast();
-  if (!it->status().ok())
-    return FromRocksDbStatus(it->status(), "find last signal");
-  if (!it->Valid()) return 1;
-  std::optional<uint64_t> last = storage_keys::DecodeSequence(
-      absl::string_view(it->key().data(), it->key().size()));
-  if (!last) return absl::DataLossError("find last signal: malformed key");
-  return *last + 1;
+bool IsReceiver(const StoredSignal& signal, absl::string_view receiver) {
+  return std::find(signal.receivers().begin(), signal.receivers().end(),
+                   receiver) != signal.receivers().end();
+}
+
+absl::Status NotFound() {
+  return absl::NotFoundError("signal_id: no such signal");
 }
 
 class RocksSignalStore final : public SignalStore {
  public:
   RocksSignalStore(std::unique_ptr<Database> database, size_t max_group_size,
-                   uint64_t next_sequence)
+                   uint64_t next_sequence, uint64_t next_cursor)
       : database_(std::move(database)),
-        pipeline_(database_.get(), max_group_size, next_sequence) {}
+        pipeline_(database_.get(), max_group_size, next_sequence, next_cursor,
+                  [this](uint64_t last) { NotifyListener(last); }) {}
 
   ~RocksSignalStore() override { Close(); }
 
   void Submit(SubmitCommand command, ReceiptCallback done) override {
-    pipeline_.Enqueue(std::move(command), std::move(done));
+    pipeline_.Enqueue(MakeSubmitMutation(std::move(command), std::move(done)));
+  }
+
+  void Withdraw(std::string partner_id, std::string signal_id,
+                std::string reason, SignalCallback done) override {
+    auto change = [partner_id, reason](StoredSignal& signal) -> absl::Status {
+      if (signal.source_partner() != partner_id) return NotFound();
+      if (signal.state() == v1::SIGNAL_STATE_WITHDRAWN) {
+        return absl::FailedPreconditionError("signal_id: already withdrawn");
+      }
+      signal.set_state(v1::SIGNAL_STATE_WITHDRAWN);
+      signal.set_withdraw_reason(reason);
+      return absl::OkStatus();
+    };
+    auto event = [](const StoredSignal& signal, StoredEvent& event) {
+      if (signal.receivers().empty()) return false;
+      *event.mutable_receivers() = signal.receivers();
+      v1::SignalWithdrawn* withdrawn = event.mutable_withdrawn();
+      withdrawn->set_signal_id(signal.signal_id());
+      withdrawn->set_source_partner(signal.source_partner());
+      withdrawn->set_reason(signal.withdraw_reason());
+      return true;
+    };
+    pipeline_.Enqueue(
+        MakeSignalUpdate(std::move(signal_id), change, event, std::move(done)));
+  }
+
+  void Decide(std::string receiver, std::string signal_id,
+              v1::Decision decision, SignalCallback done) override {
+    auto change = [receiver, decision](StoredSignal& signal) -> absl::Status {
+      if (!IsReceiver(signal, receiver)) return NotFound();
+      if (signal.state() == v1::SIGNAL_STATE_WITHDRAWN) {
+        return absl::FailedPreconditionError(
+            "signal_id: withdrawn by its source");
+      }
+      signal.set_state(v1::SIGNAL_STATE_DECIDED);
+      *signal.mutable_decision() = decision;
+      return absl::OkStatus();
+    };
+    pipeline_.Enqueue(MakeSignalUpdate(std::move(signal_id), change, nullptr,
+                                       std::move(done)));
+  }
+
+  void Release(std::string receiver, std::string signal_id, v1::DataKind kind,
+               SignalCallback done) override {
+    auto change = [receiver, kind](StoredSignal& signal) -> absl::Status {
+      if (!IsReceiver(signal, receiver)) return NotFound();
+      const auto& released = signal.released_kinds();
+      if (std::find(released.begin(), released.end(), kind) == released.end()) {
+        signal.add_released_kinds(kind);
+      }
+      return absl::OkStatus();
+    };
+    pipeline_.Enqueue(MakeSignalUpdate(std::move(signal_id), change, nullptr,
+                                       std::move(done)));
+  }
+
+  void Ack(std::string subscriber, uint64_t cursor,
+           CursorCallback done) override {
+    pipeline_.Enqueue(
+        MakeAckMutation(std::move(subscriber), cursor, std::move(done)));
+  }
+
+  absl::StatusOr<StoredSignal> GetSignal(
+      absl::string_view signal_id) const override {
+    return database_->ReadSignal(signal_id);
   }
 
   absl::StatusOr<StoredSignal> GetOwnSignal(
       absl::string_view partner_id,
       absl::string_view signal_id) const override {
-    const absl::Status not_found =
-        absl::NotFoundError("signal_id: no such signal");
-    std::string sequence_key;
-    rocksdb::Status s = database_->db()->Get(
-        rocksdb::ReadOptions(), database_->signal_ids(),
-        rocksdb::Slice(signal_id.data(), signal_id.size()), &sequence_key);
-    if (s.IsNotFound()) return not_found;
-    if (!s.ok()) return FromRocksDbStatus(s, "read signal");
-    std::string value;
-    s = database_->db()->Get(rocksdb::ReadOptions(), database_->signals(),
-                             sequence_key, &value);
-    if (s.IsNotFound()) return not_found;
-    if (!s.ok()) return FromRocksDbStatus(s, "read signal");
-    StoredSignal stored;
-    if (!stored.ParseFromString(value))
-      return absl::DataLossError("signal record unreadable");
-    if (stored.source_partner() != partner_id) return not_found;
+    absl::StatusOr<StoredSignal> stored = database_->ReadSignal(signal_id);
+    if (stored.ok() && stored->source_partner() != partner_id)
+      return NotFound();
     return stored;
+  }
+
+  absl::StatusOr<EventPage> ReadEvents(absl::string_view receiver,
+                                       uint64_t after,
+                                       size_t max) const override;
+
+  uint64_t LastCursor() const override { return pipeline_.last_cursor(); }
+
+  absl::StatusOr<uint64_t> AckedCursor(
+      absl::string_view subscriber) const override {
+    return database_->ReadAckedCursor(subscriber);
+  }
+
+  absl::StatusOr<std::vector<StoredSignal>> ListUnrouted(
+      uint64_t after_sequence, size_t max) const override;
+
+  void SetEventListener(std::function<void(uint64_t)> listener) override {
+    absl::MutexLock lock(&listener_mu_);
+    listener_ = std::move(listener);
   }
 
   void Close() override { pipeline_.Stop(); }
 
  private:
+  void NotifyListener(uint64_t last) {
+    absl::MutexLock lock(&listener_mu_);
+    if (listener_) listener_(last);
+  }
+
   const std::unique_ptr<Database> database_;
-  CommitPipeline pipeline_;
+  absl::Mutex listener_mu_;
+  std::function<void(uint64_t)> listener_ ABSL_GUARDED_BY(listener_mu_);
+  CommitPipeline pipeline_;  // last: its thread calls NotifyListener
 };
+
+absl::StatusOr<SignalStore::EventPage> RocksSignalStore::ReadEvents(
+    absl::string_view receiver, uint64_t after, size_t max) const {
+  EventPage page;
+  page.scanned_to = after;
+  const uint64_t last = LastCursor();
+  if (after >= last) return page;
+  std::unique_ptr<rocksdb::Iterator> it(database_->db()->NewIterator(
+      rocksdb::ReadOptions(), database_->events()));
+  size_t scanned = 0;
+  for (it->Seek(storage_keys::EncodeSequence(after + 1));
+       it->Valid() && page.events.size() < max && scanned < 16 * max;
+       it->Next(), ++scanned) {
+    StoredEvent event;
+    if (!event.ParseFromArray(it->value().data(),
+                              static_cast<int>(it->value().size()))) {
+      return absl::DataLossError("event record unreadable");
+    }
+    if (event.cursor() > last) break;  // committed, but not yet announced
+    page.scanned_to = event.cursor();
+    if (std::find(event.receivers().begin(), event.receivers().end(),
+                  receiver) != event.receivers().end()) {
+      page.events.push_back(std::move(event));
+    }
+  }
+  if (!it->status().ok()) return FromRocksDbStatus(it->status(), "read events");
+  return page;
+}
+
+absl::StatusOr<std::vector<StoredSignal>> RocksSignalStore::ListUnrouted(
+    uint64_t after_sequence, size_t max) const {
+  std::vector<StoredSignal> unrouted;
+  std::unique_ptr<rocksdb::Iterator> it(database_->db()->NewIterator(
+      rocksdb::ReadOptions(), database_->signals()));
+  for (it->Seek(storage_keys::EncodeSequence(after_sequence + 1));
+       it->Valid() && unrouted.size() < max; it->Next()) {
+    StoredSignal signal;
+    if (!signal.ParseFromArray(it->value().data(),
+                               static_cast<int>(it->value().size()))) {
+      return absl::DataLossError("signal record unreadable");
+    }
+    if (signal.receivers().empty()) unrouted.push_back(std::move(signal));
+  }
+  if (!it->status().ok())
+    return FromRocksDbStatus(it->status(), "list unrouted");
+  return unrouted;
+}
 
 }  // namespace
 
@@ -78,10 +203,15 @@ absl::StatusOr<std::unique_ptr<SignalStore>> SignalStore::Open(
   absl::StatusOr<std::unique_ptr<Database>> database =
       Database::Open(options.path);
   if (!database.ok()) return database.status();
-  absl::StatusOr<uint64_t> next = NextSequence(**database);
-  if (!next.ok()) return next.status();
-  return std::make_unique<RocksSignalStore>(
-      *std::move(database), std::max<size_t>(1, options.max_group_size), *next);
+  absl::StatusOr<uint64_t> next_sequence =
+      (*database)->NextSequenceIn((*database)->signals());
+  if (!next_sequence.ok()) return next_sequence.status();
+  absl::StatusOr<uint64_t> next_cursor =
+      (*database)->NextSequenceIn((*database)->events());
+  if (!next_cursor.ok()) return next_cursor.status();
+  return std::make_unique<RocksSignalStore>(*std::move(database),
+                                            options.max_group_size,
+                                            *next_sequence, *next_cursor);
 }
 
 std::string SignalContentHash(const v1::Signal& signal) {

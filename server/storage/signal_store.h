@@ -2,9 +2,11 @@
 #define KETENHUB_SERVER_STORAGE_SIGNAL_STORE_H_
 
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
-#include <string_view>
+#include <vector>
 
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
@@ -20,20 +22,30 @@ struct SubmitCommand {
   v1::Signal signal;           // validated by the caller
   std::string subject_key;     // the subject's pseudonym
   std::string policy_version;  // the policy it was accepted under
+  std::vector<std::string> receivers;  // chain directors its routes name
+  uint32_t match_window_days = 730;    // how long it stays matchable
 };
 
-// Called exactly once per Submit with the receipt or the refusal. Runs on the
-// commit pipeline's thread: it must not block.
+// Callbacks run exactly once, on the commit pipeline's thread: they must not
+// block. A result is sent only after its writes are fsynced.
 using ReceiptCallback =
     absl::AnyInvocable<void(absl::StatusOr<v1::Receipt>) &&>;
+using SignalCallback =
+    absl::AnyInvocable<void(absl::StatusOr<v1::storage::StoredSignal>) &&>;
+using CursorCallback = absl::AnyInvocable<void(absl::StatusOr<uint64_t>) &&>;
 
-// Durable storage of signals. Writes go through one commit pipeline that
-// groups concurrent submits into one synced WriteBatch. Thread-safe.
+// Durable storage of signals and of the chain directors' event log. Writes go
+// through one commit pipeline that groups concurrent requests into one
+// synced WriteBatch. Thread-safe.
+//
+// A submit appends a "received" event for its receivers (none when no route
+// covers it), and a "match" event when the subject now has active signals from
+// a partner that had none before plus at least one other partner.
 class SignalStore {
  public:
   struct Options {
     std::string path;             // the RocksDB directory
-    size_t max_group_size = 256;  // submits per WriteBatch
+    size_t max_group_size = 256;  // requests per WriteBatch
   };
 
   // Opens (creating if needed) the store and starts its commit pipeline.
@@ -43,20 +55,69 @@ class SignalStore {
 
   virtual ~SignalStore() = default;
 
-  // Queues `command`. `done` gets the receipt once the signal and its
-  // idempotency record are fsynced; a replay of the partner's client_ref
-  // with equal content gets the original receipt. Errors: ALREADY_EXISTS
-  // (client_ref used before for other content), UNAVAILABLE (storage trouble
-  // or store closed; nothing was written).
+  // Stores the signal; a replay of the partner's client_ref with equal
+  // content gets the original receipt. ALREADY_EXISTS when the client_ref was
+  // used for other content; UNAVAILABLE on storage trouble or when closed.
   virtual void Submit(SubmitCommand command, ReceiptCallback done) = 0;
 
-  // Returns `partner_id`'s own signal `signal_id`. NOT_FOUND both for unknown
-  // ids and for other partners' signals; UNAVAILABLE or DATA_LOSS on trouble.
+  // Marks `partner_id`'s own signal withdrawn and appends a withdrawn event.
+  // NOT_FOUND (not its signal), FAILED_PRECONDITION (already withdrawn).
+  virtual void Withdraw(std::string partner_id, std::string signal_id,
+                        std::string reason, SignalCallback done) = 0;
+
+  // Records `receiver`'s triage decision. NOT_FOUND when the signal is not
+  // routed to `receiver`; FAILED_PRECONDITION when it was withdrawn.
+  virtual void Decide(std::string receiver, std::string signal_id,
+                      v1::Decision decision, SignalCallback done) = 0;
+
+  // Records that `kind` of the signal is released to `receiver` (the caller
+  // checked that the route allows it). NOT_FOUND as Decide.
+  virtual void Release(std::string receiver, std::string signal_id,
+                       v1::DataKind kind, SignalCallback done) = 0;
+
+  // Stores `subscriber`'s position: the larger of `cursor` and the stored
+  // one. INVALID_ARGUMENT when `cursor` is beyond the last event.
+  virtual void Ack(std::string subscriber, uint64_t cursor,
+                   CursorCallback done) = 0;
+
+  // Reads a signal. NOT_FOUND when there is none.
+  virtual absl::StatusOr<v1::storage::StoredSignal> GetSignal(
+      absl::string_view signal_id) const = 0;
+
+  // Returns `partner_id`'s own signal; NOT_FOUND both for unknown ids and for
+  // other partners' signals.
   virtual absl::StatusOr<v1::storage::StoredSignal> GetOwnSignal(
       absl::string_view partner_id, absl::string_view signal_id) const = 0;
 
-  // Commits everything queued, stops the pipeline and closes the database.
-  // Later Submits are refused with UNAVAILABLE. Idempotent.
+  // Committed events for `receiver` with cursor > `after`, in cursor order:
+  // at most `max`, from a scan of at most 16 * `max` events. Events for others
+  // are skipped; `scanned_to` says how far the scan got, the `after` for the
+  // next call.
+  struct EventPage {
+    std::vector<v1::storage::StoredEvent> events;
+    uint64_t scanned_to = 0;
+  };
+  virtual absl::StatusOr<EventPage> ReadEvents(absl::string_view receiver,
+                                               uint64_t after,
+                                               size_t max) const = 0;
+
+  // The cursor of the last committed event (0 when none).
+  virtual uint64_t LastCursor() const = 0;
+
+  // `subscriber`'s acked cursor (0 when it never acked).
+  virtual absl::StatusOr<uint64_t> AckedCursor(
+      absl::string_view subscriber) const = 0;
+
+  // Up to `max` signals no route covered, with sequence > `after_sequence`.
+  virtual absl::StatusOr<std::vector<v1::storage::StoredSignal>> ListUnrouted(
+      uint64_t after_sequence, size_t max) const = 0;
+
+  // Calls `listener(last_cursor)` after every commit that appended events, on
+  // the pipeline thread; it must not block. Replaces any earlier listener.
+  virtual void SetEventListener(std::function<void(uint64_t)> listener) = 0;
+
+  // Commits everything queued and stops the pipeline. Later writes are
+  // refused with UNAVAILABLE; reads keep working. Idempotent.
   virtual void Close() = 0;
 };
 

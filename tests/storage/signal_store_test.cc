@@ -149,10 +149,12 @@ TEST(SignalStoreOpenTest, RefusesForeignSchemaVersion) {
   const std::string path = dir.path() + "/db";
   { ASSERT_TRUE(SignalStore::Open({path, 8}).ok()); }
   {
+    std::vector<std::string> names;
+    ASSERT_TRUE(
+        rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &names)
+            .ok());
     std::vector<rocksdb::ColumnFamilyDescriptor> families;
-    for (const char* name :
-         {"default", storage_keys::kSignals, storage_keys::kSignalIds,
-          storage_keys::kIdempotency, storage_keys::kSubjectIndex}) {
+    for (const std::string& name : names) {
       families.emplace_back(name, rocksdb::ColumnFamilyOptions());
     }
     std::vector<rocksdb::ColumnFamilyHandle*> handles;

@@ -1,0 +1,119 @@
+#include "server/routing/release.h"
+
+#include <algorithm>
+
+namespace ketenhub {
+namespace {
+
+using v1::storage::StoredSignal;
+
+v1::ReleasedSection RenderSection(const v1::Section& section,
+                                  const v1::Route& route,
+                                  const StoredSignal& signal) {
+  v1::ReleasedSection out;
+  out.set_kind(section.kind());
+  out.set_no_onward_sharing(section.kind() == v1::DATA_KIND_POLICE);
+  const auto& released = signal.released_kinds();
+  const bool two_stage_done = std::find(released.begin(), released.end(),
+                                        section.kind()) != released.end();
+  switch (AccessPolicy::ReleaseModeFor(route, section.kind())) {
+    case v1::RELEASE_DIRECT:
+      out.set_disclosure(v1::DISCLOSURE_RELEASED);
+      break;
+    case v1::RELEASE_TWO_STAGE:
+      out.set_disclosure(two_stage_done ? v1::DISCLOSURE_RELEASED
+                                        : v1::DISCLOSURE_WITHHELD_RELEASABLE);
+      break;
+    default:
+      out.set_disclosure(v1::DISCLOSURE_WITHHELD_NEVER);
+  }
+  if (out.disclosure() == v1::DISCLOSURE_RELEASED) {
+    out.set_title(section.title());
+    out.set_text(section.text());
+  }
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<v1::ReleasedSignal> ReleaseFor(const StoredSignal& signal,
+                                              const AccessPolicy& policy,
+                                              absl::string_view receiver) {
+  const v1::Signal& content = signal.signal();
+  const v1::Route* route =
+      policy.RouteTo(signal.source_partner(), content.category(), receiver);
+  const auto& receivers = signal.receivers();
+  if (route == nullptr || std::find(receivers.begin(), receivers.end(),
+                                    receiver) == receivers.end()) {
+    return absl::NotFoundError("signal_id: no such signal");
+  }
+  v1::ReleasedSignal out;
+  out.set_signal_id(signal.signal_id());
+  out.set_sequence(signal.sequence());
+  out.set_source_partner(signal.source_partner());
+  *out.mutable_received_at() = signal.received_at();
+  out.set_category(content.category());
+  out.set_urgency(content.urgency());
+  *out.mutable_subject() = content.subject();
+  out.set_municipality(content.municipality());
+  *out.mutable_observed_at() = content.observed_at();
+  out.set_summary(content.summary());
+  for (const v1::Section& section : content.sections()) {
+    *out.add_sections() = RenderSection(section, *route, signal);
+  }
+  out.set_legal_basis(content.legal_basis());
+  *out.mutable_contact() = content.contact();
+  out.set_state(signal.state());
+  if (signal.has_decision()) *out.mutable_decision() = signal.decision();
+  return out;
+}
+
+absl::StatusOr<std::optional<v1::Event>> RenderEvent(
+    const v1::storage::StoredEvent& event, const SignalStore& store,
+    const AccessPolicy& policy, absl::string_view receiver) {
+  v1::Event out;
+  out.set_cursor(event.cursor());
+  *out.mutable_time() = event.time();
+  switch (event.kind_case()) {
+    case v1::storage::StoredEvent::kReceivedSignalId: {
+      absl::StatusOr<StoredSignal> signal =
+          store.GetSignal(event.received_signal_id());
+      if (!signal.ok()) return signal.status();
+      absl::StatusOr<v1::ReleasedSignal> released =
+          ReleaseFor(*signal, policy, receiver);
+      if (absl::IsNotFound(released.status())) return std::nullopt;
+      if (!released.ok()) return released.status();
+      *out.mutable_signal_received() = *std::move(released);
+      break;
+    }
+    case v1::storage::StoredEvent::kMatch:
+      *out.mutable_match_found() = event.match();
+      break;
+    case v1::storage::StoredEvent::kWithdrawn:
+      *out.mutable_signal_withdrawn() = event.withdrawn();
+      break;
+    case v1::storage::StoredEvent::kExpiredSignalId:
+      out.mutable_signal_expired()->set_signal_id(event.expired_signal_id());
+      break;
+    case v1::storage::StoredEvent::KIND_NOT_SET:
+      return std::nullopt;
+  }
+  return out;
+}
+
+v1::SignalStatus StatusForSource(const StoredSignal& signal) {
+  v1::SignalStatus status;
+  status.set_signal_id(signal.signal_id());
+  status.set_client_ref(signal.signal().client_ref());
+  status.set_sequence(signal.sequence());
+  *status.mutable_received_at() = signal.received_at();
+  status.set_category(signal.signal().category());
+  status.set_urgency(signal.signal().urgency());
+  status.set_state(signal.state());
+  status.set_policy_version(signal.policy_version());
+  if (signal.has_decision()) *status.mutable_decision() = signal.decision();
+  status.set_routed(!signal.receivers().empty());
+  return status;
+}
+
+}  // namespace ketenhub

@@ -1,0 +1,37 @@
+#ifndef KETENHUB_SERVER_ROUTING_RELEASE_H_
+#define KETENHUB_SERVER_ROUTING_RELEASE_H_
+
+#include <optional>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "ketenhub/v1/chain_director.pb.h"
+#include "ketenhub/v1/storage.pb.h"
+#include "server/policy/access_policy.h"
+#include "server/storage/signal_store.h"
+
+namespace ketenhub {
+
+// The signal as `receiver` may see it under `policy`: metadata, subject,
+// summary and contact, and each section released or withheld by the route's
+// rule for its kind (two-stage kinds count as released once Release was
+// recorded). Police (Wpg) sections carry no_onward_sharing. NOT_FOUND when no
+// current route carries the signal to `receiver`, so a reload that drops a
+// route also stops disclosure. Thread-safe.
+absl::StatusOr<v1::ReleasedSignal> ReleaseFor(
+    const v1::storage::StoredSignal& signal, const AccessPolicy& policy,
+    absl::string_view receiver);
+
+// The event as `receiver` sees it, or nullopt when current routes no longer
+// carry its signal to `receiver`. Reads the signal of a "received" event.
+absl::StatusOr<std::optional<v1::Event>> RenderEvent(
+    const v1::storage::StoredEvent& event, const SignalStore& store,
+    const AccessPolicy& policy, absl::string_view receiver);
+
+// The SignalStatus a source partner sees of its own signal: never another
+// partner's data.
+v1::SignalStatus StatusForSource(const v1::storage::StoredSignal& signal);
+
+}  // namespace ketenhub
+
+#endif  // KETENHUB_SERVER_ROUTING_RELEASE_H_

@@ -1,0 +1,52 @@
+#ifndef KETENHUB_SERVER_SERVICE_CHAIN_DIRECTOR_SERVICE_H_
+#define KETENHUB_SERVER_SERVICE_CHAIN_DIRECTOR_SERVICE_H_
+
+#include "ketenhub/v1/chain_director.grpc.pb.h"
+#include "server/policy/current_policy.h"
+#include "server/routing/event_notifier.h"
+#include "server/service/caller_identity.h"
+#include "server/storage/signal_store.h"
+
+namespace ketenhub {
+
+// ChainDirectorService for the ketenregisseur (role CHAIN_DIRECTOR), on
+// gRPC's callback API. Subscribe streams read storage as they go (a bounded
+// batch per stream), so a slow subscriber costs no memory beyond that batch
+// and never slows submitters. Thread-safe; collaborators must outlive it.
+class ChainDirectorServiceImpl final
+    : public v1::ChainDirectorService::CallbackService {
+ public:
+  ChainDirectorServiceImpl(const CurrentPolicy* policy, SignalStore* store,
+                           EventNotifier* notifier);
+
+  grpc::ServerWriteReactor<v1::Event>* Subscribe(
+      grpc::CallbackServerContext* context,
+      const v1::SubscribeRequest* request) override;
+  grpc::ServerUnaryReactor* Ack(grpc::CallbackServerContext* context,
+                                const v1::AckRequest* request,
+                                v1::AckResponse* response) override;
+  grpc::ServerUnaryReactor* GetSignal(grpc::CallbackServerContext* context,
+                                      const v1::GetSignalRequest* request,
+                                      v1::ReleasedSignal* response) override;
+  grpc::ServerUnaryReactor* Release(grpc::CallbackServerContext* context,
+                                    const v1::ReleaseRequest* request,
+                                    v1::ReleasedSignal* response) override;
+  grpc::ServerUnaryReactor* Decide(grpc::CallbackServerContext* context,
+                                   const v1::DecideRequest* request,
+                                   v1::ReleasedSignal* response) override;
+
+ private:
+  // The caller, if it is a known partner with role CHAIN_DIRECTOR.
+  absl::Status Authorize(const grpc::CallbackServerContext& context,
+                         const std::shared_ptr<const AccessPolicy>& policy,
+                         absl::StatusOr<Caller>& caller);
+
+  const CurrentPolicy* const policy_;
+  SignalStore* const store_;
+  EventNotifier* const notifier_;
+  CertificateIdentityCache certificates_;
+};
+
+}  // namespace ketenhub
+
+#endif  // KETENHUB_SERVER_SERVICE_CHAIN_DIRECTOR_SERVICE_H_

@@ -1,0 +1,68 @@
+#ifndef KETENHUB_SERVER_SERVICE_EVENT_STREAM_H_
+#define KETENHUB_SERVER_SERVICE_EVENT_STREAM_H_
+
+#include <deque>
+#include <memory>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "grpcpp/support/server_callback.h"
+#include "ketenhub/v1/chain_director.pb.h"
+#include "server/policy/current_policy.h"
+#include "server/routing/event_notifier.h"
+#include "server/storage/signal_store.h"
+
+namespace ketenhub {
+
+// One Subscribe call: writes `receiver`'s events after a cursor, first the
+// backlog, then live as the notifier announces commits. Holds at most one
+// batch of events; reads the next batch only when the previous one is
+// written. Owns itself until gRPC calls OnDone.
+class EventStream final : public grpc::ServerWriteReactor<v1::Event>,
+                          public EventWaiter,
+                          public std::enable_shared_from_this<EventStream> {
+ public:
+  static constexpr size_t kBatch = 64;
+
+  // Starts streaming; the returned reactor belongs to gRPC.
+  static grpc::ServerWriteReactor<v1::Event>* Start(const CurrentPolicy* policy,
+                                                    const SignalStore* store,
+                                                    EventNotifier* notifier,
+                                                    std::string receiver,
+                                                    uint64_t after);
+
+  void OnWriteDone(bool ok) override;
+  void OnCancel() override;
+  void OnDone() override;
+  void Wake() override { Pump(); }
+
+ private:
+  EventStream(const CurrentPolicy* policy, const SignalStore* store,
+              EventNotifier* notifier, std::string receiver, uint64_t after);
+
+  void Pump();
+  // Reads and renders the next batch into `out`; false when the stream must
+  // end with `status` set.
+  bool ReadBatch(std::deque<v1::Event>& out, grpc::Status& status);
+  void FinishOnce(const grpc::Status& status);
+
+  const CurrentPolicy* const policy_;
+  const SignalStore* const store_;
+  EventNotifier* const notifier_;
+  const std::string receiver_;
+  uint64_t scanned_to_;  // only the pumping thread touches it
+
+  absl::Mutex mu_;
+  std::deque<v1::Event> buffer_ ABSL_GUARDED_BY(mu_);
+  bool pumping_ ABSL_GUARDED_BY(mu_) = false;
+  bool repump_ ABSL_GUARDED_BY(mu_) = false;
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  std::shared_ptr<EventStream> self_;  // released in OnDone
+};
+
+}  // namespace ketenhub
+
+#endif  // KETENHUB_SERVER_SERVICE_EVENT_STREAM_H_

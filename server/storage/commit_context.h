@@ -1,0 +1,72 @@
+#ifndef KETENHUB_SERVER_STORAGE_COMMIT_CONTEXT_H_
+#define KETENHUB_SERVER_STORAGE_COMMIT_CONTEXT_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "ketenhub/v1/storage.pb.h"
+#include "rocksdb/write_batch.h"
+#include "server/storage/database.h"
+
+namespace ketenhub {
+
+// Internal to the storage layer. What one commit group sees and writes: reads
+// go to the database but see the group's own earlier writes; writes go into
+// the group's WriteBatch. Used only on the commit pipeline thread.
+class CommitContext {
+ public:
+  CommitContext(Database* database, absl::Time now, uint64_t next_sequence,
+                uint64_t next_cursor);
+  CommitContext(const CommitContext&) = delete;
+  CommitContext& operator=(const CommitContext&) = delete;
+
+  absl::Time now() const { return now_; }
+  rocksdb::WriteBatch& batch() { return batch_; }
+  uint64_t next_sequence() const { return next_sequence_; }
+  uint64_t next_cursor() const { return next_cursor_; }
+
+  uint64_t TakeSequence() { return next_sequence_++; }
+
+  // The idempotency record under `key`, or nullopt.
+  absl::StatusOr<std::optional<v1::storage::IdempotencyRecord>> ReadIdempotency(
+      const std::string& key);
+  void PutIdempotency(const std::string& key,
+                      const v1::storage::IdempotencyRecord& record);
+
+  // The signal `signal_id`; NOT_FOUND when there is none.
+  absl::StatusOr<v1::storage::StoredSignal> ReadSignal(
+      absl::string_view signal_id);
+  // Every stored signal about `subject_key`, oldest first.
+  absl::StatusOr<std::vector<v1::storage::StoredSignal>> SignalsOfSubject(
+      const std::string& subject_key);
+  // Writes a new or changed signal (and, when new, its id and subject index).
+  void PutSignal(const v1::storage::StoredSignal& signal, bool is_new);
+
+  // Appends an event, giving it the next cursor and the group's time.
+  void AppendEvent(v1::storage::StoredEvent event);
+  absl::StatusOr<uint64_t> ReadAckedCursor(const std::string& subscriber);
+  void PutAckedCursor(const std::string& subscriber, uint64_t cursor);
+
+ private:
+  Database* const database_;
+  const absl::Time now_;
+  uint64_t next_sequence_;
+  uint64_t next_cursor_;
+  rocksdb::WriteBatch batch_;
+  absl::flat_hash_map<std::string, v1::storage::IdempotencyRecord> idempotency_;
+  absl::flat_hash_map<std::string, v1::storage::StoredSignal>
+      signals_;  // by id
+  absl::flat_hash_map<std::string, std::vector<std::string>>
+      subject_signals_;  // new ids
+  absl::flat_hash_map<std::string, uint64_t> cursors_;
+};
+
+}  // namespace ketenhub
+
+#endif  // KETENHUB_SERVER_STORAGE_COMMIT_CONTEXT_H_

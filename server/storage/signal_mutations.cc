@@ -1,0 +1,258 @@
+#include "server/storage/signal_mutations.h"
+
+#include <openssl/rand.h>
+
+#include <algorithm>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_format.h"
+#include "server/storage/keys.h"
+#include "server/storage/time_conversion.h"
+
+namespace ketenhub {
+namespace {
+
+using v1::storage::IdempotencyRecord;
+using v1::storage::StoredEvent;
+using v1::storage::StoredSignal;
+
+// A random (version 4) UUID: signal ids reveal neither order nor volume.
+std::string NewSignalId() {
+  unsigned char b[16];
+  RAND_bytes(b, sizeof(b));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  return absl::StrFormat(
+      "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+      b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11],
+      b[12], b[13], b[14], b[15]);
+}
+
+bool IsActive(const StoredSignal& signal, absl::Time now) {
+  return signal.state() != v1::SIGNAL_STATE_WITHDRAWN &&
+         FromTimestamp(signal.received_at()) +
+                 absl::Hours(24) *
+                     static_cast<int>(signal.match_window_days()) >=
+             now;
+}
+
+void AddReceivers(const StoredSignal& signal, StoredEvent& event) {
+  for (const std::string& receiver : signal.receivers()) {
+    if (std::find(event.receivers().begin(), event.receivers().end(),
+                  receiver) == event.receivers().end()) {
+      event.add_receivers(receiver);
+    }
+  }
+}
+
+class SubmitMutation final : public Mutation {
+ public:
+  SubmitMutation(SubmitCommand command, ReceiptCallback done)
+      : command_(std::move(command)),
+        done_(std::move(done)),
+        key_(storage_keys::IdempotencyKey(command_.partner_id,
+                                          command_.signal.client_ref())),
+        content_hash_(SignalContentHash(command_.signal)) {}
+
+  void Apply(CommitContext& context) override {
+    absl::StatusOr<std::optional<IdempotencyRecord>> known =
+        context.ReadIdempotency(key_);
+    if (!known.ok()) return Finish(known.status(), false);
+    if (known->has_value()) return Finish(Replay(**known), true);
+    absl::StatusOr<std::vector<StoredSignal>> earlier =
+        context.SignalsOfSubject(command_.subject_key);
+    if (!earlier.ok()) return Finish(earlier.status(), false);
+
+    StoredSignal stored = NewRecord(context);
+    context.PutSignal(stored, /*is_new=*/true);
+    IdempotencyRecord record;
+    record.set_content_hash(content_hash_);
+    record.set_signal_id(stored.signal_id());
+    record.set_sequence(stored.sequence());
+    *record.mutable_received_at() = stored.received_at();
+    context.PutIdempotency(key_, record);
+    if (stored.receivers_size() > 0) {
+      StoredEvent event;
+      *event.mutable_receivers() = stored.receivers();
+      event.set_received_signal_id(stored.signal_id());
+      context.AppendEvent(std::move(event));
+    }
+    AppendMatch(context, *earlier, stored);
+    Finish(Replay(record), true);
+  }
+
+  void Complete(const absl::Status& written) override {
+    std::move(done_)(needs_batch_ && !written.ok()
+                         ? absl::StatusOr<v1::Receipt>(written)
+                         : std::move(result_));
+  }
+
+ private:
+  void Finish(absl::StatusOr<v1::Receipt> result, bool needs_batch) {
+    result_ = std::move(result);
+    needs_batch_ = needs_batch;
+  }
+
+  absl::StatusOr<v1::Receipt> Replay(const IdempotencyRecord& record) const {
+    if (record.content_hash() != content_hash_) {
+      return absl::AlreadyExistsError(
+          "client_ref: already used for a signal with other content");
+    }
+    v1::Receipt receipt;
+    receipt.set_signal_id(record.signal_id());
+    receipt.set_sequence(record.sequence());
+    *receipt.mutable_received_at() = record.received_at();
+    receipt.set_client_ref(command_.signal.client_ref());
+    return receipt;
+  }
+
+  StoredSignal NewRecord(CommitContext& context) const {
+    StoredSignal stored;
+    stored.set_signal_id(NewSignalId());
+    stored.set_sequence(context.TakeSequence());
+    SetTimestamp(context.now(), stored.mutable_received_at());
+    stored.set_source_partner(command_.partner_id);
+    stored.set_subject_key(command_.subject_key);
+    stored.set_policy_version(command_.policy_version);
+    stored.set_content_hash(content_hash_);
+    *stored.mutable_signal() = command_.signal;
+    for (const std::string& receiver : command_.receivers)
+      stored.add_receivers(receiver);
+    stored.set_state(v1::SIGNAL_STATE_RECEIVED);
+    stored.set_match_window_days(command_.match_window_days);
+    return stored;
+  }
+
+  // A match is news when the new signal's partner had no active signal about
+  // the subject yet and at least one other partner has.
+  void AppendMatch(CommitContext& context,
+                   const std::vector<StoredSignal>& earlier,
+                   const StoredSignal& added) const {
+    absl::flat_hash_set<std::string> partners;
+    std::vector<const StoredSignal*> active;
+    for (const StoredSignal& signal : earlier) {
+      if (!IsActive(signal, context.now())) continue;
+      partners.insert(signal.source_partner());
+      active.push_back(&signal);
+    }
+    if (partners.empty() || partners.contains(added.source_partner())) return;
+    active.push_back(&added);
+    StoredEvent event;
+    for (const StoredSignal* signal : active) {
+      v1::MatchedSignal* matched = event.mutable_match()->add_signals();
+      matched->set_signal_id(signal->signal_id());
+      matched->set_source_partner(signal->source_partner());
+      matched->set_category(signal->signal().category());
+      *matched->mutable_received_at() = signal->received_at();
+      AddReceivers(*signal, event);
+    }
+    if (event.receivers_size() > 0) context.AppendEvent(std::move(event));
+  }
+
+  const SubmitCommand command_;
+  ReceiptCallback done_;
+  const std::string key_;
+  const std::string content_hash_;
+  absl::StatusOr<v1::Receipt> result_ = absl::InternalError("not applied");
+  bool needs_batch_ = true;  // until Apply decides without writing
+};
+
+class SignalUpdate final : public Mutation {
+ public:
+  SignalUpdate(std::string signal_id, SignalChange change, EventBuilder event,
+               SignalCallback done)
+      : signal_id_(std::move(signal_id)),
+        change_(std::move(change)),
+        event_(std::move(event)),
+        done_(std::move(done)) {}
+
+  void Apply(CommitContext& context) override {
+    absl::StatusOr<StoredSignal> signal = context.ReadSignal(signal_id_);
+    if (signal.ok()) {
+      if (absl::Status changed = change_(*signal); !changed.ok())
+        signal = changed;
+    }
+    result_ = std::move(signal);
+    needs_batch_ = result_.ok();
+    if (!result_.ok()) return;
+    context.PutSignal(*result_, /*is_new=*/false);
+    StoredEvent event;
+    if (event_ && event_(*result_, event))
+      context.AppendEvent(std::move(event));
+  }
+
+  void Complete(const absl::Status& written) override {
+    std::move(done_)(needs_batch_ && !written.ok()
+                         ? absl::StatusOr<StoredSignal>(written)
+                         : std::move(result_));
+  }
+
+ private:
+  const std::string signal_id_;
+  const SignalChange change_;
+  const EventBuilder event_;
+  SignalCallback done_;
+  absl::StatusOr<StoredSignal> result_ = absl::InternalError("not applied");
+  bool needs_batch_ = true;  // until Apply decides without writing
+};
+
+class AckMutation final : public Mutation {
+ public:
+  AckMutation(std::string subscriber, uint64_t cursor, CursorCallback done)
+      : subscriber_(std::move(subscriber)),
+        cursor_(cursor),
+        done_(std::move(done)) {}
+
+  void Apply(CommitContext& context) override {
+    needs_batch_ = false;
+    if (cursor_ >= context.next_cursor()) {
+      result_ = absl::InvalidArgumentError("cursor: beyond the last event");
+      return;
+    }
+    absl::StatusOr<uint64_t> stored = context.ReadAckedCursor(subscriber_);
+    if (!stored.ok() || *stored >= cursor_) {
+      result_ = std::move(stored);
+      return;
+    }
+    context.PutAckedCursor(subscriber_, cursor_);
+    result_ = cursor_;
+    needs_batch_ = true;
+  }
+
+  void Complete(const absl::Status& written) override {
+    std::move(done_)(needs_batch_ && !written.ok()
+                         ? absl::StatusOr<uint64_t>(written)
+                         : std::move(result_));
+  }
+
+ private:
+  const std::string subscriber_;
+  const uint64_t cursor_;
+  CursorCallback done_;
+  absl::StatusOr<uint64_t> result_ = absl::InternalError("not applied");
+  bool needs_batch_ = true;  // until Apply decides without writing
+};
+
+}  // namespace
+
+std::unique_ptr<Mutation> MakeSubmitMutation(SubmitCommand command,
+                                             ReceiptCallback done) {
+  return std::make_unique<SubmitMutation>(std::move(command), std::move(done));
+}
+
+std::unique_ptr<Mutation> MakeSignalUpdate(std::string signal_id,
+                                           SignalChange change,
+                                           EventBuilder event,
+                                           SignalCallback done) {
+  return std::make_unique<SignalUpdate>(std::move(signal_id), std::move(change),
+                                        std::move(event), std::move(done));
+}
+
+std::unique_ptr<Mutation> MakeAckMutation(std::string subscriber,
+                                          uint64_t cursor,
+                                          CursorCallback done) {
+  return std::make_unique<AckMutation>(std::move(subscriber), cursor,
+                                       std::move(done));
+}
+
+}  // namespace ketenhub

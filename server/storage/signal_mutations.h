@@ -1,0 +1,33 @@
+#ifndef KETENHUB_SERVER_STORAGE_SIGNAL_MUTATIONS_H_
+#define KETENHUB_SERVER_STORAGE_SIGNAL_MUTATIONS_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "server/storage/mutation.h"
+#include "server/storage/signal_store.h"
+
+namespace ketenhub {
+
+// Internal to the storage layer: the mutations behind SignalStore's writes.
+// Their behaviour is documented on the SignalStore methods.
+std::unique_ptr<Mutation> MakeSubmitMutation(SubmitCommand command,
+                                             ReceiptCallback done);
+
+// Changes one stored signal. `change` gets the current record and either
+// changes it (OK) or refuses; `event` (optional) builds the event to append.
+using SignalChange = std::function<absl::Status(v1::storage::StoredSignal&)>;
+using EventBuilder = std::function<bool(const v1::storage::StoredSignal&,
+                                        v1::storage::StoredEvent&)>;
+std::unique_ptr<Mutation> MakeSignalUpdate(std::string signal_id,
+                                           SignalChange change,
+                                           EventBuilder event,
+                                           SignalCallback done);
+
+std::unique_ptr<Mutation> MakeAckMutation(std::string subscriber,
+                                          uint64_t cursor, CursorCallback done);
+
+}  // namespace ketenhub
+
+#endif  // KETENHUB_SERVER_STORAGE_SIGNAL_MUTATIONS_H_
