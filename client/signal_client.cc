@@ -29,16 +29,16 @@ absl::StatusOr<std::string> ReadPem(absl::string_view what,
   return text.str();
 }
 
-absl::Status FromGrpc(const grpc::Status& status) {
-  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                      status.error_message());
-}
-
 bool IsRetryable(const absl::Status& status) {
   return absl::IsUnavailable(status) || absl::IsDeadlineExceeded(status);
 }
 
 }  // namespace
+
+absl::Status FromGrpcStatus(const grpc::Status& status) {
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                      status.error_message());
+}
 
 std::string NewClientRef() {
   unsigned char bytes[16];
@@ -48,8 +48,8 @@ std::string NewClientRef() {
                  reinterpret_cast<const char*>(bytes), sizeof(bytes))));
 }
 
-absl::StatusOr<std::unique_ptr<SignalClient>> SignalClient::Connect(
-    const SignalClientOptions& options) {
+absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeHubChannel(
+    const ClientOptions& options) {
   grpc::SslCredentialsOptions ssl;
   absl::StatusOr<std::string> cert = ReadPem("certificate", options.cert_file);
   if (!cert.ok()) return cert.status();
@@ -62,44 +62,53 @@ absl::StatusOr<std::unique_ptr<SignalClient>> SignalClient::Connect(
   ssl.pem_root_certs = *std::move(ca);
   grpc::ChannelArguments args;
   args.SetInt("ketenhub.channel_id", options.channel_id);
-  std::shared_ptr<grpc::Channel> channel = grpc::CreateCustomChannel(
-      options.target, grpc::SslCredentials(ssl), args);
+  return grpc::CreateCustomChannel(options.target, grpc::SslCredentials(ssl),
+                                   args);
+}
+
+absl::Status CallWithRetries(
+    const ClientOptions& options,
+    const std::function<grpc::Status(grpc::ClientContext*)>& call) {
+  absl::BitGen random;
+  absl::Duration backoff = options.initial_backoff;
+  for (int attempt = 1;; ++attempt) {
+    grpc::ClientContext context;
+    context.set_deadline(
+        absl::ToChronoTime(absl::Now() + options.attempt_deadline));
+    const absl::Status status = FromGrpcStatus(call(&context));
+    if (status.ok() || !IsRetryable(status) ||
+        attempt >= options.max_attempts) {
+      return status;
+    }
+    // Equal jitter: half the backoff, plus a random part of the other half.
+    absl::SleepFor(backoff / 2 +
+                   absl::Uniform(random, 0.0, 1.0) * (backoff / 2));
+    backoff = std::min(backoff * 2, options.max_backoff);
+  }
+}
+
+absl::StatusOr<std::unique_ptr<SignalClient>> SignalClient::Connect(
+    const SignalClientOptions& options) {
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
+      MakeHubChannel(options);
+  if (!channel.ok()) return channel.status();
   return std::unique_ptr<SignalClient>(
-      new SignalClient(options, std::move(channel)));
+      new SignalClient(options, *std::move(channel)));
 }
 
 SignalClient::SignalClient(const SignalClientOptions& options,
                            std::shared_ptr<grpc::Channel> channel)
     : options_(options), stub_(v1::SignalService::NewStub(channel)) {}
 
-template <typename Call>
-absl::Status SignalClient::WithRetries(Call call) {
-  absl::BitGen random;
-  absl::Duration backoff = options_.initial_backoff;
-  for (int attempt = 1;; ++attempt) {
-    grpc::ClientContext context;
-    context.set_deadline(
-        absl::ToChronoTime(absl::Now() + options_.attempt_deadline));
-    const absl::Status status = FromGrpc(call(&context));
-    if (status.ok() || !IsRetryable(status) ||
-        attempt >= options_.max_attempts) {
-      return status;
-    }
-    // Equal jitter: half the backoff, plus a random part of the other half.
-    absl::SleepFor(backoff / 2 +
-                   absl::Uniform(random, 0.0, 1.0) * (backoff / 2));
-    backoff = std::min(backoff * 2, options_.max_backoff);
-  }
-}
-
 absl::StatusOr<v1::Receipt> SignalClient::Submit(v1::Signal signal) {
   v1::SubmitRequest request;
   if (signal.client_ref().empty()) signal.set_client_ref(NewClientRef());
   *request.mutable_signal() = std::move(signal);
   v1::Receipt receipt;
-  absl::Status status = WithRetries([&](grpc::ClientContext* context) {
-    return stub_->Submit(context, request, &receipt);
-  });
+  absl::Status status =
+      CallWithRetries(options_, [&](grpc::ClientContext* context) {
+        return stub_->Submit(context, request, &receipt);
+      });
   if (!status.ok()) return status;
   return receipt;
 }
@@ -109,9 +118,24 @@ absl::StatusOr<v1::SignalStatus> SignalClient::GetStatus(
   v1::GetStatusRequest request;
   request.set_signal_id(std::string(signal_id));
   v1::SignalStatus response;
-  absl::Status status = WithRetries([&](grpc::ClientContext* context) {
-    return stub_->GetStatus(context, request, &response);
-  });
+  absl::Status status =
+      CallWithRetries(options_, [&](grpc::ClientContext* context) {
+        return stub_->GetStatus(context, request, &response);
+      });
+  if (!status.ok()) return status;
+  return response;
+}
+
+absl::StatusOr<v1::SignalStatus> SignalClient::Withdraw(
+    absl::string_view signal_id, absl::string_view reason) {
+  v1::WithdrawRequest request;
+  request.set_signal_id(std::string(signal_id));
+  request.set_reason(std::string(reason));
+  v1::SignalStatus response;
+  absl::Status status =
+      CallWithRetries(options_, [&](grpc::ClientContext* context) {
+        return stub_->Withdraw(context, request, &response);
+      });
   if (!status.ok()) return status;
   return response;
 }

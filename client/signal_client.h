@@ -1,6 +1,7 @@
 #ifndef KETENHUB_CLIENT_SIGNAL_CLIENT_H_
 #define KETENHUB_CLIENT_SIGNAL_CLIENT_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -11,7 +12,8 @@
 
 namespace ketenhub {
 
-struct SignalClientOptions {
+// How to reach the hub, and how patiently. Shared by every client.
+struct ClientOptions {
   std::string target = "127.0.0.1:50051";  // host:port of the hub
   std::string
       cert_file;         // the partner's client certificate (PEM), with its OIN
@@ -23,6 +25,22 @@ struct SignalClientOptions {
   absl::Duration max_backoff = absl::Seconds(5);
   int channel_id = 0;  // channels with different ids use separate connections
 };
+using SignalClientOptions = ClientOptions;
+
+// Reads the certificate files and makes a mutual-TLS channel to the hub.
+// FAILED_PRECONDITION naming a file that cannot be read.
+absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeHubChannel(
+    const ClientOptions& options);
+
+// Runs `call` (one attempt, given a fresh context with the attempt deadline)
+// until it succeeds or fails with other than UNAVAILABLE/DEADLINE_EXCEEDED,
+// at most options.max_attempts times, with exponential backoff and jitter.
+absl::Status CallWithRetries(
+    const ClientOptions& options,
+    const std::function<grpc::Status(grpc::ClientContext*)>& call);
+
+// Converts a gRPC status to absl::Status, keeping code and message.
+absl::Status FromGrpcStatus(const grpc::Status& status);
 
 // A partner system's connection to the hub's SignalService over mutual TLS.
 // Thread-safe: one client serves many threads.
@@ -52,12 +70,14 @@ class SignalClient {
   // Retried as Submit.
   absl::StatusOr<v1::SignalStatus> GetStatus(absl::string_view signal_id);
 
+  // Withdraws one of this partner's own signals with a reason (no personal
+  // data). FAILED_PRECONDITION when already withdrawn. Retried as Submit.
+  absl::StatusOr<v1::SignalStatus> Withdraw(absl::string_view signal_id,
+                                            absl::string_view reason);
+
  private:
   SignalClient(const SignalClientOptions& options,
                std::shared_ptr<grpc::Channel> channel);
-
-  template <typename Call>
-  absl::Status WithRetries(Call call);
 
   const SignalClientOptions options_;
   const std::unique_ptr<v1::SignalService::Stub> stub_;

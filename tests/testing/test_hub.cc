@@ -42,18 +42,24 @@ v1::HubConfig TestHubConfig(const std::string& data_dir) {
   return config;
 }
 
-TestHub::TestHub() : data_dir_(dir_.path() + "/data") { Start(); }
+TestHub::TestHub(std::string policy_file)
+    : data_dir_(dir_.path() + "/data"), policy_file_(std::move(policy_file)) {
+  Start();
+}
 
 TestHub::~TestHub() { Shutdown(); }
 
 void TestHub::Start() {
-  absl::StatusOr<std::unique_ptr<Hub>> hub =
-      Hub::Start(TestHubConfig(data_dir_));
+  v1::HubConfig config = TestHubConfig(data_dir_);
+  if (!policy_file_.empty()) config.set_policy_file(policy_file_);
+  if (port_ != 0) config.set_listen_address(absl::StrCat("127.0.0.1:", port_));
+  absl::StatusOr<std::unique_ptr<Hub>> hub = Hub::Start(config);
   if (!hub.ok()) {
     ADD_FAILURE() << "hub did not start: " << hub.status();
     return;
   }
   hub_ = *std::move(hub);
+  port_ = hub_->port();
 }
 
 void TestHub::Shutdown() {
@@ -67,22 +73,41 @@ void TestHub::Restart() {
 }
 
 std::string TestHub::target() const {
-  return absl::StrCat("127.0.0.1:", port());
+  return absl::StrCat("127.0.0.1:", port_);
 }
 
-std::unique_ptr<SignalClient> TestHub::Client(const std::string& name,
-                                              int max_attempts) {
-  SignalClientOptions options;
+ClientOptions TestHub::Options(const std::string& name,
+                               int max_attempts) const {
+  ClientOptions options;
   options.target = target();
   options.cert_file = PkiFile(name + ".pem");
   options.key_file = PkiFile(name + "-key.pem");
   options.ca_file = PkiFile("ca.pem");
   options.max_attempts = max_attempts;
   options.initial_backoff = absl::Milliseconds(20);
+  options.max_backoff = absl::Milliseconds(500);
+  return options;
+}
+
+std::unique_ptr<SignalClient> TestHub::Client(const std::string& name,
+                                              int max_attempts) {
   absl::StatusOr<std::unique_ptr<SignalClient>> client =
-      SignalClient::Connect(options);
+      SignalClient::Connect(Options(name, max_attempts));
   EXPECT_TRUE(client.ok()) << client.status();
   return client.ok() ? *std::move(client) : nullptr;
+}
+
+std::unique_ptr<ChainDirectorClient> TestHub::ChainDirector(
+    const std::string& name) {
+  absl::StatusOr<std::unique_ptr<ChainDirectorClient>> client =
+      ChainDirectorClient::Connect(Options(name, 5));
+  EXPECT_TRUE(client.ok()) << client.status();
+  return client.ok() ? *std::move(client) : nullptr;
+}
+
+std::unique_ptr<v1::AdminService::Stub> TestHub::Admin(
+    const std::string& name) {
+  return v1::AdminService::NewStub(*MakeHubChannel(Options(name)));
 }
 
 std::unique_ptr<v1::SignalService::Stub> TestHub::Stub(

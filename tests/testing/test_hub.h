@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "client/chain_director_client.h"
 #include "client/signal_client.h"
 #include "ketenhub/v1/config.pb.h"
 #include "ketenhub/v1/signal.grpc.pb.h"
@@ -35,10 +36,11 @@ v1::HubConfig TestHubConfig(const std::string& data_dir);
 // RocksDB in a temporary folder that survives Restart().
 class TestHub {
  public:
-  TestHub();
+  // `policy_file` empty: deploy/policy-example.textproto.
+  explicit TestHub(std::string policy_file = "");
   ~TestHub();
 
-  void Restart();  // Shutdown, then Start on the same data.
+  void Restart();  // Shutdown, then Start on the same data and port.
   void Shutdown();
   int port() const { return hub_->port(); }
   std::string target() const;
@@ -47,6 +49,11 @@ class TestHub {
   // A client using dev identity `name` (politie, ggd, outsider, ...).
   std::unique_ptr<SignalClient> Client(const std::string& name,
                                        int max_attempts = 1);
+  std::unique_ptr<ChainDirectorClient> ChainDirector(
+      const std::string& name = "ketenregisseur");
+  std::unique_ptr<v1::AdminService::Stub> Admin(
+      const std::string& name = "operator");
+  ClientOptions Options(const std::string& name, int max_attempts = 1) const;
   // A bare stub, for calls the client library would not make.
   std::unique_ptr<v1::SignalService::Stub> Stub(const std::string& name);
 
@@ -58,6 +65,8 @@ class TestHub {
 
   TempDir dir_;
   std::string data_dir_;
+  std::string policy_file_;
+  int port_ = 0;
   std::unique_ptr<Hub> hub_;
 };
 

@@ -1,0 +1,66 @@
+#ifndef KETENHUB_CLIENT_CHAIN_DIRECTOR_CLIENT_H_
+#define KETENHUB_CLIENT_CHAIN_DIRECTOR_CLIENT_H_
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "client/signal_client.h"
+#include "ketenhub/v1/chain_director.grpc.pb.h"
+
+namespace ketenhub {
+
+// The chain director's (ketenregisseur's) connection to the hub. Thread-safe,
+// except that one Watch runs at a time per client.
+class ChainDirectorClient {
+ public:
+  // As SignalClient::Connect.
+  static absl::StatusOr<std::unique_ptr<ChainDirectorClient>> Connect(
+      const ClientOptions& options);
+
+  // Receives events in cursor order and hands each to `handler`; after the
+  // handler returns true the event is acked, so a later Watch (from this or
+  // another process) resumes after it. Reconnects with backoff when the hub is
+  // unreachable or restarts, resuming after the last acked event. Starts after
+  // `from_cursor` when given, else after the identity's last ack. Returns OK
+  // when `handler` returns false or Cancel() is called; otherwise the first
+  // error that retrying cannot cure (PERMISSION_DENIED, ...). Delivery is
+  // at-least-once: an event whose ack was lost comes again.
+  absl::Status Watch(const std::function<bool(const v1::Event&)>& handler,
+                     std::optional<uint64_t> from_cursor = std::nullopt);
+
+  // Makes a running Watch return OK soon. Thread-safe.
+  void Cancel();
+
+  absl::StatusOr<uint64_t> Ack(uint64_t cursor);
+  absl::StatusOr<v1::ReleasedSignal> GetSignal(absl::string_view signal_id);
+  absl::StatusOr<v1::ReleasedSignal> Release(absl::string_view signal_id,
+                                             v1::DataKind kind,
+                                             absl::string_view legal_basis);
+  absl::StatusOr<v1::ReleasedSignal> Decide(absl::string_view signal_id,
+                                            v1::Outcome outcome,
+                                            absl::string_view reason,
+                                            absl::string_view handed_to = "");
+
+ private:
+  ChainDirectorClient(const ClientOptions& options,
+                      std::shared_ptr<grpc::Channel> channel);
+
+  // One Subscribe call; sets `cursor` to the last acked event.
+  grpc::Status StreamOnce(const std::function<bool(const v1::Event&)>& handler,
+                          std::optional<uint64_t>& cursor, bool& stopped);
+
+  const ClientOptions options_;
+  const std::unique_ptr<v1::ChainDirectorService::Stub> stub_;
+  absl::Mutex mu_;
+  grpc::ClientContext* active_ ABSL_GUARDED_BY(mu_) = nullptr;
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+}  // namespace ketenhub
+
+#endif  // KETENHUB_CLIENT_CHAIN_DIRECTOR_CLIENT_H_
