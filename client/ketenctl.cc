@@ -1,5 +1,5 @@
-// ketenctl: the KetenHub command line for partners, the chain director,
-// auditors and operators. Plain sentences by default, --json for scripts.
+// ketenctl: the KetenHub command line for partners, the chain director and
+// operators. Plain sentences by default, --json for scripts.
 #include <cstdlib>
 #include <iostream>
 #include <string>
@@ -8,11 +8,14 @@
 #include "CLI/CLI.hpp"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/time/time.h"
+#include "client/chain_director_client.h"
 #include "client/signal_client.h"
 #include "google/protobuf/util/json_util.h"
 #include "grpc/support/log.h"
+#include "grpcpp/channel.h"
 #include "server/common/text_proto.h"
 #include "server/policy/access_policy.h"
 
@@ -42,9 +45,7 @@ int Report(const absl::Status& status, const GlobalFlags& flags) {
 
 std::string ToJson(const google::protobuf::Message& message) {
   std::string json;
-  google::protobuf::util::JsonPrintOptions options;
-  options.preserve_proto_field_names = false;
-  (void)google::protobuf::util::MessageToJsonString(message, &json, options);
+  (void)google::protobuf::util::MessageToJsonString(message, &json);
   return json;
 }
 
@@ -61,9 +62,27 @@ std::string Readable(const std::string& enum_name, absl::string_view prefix) {
   return absl::StrReplaceAll(text, {{"_", " "}});
 }
 
-absl::StatusOr<std::unique_ptr<SignalClient>> ConnectFrom(
-    const GlobalFlags& flags) {
-  SignalClientOptions options;
+// "handed-to-partner" -> OUTCOME_HANDED_TO_PARTNER (with `prefix` "OUTCOME_").
+template <typename Enum>
+bool ParseReadable(const std::string& text, absl::string_view prefix,
+                   bool (*parse)(const std::string&, Enum*), Enum* out) {
+  std::string name =
+      absl::StrCat(prefix, absl::AsciiStrToUpper(absl::StrReplaceAll(
+                               text, {{"-", "_"}, {" ", "_"}})));
+  return parse(name, out);
+}
+
+std::string DecisionText(const v1::Decision& decision) {
+  std::string text = Readable(v1::Outcome_Name(decision.outcome()), "OUTCOME_");
+  if (!decision.handed_to().empty())
+    absl::StrAppend(&text, " (", decision.handed_to(), ")");
+  absl::StrAppend(&text, ", ", FormatTimestamp(decision.decided_at()), ": ",
+                  decision.reason());
+  return text;
+}
+
+absl::StatusOr<ClientOptions> OptionsFrom(const GlobalFlags& flags) {
+  ClientOptions options;
   options.target = flags.hub;
   options.attempt_deadline = absl::Seconds(flags.timeout_seconds);
   if (!flags.as.empty()) {
@@ -79,11 +98,20 @@ absl::StatusOr<std::unique_ptr<SignalClient>> ConnectFrom(
     return absl::InvalidArgumentError(
         "no identity: give --as NAME (dev PKI) or --cert, --key and --ca");
   }
-  return SignalClient::Connect(options);
+  return options;
 }
 
+template <typename Client>
+absl::StatusOr<std::unique_ptr<Client>> ConnectAs(const GlobalFlags& flags) {
+  absl::StatusOr<ClientOptions> options = OptionsFrom(flags);
+  if (!options.ok()) return options.status();
+  return Client::Connect(*options);
+}
+
+// ---- partner commands ------------------------------------------------------
+
 int Submit(const GlobalFlags& flags, const std::vector<std::string>& files) {
-  absl::StatusOr<std::unique_ptr<SignalClient>> client = ConnectFrom(flags);
+  auto client = ConnectAs<SignalClient>(flags);
   if (!client.ok()) return Report(client.status(), flags);
   int failures = 0;
   for (const std::string& file : files) {
@@ -123,7 +151,7 @@ int Submit(const GlobalFlags& flags, const std::vector<std::string>& files) {
 }
 
 int Status(const GlobalFlags& flags, const std::string& signal_id) {
-  absl::StatusOr<std::unique_ptr<SignalClient>> client = ConnectFrom(flags);
+  auto client = ConnectAs<SignalClient>(flags);
   if (!client.ok()) return Report(client.status(), flags);
   absl::StatusOr<v1::SignalStatus> status = (*client)->GetStatus(signal_id);
   if (!status.ok()) return Report(status.status(), flags);
@@ -136,11 +164,184 @@ int Status(const GlobalFlags& flags, const std::string& signal_id) {
             << Readable(v1::Category_Name(status->category()), "CATEGORY_")
             << ", " << Readable(v1::Urgency_Name(status->urgency()), "URGENCY_")
             << " urgency, received " << FormatTimestamp(status->received_at())
-            << ".\nState: "
-            << Readable(v1::SignalState_Name(status->state()), "SIGNAL_STATE_")
-            << ", awaiting the chain director.\n";
+            << ".\n";
+  if (!status->routed()) {
+    std::cout << "State: stored; no route delivers this category to a chain "
+                 "director.\n";
+  } else if (status->state() == v1::SIGNAL_STATE_DECIDED) {
+    std::cout << "Decision: " << DecisionText(status->decision()) << "\n";
+  } else if (status->state() == v1::SIGNAL_STATE_WITHDRAWN) {
+    std::cout << "State: withdrawn.\n";
+  } else {
+    std::cout << "State: received, awaiting the chain director.\n";
+  }
   return EXIT_SUCCESS;
 }
+
+int Withdraw(const GlobalFlags& flags, const std::string& signal_id,
+             const std::string& reason) {
+  auto client = ConnectAs<SignalClient>(flags);
+  if (!client.ok()) return Report(client.status(), flags);
+  absl::StatusOr<v1::SignalStatus> status =
+      (*client)->Withdraw(signal_id, reason);
+  if (!status.ok()) return Report(status.status(), flags);
+  if (flags.json) {
+    std::cout << ToJson(*status) << "\n";
+  } else {
+    std::cout << "Signal " << signal_id
+              << " is withdrawn; the chain director is told.\n";
+  }
+  return EXIT_SUCCESS;
+}
+
+// ---- chain director commands
+// -------------------------------------------------
+
+std::string EventLine(const v1::Event& event) {
+  std::string line = absl::StrCat("#", event.cursor(), "  ",
+                                  FormatTimestamp(event.time()), "  ");
+  if (event.has_signal_received()) {
+    const v1::ReleasedSignal& s = event.signal_received();
+    absl::StrAppend(&line, "SIGNAL     ", s.source_partner(), ", ",
+                    Readable(v1::Category_Name(s.category()), "CATEGORY_"),
+                    ", ", Readable(v1::Urgency_Name(s.urgency()), "URGENCY_"),
+                    ", ", s.municipality(), "  id ", s.signal_id());
+  } else if (event.has_match_found()) {
+    std::vector<std::string> parts;
+    for (const v1::MatchedSignal& m : event.match_found().signals()) {
+      parts.push_back(
+          absl::StrCat(m.source_partner(), " (",
+                       Readable(v1::Category_Name(m.category()), "CATEGORY_"),
+                       ") ", m.signal_id()));
+    }
+    absl::StrAppend(&line, "MATCH      same person signalled by: ",
+                    absl::StrJoin(parts, "; "));
+  } else if (event.has_signal_withdrawn()) {
+    const v1::SignalWithdrawn& w = event.signal_withdrawn();
+    absl::StrAppend(&line, "WITHDRAWN  ", w.source_partner(), "  id ",
+                    w.signal_id(), ": ", w.reason());
+  } else if (event.has_signal_expired()) {
+    absl::StrAppend(&line, "EXPIRED    id ",
+                    event.signal_expired().signal_id());
+  }
+  return line;
+}
+
+int Watch(const GlobalFlags& flags, std::optional<uint64_t> from, int count) {
+  auto client = ConnectAs<ChainDirectorClient>(flags);
+  if (!client.ok()) return Report(client.status(), flags);
+  int seen = 0;
+  if (!flags.json)
+    std::cerr << "Watching " << flags.hub << " (Ctrl-C stops)...\n";
+  absl::Status status = (*client)->Watch(
+      [&](const v1::Event& event) {
+        std::cout << (flags.json ? ToJson(event) : EventLine(event))
+                  << std::endl;
+        if (count > 0 && ++seen >= count) (*client)->Cancel();
+        return true;
+      },
+      from);
+  return status.ok() ? EXIT_SUCCESS : Report(status, flags);
+}
+
+void PrintReleased(const v1::ReleasedSignal& s) {
+  std::cout << "Signal " << s.signal_id() << " from " << s.source_partner()
+            << ", received " << FormatTimestamp(s.received_at()) << "\n"
+            << "  " << Readable(v1::Category_Name(s.category()), "CATEGORY_")
+            << ", " << Readable(v1::Urgency_Name(s.urgency()), "URGENCY_")
+            << " urgency, " << s.municipality() << ", observed "
+            << FormatTimestamp(s.observed_at()) << "\n";
+  if (s.subject().has_person()) {
+    std::cout << "  Person: " << s.subject().person().name() << ", born "
+              << s.subject().person().date_of_birth() << "\n";
+  } else {
+    std::cout << "  BSN: " << s.subject().bsn() << "\n";
+  }
+  std::cout << "  Summary: " << s.summary() << "\n";
+  for (const v1::ReleasedSection& section : s.sections()) {
+    std::cout << "  ["
+              << Readable(v1::DataKind_Name(section.kind()), "DATA_KIND_")
+              << "] ";
+    switch (section.disclosure()) {
+      case v1::DISCLOSURE_RELEASED:
+        std::cout << section.title() << ": " << section.text()
+                  << (section.no_onward_sharing() ? "  (no onward sharing)"
+                                                  : "")
+                  << "\n";
+        break;
+      case v1::DISCLOSURE_WITHHELD_RELEASABLE:
+        std::cout << "withheld; ketenctl release " << s.signal_id()
+                  << " --kind "
+                  << Readable(v1::DataKind_Name(section.kind()), "DATA_KIND_")
+                  << " --legal-basis TEXT discloses it\n";
+        break;
+      default:
+        std::cout << "withheld; this route never discloses it\n";
+    }
+  }
+  std::cout << "  Legal basis: " << s.legal_basis() << "\n"
+            << "  Contact: " << s.contact().name()
+            << (s.contact().role().empty() ? "" : ", " + s.contact().role())
+            << ", "
+            << (s.contact().phone().empty() ? s.contact().email()
+                                            : s.contact().phone())
+            << "\n";
+  if (s.state() == v1::SIGNAL_STATE_DECIDED) {
+    std::cout << "  Decision: " << DecisionText(s.decision()) << "\n";
+  } else if (s.state() == v1::SIGNAL_STATE_WITHDRAWN) {
+    std::cout << "  Withdrawn by its source.\n";
+  }
+}
+
+int ShowReleased(const GlobalFlags& flags,
+                 const absl::StatusOr<v1::ReleasedSignal>& signal) {
+  if (!signal.ok()) return Report(signal.status(), flags);
+  if (flags.json) {
+    std::cout << ToJson(*signal) << "\n";
+  } else {
+    PrintReleased(*signal);
+  }
+  return EXIT_SUCCESS;
+}
+
+int Get(const GlobalFlags& flags, const std::string& signal_id) {
+  auto client = ConnectAs<ChainDirectorClient>(flags);
+  if (!client.ok()) return Report(client.status(), flags);
+  return ShowReleased(flags, (*client)->GetSignal(signal_id));
+}
+
+int Release(const GlobalFlags& flags, const std::string& signal_id,
+            const std::string& kind, const std::string& legal_basis) {
+  v1::DataKind parsed;
+  if (!ParseReadable(kind, "DATA_KIND_", &v1::DataKind_Parse, &parsed)) {
+    return Report(absl::InvalidArgumentError(
+                      "--kind: general, health, criminal or police"),
+                  flags);
+  }
+  auto client = ConnectAs<ChainDirectorClient>(flags);
+  if (!client.ok()) return Report(client.status(), flags);
+  return ShowReleased(flags,
+                      (*client)->Release(signal_id, parsed, legal_basis));
+}
+
+int Decide(const GlobalFlags& flags, const std::string& signal_id,
+           const std::string& outcome, const std::string& reason,
+           const std::string& handed_to) {
+  v1::Outcome parsed;
+  if (!ParseReadable(outcome, "OUTCOME_", &v1::Outcome_Parse, &parsed)) {
+    return Report(absl::InvalidArgumentError(
+                      "--outcome: case-meeting, handed-to-partner, "
+                      "advice-given or no-action"),
+                  flags);
+  }
+  auto client = ConnectAs<ChainDirectorClient>(flags);
+  if (!client.ok()) return Report(client.status(), flags);
+  return ShowReleased(flags,
+                      (*client)->Decide(signal_id, parsed, reason, handed_to));
+}
+
+// ---- operator commands
+// ---------------------------------------------------------
 
 int PolicyCheck(const GlobalFlags& flags, const std::string& file) {
   absl::StatusOr<std::unique_ptr<AccessPolicy>> policy =
@@ -149,14 +350,77 @@ int PolicyCheck(const GlobalFlags& flags, const std::string& file) {
     std::cerr << "ketenctl: " << policy.status().message() << "\n";
     return EXIT_FAILURE;
   }
-  const int partners = (*policy)->policy().partners_size();
+  const v1::Policy& p = (*policy)->policy();
   if (flags.json) {
-    std::cout << "{\"valid\":true,\"partners\":" << partners
-              << ",\"version\":\"" << (*policy)->version() << "\"}\n";
+    std::cout << "{\"valid\":true,\"partners\":" << p.partners_size()
+              << ",\"routes\":" << p.routes_size() << ",\"version\":\""
+              << (*policy)->version() << "\"}\n";
   } else {
-    std::cout << "Policy " << file << " is valid: " << partners
-              << " partners, version " << (*policy)->version() << ".\n";
+    std::cout << "Policy " << file << " is valid: " << p.partners_size()
+              << " partners, " << p.routes_size() << " routes, version "
+              << (*policy)->version() << ".\n";
   }
+  return EXIT_SUCCESS;
+}
+
+std::unique_ptr<v1::AdminService::Stub> AdminStub(const GlobalFlags& flags,
+                                                  absl::Status& error) {
+  absl::StatusOr<ClientOptions> options = OptionsFrom(flags);
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
+      options.ok()
+          ? MakeHubChannel(*options)
+          : absl::StatusOr<std::shared_ptr<grpc::Channel>>(options.status());
+  error = channel.status();
+  return channel.ok() ? v1::AdminService::NewStub(*channel) : nullptr;
+}
+
+int ReloadPolicy(const GlobalFlags& flags) {
+  absl::Status error;
+  auto stub = AdminStub(flags, error);
+  if (!stub) return Report(error, flags);
+  v1::ReloadPolicyResponse response;
+  absl::Status status =
+      CallWithRetries(*OptionsFrom(flags), [&](grpc::ClientContext* context) {
+        return stub->ReloadPolicy(context, v1::ReloadPolicyRequest(),
+                                  &response);
+      });
+  if (!status.ok()) return Report(status, flags);
+  if (flags.json) {
+    std::cout << ToJson(response) << "\n";
+  } else {
+    std::cout << "The hub now runs policy version " << response.policy_version()
+              << ".\n";
+  }
+  return EXIT_SUCCESS;
+}
+
+int ListUnrouted(const GlobalFlags& flags) {
+  absl::Status error;
+  auto stub = AdminStub(flags, error);
+  if (!stub) return Report(error, flags);
+  v1::ListUnroutedRequest request;
+  int total = 0;
+  for (;;) {
+    v1::ListUnroutedResponse page;
+    absl::Status status =
+        CallWithRetries(*OptionsFrom(flags), [&](grpc::ClientContext* context) {
+          return stub->ListUnrouted(context, request, &page);
+        });
+    if (!status.ok()) return Report(status, flags);
+    for (const v1::UnroutedSignal& s : page.signals()) {
+      if (flags.json) {
+        std::cout << ToJson(s) << "\n";
+      } else {
+        std::cout << s.signal_id() << "  " << s.source_partner() << "  "
+                  << Readable(v1::Category_Name(s.category()), "CATEGORY_")
+                  << "  " << FormatTimestamp(s.received_at()) << "\n";
+      }
+      request.set_after_sequence(s.sequence());
+    }
+    total += page.signals_size();
+    if (page.signals_size() == 0) break;
+  }
+  if (!flags.json) std::cout << total << " signals without a route.\n";
   return EXIT_SUCCESS;
 }
 
@@ -165,7 +429,9 @@ int PolicyCheck(const GlobalFlags& flags, const std::string& file) {
 
 int main(int argc, char** argv) {
   using ketenhub::GlobalFlags;
-  CLI::App app{"ketenctl: talk to a KetenHub (signals, status, policy)"};
+  CLI::App app{
+      "ketenctl: talk to a KetenHub (signals, the chain director's stream, "
+      "policy)"};
   app.require_subcommand(1);
   GlobalFlags flags;
   app.add_option("--hub", flags.hub, "hub address host:port")
@@ -186,13 +452,52 @@ int main(int argc, char** argv) {
 
   std::vector<std::string> files;
   CLI::App* submit =
-      app.add_subcommand("submit", "submit signals from JSON files");
+      app.add_subcommand("submit", "submit signals from JSON files (partners)");
   submit->add_option("files", files, "signal files (protobuf JSON mapping)")
       ->required()
       ->check(CLI::ExistingFile);
-  std::string signal_id;
-  CLI::App* status = app.add_subcommand("status", "show one of your signals");
+  std::string signal_id, reason, kind, legal_basis, outcome, handed_to;
+  CLI::App* status =
+      app.add_subcommand("status", "show one of your signals and its decision");
   status->add_option("signal_id", signal_id, "id from the receipt")->required();
+  CLI::App* withdraw =
+      app.add_subcommand("withdraw", "withdraw one of your signals");
+  withdraw->add_option("signal_id", signal_id, "id from the receipt")
+      ->required();
+  withdraw->add_option("--reason", reason, "why (no personal data)")
+      ->required();
+
+  std::optional<uint64_t> from;
+  int count = 0;
+  CLI::App* watch =
+      app.add_subcommand("watch", "follow the chain director's event stream");
+  watch->add_option("--from", from,
+                    "start after this cursor (default: after your last ack)");
+  watch->add_option("--count", count, "stop after this many events");
+  CLI::App* get =
+      app.add_subcommand("get", "show a signal as the access rules release it");
+  get->add_option("signal_id", signal_id, "signal id")->required();
+  CLI::App* release =
+      app.add_subcommand("release", "disclose a withheld section (two-stage)");
+  release->add_option("signal_id", signal_id, "signal id")->required();
+  release->add_option("--kind", kind, "general, health, criminal or police")
+      ->required();
+  release
+      ->add_option("--legal-basis", legal_basis,
+                   "why this disclosure is lawful")
+      ->required();
+  CLI::App* decide =
+      app.add_subcommand("decide", "record a triage decision for the source");
+  decide->add_option("signal_id", signal_id, "signal id")->required();
+  decide
+      ->add_option("--outcome", outcome,
+                   "case-meeting, handed-to-partner, advice-given or no-action")
+      ->required();
+  decide->add_option("--reason", reason, "the reason, for the source partner")
+      ->required();
+  decide->add_option("--handed-to", handed_to,
+                     "partner id, with handed-to-partner");
+
   CLI::App* policy = app.add_subcommand("policy", "work with access policies");
   policy->require_subcommand(1);
   std::string policy_file;
@@ -200,12 +505,26 @@ int main(int argc, char** argv) {
       policy->add_subcommand("check", "validate a policy file offline");
   check->add_option("file", policy_file, "policy (text-format protobuf)")
       ->required();
+  CLI::App* admin = app.add_subcommand("admin", "operator commands");
+  admin->require_subcommand(1);
+  CLI::App* reload =
+      admin->add_subcommand("reload-policy", "make the hub re-read its policy");
+  CLI::App* unrouted =
+      admin->add_subcommand("unrouted", "list signals no route delivers");
 
   CLI11_PARSE(app, argc, argv);
   // ketenctl reports failures itself, in plain words; gRPC core stays quiet.
   gpr_set_log_function([](gpr_log_func_args*) {});
   if (*submit) return ketenhub::Submit(flags, files);
   if (*status) return ketenhub::Status(flags, signal_id);
+  if (*withdraw) return ketenhub::Withdraw(flags, signal_id, reason);
+  if (*watch) return ketenhub::Watch(flags, from, count);
+  if (*get) return ketenhub::Get(flags, signal_id);
+  if (*release) return ketenhub::Release(flags, signal_id, kind, legal_basis);
+  if (*decide)
+    return ketenhub::Decide(flags, signal_id, outcome, reason, handed_to);
   if (*check) return ketenhub::PolicyCheck(flags, policy_file);
+  if (*reload) return ketenhub::ReloadPolicy(flags);
+  if (*unrouted) return ketenhub::ListUnrouted(flags);
   return EXIT_FAILURE;
 }

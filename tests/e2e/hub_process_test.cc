@@ -213,7 +213,7 @@ TEST_F(HubProcessTest, KetenctlPolicyCheckValidatesOffline) {
       absl::StrCat(KETENCTL_BINARY, " policy check ", KETENHUB_SOURCE_DIR,
                    "/deploy/policy-example.textproto"));
   EXPECT_EQ(good.exit_code, 0) << good.output;
-  EXPECT_THAT(good.output, HasSubstr("is valid: 7 partners"));
+  EXPECT_THAT(good.output, HasSubstr("is valid: 7 partners, 4 routes"));
   const std::string bad = dir_.path() + "/bad.textproto";
   std::ofstream(bad) << "partners { id: \"x\" }\n";
   CommandResult refused =
