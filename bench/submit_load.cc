@@ -33,9 +33,16 @@ struct Flags {
 
 const std::vector<std::string> kPartners = {"politie", "ggd", "veilig-thuis",
                                             "gemeente-hilversum"};
-const std::vector<std::string> kBsns = {"999990007", "999990019", "999990020",
-                                        "999990032", "999990044", "999990056",
-                                        "999990068", "999990081"};
+// The i-th valid BSN above 100000000 (11-proef), for a pool of distinct
+// (fictitious) persons.
+std::string PoolBsn(int i) {
+  for (int64_t base = 10000000 + static_cast<int64_t>(i) * 7;; ++base) {
+    const std::string head = std::to_string(base);  // 8 digits
+    int sum = 0;
+    for (int k = 0; k < 8; ++k) sum += (9 - k) * (head[k] - '0');
+    if (sum % 11 < 10) return head + std::to_string(sum % 11);
+  }
+}
 
 ketenhub::v1::SubmitRequest MakeRequest(const std::string& run, int i) {
   ketenhub::v1::SubmitRequest request;
@@ -44,7 +51,8 @@ ketenhub::v1::SubmitRequest MakeRequest(const std::string& run, int i) {
   s->set_category(
       ketenhub::v1::CATEGORY_SEXUAL_EXPLOITATION);  // every partner may
   s->set_urgency(ketenhub::v1::URGENCY_ROUTINE);
-  s->mutable_subject()->set_bsn(kBsns[i % kBsns.size()]);
+  // About one signal in four concerns a person someone else also signalled.
+  s->mutable_subject()->set_bsn(PoolBsn(i % 4 == 0 ? i % 500 : i));
   s->set_municipality("GM0402");
   s->mutable_observed_at()->set_seconds(absl::ToUnixSeconds(absl::Now()) -
                                         86400);

@@ -433,6 +433,8 @@ int main(int argc, char** argv) {
       "ketenctl: talk to a KetenHub (signals, the chain director's stream, "
       "policy)"};
   app.require_subcommand(1);
+  app.fallthrough();  // global flags such as --json work after the subcommand
+                      // too
   GlobalFlags flags;
   app.add_option("--hub", flags.hub, "hub address host:port")
       ->capture_default_str();

@@ -215,6 +215,7 @@ grpc::ServerUnaryReactor* ChainDirectorServiceImpl::Decide(
   decision.set_outcome(request->outcome());
   decision.set_reason(request->reason());
   decision.set_handed_to(request->handed_to());
+  decision.set_policy_version(policy->version());
   SetTimestamp(absl::Now(), decision.mutable_decided_at());
   store_->Decide(caller->partner->id(), request->signal_id(), decision,
                  [reactor, response, caller,

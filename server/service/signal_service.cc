@@ -42,8 +42,11 @@ absl::StatusOr<SubmitCommand> SignalServiceImpl::Admit(
   absl::StatusOr<std::string> subject_key =
       pseudonymizer_->SubjectKey(signal.subject());
   if (!subject_key.ok()) return subject_key.status();
-  SubmitCommand command{partner.id(), signal, *std::move(subject_key),
-                        policy.version()};
+  SubmitCommand command;
+  command.partner_id = partner.id();
+  command.signal = signal;
+  command.subject_key = *std::move(subject_key);
+  command.policy_version = policy.version();
   for (const v1::Route* route :
        policy.RoutesFor(partner.id(), signal.category())) {
     command.receivers.push_back(route->receiver());

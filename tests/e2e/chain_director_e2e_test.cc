@@ -216,6 +216,7 @@ TEST_F(ChainDirectorE2eTest, DecisionReachesOnlyTheSourcePartner) {
   EXPECT_EQ(status->decision().outcome(), v1::OUTCOME_HANDED_TO_PARTNER);
   EXPECT_EQ(status->decision().reason(), "Veilig Thuis neemt het op");
   EXPECT_EQ(status->decision().handed_to(), "veilig-thuis");
+  EXPECT_EQ(status->decision().policy_version(), status->policy_version());
   EXPECT_EQ(hub_.Client("veilig-thuis")
                 ->GetStatus(receipt.signal_id())
                 .status()
@@ -366,6 +367,20 @@ TEST_F(ChainDirectorE2eTest, HubRestartMidStreamResumesFromTheAckedCursor) {
       << "at most the event in flight comes twice";
   EXPECT_EQ(*distinct.rbegin(), distinct.size())
       << "cursors 1..N without a gap";
+}
+
+TEST_F(ChainDirectorE2eTest, ConcurrentStreamsOfOneIdentityEachSeeEverything) {
+  SubmitMany(hub_, 40, "shared");
+  std::vector<v1::Event> a, b;
+  std::thread first(
+      [&] { a = Collect(*hub_.ChainDirector(), 1000, 0, absl::Seconds(2)); });
+  std::thread second(
+      [&] { b = Collect(*hub_.ChainDirector(), 1000, 0, absl::Seconds(2)); });
+  first.join();
+  second.join();
+  ASSERT_GE(a.size(), 40u);
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i].cursor(), b[i].cursor());
 }
 
 TEST_F(ChainDirectorE2eTest, AckBeyondTheLastEventIsRefused) {

@@ -33,11 +33,15 @@ class SignalStoreTest : public ::testing::Test {
     auto promise =
         std::make_shared<std::promise<absl::StatusOr<v1::Receipt>>>();
     auto future = promise->get_future();
-    store_->Submit(
-        {partner, signal, "subject-key-" + signal.subject().bsn(), "policy-v1"},
-        [promise](absl::StatusOr<v1::Receipt> r) {
-          promise->set_value(std::move(r));
-        });
+    SubmitCommand command;
+    command.partner_id = partner;
+    command.signal = signal;
+    command.subject_key = "subject-key-" + signal.subject().bsn();
+    command.policy_version = "policy-v1";
+    store_->Submit(std::move(command),
+                   [promise](absl::StatusOr<v1::Receipt> r) {
+                     promise->set_value(std::move(r));
+                   });
     return future;
   }
 
