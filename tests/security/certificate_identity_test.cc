@@ -54,24 +54,30 @@ TEST(CertificateIdentityCacheTest, GivesTheSameIdentityAsParsing) {
     absl::StatusOr<CertificateIdentity> identity = cache.Identify(pem);
     ASSERT_TRUE(identity.ok());
     EXPECT_EQ(identity->oin, "00000099000000000002");
-    EXPECT_EQ(identity->sha256_fingerprint, IdentifyCertificatePem(pem)->sha256_fingerprint);
+    EXPECT_EQ(identity->sha256_fingerprint,
+              IdentifyCertificatePem(pem)->sha256_fingerprint);
   }
 }
 
 TEST(CertificateIdentityCacheTest, KeepsRefusingBadCertificates) {
   CertificateIdentityCache cache(2);
   const std::string pem = *ReadFileToString(PkiFile("no-oin.pem"));
-  EXPECT_EQ(cache.Identify(pem).status().code(), absl::StatusCode::kUnauthenticated);
-  EXPECT_EQ(cache.Identify(pem).status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(cache.Identify(pem).status().code(),
+            absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(cache.Identify(pem).status().code(),
+            absl::StatusCode::kUnauthenticated);
 }
 
 TEST(CertificateIdentityCacheTest, StaysCorrectPastItsCapacity) {
   CertificateIdentityCache cache(2);
   const std::vector<std::pair<std::string, std::string>> expected = {
-      {"politie.pem", "00000099000000000001"}, {"ggd.pem", "00000099000000000002"},
-      {"veilig-thuis.pem", "00000099000000000003"}, {"politie.pem", "00000099000000000001"}};
+      {"politie.pem", "00000099000000000001"},
+      {"ggd.pem", "00000099000000000002"},
+      {"veilig-thuis.pem", "00000099000000000003"},
+      {"politie.pem", "00000099000000000001"}};
   for (const auto& [file, oin] : expected) {
-    EXPECT_EQ(cache.Identify(*ReadFileToString(PkiFile(file)))->oin, oin) << file;
+    EXPECT_EQ(cache.Identify(*ReadFileToString(PkiFile(file)))->oin, oin)
+        << file;
   }
 }
 
