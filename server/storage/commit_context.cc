@@ -9,6 +9,7 @@ namespace ketenhub {
 using v1::storage::IdempotencyRecord;
 using v1::storage::StoredEvent;
 using v1::storage::StoredSignal;
+using v1::storage::SubjectIndexEntry;
 
 CommitContext::CommitContext(Database* database, absl::Time now,
                              uint64_t next_sequence, uint64_t next_cursor)
@@ -45,36 +46,41 @@ absl::StatusOr<StoredSignal> CommitContext::ReadSignal(
   return database_->ReadSignal(signal_id);
 }
 
-absl::StatusOr<std::vector<StoredSignal>> CommitContext::SignalsOfSubject(
+absl::StatusOr<std::vector<SubjectIndexEntry>> CommitContext::SubjectEntries(
     const std::string& subject_key) {
-  std::vector<StoredSignal> found;
-  absl::StatusOr<std::vector<std::string>> ids =
-      database_->SignalIdsOfSubject(subject_key);
-  if (!ids.ok()) return ids.status();
-  if (auto it = subject_signals_.find(subject_key);
-      it != subject_signals_.end()) {
-    ids->insert(ids->end(), it->second.begin(), it->second.end());
+  absl::StatusOr<std::map<uint64_t, SubjectIndexEntry>> entries =
+      database_->SubjectEntries(subject_key);
+  if (!entries.ok()) return entries.status();
+  if (auto it = subject_entries_.find(subject_key);
+      it != subject_entries_.end()) {
+    for (const auto& [sequence, entry] : it->second)
+      (*entries)[sequence] = entry;
   }
-  for (const std::string& id : *ids) {
-    absl::StatusOr<StoredSignal> signal = ReadSignal(id);
-    if (!signal.ok()) return signal.status();
-    found.push_back(*std::move(signal));
-  }
-  return found;
+  std::vector<SubjectIndexEntry> ordered;
+  ordered.reserve(entries->size());
+  for (auto& [sequence, entry] : *entries) ordered.push_back(std::move(entry));
+  return ordered;
 }
 
 void CommitContext::PutSignal(const StoredSignal& signal, bool is_new) {
   const std::string sequence_key =
       storage_keys::EncodeSequence(signal.sequence());
   batch_.Put(database_->signals(), sequence_key, signal.SerializeAsString());
-  if (is_new) {
+  if (is_new)
     batch_.Put(database_->signal_ids(), signal.signal_id(), sequence_key);
-    batch_.Put(
-        database_->subject_index(),
-        storage_keys::SubjectIndexKey(signal.subject_key(), signal.sequence()),
-        signal.signal_id());
-    subject_signals_[signal.subject_key()].push_back(signal.signal_id());
-  }
+  SubjectIndexEntry entry;
+  entry.set_signal_id(signal.signal_id());
+  entry.set_source_partner(signal.source_partner());
+  entry.set_category(signal.signal().category());
+  *entry.mutable_received_at() = signal.received_at();
+  entry.set_match_window_days(signal.match_window_days());
+  entry.set_withdrawn(signal.state() == v1::SIGNAL_STATE_WITHDRAWN);
+  *entry.mutable_receivers() = signal.receivers();
+  batch_.Put(
+      database_->subject_index(),
+      storage_keys::SubjectIndexKey(signal.subject_key(), signal.sequence()),
+      entry.SerializeAsString());
+  subject_entries_[signal.subject_key()][signal.sequence()] = std::move(entry);
   signals_[signal.signal_id()] = signal;
 }
 

@@ -2,6 +2,7 @@
 #define KETENHUB_SERVER_STORAGE_COMMIT_CONTEXT_H_
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -42,10 +43,11 @@ class CommitContext {
   // The signal `signal_id`; NOT_FOUND when there is none.
   absl::StatusOr<v1::storage::StoredSignal> ReadSignal(
       absl::string_view signal_id);
-  // Every stored signal about `subject_key`, oldest first.
-  absl::StatusOr<std::vector<v1::storage::StoredSignal>> SignalsOfSubject(
+  // The subject index entries of `subject_key`, oldest first.
+  absl::StatusOr<std::vector<v1::storage::SubjectIndexEntry>> SubjectEntries(
       const std::string& subject_key);
-  // Writes a new or changed signal (and, when new, its id and subject index).
+  // Writes a new or changed signal with its subject index entry (and, when
+  // new, its id).
   void PutSignal(const v1::storage::StoredSignal& signal, bool is_new);
 
   // Appends an event, giving it the next cursor and the group's time.
@@ -62,8 +64,11 @@ class CommitContext {
   absl::flat_hash_map<std::string, v1::storage::IdempotencyRecord> idempotency_;
   absl::flat_hash_map<std::string, v1::storage::StoredSignal>
       signals_;  // by id
-  absl::flat_hash_map<std::string, std::vector<std::string>>
-      subject_signals_;  // new ids
+  // Subject index entries written in this group: subject key -> sequence ->
+  // entry.
+  absl::flat_hash_map<std::string,
+                      std::map<uint64_t, v1::storage::SubjectIndexEntry>>
+      subject_entries_;
   absl::flat_hash_map<std::string, uint64_t> cursors_;
 };
 

@@ -80,9 +80,9 @@ absl::StatusOr<v1::storage::StoredSignal> Database::ReadSignal(
   return stored;
 }
 
-absl::StatusOr<std::vector<std::string>> Database::SignalIdsOfSubject(
-    absl::string_view subject_key) const {
-  std::vector<std::string> ids;
+absl::StatusOr<std::map<uint64_t, v1::storage::SubjectIndexEntry>>
+Database::SubjectEntries(absl::string_view subject_key) const {
+  std::map<uint64_t, v1::storage::SubjectIndexEntry> entries;
   const rocksdb::Slice prefix(subject_key.data(), subject_key.size());
   std::unique_ptr<rocksdb::Iterator> it(
       db_->NewIterator(rocksdb::ReadOptions(), subject_index()));
@@ -90,11 +90,18 @@ absl::StatusOr<std::vector<std::string>> Database::SignalIdsOfSubject(
        it->Next()) {
     if (it->key().size() != prefix.size() + 8)
       continue;  // another key sharing the prefix
-    ids.push_back(it->value().ToString());
+    std::optional<uint64_t> sequence = storage_keys::DecodeSequence(
+        absl::string_view(it->key().data() + prefix.size(), 8));
+    v1::storage::SubjectIndexEntry entry;
+    if (!entry.ParseFromArray(it->value().data(),
+                              static_cast<int>(it->value().size()))) {
+      return absl::DataLossError("subject index entry unreadable");
+    }
+    entries.emplace(*sequence, std::move(entry));
   }
   if (!it->status().ok())
     return FromRocksDbStatus(it->status(), "read subject index");
-  return ids;
+  return entries;
 }
 
 absl::StatusOr<uint64_t> Database::ReadAckedCursor(

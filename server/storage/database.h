@@ -1,6 +1,7 @@
 #ifndef KETENHUB_SERVER_STORAGE_DATABASE_H_
 #define KETENHUB_SERVER_STORAGE_DATABASE_H_
 
+#include <map>
 #include <memory>
 #include <string>
 
@@ -36,9 +37,9 @@ class Database {
   // The signal `signal_id`; NOT_FOUND when there is none.
   absl::StatusOr<v1::storage::StoredSignal> ReadSignal(
       absl::string_view signal_id) const;
-  // Ids of every signal about `subject_key`, oldest first.
-  absl::StatusOr<std::vector<std::string>> SignalIdsOfSubject(
-      absl::string_view subject_key) const;
+  // The subject index entries of `subject_key`, by sequence.
+  absl::StatusOr<std::map<uint64_t, v1::storage::SubjectIndexEntry>>
+  SubjectEntries(absl::string_view subject_key) const;
   // The subscriber's acked cursor; 0 when it never acked.
   absl::StatusOr<uint64_t> ReadAckedCursor(absl::string_view subscriber) const;
   // One past the last key of `family` (keys are EncodeSequence); 1 if empty.

@@ -16,13 +16,14 @@ inline constexpr char kSignals[] = "signals";       // seq -> StoredSignal
 inline constexpr char kSignalIds[] = "signal_ids";  // id -> seq
 inline constexpr char kIdempotency[] =
     "idempotency";  // partner\0ref -> IdempotencyRecord
-inline constexpr char kSubjectIndex[] = "subject_index";  // key seq -> id
+inline constexpr char kSubjectIndex[] =
+    "subject_index";                         // key seq -> SubjectIndexEntry
 inline constexpr char kEvents[] = "events";  // cursor -> StoredEvent
 inline constexpr char kCursors[] =
     "cursors";  // subscriber partner id -> acked cursor
 // The default column family holds metadata such as kSchemaVersionKey.
 inline constexpr char kSchemaVersionKey[] = "meta/schema_version";
-inline constexpr char kSchemaVersion[] = "2";
+inline constexpr char kSchemaVersion[] = "3";
 
 // 8-byte big-endian sequence: keys sort in commit order.
 std::string EncodeSequence(uint64_t sequence);

@@ -15,6 +15,7 @@ namespace {
 using v1::storage::IdempotencyRecord;
 using v1::storage::StoredEvent;
 using v1::storage::StoredSignal;
+using v1::storage::SubjectIndexEntry;
 
 // A random (version 4) UUID: signal ids reveal neither order nor volume.
 std::string NewSignalId() {
@@ -28,21 +29,12 @@ std::string NewSignalId() {
       b[12], b[13], b[14], b[15]);
 }
 
-bool IsActive(const StoredSignal& signal, absl::Time now) {
-  return signal.state() != v1::SIGNAL_STATE_WITHDRAWN &&
-         FromTimestamp(signal.received_at()) +
+bool IsActive(const SubjectIndexEntry& entry, absl::Time now) {
+  return !entry.withdrawn() &&
+         FromTimestamp(entry.received_at()) +
                  absl::Hours(24) *
-                     static_cast<int>(signal.match_window_days()) >=
+                     static_cast<int>(entry.match_window_days()) >=
              now;
-}
-
-void AddReceivers(const StoredSignal& signal, StoredEvent& event) {
-  for (const std::string& receiver : signal.receivers()) {
-    if (std::find(event.receivers().begin(), event.receivers().end(),
-                  receiver) == event.receivers().end()) {
-      event.add_receivers(receiver);
-    }
-  }
 }
 
 class SubmitMutation final : public Mutation {
@@ -59,8 +51,8 @@ class SubmitMutation final : public Mutation {
         context.ReadIdempotency(key_);
     if (!known.ok()) return Finish(known.status(), false);
     if (known->has_value()) return Finish(Replay(**known), true);
-    absl::StatusOr<std::vector<StoredSignal>> earlier =
-        context.SignalsOfSubject(command_.subject_key);
+    absl::StatusOr<std::vector<SubjectIndexEntry>> earlier =
+        context.SubjectEntries(command_.subject_key);
     if (!earlier.ok()) return Finish(earlier.status(), false);
 
     StoredSignal stored = NewRecord(context);
@@ -126,26 +118,41 @@ class SubmitMutation final : public Mutation {
   // A match is news when the new signal's partner had no active signal about
   // the subject yet and at least one other partner has.
   void AppendMatch(CommitContext& context,
-                   const std::vector<StoredSignal>& earlier,
+                   const std::vector<SubjectIndexEntry>& earlier,
                    const StoredSignal& added) const {
     absl::flat_hash_set<std::string> partners;
-    std::vector<const StoredSignal*> active;
-    for (const StoredSignal& signal : earlier) {
-      if (!IsActive(signal, context.now())) continue;
-      partners.insert(signal.source_partner());
-      active.push_back(&signal);
+    std::vector<const SubjectIndexEntry*> active;
+    for (const SubjectIndexEntry& entry : earlier) {
+      if (!IsActive(entry, context.now())) continue;
+      partners.insert(entry.source_partner());
+      active.push_back(&entry);
     }
     if (partners.empty() || partners.contains(added.source_partner())) return;
-    active.push_back(&added);
     StoredEvent event;
-    for (const StoredSignal* signal : active) {
-      v1::MatchedSignal* matched = event.mutable_match()->add_signals();
-      matched->set_signal_id(signal->signal_id());
-      matched->set_source_partner(signal->source_partner());
-      matched->set_category(signal->signal().category());
-      *matched->mutable_received_at() = signal->received_at();
-      AddReceivers(*signal, event);
+    auto add =
+        [&event](
+            const std::string& signal_id, const std::string& partner,
+            v1::Category category,
+            const google::protobuf::Timestamp& received_at,
+            const google::protobuf::RepeatedPtrField<std::string>& receivers) {
+          v1::MatchedSignal* matched = event.mutable_match()->add_signals();
+          matched->set_signal_id(signal_id);
+          matched->set_source_partner(partner);
+          matched->set_category(category);
+          *matched->mutable_received_at() = received_at;
+          for (const std::string& receiver : receivers) {
+            if (std::find(event.receivers().begin(), event.receivers().end(),
+                          receiver) == event.receivers().end()) {
+              event.add_receivers(receiver);
+            }
+          }
+        };
+    for (const SubjectIndexEntry* entry : active) {
+      add(entry->signal_id(), entry->source_partner(), entry->category(),
+          entry->received_at(), entry->receivers());
     }
+    add(added.signal_id(), added.source_partner(), added.signal().category(),
+        added.received_at(), added.receivers());
     if (event.receivers_size() > 0) context.AppendEvent(std::move(event));
   }
 
