@@ -4,6 +4,7 @@
 #include "grpc/grpc_security_constants.h"
 #include "server/common/json_log.h"
 #include "server/security/certificate_identity.h"
+#include "server/service/grpc_status.h"
 
 namespace ketenhub {
 
@@ -40,6 +41,15 @@ void LogCall(absl::string_view operation, const absl::StatusOr<Caller>& caller,
            {{"partner", partner},
             {"code", absl::StatusCodeToString(status.code())},
             {"reason", status.message()}});
+}
+
+grpc::ServerUnaryReactor* FinishRefused(grpc::ServerUnaryReactor* reactor,
+                                        absl::string_view operation,
+                                        const absl::StatusOr<Caller>& caller,
+                                        const absl::Status& status) {
+  LogCall(operation, caller, status);
+  reactor->Finish(ToGrpcStatus(status));
+  return reactor;
 }
 
 }  // namespace ketenhub

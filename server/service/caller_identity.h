@@ -6,6 +6,7 @@
 
 #include "absl/status/statusor.h"
 #include "grpcpp/server_context.h"
+#include "grpcpp/support/server_callback.h"
 #include "server/policy/access_policy.h"
 #include "server/security/certificate_identity.h"
 
@@ -33,6 +34,13 @@ absl::StatusOr<Caller> IdentifyCaller(
 // and rules, never values; `signal_id` may be empty.
 void LogCall(absl::string_view operation, const absl::StatusOr<Caller>& caller,
              const absl::Status& status, absl::string_view signal_id = "");
+
+// LogCall for a refusal, then finishes the call with `status`; returns
+// `reactor` so a handler can `return FinishRefused(...)`.
+grpc::ServerUnaryReactor* FinishRefused(grpc::ServerUnaryReactor* reactor,
+                                        absl::string_view operation,
+                                        const absl::StatusOr<Caller>& caller,
+                                        const absl::Status& status);
 
 }  // namespace ketenhub
 

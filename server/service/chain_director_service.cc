@@ -124,9 +124,7 @@ grpc::ServerUnaryReactor* ChainDirectorServiceImpl::Ack(
   absl::StatusOr<Caller> caller = absl::UnknownError("");
   if (absl::Status allowed = Authorize(*context, policy, caller);
       !allowed.ok()) {
-    LogCall("ack", caller, allowed);
-    reactor->Finish(ToGrpcStatus(allowed));
-    return reactor;
+    return FinishRefused(reactor, "ack", caller, allowed);
   }
   store_->Ack(
       caller->partner->id(), request->cursor(),
@@ -147,9 +145,7 @@ grpc::ServerUnaryReactor* ChainDirectorServiceImpl::GetSignal(
   absl::Status allowed = Authorize(*context, policy, caller);
   if (allowed.ok()) allowed = CheckSignalId(request->signal_id());
   if (!allowed.ok()) {
-    LogCall("get_signal", caller, allowed);
-    reactor->Finish(ToGrpcStatus(allowed));
-    return reactor;
+    return FinishRefused(reactor, "get_signal", caller, allowed);
   }
   FinishReleased(reactor, response, "get_signal", caller, policy,
                  store_->GetSignal(request->signal_id()));
@@ -184,9 +180,7 @@ grpc::ServerUnaryReactor* ChainDirectorServiceImpl::Release(
           CheckReleasable(*request, *policy, *signal, caller->partner->id());
   }
   if (!allowed.ok()) {
-    LogCall("release", caller, allowed);
-    reactor->Finish(ToGrpcStatus(allowed));
-    return reactor;
+    return FinishRefused(reactor, "release", caller, allowed);
   }
   store_->Release(caller->partner->id(), request->signal_id(), request->kind(),
                   [reactor, response, caller,
@@ -207,9 +201,7 @@ grpc::ServerUnaryReactor* ChainDirectorServiceImpl::Decide(
   if (allowed.ok()) allowed = CheckSignalId(request->signal_id());
   if (allowed.ok()) allowed = CheckDecision(*request, *policy);
   if (!allowed.ok()) {
-    LogCall("decide", caller, allowed);
-    reactor->Finish(ToGrpcStatus(allowed));
-    return reactor;
+    return FinishRefused(reactor, "decide", caller, allowed);
   }
   v1::Decision decision;
   decision.set_outcome(request->outcome());

@@ -66,9 +66,7 @@ grpc::ServerUnaryReactor* SignalServiceImpl::Submit(
       caller.ok() ? Admit(*policy, *caller, *request)
                   : absl::StatusOr<SubmitCommand>(caller.status());
   if (!command.ok()) {
-    LogCall("submit", caller, command.status());
-    reactor->Finish(ToGrpcStatus(command.status()));
-    return reactor;
+    return FinishRefused(reactor, "submit", caller, command.status());
   }
   store_->Submit(*std::move(command),
                  [reactor, receipt, caller = std::move(caller)](
@@ -127,9 +125,7 @@ grpc::ServerUnaryReactor* SignalServiceImpl::Withdraw(
         absl::InvalidArgumentError("reason: required, at most 500 bytes");
   }
   if (!admitted.ok()) {
-    LogCall("withdraw", caller, admitted);
-    reactor->Finish(ToGrpcStatus(admitted));
-    return reactor;
+    return FinishRefused(reactor, "withdraw", caller, admitted);
   }
   const std::string partner = caller->partner->id();
   store_->Withdraw(partner, request->signal_id(), request->reason(),

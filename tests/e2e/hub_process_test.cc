@@ -88,6 +88,15 @@ class HubProcess {
   std::string Log() const { return ReadFileToString(log_).value_or(""); }
   pid_t pid() const { return pid_; }
 
+  // Waits until the log holds `text` (up to 10 s).
+  bool WaitForLog(const std::string& text) const {
+    for (int i = 0; i < 200; ++i) {
+      if (Log().find(text) != std::string::npos) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  }
+
  private:
   std::string log_;
   pid_t pid_ = -1;
@@ -262,6 +271,32 @@ TEST_F(HubProcessTest, StalledSubscriberDoesNotGrowTheHub) {
   // subscriber (bench/run-stream-bench.sh).
   EXPECT_LT(after - before, 64 * 1024);
   stalled.TryCancel();
+  EXPECT_EQ(hub.Stop(SIGTERM), 0);
+}
+
+TEST_F(HubProcessTest, SighupReloadsThePolicyOrKeepsTheOldOne) {
+  const std::string policy = dir_.path() + "/policy.textproto";
+  const std::string example = *ReadFileToString(
+      absl::StrCat(KETENHUB_SOURCE_DIR, "/deploy/policy-example.textproto"));
+  std::ofstream(policy) << example;
+  v1::HubConfig config = testing::TestHubConfig(dir_.path() + "/data");
+  config.set_policy_file(policy);
+  HubProcess hub(WriteConfig(config), dir_.path() + "/hub.log");
+  const int port = hub.WaitForPort();
+  ASSERT_GT(port, 0) << hub.Log();
+
+  std::ofstream(policy, std::ios::trunc) << "partners { id: \"broken\" }\n";
+  kill(hub.pid(), SIGHUP);
+  ASSERT_TRUE(hub.WaitForLog("\"event\":\"policy_reload_refused\""))
+      << hub.Log();
+  EXPECT_THAT(hub.Log(), HasSubstr("partners[0] (broken)"));
+  EXPECT_EQ(
+      RunCommand(Ketenctl(port, "--as ggd submit " + Example("ggd"))).exit_code,
+      0);
+
+  std::ofstream(policy, std::ios::trunc) << example << "\n# reviewed\n";
+  kill(hub.pid(), SIGHUP);
+  ASSERT_TRUE(hub.WaitForLog("\"event\":\"policy_reloaded\"")) << hub.Log();
   EXPECT_EQ(hub.Stop(SIGTERM), 0);
 }
 

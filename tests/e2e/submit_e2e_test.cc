@@ -192,7 +192,8 @@ TEST_F(SubmitE2eTest, ConcurrentSubmitsFromFourPartnersAreAllStored) {
   for (const std::string& partner : partners) {
     for (int worker = 0; worker < 5; ++worker) {
       results.push_back(std::async(std::launch::async, [&, partner, worker] {
-        std::unique_ptr<SignalClient> client = hub_.Client(partner);
+        // As a partner system would: retries cure transient connect failures.
+        std::unique_ptr<SignalClient> client = hub_.Client(partner, 5);
         std::vector<v1::Receipt> receipts;
         for (int i = worker; i < kPerPartner; i += 5) {
           auto receipt = client->Submit(ValidSignal(
