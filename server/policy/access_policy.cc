@@ -12,6 +12,7 @@
 #include "server/common/identifiers.h"
 #include "server/common/status_macros.h"
 #include "server/common/text_proto.h"
+#include "server/policy/operations.h"
 
 namespace ketenhub {
 namespace {
@@ -168,6 +169,45 @@ absl::Status ValidateCategoryRules(const v1::Policy& policy) {
   return absl::OkStatus();
 }
 
+bool IsActivityId(absl::string_view id) {
+  return !id.empty() && id.size() <= 60 &&
+         std::all_of(id.begin(), id.end(), [](char c) {
+           return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+         });
+}
+
+absl::Status ValidateActivities(const v1::Policy& policy) {
+  absl::flat_hash_set<std::string> ids, operations;
+  for (int i = 0; i < policy.processing_activities_size(); ++i) {
+    const v1::ProcessingActivity& activity = policy.processing_activities(i);
+    const std::string field = absl::StrCat("processing_activities[", i, "]");
+    if (!IsActivityId(activity.id())) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ".id: must be 1-60 of [a-z0-9-]"));
+    }
+    if (!ids.insert(activity.id()).second) {
+      return absl::InvalidArgumentError(absl::StrCat(field, ".id: used twice"));
+    }
+    if (activity.legal_basis().empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ".legal_basis: required"));
+    }
+    for (const std::string& operation : activity.operations()) {
+      if (std::find(kOperations.begin(), kOperations.end(), operation) ==
+          kOperations.end()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            field, ".operations: unknown operation \"", operation, "\""));
+      }
+      if (!operations.insert(operation).second) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(field, ".operations: \"", operation,
+                         "\" already belongs to another activity"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ValidatePolicy(const v1::Policy& policy) {
   if (policy.partners().empty()) {
     return absl::InvalidArgumentError("partners: the registry is empty");
@@ -192,6 +232,7 @@ absl::Status ValidatePolicy(const v1::Policy& policy) {
     KETENHUB_RETURN_IF_ERROR(ValidateMaySubmit(i, p));
   }
   KETENHUB_RETURN_IF_ERROR(ValidateRoutes(policy));
+  KETENHUB_RETURN_IF_ERROR(ValidateActivities(policy));
   return ValidateCategoryRules(policy);
 }
 
@@ -231,6 +272,17 @@ AccessPolicy::AccessPolicy(v1::Policy policy, std::string version)
     by_oin_[partner.oin()] = &partner;
     by_id_[partner.id()] = &partner;
   }
+  for (const v1::ProcessingActivity& activity :
+       policy_.processing_activities()) {
+    for (const std::string& operation : activity.operations())
+      by_operation_[operation] = &activity;
+  }
+}
+
+const v1::ProcessingActivity* AccessPolicy::ActivityFor(
+    absl::string_view operation) const {
+  auto it = by_operation_.find(operation);
+  return it == by_operation_.end() ? nullptr : it->second;
 }
 
 std::vector<const v1::Route*> AccessPolicy::RoutesFor(

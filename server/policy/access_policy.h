@@ -63,6 +63,10 @@ class AccessPolicy {
   // The partner with `id`, or nullptr.
   const v1::Partner* PartnerById(absl::string_view id) const;
 
+  // The processing activity that `operation` (see operations.h) belongs to,
+  // or nullptr when the policy assigns it to none.
+  const v1::ProcessingActivity* ActivityFor(absl::string_view operation) const;
+
   // Lower-case hex SHA-256 of the policy file's bytes.
   const std::string& version() const { return version_; }
   const v1::Policy& policy() const { return policy_; }
@@ -74,6 +78,7 @@ class AccessPolicy {
   const std::string version_;
   absl::flat_hash_map<std::string, const v1::Partner*> by_oin_;
   absl::flat_hash_map<std::string, const v1::Partner*> by_id_;
+  absl::flat_hash_map<std::string, const v1::ProcessingActivity*> by_operation_;
 };
 
 }  // namespace ketenhub

@@ -30,6 +30,9 @@ class CurrentPolicy {
     policy_ = std::move(policy);
   }
 
+  // The file this policy came from.
+  const std::string& path() const { return path_; }
+
   // Re-reads the file this policy came from, validates it completely and
   // swaps it in; on any problem returns the error (naming the line or rule)
   // and the current policy stays. Returns the new version.

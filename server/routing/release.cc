@@ -101,6 +101,36 @@ absl::StatusOr<std::optional<v1::Event>> RenderEvent(
   return out;
 }
 
+absl::StatusOr<EventAbout> AboutEvent(const v1::storage::StoredEvent& event,
+                                      const SignalStore& store) {
+  EventAbout about;
+  switch (event.kind_case()) {
+    case v1::storage::StoredEvent::kReceivedSignalId:
+      about.signal_ids.push_back(event.received_signal_id());
+      break;
+    case v1::storage::StoredEvent::kMatch:
+      for (const v1::MatchedSignal& matched : event.match().signals())
+        about.signal_ids.push_back(matched.signal_id());
+      break;
+    case v1::storage::StoredEvent::kWithdrawn:
+      about.signal_ids.push_back(event.withdrawn().signal_id());
+      break;
+    case v1::storage::StoredEvent::kExpiredSignalId:
+      about.signal_ids.push_back(event.expired_signal_id());
+      break;
+    case v1::storage::StoredEvent::KIND_NOT_SET:
+      break;
+  }
+  if (about.signal_ids.empty()) return about;
+  absl::StatusOr<StoredSignal> signal = store.GetSignal(about.signal_ids[0]);
+  if (signal.ok()) {
+    about.subject_key = signal->subject_key();
+  } else if (!absl::IsNotFound(signal.status())) {
+    return signal.status();
+  }
+  return about;
+}
+
 v1::SignalStatus StatusForSource(const StoredSignal& signal) {
   v1::SignalStatus status;
   status.set_signal_id(signal.signal_id());

@@ -28,6 +28,15 @@ absl::StatusOr<std::optional<v1::Event>> RenderEvent(
     const v1::storage::StoredEvent& event, const SignalStore& store,
     const AccessPolicy& policy, absl::string_view receiver);
 
+// What an event is about, for its delivery's audit record: the signal ids
+// and the subject's key (empty when its signal is gone).
+struct EventAbout {
+  std::vector<std::string> signal_ids;
+  std::string subject_key;
+};
+absl::StatusOr<EventAbout> AboutEvent(const v1::storage::StoredEvent& event,
+                                      const SignalStore& store);
+
 // The SignalStatus a source partner sees of its own signal: never another
 // partner's data.
 v1::SignalStatus StatusForSource(const v1::storage::StoredSignal& signal);

@@ -61,6 +61,14 @@ absl::StatusOr<CertificateIdentity> IdentifyCertificatePem(
   return CertificateIdentity{*std::move(oin), *std::move(fingerprint)};
 }
 
+absl::StatusOr<std::string> CertificateFingerprintPem(absl::string_view pem) {
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  X509Ptr cert(bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)
+                   : nullptr);
+  if (!cert) return absl::UnauthenticatedError("client certificate unreadable");
+  return Sha256Fingerprint(cert.get());
+}
+
 absl::StatusOr<CertificateIdentity> CertificateIdentityCache::Identify(
     absl::string_view pem) {
   {

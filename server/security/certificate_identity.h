@@ -24,6 +24,10 @@ struct CertificateIdentity {
 absl::StatusOr<CertificateIdentity> IdentifyCertificatePem(
     absl::string_view pem);
 
+// Lower-case hex SHA-256 over the DER of one PEM certificate, whatever its
+// subject; UNAUTHENTICATED when it cannot be parsed.
+absl::StatusOr<std::string> CertificateFingerprintPem(absl::string_view pem);
+
 // Remembers the identities of certificates seen before, so that a call on a
 // known connection does not parse its certificate again (OpenSSL 3's PEM
 // decoding is costly). Holds at most `capacity` certificates. Thread-safe.

@@ -1,6 +1,8 @@
 #ifndef KETENHUB_SERVER_SERVICE_ADMIN_SERVICE_H_
 #define KETENHUB_SERVER_SERVICE_ADMIN_SERVICE_H_
 
+#include "absl/functional/any_invocable.h"
+#include "ketenhub/v1/audit.pb.h"
 #include "ketenhub/v1/chain_director.grpc.pb.h"
 #include "server/policy/current_policy.h"
 #include "server/service/caller_identity.h"
@@ -11,7 +13,7 @@ namespace ketenhub {
 // AdminService for the hub's operators (role OPERATOR). Thread-safe.
 class AdminServiceImpl final : public v1::AdminService::CallbackService {
  public:
-  AdminServiceImpl(CurrentPolicy* policy, const SignalStore* store);
+  AdminServiceImpl(CurrentPolicy* policy, SignalStore* store);
 
   grpc::ServerUnaryReactor* ReloadPolicy(
       grpc::CallbackServerContext* context,
@@ -23,17 +25,19 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
       v1::ListUnroutedResponse* response) override;
 
  private:
-  absl::Status Authorize(const grpc::CallbackServerContext& context,
-                         absl::StatusOr<Caller>& caller);
-
   CurrentPolicy* const policy_;
-  const SignalStore* const store_;
+  SignalStore* const store_;
   CertificateIdentityCache certificates_;
 };
 
-// Reloads the policy file into `policy` and logs the outcome (SIGHUP and
-// AdminService share it). Returns the new version or the refusal.
-absl::StatusOr<std::string> ReloadAndLog(CurrentPolicy& policy);
+// Reloads the policy file into `policy` (SIGHUP and AdminService share it):
+// validates the new file, writes `record` (completed with the outcome and the
+// new version) to the audit trail, and only then swaps the policy in. Calls
+// `done` with the new version or the refusal (UNAVAILABLE when the record
+// cannot be written: then the old policy stays). Logs the outcome.
+void ReloadAudited(
+    CurrentPolicy& policy, SignalStore& store, v1::AuditRecord record,
+    absl::AnyInvocable<void(absl::StatusOr<std::string>) &&> done);
 
 }  // namespace ketenhub
 

@@ -28,28 +28,4 @@ absl::StatusOr<Caller> IdentifyCaller(
                 std::move(policy)};
 }
 
-void LogCall(absl::string_view operation, const absl::StatusOr<Caller>& caller,
-             const absl::Status& status, absl::string_view signal_id) {
-  const absl::string_view partner =
-      caller.ok() ? absl::string_view(caller->partner->id()) : "unidentified";
-  if (status.ok()) {
-    LogEvent(LogLevel::kInfo, operation,
-             {{"partner", partner}, {"signal_id", signal_id}});
-    return;
-  }
-  LogEvent(LogLevel::kWarning, operation,
-           {{"partner", partner},
-            {"code", absl::StatusCodeToString(status.code())},
-            {"reason", status.message()}});
-}
-
-grpc::ServerUnaryReactor* FinishRefused(grpc::ServerUnaryReactor* reactor,
-                                        absl::string_view operation,
-                                        const absl::StatusOr<Caller>& caller,
-                                        const absl::Status& status) {
-  LogCall(operation, caller, status);
-  reactor->Finish(ToGrpcStatus(status));
-  return reactor;
-}
-
 }  // namespace ketenhub

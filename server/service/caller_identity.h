@@ -29,19 +29,6 @@ absl::StatusOr<Caller> IdentifyCaller(
     std::shared_ptr<const AccessPolicy> policy,
     CertificateIdentityCache& certificates);
 
-// Logs one call's outcome: the operation, the caller's partner id (or
-// "unidentified"), and for refusals the code and rule. Messages name fields
-// and rules, never values; `signal_id` may be empty.
-void LogCall(absl::string_view operation, const absl::StatusOr<Caller>& caller,
-             const absl::Status& status, absl::string_view signal_id = "");
-
-// LogCall for a refusal, then finishes the call with `status`; returns
-// `reactor` so a handler can `return FinishRefused(...)`.
-grpc::ServerUnaryReactor* FinishRefused(grpc::ServerUnaryReactor* reactor,
-                                        absl::string_view operation,
-                                        const absl::StatusOr<Caller>& caller,
-                                        const absl::Status& status);
-
 }  // namespace ketenhub
 
 #endif  // KETENHUB_SERVER_SERVICE_CALLER_IDENTITY_H_

@@ -2,7 +2,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "server/audit/audit_record.h"
 #include "server/routing/release.h"
+#include "server/service/audited_call.h"
 #include "server/service/event_stream.h"
 #include "server/service/grpc_status.h"
 #include "server/service/signal_service.h"
@@ -14,25 +16,35 @@ namespace {
 constexpr size_t kMaxReasonBytes = 500;
 constexpr size_t kMaxLegalBasisBytes = 200;
 
-// A Subscribe refused before any event: finishes at once.
+// A Subscribe refused before any event: finishes once its audit record is
+// written.
 class RefusedStream final : public grpc::ServerWriteReactor<v1::Event> {
  public:
-  explicit RefusedStream(const grpc::Status& status) { Finish(status); }
+  RefusedStream(SignalStore& store, v1::AuditRecord record,
+                const absl::Status& status) {
+    SetAuditOutcome(status, &record);
+    LogAudited(record);
+    std::vector<v1::AuditRecord> records;
+    records.push_back(std::move(record));
+    store.Record(std::move(records), [this, status](absl::Status written) {
+      Finish(ToGrpcStatus(written.ok() ? status : written));
+    });
+  }
   void OnDone() override { delete this; }
 };
 
-// Finishes a unary call with the signal as `receiver` sees it now.
+// Finishes a unary call with the signal as `receiver` sees it now; the store
+// committed the call's audit record with the change.
 void FinishReleased(grpc::ServerUnaryReactor* reactor,
-                    v1::ReleasedSignal* response, absl::string_view operation,
-                    const absl::StatusOr<Caller>& caller,
+                    v1::ReleasedSignal* response, v1::AuditRecord draft,
                     const std::shared_ptr<const AccessPolicy>& policy,
                     const absl::StatusOr<v1::storage::StoredSignal>& stored) {
   absl::StatusOr<v1::ReleasedSignal> released =
-      stored.ok() ? ReleaseFor(*stored, *policy, caller->partner->id())
+      stored.ok() ? ReleaseFor(*stored, *policy, draft.actor_partner_id())
                   : absl::StatusOr<v1::ReleasedSignal>(stored.status());
   if (released.ok()) *response = *std::move(released);
-  LogCall(operation, caller, released.status(),
-          released.ok() ? response->signal_id() : "");
+  LogOutcome(std::move(draft), released.status(),
+             released.ok() ? response->signal_id() : "");
   reactor->Finish(ToGrpcStatus(released.status()));
 }
 
@@ -87,52 +99,51 @@ ChainDirectorServiceImpl::ChainDirectorServiceImpl(const CurrentPolicy* policy,
                                                    EventNotifier* notifier)
     : policy_(policy), store_(store), notifier_(notifier) {}
 
-absl::Status ChainDirectorServiceImpl::Authorize(
-    const grpc::CallbackServerContext& context,
-    const std::shared_ptr<const AccessPolicy>& policy,
-    absl::StatusOr<Caller>& caller) {
-  caller = IdentifyCaller(context, policy, certificates_);
-  if (!caller.ok()) return caller.status();
-  return policy->CheckRole(*caller->partner, v1::ROLE_CHAIN_DIRECTOR);
-}
-
 grpc::ServerWriteReactor<v1::Event>* ChainDirectorServiceImpl::Subscribe(
     grpc::CallbackServerContext* context, const v1::SubscribeRequest* request) {
-  const std::shared_ptr<const AccessPolicy> policy = policy_->Get();
-  absl::StatusOr<Caller> caller = absl::UnknownError("");
-  absl::Status allowed = Authorize(*context, policy, caller);
+  AuditedCall call = BeginCall(context, *policy_, certificates_, "subscribe",
+                               v1::ROLE_CHAIN_DIRECTOR);
+  absl::Status allowed = call.allowed;
   absl::StatusOr<uint64_t> after =
       request->has_from_cursor()
           ? absl::StatusOr<uint64_t>(request->from_cursor())
-      : allowed.ok() ? store_->AckedCursor(caller->partner->id())
+      : allowed.ok() ? store_->AckedCursor(call.caller->partner->id())
                      : absl::StatusOr<uint64_t>(allowed);
   if (allowed.ok()) allowed = after.status();
   if (allowed.ok() && *after > store_->LastCursor()) {
     allowed = absl::InvalidArgumentError("from_cursor: beyond the last event");
   }
-  LogCall("subscribe", caller, allowed);
-  if (!allowed.ok()) return new RefusedStream(ToGrpcStatus(allowed));
-  return EventStream::Start(policy_, store_, notifier_, caller->partner->id(),
-                            *after);
+  if (!allowed.ok()) {
+    return new RefusedStream(*store_, std::move(call.record), allowed);
+  }
+  (*call.record.mutable_details())["from_cursor"] = absl::StrCat(*after);
+  v1::AuditRecord subscribed = call.record;
+  SetAuditOutcome(absl::OkStatus(), &subscribed);
+  LogAudited(subscribed);
+  std::vector<v1::AuditRecord> records;
+  records.push_back(std::move(subscribed));
+  store_->Record(std::move(records), [](absl::Status) {});
+  return EventStream::Start(policy_, store_, notifier_,
+                            call.caller->partner->id(), *after,
+                            std::move(call.record));
 }
 
 grpc::ServerUnaryReactor* ChainDirectorServiceImpl::Ack(
     grpc::CallbackServerContext* context, const v1::AckRequest* request,
     v1::AckResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  const std::shared_ptr<const AccessPolicy> policy = policy_->Get();
-  absl::StatusOr<Caller> caller = absl::UnknownError("");
-  if (absl::Status allowed = Authorize(*context, policy, caller);
-      !allowed.ok()) {
-    return FinishRefused(reactor, "ack", caller, allowed);
+  AuditedCall call = BeginCall(context, *policy_, certificates_, "ack",
+                               v1::ROLE_CHAIN_DIRECTOR);
+  if (!call.allowed.ok()) {
+    return FinishRefused(reactor, *store_, call, call.allowed);
   }
-  store_->Ack(
-      caller->partner->id(), request->cursor(),
-      [reactor, response, caller, policy](absl::StatusOr<uint64_t> acked) {
-        if (acked.ok()) response->set_acked_cursor(*acked);
-        LogCall("ack", caller, acked.status());
-        reactor->Finish(ToGrpcStatus(acked.status()));
-      });
+  store_->Ack(call.caller->partner->id(), request->cursor(), call.record,
+              [reactor, response, draft = std::move(call.record)](
+                  absl::StatusOr<uint64_t> acked) mutable {
+                if (acked.ok()) response->set_acked_cursor(*acked);
+                LogOutcome(std::move(draft), acked.status(), "");
+                reactor->Finish(ToGrpcStatus(acked.status()));
+              });
   return reactor;
 }
 
@@ -140,15 +151,24 @@ grpc::ServerUnaryReactor* ChainDirectorServiceImpl::GetSignal(
     grpc::CallbackServerContext* context, const v1::GetSignalRequest* request,
     v1::ReleasedSignal* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  const std::shared_ptr<const AccessPolicy> policy = policy_->Get();
-  absl::StatusOr<Caller> caller = absl::UnknownError("");
-  absl::Status allowed = Authorize(*context, policy, caller);
+  AuditedCall call = BeginCall(context, *policy_, certificates_, "get_signal",
+                               v1::ROLE_CHAIN_DIRECTOR);
+  absl::Status allowed = call.allowed;
   if (allowed.ok()) allowed = CheckSignalId(request->signal_id());
-  if (!allowed.ok()) {
-    return FinishRefused(reactor, "get_signal", caller, allowed);
+  if (!allowed.ok()) return FinishRefused(reactor, *store_, call, allowed);
+  call.record.add_signal_ids(request->signal_id());
+  absl::StatusOr<v1::storage::StoredSignal> stored =
+      store_->GetSignal(request->signal_id());
+  absl::StatusOr<v1::ReleasedSignal> released =
+      stored.ok()
+          ? ReleaseFor(*stored, *call.policy, call.caller->partner->id())
+          : absl::StatusOr<v1::ReleasedSignal>(stored.status());
+  if (stored.ok()) {
+    call.record.set_data_subject_pseudonym(
+        SubjectPseudonym(stored->subject_key()));
   }
-  FinishReleased(reactor, response, "get_signal", caller, policy,
-                 store_->GetSignal(request->signal_id()));
+  if (released.ok()) *response = *std::move(released);
+  FinishAudited(reactor, *store_, std::move(call.record), released.status());
   return reactor;
 }
 
@@ -156,9 +176,9 @@ grpc::ServerUnaryReactor* ChainDirectorServiceImpl::Release(
     grpc::CallbackServerContext* context, const v1::ReleaseRequest* request,
     v1::ReleasedSignal* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  const std::shared_ptr<const AccessPolicy> policy = policy_->Get();
-  absl::StatusOr<Caller> caller = absl::UnknownError("");
-  absl::Status allowed = Authorize(*context, policy, caller);
+  AuditedCall call = BeginCall(context, *policy_, certificates_, "release",
+                               v1::ROLE_CHAIN_DIRECTOR);
+  absl::Status allowed = call.allowed;
   if (allowed.ok()) allowed = CheckSignalId(request->signal_id());
   if (allowed.ok() && (request->kind() == v1::DATA_KIND_UNSPECIFIED ||
                        !v1::DataKind_IsValid(request->kind()))) {
@@ -170,24 +190,31 @@ grpc::ServerUnaryReactor* ChainDirectorServiceImpl::Release(
         absl::InvalidArgumentError("legal_basis: required, at most 200 bytes");
   }
   if (allowed.ok()) {
+    call.record.add_signal_ids(request->signal_id());
+    (*call.record.mutable_details())["kind"] =
+        v1::DataKind_Name(request->kind());
+    call.record.set_legal_basis(request->legal_basis());
     absl::StatusOr<v1::storage::StoredSignal> signal =
         store_->GetSignal(request->signal_id());
-    allowed = signal.ok()
-                  ? ReleaseFor(*signal, *policy, caller->partner->id()).status()
-                  : signal.status();
+    if (signal.ok()) {
+      call.record.set_data_subject_pseudonym(
+          SubjectPseudonym(signal->subject_key()));
+    }
+    const std::string& receiver = call.caller->partner->id();
+    allowed = signal.ok() ? ReleaseFor(*signal, *call.policy, receiver).status()
+                          : signal.status();
     if (allowed.ok())
-      allowed =
-          CheckReleasable(*request, *policy, *signal, caller->partner->id());
+      allowed = CheckReleasable(*request, *call.policy, *signal, receiver);
   }
-  if (!allowed.ok()) {
-    return FinishRefused(reactor, "release", caller, allowed);
-  }
-  store_->Release(caller->partner->id(), request->signal_id(), request->kind(),
-                  [reactor, response, caller,
-                   policy](absl::StatusOr<v1::storage::StoredSignal> stored) {
-                    FinishReleased(reactor, response, "release", caller, policy,
-                                   stored);
-                  });
+  if (!allowed.ok()) return FinishRefused(reactor, *store_, call, allowed);
+  call.record.clear_signal_ids();  // the store adds it
+  store_->Release(
+      call.caller->partner->id(), request->signal_id(), request->kind(),
+      call.record,
+      [reactor, response, draft = std::move(call.record), policy = call.policy](
+          absl::StatusOr<v1::storage::StoredSignal> stored) mutable {
+        FinishReleased(reactor, response, std::move(draft), policy, stored);
+      });
   return reactor;
 }
 
@@ -195,26 +222,28 @@ grpc::ServerUnaryReactor* ChainDirectorServiceImpl::Decide(
     grpc::CallbackServerContext* context, const v1::DecideRequest* request,
     v1::ReleasedSignal* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  const std::shared_ptr<const AccessPolicy> policy = policy_->Get();
-  absl::StatusOr<Caller> caller = absl::UnknownError("");
-  absl::Status allowed = Authorize(*context, policy, caller);
+  AuditedCall call = BeginCall(context, *policy_, certificates_, "decide",
+                               v1::ROLE_CHAIN_DIRECTOR);
+  absl::Status allowed = call.allowed;
   if (allowed.ok()) allowed = CheckSignalId(request->signal_id());
-  if (allowed.ok()) allowed = CheckDecision(*request, *policy);
-  if (!allowed.ok()) {
-    return FinishRefused(reactor, "decide", caller, allowed);
-  }
+  if (allowed.ok()) allowed = CheckDecision(*request, *call.policy);
+  if (!allowed.ok()) return FinishRefused(reactor, *store_, call, allowed);
   v1::Decision decision;
   decision.set_outcome(request->outcome());
   decision.set_reason(request->reason());
   decision.set_handed_to(request->handed_to());
-  decision.set_policy_version(policy->version());
+  decision.set_policy_version(call.policy->version());
   SetTimestamp(absl::Now(), decision.mutable_decided_at());
-  store_->Decide(caller->partner->id(), request->signal_id(), decision,
-                 [reactor, response, caller,
-                  policy](absl::StatusOr<v1::storage::StoredSignal> stored) {
-                   FinishReleased(reactor, response, "decide", caller, policy,
-                                  stored);
-                 });
+  (*call.record.mutable_details())["outcome"] =
+      v1::Outcome_Name(request->outcome());
+  if (!request->handed_to().empty())
+    (*call.record.mutable_details())["handed_to"] = request->handed_to();
+  store_->Decide(
+      call.caller->partner->id(), request->signal_id(), decision, call.record,
+      [reactor, response, draft = std::move(call.record), policy = call.policy](
+          absl::StatusOr<v1::storage::StoredSignal> stored) mutable {
+        FinishReleased(reactor, response, std::move(draft), policy, stored);
+      });
   return reactor;
 }
 

@@ -36,11 +36,6 @@ class ChainDirectorServiceImpl final
                                    v1::ReleasedSignal* response) override;
 
  private:
-  // The caller, if it is a known partner with role CHAIN_DIRECTOR.
-  absl::Status Authorize(const grpc::CallbackServerContext& context,
-                         const std::shared_ptr<const AccessPolicy>& policy,
-                         absl::StatusOr<Caller>& caller);
-
   const CurrentPolicy* const policy_;
   SignalStore* const store_;
   EventNotifier* const notifier_;

@@ -1,30 +1,37 @@
 #include "server/service/event_stream.h"
 
+#include "absl/strings/str_cat.h"
+#include "server/audit/audit_record.h"
 #include "server/routing/release.h"
+#include "server/service/audited_call.h"
 #include "server/service/grpc_status.h"
 
 namespace ketenhub {
 
 grpc::ServerWriteReactor<v1::Event>* EventStream::Start(
-    const CurrentPolicy* policy, const SignalStore* store,
-    EventNotifier* notifier, std::string receiver, uint64_t after) {
+    const CurrentPolicy* policy, SignalStore* store, EventNotifier* notifier,
+    std::string receiver, uint64_t after, v1::AuditRecord call_record) {
   std::shared_ptr<EventStream> stream(
-      new EventStream(policy, store, notifier, std::move(receiver), after));
+      new EventStream(policy, store, notifier, std::move(receiver), after,
+                      std::move(call_record)));
   stream->self_ = stream;
   stream->Pump();
   return stream.get();
 }
 
-EventStream::EventStream(const CurrentPolicy* policy, const SignalStore* store,
+EventStream::EventStream(const CurrentPolicy* policy, SignalStore* store,
                          EventNotifier* notifier, std::string receiver,
-                         uint64_t after)
+                         uint64_t after, v1::AuditRecord call_record)
     : policy_(policy),
       store_(store),
       notifier_(notifier),
       receiver_(std::move(receiver)),
+      call_record_(std::move(call_record)),
       scanned_to_(after) {}
 
-bool EventStream::ReadBatch(std::deque<v1::Event>& out, grpc::Status& status) {
+bool EventStream::ReadBatch(std::deque<v1::Event>& out,
+                            std::vector<v1::AuditRecord>& records,
+                            grpc::Status& status) {
   absl::StatusOr<SignalStore::EventPage> page =
       store_->ReadEvents(receiver_, scanned_to_, kBatch);
   if (!page.ok()) {
@@ -40,9 +47,43 @@ bool EventStream::ReadBatch(std::deque<v1::Event>& out, grpc::Status& status) {
       status = ToGrpcStatus(event.status());
       return false;
     }
-    if (event->has_value()) out.push_back(**std::move(event));
+    if (!event->has_value()) continue;
+    absl::StatusOr<EventAbout> about = AboutEvent(stored, *store_);
+    if (!about.ok()) {
+      status = ToGrpcStatus(about.status());
+      return false;
+    }
+    v1::AuditRecord record = ChildRecord(call_record_, "deliver", *policy);
+    (*record.mutable_details())["cursor"] = absl::StrCat(stored.cursor());
+    for (std::string& id : about->signal_ids)
+      record.add_signal_ids(std::move(id));
+    if (!about->subject_key.empty()) {
+      record.set_data_subject_pseudonym(SubjectPseudonym(about->subject_key));
+    }
+    SetAuditOutcome(absl::OkStatus(), &record);
+    records.push_back(std::move(record));
+    out.push_back(**std::move(event));
   }
   return true;
+}
+
+void EventStream::OnAudited(std::deque<v1::Event> batch,
+                            const absl::Status& written) {
+  if (!written.ok()) {
+    {
+      absl::MutexLock lock(&mu_);
+      auditing_ = false;
+    }
+    return FinishOnce(
+        grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                     "the audit trail cannot be written; subscribe again"));
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    auditing_ = false;
+    for (v1::Event& event : batch) buffer_.push_back(std::move(event));
+  }
+  Pump();
 }
 
 void EventStream::Pump() {
@@ -61,7 +102,7 @@ void EventStream::Pump() {
     {
       absl::MutexLock lock(&mu_);
       repump_ = false;
-      if (finished_ || writing_) {
+      if (finished_ || writing_ || auditing_) {
         action = Action::kStop;  // OnWriteDone pumps again
       } else if (cancelled_) {
         action = Action::kFinishCancelled;
@@ -88,7 +129,8 @@ void EventStream::Pump() {
     grpc::Status status(grpc::StatusCode::UNAVAILABLE,
                         "the hub is shutting down; subscribe again");
     std::deque<v1::Event> batch;
-    if (notifier_->closed() || !ReadBatch(batch, status)) {
+    std::vector<v1::AuditRecord> records;
+    if (notifier_->closed() || !ReadBatch(batch, records, status)) {
       {
         absl::MutexLock lock(&mu_);
         pumping_ = false;
@@ -96,9 +138,17 @@ void EventStream::Pump() {
       return FinishOnce(status);
     }
     if (!batch.empty()) {
-      absl::MutexLock lock(&mu_);
-      for (v1::Event& event : batch) buffer_.push_back(std::move(event));
-      continue;
+      {
+        absl::MutexLock lock(&mu_);
+        auditing_ = true;
+        pumping_ = false;
+      }
+      store_->Record(std::move(records),
+                     [self = hold,
+                      batch = std::move(batch)](absl::Status written) mutable {
+                       self->OnAudited(std::move(batch), written);
+                     });
+      return;
     }
     // Nothing for this receiver yet: sleep until a commit, unless one came.
     if (notifier_->WaitPast(hold, scanned_to_)) {

@@ -26,11 +26,11 @@ class EventStream final : public grpc::ServerWriteReactor<v1::Event>,
   static constexpr size_t kBatch = 64;
 
   // Starts streaming; the returned reactor belongs to gRPC.
-  static grpc::ServerWriteReactor<v1::Event>* Start(const CurrentPolicy* policy,
-                                                    const SignalStore* store,
-                                                    EventNotifier* notifier,
-                                                    std::string receiver,
-                                                    uint64_t after);
+  // Each batch is written to the stream only after its "deliver" audit
+  // records (children of `call_record`, one per event) are on disk.
+  static grpc::ServerWriteReactor<v1::Event>* Start(
+      const CurrentPolicy* policy, SignalStore* store, EventNotifier* notifier,
+      std::string receiver, uint64_t after, v1::AuditRecord call_record);
 
   void OnWriteDone(bool ok) override;
   void OnCancel() override;
@@ -38,19 +38,24 @@ class EventStream final : public grpc::ServerWriteReactor<v1::Event>,
   void Wake() override { Pump(); }
 
  private:
-  EventStream(const CurrentPolicy* policy, const SignalStore* store,
-              EventNotifier* notifier, std::string receiver, uint64_t after);
+  EventStream(const CurrentPolicy* policy, SignalStore* store,
+              EventNotifier* notifier, std::string receiver, uint64_t after,
+              v1::AuditRecord call_record);
 
   void Pump();
-  // Reads and renders the next batch into `out`; false when the stream must
-  // end with `status` set.
-  bool ReadBatch(std::deque<v1::Event>& out, grpc::Status& status);
+  // Reads and renders the next batch into `out`, with its delivery records;
+  // false when the stream must end with `status` set.
+  bool ReadBatch(std::deque<v1::Event>& out,
+                 std::vector<v1::AuditRecord>& records, grpc::Status& status);
+  // The batch's records were written (or not): buffer it and pump.
+  void OnAudited(std::deque<v1::Event> batch, const absl::Status& written);
   void FinishOnce(const grpc::Status& status);
 
   const CurrentPolicy* const policy_;
-  const SignalStore* const store_;
+  SignalStore* const store_;
   EventNotifier* const notifier_;
   const std::string receiver_;
+  const v1::AuditRecord call_record_;
   uint64_t scanned_to_;  // only the pumping thread touches it
 
   absl::Mutex mu_;
@@ -58,6 +63,7 @@ class EventStream final : public grpc::ServerWriteReactor<v1::Event>,
   bool pumping_ ABSL_GUARDED_BY(mu_) = false;
   bool repump_ ABSL_GUARDED_BY(mu_) = false;
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool auditing_ ABSL_GUARDED_BY(mu_) = false;  // a batch's records in flight
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
   std::shared_ptr<EventStream> self_;  // released in OnDone

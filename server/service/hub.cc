@@ -5,9 +5,11 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/server_builder.h"
@@ -18,6 +20,8 @@
 #include "server/security/server_credentials.h"
 #include "server/security/subject_pseudonymizer.h"
 #include "server/service/admin_service.h"
+#include "server/service/audit_service.h"
+#include "server/service/audited_call.h"
 #include "server/service/chain_director_service.h"
 #include "server/service/signal_service.h"
 #include "server/storage/signal_store.h"
@@ -49,13 +53,71 @@ SignalLimits LimitsFrom(const v1::LimitsConfig& config) {
   return limits;
 }
 
+// Signs and stores the audit tree head every `interval` when it grew, and
+// once more at Stop.
+class CheckpointTimer {
+ public:
+  CheckpointTimer(SignalStore* store, const CheckpointSigner* signer,
+                  absl::Duration interval)
+      : store_(store),
+        signer_(signer),
+        interval_(interval),
+        thread_([this] { Run(); }) {}
+  ~CheckpointTimer() { Stop(); }
+
+  void Stop() {
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_) return;
+      stopping_ = true;
+    }
+    thread_.join();
+    SignIfGrown();
+  }
+
+ private:
+  void Run() {
+    absl::MutexLock lock(&mu_);
+    while (!stopping_) {
+      mu_.AwaitWithTimeout(absl::Condition(&stopping_), interval_);
+      if (stopping_) return;
+      mu_.Unlock();
+      SignIfGrown();
+      mu_.Lock();
+    }
+  }
+
+  void SignIfGrown() {
+    if (store_->AuditHead().size == signed_size_) return;
+    absl::Notification done;
+    SignAndStoreCheckpoint(
+        *store_, *signer_,
+        [this, &done](absl::StatusOr<v1::SignedCheckpoint> checkpoint) {
+          if (checkpoint.ok()) {
+            signed_size_ = checkpoint->tree_size();
+          } else {
+            LogEvent(LogLevel::kError, "audit_checkpoint_failed",
+                     {{"reason", checkpoint.status().message()}});
+          }
+          done.Notify();
+        });
+    done.WaitForNotification();
+  }
+
+  SignalStore* const store_;
+  const CheckpointSigner* const signer_;
+  const absl::Duration interval_;
+  uint64_t signed_size_ = 0;  // only the timer (then Stop) touches it
+  absl::Mutex mu_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread thread_;
+};
+
 class RunningHub final : public Hub {
  public:
   absl::Status Init(const v1::HubConfig& config);
   int port() const override { return port_; }
-  absl::StatusOr<std::string> ReloadPolicy() override {
-    return ReloadAndLog(*policy_);
-  }
+  absl::StatusOr<std::string> ReloadPolicy() override;
   void Shutdown() override;
   ~RunningHub() override { Shutdown(); }
 
@@ -67,6 +129,9 @@ class RunningHub final : public Hub {
   std::unique_ptr<SignalServiceImpl> signal_service_;
   std::unique_ptr<ChainDirectorServiceImpl> chain_director_service_;
   std::unique_ptr<AdminServiceImpl> admin_service_;
+  std::unique_ptr<CheckpointSigner> signer_;
+  std::unique_ptr<AuditServiceImpl> audit_service_;
+  std::unique_ptr<CheckpointTimer> checkpoints_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   absl::Mutex shutdown_mu_;
@@ -90,8 +155,12 @@ absl::Status RunningHub::Init(const v1::HubConfig& config) {
       SubjectPseudonymizer::OpenOrCreate(key_dir + "/pseudonym.key");
   KETENHUB_RETURN_IF_ERROR(pseudonymizer.status());
   pseudonymizer_ = *std::move(pseudonymizer);
+  absl::StatusOr<std::unique_ptr<CheckpointSigner>> signer =
+      CheckpointSigner::OpenOrCreate(key_dir + "/audit-signing.key");
+  KETENHUB_RETURN_IF_ERROR(signer.status());
+  signer_ = *std::move(signer);
   absl::StatusOr<std::unique_ptr<SignalStore>> store = SignalStore::Open(
-      {config.data_dir() + "/db", config.commit().max_group_size()});
+      {config.data_dir() + "/db", config.commit().max_group_size(), nullptr});
   KETENHUB_RETURN_IF_ERROR(store.status());
   store_ = *std::move(store);
 
@@ -105,6 +174,11 @@ absl::Status RunningHub::Init(const v1::HubConfig& config) {
       policy_.get(), store_.get(), notifier_.get());
   admin_service_ =
       std::make_unique<AdminServiceImpl>(policy_.get(), store_.get());
+  audit_service_ = std::make_unique<AuditServiceImpl>(
+      policy_.get(), store_.get(), pseudonymizer_.get(), signer_.get());
+  checkpoints_ = std::make_unique<CheckpointTimer>(
+      store_.get(), signer_.get(),
+      absl::Seconds(config.audit().checkpoint_interval_seconds()));
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
   builder.AddListeningPort(config.listen_address(), *credentials, &port_);
@@ -113,6 +187,7 @@ absl::Status RunningHub::Init(const v1::HubConfig& config) {
   builder.RegisterService(signal_service_.get());
   builder.RegisterService(chain_director_service_.get());
   builder.RegisterService(admin_service_.get());
+  builder.RegisterService(audit_service_.get());
   server_ = builder.BuildAndStart();
   if (server_ == nullptr || port_ == 0) {
     return absl::UnavailableError(absl::StrCat(
@@ -136,12 +211,27 @@ void RunningHub::Shutdown() {
     server_->Shutdown(absl::ToChronoTime(absl::Now() + kShutdownGrace));
     server_->Wait();
   }
+  if (checkpoints_) checkpoints_->Stop();  // signs a last checkpoint
   if (store_) {
     store_->SetEventListener(nullptr);
     store_->Close();
   }
   server_.reset();
   store_.reset();
+}
+
+absl::StatusOr<std::string> RunningHub::ReloadPolicy() {
+  v1::AuditRecord record = HubRecord("reload_policy", *policy_->Get());
+  (*record.mutable_details())["trigger"] = "SIGHUP";
+  absl::Notification done;
+  absl::StatusOr<std::string> result;
+  ReloadAudited(*policy_, *store_, std::move(record),
+                [&done, &result](absl::StatusOr<std::string> version) {
+                  result = std::move(version);
+                  done.Notify();
+                });
+  done.WaitForNotification();
+  return result;
 }
 
 }  // namespace

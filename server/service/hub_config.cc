@@ -15,6 +15,7 @@ constexpr uint32_t kMaxSummaryBytes = 4000;
 constexpr uint32_t kMaxSections = 20;
 constexpr uint32_t kMaxSectionBytes = 16000;
 constexpr uint32_t kMaxGroupSize = 256;
+constexpr uint32_t kCheckpointIntervalSeconds = 60;
 
 absl::Status Resolve(absl::string_view field, const std::string& base_dir,
                      std::string* path) {
@@ -57,6 +58,9 @@ absl::StatusOr<v1::HubConfig> ParseHubConfig(absl::string_view text,
     limits->set_max_section_bytes(kMaxSectionBytes);
   v1::CommitConfig* commit = config.mutable_commit();
   if (commit->max_group_size() == 0) commit->set_max_group_size(kMaxGroupSize);
+  v1::AuditConfig* audit = config.mutable_audit();
+  if (audit->checkpoint_interval_seconds() == 0)
+    audit->set_checkpoint_interval_seconds(kCheckpointIntervalSeconds);
   return config;
 }
 

@@ -1,8 +1,10 @@
 #include "server/service/signal_service.h"
 
 #include "absl/time/clock.h"
+#include "server/audit/audit_record.h"
 #include "server/common/status_macros.h"
 #include "server/routing/release.h"
+#include "server/service/audited_call.h"
 #include "server/service/grpc_status.h"
 
 namespace ketenhub {
@@ -31,17 +33,18 @@ SignalServiceImpl::SignalServiceImpl(const CurrentPolicy* policy,
 
 absl::StatusOr<SubmitCommand> SignalServiceImpl::Admit(
     const AccessPolicy& policy, const Caller& caller,
-    const v1::SubmitRequest& request) const {
+    const v1::SubmitRequest& request, v1::AuditRecord& record) const {
   const v1::Partner& partner = *caller.partner;
-  KETENHUB_RETURN_IF_ERROR(policy.CheckRole(partner, v1::ROLE_SUBMITTER));
   if (!request.has_signal())
     return absl::InvalidArgumentError("signal: required");
   const v1::Signal& signal = request.signal();
   KETENHUB_RETURN_IF_ERROR(ValidateSignal(signal, limits_, absl::Now()));
-  KETENHUB_RETURN_IF_ERROR(policy.CheckMaySubmit(partner, signal.category()));
   absl::StatusOr<std::string> subject_key =
       pseudonymizer_->SubjectKey(signal.subject());
   if (!subject_key.ok()) return subject_key.status();
+  // From here on the record names the person the attempt was about.
+  record.set_data_subject_pseudonym(SubjectPseudonym(*subject_key));
+  KETENHUB_RETURN_IF_ERROR(policy.CheckMaySubmit(partner, signal.category()));
   SubmitCommand command;
   command.partner_id = partner.id();
   command.signal = signal;
@@ -59,52 +62,46 @@ grpc::ServerUnaryReactor* SignalServiceImpl::Submit(
     grpc::CallbackServerContext* context, const v1::SubmitRequest* request,
     v1::Receipt* receipt) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  const std::shared_ptr<const AccessPolicy> policy = policy_->Get();
-  absl::StatusOr<Caller> caller =
-      IdentifyCaller(*context, policy, certificates_);
+  AuditedCall call =
+      BeginCall(context, *policy_, certificates_, "submit", v1::ROLE_SUBMITTER);
   absl::StatusOr<SubmitCommand> command =
-      caller.ok() ? Admit(*policy, *caller, *request)
-                  : absl::StatusOr<SubmitCommand>(caller.status());
+      call.allowed.ok()
+          ? Admit(*call.policy, *call.caller, *request, call.record)
+          : absl::StatusOr<SubmitCommand>(call.allowed);
   if (!command.ok()) {
-    return FinishRefused(reactor, "submit", caller, command.status());
+    return FinishRefused(reactor, *store_, call, command.status());
   }
+  command->audit = call.record;
   store_->Submit(*std::move(command),
-                 [reactor, receipt, caller = std::move(caller)](
-                     absl::StatusOr<v1::Receipt> result) {
-                   LogCall("submit", caller, result.status(),
-                           result.ok() ? result->signal_id() : "");
+                 [reactor, receipt, draft = std::move(call.record)](
+                     absl::StatusOr<v1::Receipt> result) mutable {
+                   LogOutcome(std::move(draft), result.status(),
+                              result.ok() ? result->signal_id() : "");
                    if (result.ok()) *receipt = *std::move(result);
                    reactor->Finish(ToGrpcStatus(result.status()));
                  });
   return reactor;
 }
 
-absl::StatusOr<v1::SignalStatus> SignalServiceImpl::Status(
-    const AccessPolicy& policy, const Caller& caller,
-    const v1::GetStatusRequest& request) const {
-  KETENHUB_RETURN_IF_ERROR(
-      policy.CheckRole(*caller.partner, v1::ROLE_SUBMITTER));
-  KETENHUB_RETURN_IF_ERROR(CheckSignalId(request.signal_id()));
-  absl::StatusOr<v1::storage::StoredSignal> stored =
-      store_->GetOwnSignal(caller.partner->id(), request.signal_id());
-  if (!stored.ok()) return stored.status();
-  return StatusForSource(*stored);
-}
-
 grpc::ServerUnaryReactor* SignalServiceImpl::GetStatus(
     grpc::CallbackServerContext* context, const v1::GetStatusRequest* request,
     v1::SignalStatus* status) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  const std::shared_ptr<const AccessPolicy> policy = policy_->Get();
-  const absl::StatusOr<Caller> caller =
-      IdentifyCaller(*context, policy, certificates_);
-  absl::StatusOr<v1::SignalStatus> result =
-      caller.ok() ? Status(*policy, *caller, *request)
-                  : absl::StatusOr<v1::SignalStatus>(caller.status());
-  if (result.ok()) *status = *std::move(result);
-  LogCall("get_status", caller, result.status(),
-          result.ok() ? status->signal_id() : "");
-  reactor->Finish(ToGrpcStatus(result.status()));
+  AuditedCall call = BeginCall(context, *policy_, certificates_, "get_status",
+                               v1::ROLE_SUBMITTER);
+  absl::Status result = call.allowed;
+  if (result.ok()) result = CheckSignalId(request->signal_id());
+  if (!result.ok()) return FinishRefused(reactor, *store_, call, result);
+  call.record.add_signal_ids(request->signal_id());
+  absl::StatusOr<v1::storage::StoredSignal> stored =
+      store_->GetOwnSignal(call.caller->partner->id(), request->signal_id());
+  result = stored.status();
+  if (stored.ok()) {
+    call.record.set_data_subject_pseudonym(
+        SubjectPseudonym(stored->subject_key()));
+    *status = StatusForSource(*stored);
+  }
+  FinishAudited(reactor, *store_, std::move(call.record), result);
   return reactor;
 }
 
@@ -112,30 +109,26 @@ grpc::ServerUnaryReactor* SignalServiceImpl::Withdraw(
     grpc::CallbackServerContext* context, const v1::WithdrawRequest* request,
     v1::SignalStatus* status) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  const std::shared_ptr<const AccessPolicy> policy = policy_->Get();
-  absl::StatusOr<Caller> caller =
-      IdentifyCaller(*context, policy, certificates_);
-  absl::Status admitted = caller.status();
-  if (admitted.ok())
-    admitted = policy->CheckRole(*caller->partner, v1::ROLE_SUBMITTER);
+  AuditedCall call = BeginCall(context, *policy_, certificates_, "withdraw",
+                               v1::ROLE_SUBMITTER);
+  absl::Status admitted = call.allowed;
   if (admitted.ok()) admitted = CheckSignalId(request->signal_id());
   if (admitted.ok() && (request->reason().empty() ||
                         request->reason().size() > kMaxReasonBytes)) {
     admitted =
         absl::InvalidArgumentError("reason: required, at most 500 bytes");
   }
-  if (!admitted.ok()) {
-    return FinishRefused(reactor, "withdraw", caller, admitted);
-  }
-  const std::string partner = caller->partner->id();
-  store_->Withdraw(partner, request->signal_id(), request->reason(),
-                   [reactor, status, caller = std::move(caller)](
-                       absl::StatusOr<v1::storage::StoredSignal> result) {
-                     LogCall("withdraw", caller, result.status(),
-                             result.ok() ? result->signal_id() : "");
-                     if (result.ok()) *status = StatusForSource(*result);
-                     reactor->Finish(ToGrpcStatus(result.status()));
-                   });
+  if (!admitted.ok()) return FinishRefused(reactor, *store_, call, admitted);
+  const std::string partner = call.caller->partner->id();
+  store_->Withdraw(
+      partner, request->signal_id(), request->reason(), call.record,
+      [reactor, status, draft = std::move(call.record)](
+          absl::StatusOr<v1::storage::StoredSignal> result) mutable {
+        LogOutcome(std::move(draft), result.status(),
+                   result.ok() ? result->signal_id() : "");
+        if (result.ok()) *status = StatusForSource(*result);
+        reactor->Finish(ToGrpcStatus(result.status()));
+      });
   return reactor;
 }
 

@@ -31,14 +31,13 @@ class SignalServiceImpl final : public v1::SignalService::CallbackService {
                                      v1::SignalStatus* status) override;
 
  private:
-  // Checks role, the signal's fields and the category rule, and builds what
-  // the store needs, with the receivers of the signal's routes.
+  // Checks the signal's fields and the category rule, and builds what the
+  // store needs, with the receivers of the signal's routes. Sets the subject
+  // pseudonym in `record` once the subject is valid.
   absl::StatusOr<SubmitCommand> Admit(const AccessPolicy& policy,
                                       const Caller& caller,
-                                      const v1::SubmitRequest& request) const;
-  absl::StatusOr<v1::SignalStatus> Status(
-      const AccessPolicy& policy, const Caller& caller,
-      const v1::GetStatusRequest& request) const;
+                                      const v1::SubmitRequest& request,
+                                      v1::AuditRecord& record) const;
 
   const CurrentPolicy* const policy_;
   SignalStore* const store_;

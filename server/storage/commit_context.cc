@@ -1,5 +1,6 @@
 #include "server/storage/commit_context.h"
 
+#include "absl/strings/str_cat.h"
 #include "server/storage/keys.h"
 #include "server/storage/rocksdb_status.h"
 #include "server/storage/time_conversion.h"
@@ -12,11 +13,39 @@ using v1::storage::StoredSignal;
 using v1::storage::SubjectIndexEntry;
 
 CommitContext::CommitContext(Database* database, absl::Time now,
-                             uint64_t next_sequence, uint64_t next_cursor)
+                             uint64_t next_sequence, uint64_t next_cursor,
+                             merkle::Frontier audit_tree)
     : database_(database),
       now_(now),
       next_sequence_(next_sequence),
-      next_cursor_(next_cursor) {}
+      next_cursor_(next_cursor),
+      audit_tree_(std::move(audit_tree)) {}
+
+void CommitContext::AppendAudit(v1::AuditRecord record) {
+  const uint64_t index = audit_tree_.size();
+  record.set_index(index);
+  SetTimestamp(now_, record.mutable_end_time());
+  const std::string bytes = record.SerializeAsString();
+  const std::string index_key = storage_keys::EncodeSequence(index);
+  batch_.Put(database_->audit(), index_key, bytes);
+  for (const merkle::Node& node : audit_tree_.Append(merkle::LeafHash(bytes))) {
+    batch_.Put(database_->audit_tree(),
+               storage_keys::AuditNodeKey(node.level, node.index), node.hash);
+  }
+  if (!record.data_subject_pseudonym().empty()) {
+    batch_.Put(database_->audit_index(),
+               absl::StrCat(storage_keys::AuditSubjectPrefix(
+                                record.data_subject_pseudonym()),
+                            index_key),
+               "");
+  }
+  for (const std::string& signal_id : record.signal_ids()) {
+    batch_.Put(
+        database_->audit_index(),
+        absl::StrCat(storage_keys::AuditSignalPrefix(signal_id), index_key),
+        "");
+  }
+}
 
 absl::StatusOr<std::optional<IdempotencyRecord>> CommitContext::ReadIdempotency(
     const std::string& key) {

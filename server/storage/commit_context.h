@@ -11,8 +11,10 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "ketenhub/v1/audit.pb.h"
 #include "ketenhub/v1/storage.pb.h"
 #include "rocksdb/write_batch.h"
+#include "server/audit/merkle.h"
 #include "server/storage/database.h"
 
 namespace ketenhub {
@@ -23,16 +25,23 @@ namespace ketenhub {
 class CommitContext {
  public:
   CommitContext(Database* database, absl::Time now, uint64_t next_sequence,
-                uint64_t next_cursor);
+                uint64_t next_cursor, merkle::Frontier audit_tree);
   CommitContext(const CommitContext&) = delete;
   CommitContext& operator=(const CommitContext&) = delete;
 
   absl::Time now() const { return now_; }
+  Database* database() const { return database_; }
   rocksdb::WriteBatch& batch() { return batch_; }
   uint64_t next_sequence() const { return next_sequence_; }
   uint64_t next_cursor() const { return next_cursor_; }
 
+  const merkle::Frontier& audit_tree() const { return audit_tree_; }
+
   uint64_t TakeSequence() { return next_sequence_++; }
+
+  // Appends `record` to the audit trail as the next leaf: sets its index and
+  // end time (the group's time), and indexes it by subject and signal ids.
+  void AppendAudit(v1::AuditRecord record);
 
   // The idempotency record under `key`, or nullopt.
   absl::StatusOr<std::optional<v1::storage::IdempotencyRecord>> ReadIdempotency(
@@ -60,6 +69,7 @@ class CommitContext {
   const absl::Time now_;
   uint64_t next_sequence_;
   uint64_t next_cursor_;
+  merkle::Frontier audit_tree_;
   rocksdb::WriteBatch batch_;
   absl::flat_hash_map<std::string, v1::storage::IdempotencyRecord> idempotency_;
   absl::flat_hash_map<std::string, v1::storage::StoredSignal>

@@ -10,16 +10,24 @@ namespace ketenhub {
 
 CommitPipeline::CommitPipeline(Database* database, size_t max_group_size,
                                uint64_t next_sequence, uint64_t next_cursor,
+                               merkle::Frontier audit_tree,
                                EventListener listener)
     : database_(database),
       max_group_size_(std::max<size_t>(1, max_group_size)),
       listener_(std::move(listener)),
       next_sequence_(next_sequence),
       next_cursor_(next_cursor),
+      audit_tree_(audit_tree),
       last_cursor_(next_cursor - 1),
+      committed_tree_(std::move(audit_tree)),
       thread_([this] { Run(); }) {}
 
 CommitPipeline::~CommitPipeline() { Stop(); }
+
+CommitPipeline::TreeHead CommitPipeline::audit_tree_head() const {
+  absl::MutexLock lock(&head_mu_);
+  return {committed_tree_.size(), committed_tree_.Root()};
+}
 
 void CommitPipeline::Enqueue(std::unique_ptr<Mutation> mutation) {
   {
@@ -62,7 +70,9 @@ void CommitPipeline::Run() {
 
 void CommitPipeline::CommitGroup(
     std::vector<std::unique_ptr<Mutation>>& group) {
-  CommitContext context(database_, absl::Now(), next_sequence_, next_cursor_);
+  last_time_ = std::max(last_time_, absl::Now());
+  CommitContext context(database_, last_time_, next_sequence_, next_cursor_,
+                        audit_tree_);
   for (const std::unique_ptr<Mutation>& mutation : group)
     mutation->Apply(context);
   absl::Status written;
@@ -73,6 +83,11 @@ void CommitPipeline::CommitGroup(
   }
   if (written.ok()) {
     next_sequence_ = context.next_sequence();
+    if (context.audit_tree().size() != audit_tree_.size()) {
+      audit_tree_ = context.audit_tree();
+      absl::MutexLock lock(&head_mu_);
+      committed_tree_ = audit_tree_;
+    }
     if (context.next_cursor() != next_cursor_) {
       next_cursor_ = context.next_cursor();
       last_cursor_.store(next_cursor_ - 1, std::memory_order_release);

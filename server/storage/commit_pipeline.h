@@ -11,6 +11,8 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "server/audit/merkle.h"
 #include "server/storage/database.h"
 #include "server/storage/mutation.h"
 
@@ -30,7 +32,7 @@ class CommitPipeline {
   // are the first free signal sequence and event cursor.
   CommitPipeline(Database* database, size_t max_group_size,
                  uint64_t next_sequence, uint64_t next_cursor,
-                 EventListener listener);
+                 merkle::Frontier audit_tree, EventListener listener);
   CommitPipeline(const CommitPipeline&) = delete;
   CommitPipeline& operator=(const CommitPipeline&) = delete;
   ~CommitPipeline();  // Stops.
@@ -42,6 +44,13 @@ class CommitPipeline {
   uint64_t last_cursor() const {
     return last_cursor_.load(std::memory_order_acquire);
   }
+
+  // The committed audit tree: its size and root hash.
+  struct TreeHead {
+    uint64_t size = 0;
+    std::string root;
+  };
+  TreeHead audit_tree_head() const;
 
   // Commits what is queued, then stops the thread. Idempotent.
   void Stop();
@@ -55,7 +64,11 @@ class CommitPipeline {
   const EventListener listener_;
   uint64_t next_sequence_;  // only the pipeline thread touches these two
   uint64_t next_cursor_;
+  merkle::Frontier audit_tree_;
+  absl::Time last_time_ = absl::InfinitePast();  // group times never go back
   std::atomic<uint64_t> last_cursor_;
+  mutable absl::Mutex head_mu_;
+  merkle::Frontier committed_tree_ ABSL_GUARDED_BY(head_mu_);
 
   absl::Mutex mu_;
   std::deque<std::unique_ptr<Mutation>> queue_ ABSL_GUARDED_BY(mu_);

@@ -17,6 +17,11 @@ absl::Status CheckSchemaVersion(rocksdb::DB* db) {
     return FromRocksDbStatus(s, "write schema version");
   }
   if (!s.ok()) return FromRocksDbStatus(s, "read schema version");
+  if (version == storage_keys::kPreviousSchemaVersion) {
+    s = db->Put(Database::SyncWrite(), storage_keys::kSchemaVersionKey,
+                storage_keys::kSchemaVersion);
+    return FromRocksDbStatus(s, "upgrade schema version");
+  }
   if (version != storage_keys::kSchemaVersion) {
     return absl::FailedPreconditionError(absl::StrCat(
         "data has schema version ", version, "; this hub reads version ",
@@ -28,26 +33,42 @@ absl::Status CheckSchemaVersion(rocksdb::DB* db) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Database>> Database::Open(
+    const std::string& path, rocksdb::Env* env) {
+  return OpenWith(path, env, /*read_only=*/false);
+}
+
+absl::StatusOr<std::unique_ptr<Database>> Database::OpenReadOnly(
     const std::string& path) {
+  return OpenWith(path, nullptr, /*read_only=*/true);
+}
+
+absl::StatusOr<std::unique_ptr<Database>> Database::OpenWith(
+    const std::string& path, rocksdb::Env* env, bool read_only) {
   rocksdb::DBOptions options;
-  options.create_if_missing = true;
-  options.create_missing_column_families = true;
+  options.create_if_missing = !read_only;
+  options.create_missing_column_families = !read_only;
   options.paranoid_checks = true;
   options.keep_log_file_num = 5;
+  if (env != nullptr) options.env = env;
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
   for (const char* name :
        {rocksdb::kDefaultColumnFamilyName.c_str(), storage_keys::kSignals,
         storage_keys::kSignalIds, storage_keys::kIdempotency,
         storage_keys::kSubjectIndex, storage_keys::kEvents,
-        storage_keys::kCursors}) {
+        storage_keys::kCursors, storage_keys::kAudit, storage_keys::kAuditTree,
+        storage_keys::kAuditIndex, storage_keys::kAuditCheckpoints}) {
     families.emplace_back(name, rocksdb::ColumnFamilyOptions());
   }
   std::unique_ptr<Database> database(new Database());
   rocksdb::DB* db = nullptr;
   rocksdb::Status s =
-      rocksdb::DB::Open(options, path, families, &database->handles_, &db);
+      read_only ? rocksdb::DB::OpenForReadOnly(options, path, families,
+                                               &database->handles_, &db)
+                : rocksdb::DB::Open(options, path, families,
+                                    &database->handles_, &db);
   if (!s.ok()) return FromRocksDbStatus(s, "open database");
   database->db_.reset(db);
+  if (read_only) return database;
   if (absl::Status schema = CheckSchemaVersion(db); !schema.ok()) return schema;
   return database;
 }
@@ -129,6 +150,32 @@ absl::StatusOr<uint64_t> Database::NextSequenceIn(
       absl::string_view(it->key().data(), it->key().size()));
   if (!last) return absl::DataLossError("find last record: malformed key");
   return *last + 1;
+}
+
+absl::StatusOr<uint64_t> Database::AuditSize() const {
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), audit()));
+  it->SeekToLast();
+  if (!it->status().ok())
+    return FromRocksDbStatus(it->status(), "find last audit record");
+  if (!it->Valid()) return 0;
+  std::optional<uint64_t> last = storage_keys::DecodeSequence(
+      absl::string_view(it->key().data(), it->key().size()));
+  if (!last) return absl::DataLossError("audit record key malformed");
+  return *last + 1;
+}
+
+absl::StatusOr<std::string> Database::ReadAuditNode(int level,
+                                                    uint64_t index) const {
+  std::string hash;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), audit_tree(),
+                               storage_keys::AuditNodeKey(level, index), &hash);
+  if (s.IsNotFound()) {
+    return absl::DataLossError(
+        absl::StrCat("audit tree node ", level, "/", index, " is missing"));
+  }
+  if (!s.ok()) return FromRocksDbStatus(s, "read audit tree");
+  return hash;
 }
 
 rocksdb::WriteOptions Database::SyncWrite() {

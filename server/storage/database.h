@@ -20,6 +20,9 @@ class Database {
   // the on-disk schema version. FAILED_PRECONDITION for a foreign schema
   // version, DATA_LOSS for corruption, UNAVAILABLE for I/O trouble.
   static absl::StatusOr<std::unique_ptr<Database>> Open(
+      const std::string& path, rocksdb::Env* env = nullptr);
+  // Opens an existing database read-only (e.g. a copy, for verification).
+  static absl::StatusOr<std::unique_ptr<Database>> OpenReadOnly(
       const std::string& path);
 
   Database(const Database&) = delete;
@@ -33,6 +36,12 @@ class Database {
   rocksdb::ColumnFamilyHandle* subject_index() const { return handles_[4]; }
   rocksdb::ColumnFamilyHandle* events() const { return handles_[5]; }
   rocksdb::ColumnFamilyHandle* cursors() const { return handles_[6]; }
+  rocksdb::ColumnFamilyHandle* audit() const { return handles_[7]; }
+  rocksdb::ColumnFamilyHandle* audit_tree() const { return handles_[8]; }
+  rocksdb::ColumnFamilyHandle* audit_index() const { return handles_[9]; }
+  rocksdb::ColumnFamilyHandle* audit_checkpoints() const {
+    return handles_[10];
+  }
 
   // The signal `signal_id`; NOT_FOUND when there is none.
   absl::StatusOr<v1::storage::StoredSignal> ReadSignal(
@@ -46,11 +55,18 @@ class Database {
   absl::StatusOr<uint64_t> NextSequenceIn(
       rocksdb::ColumnFamilyHandle* family) const;
 
+  // The number of audit records.
+  absl::StatusOr<uint64_t> AuditSize() const;
+  // A stored perfect Merkle subtree; DATA_LOSS when missing.
+  absl::StatusOr<std::string> ReadAuditNode(int level, uint64_t index) const;
+
   // Write options for everything acknowledged to a client: fsync before return.
   static rocksdb::WriteOptions SyncWrite();
 
  private:
   Database() = default;
+  static absl::StatusOr<std::unique_ptr<Database>> OpenWith(
+      const std::string& path, rocksdb::Env* env, bool read_only);
 
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // owned; order as above

@@ -31,4 +31,17 @@ std::string SubjectIndexKey(absl::string_view subject_key, uint64_t sequence) {
   return absl::StrCat(subject_key, EncodeSequence(sequence));
 }
 
+std::string AuditNodeKey(int level, uint64_t index) {
+  return absl::StrCat(std::string(1, static_cast<char>(level)),
+                      EncodeSequence(index));
+}
+
+std::string AuditSubjectPrefix(absl::string_view subject_key) {
+  return absl::StrCat("s", subject_key);
+}
+
+std::string AuditSignalPrefix(absl::string_view signal_id) {
+  return absl::StrCat("g", signal_id, absl::string_view("\0", 1));
+}
+
 }  // namespace ketenhub::storage_keys

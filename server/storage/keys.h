@@ -21,9 +21,18 @@ inline constexpr char kSubjectIndex[] =
 inline constexpr char kEvents[] = "events";  // cursor -> StoredEvent
 inline constexpr char kCursors[] =
     "cursors";  // subscriber partner id -> acked cursor
+inline constexpr char kAudit[] = "audit";  // index -> AuditRecord (leaf)
+inline constexpr char kAuditTree[] =
+    "audit_tree";  // AuditNodeKey -> 32-byte hash
+inline constexpr char kAuditIndex[] =
+    "audit_index";  // AuditSubjectKey / AuditSignalKey -> empty
+inline constexpr char kAuditCheckpoints[] =
+    "audit_checkpoints";  // tree size -> SignedCheckpoint
 // The default column family holds metadata such as kSchemaVersionKey.
 inline constexpr char kSchemaVersionKey[] = "meta/schema_version";
-inline constexpr char kSchemaVersion[] = "3";
+// 4 added the audit families to 3; the audit trail starts at the upgrade.
+inline constexpr char kSchemaVersion[] = "4";
+inline constexpr char kPreviousSchemaVersion[] = "3";
 
 // 8-byte big-endian sequence: keys sort in commit order.
 std::string EncodeSequence(uint64_t sequence);
@@ -32,6 +41,12 @@ std::optional<uint64_t> DecodeSequence(absl::string_view key);
 std::string IdempotencyKey(absl::string_view partner_id,
                            absl::string_view client_ref);
 std::string SubjectIndexKey(absl::string_view subject_key, uint64_t sequence);
+
+// A perfect Merkle subtree: level byte, then index.
+std::string AuditNodeKey(int level, uint64_t index);
+// Secondary indexes of audit records: by subject, by signal id.
+std::string AuditSubjectPrefix(absl::string_view subject_key);
+std::string AuditSignalPrefix(absl::string_view signal_id);
 
 }  // namespace ketenhub::storage_keys
 

@@ -5,7 +5,9 @@
 #include <algorithm>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "server/audit/audit_record.h"
 #include "server/storage/keys.h"
 #include "server/storage/time_conversion.h"
 
@@ -47,13 +49,28 @@ class SubmitMutation final : public Mutation {
         content_hash_(SignalContentHash(command_.signal)) {}
 
   void Apply(CommitContext& context) override {
+    result_ = Store(context);
+    v1::AuditRecord audit = command_.audit;
+    SetAuditOutcome(result_.status(), &audit);
+    audit.set_data_subject_pseudonym(SubjectPseudonym(command_.subject_key));
+    if (result_.ok()) audit.add_signal_ids(result_->signal_id());
+    context.AppendAudit(std::move(audit));
+  }
+
+  void Complete(const absl::Status& written) override {
+    std::move(done_)(!written.ok() ? absl::StatusOr<v1::Receipt>(written)
+                                   : std::move(result_));
+  }
+
+ private:
+  absl::StatusOr<v1::Receipt> Store(CommitContext& context) {
     absl::StatusOr<std::optional<IdempotencyRecord>> known =
         context.ReadIdempotency(key_);
-    if (!known.ok()) return Finish(known.status(), false);
-    if (known->has_value()) return Finish(Replay(**known), true);
+    if (!known.ok()) return known.status();
+    if (known->has_value()) return Replay(**known);
     absl::StatusOr<std::vector<SubjectIndexEntry>> earlier =
         context.SubjectEntries(command_.subject_key);
-    if (!earlier.ok()) return Finish(earlier.status(), false);
+    if (!earlier.ok()) return earlier.status();
 
     StoredSignal stored = NewRecord(context);
     context.PutSignal(stored, /*is_new=*/true);
@@ -70,19 +87,7 @@ class SubmitMutation final : public Mutation {
       context.AppendEvent(std::move(event));
     }
     AppendMatch(context, *earlier, stored);
-    Finish(Replay(record), true);
-  }
-
-  void Complete(const absl::Status& written) override {
-    std::move(done_)(needs_batch_ && !written.ok()
-                         ? absl::StatusOr<v1::Receipt>(written)
-                         : std::move(result_));
-  }
-
- private:
-  void Finish(absl::StatusOr<v1::Receipt> result, bool needs_batch) {
-    result_ = std::move(result);
-    needs_batch_ = needs_batch;
+    return Replay(record);
   }
 
   absl::StatusOr<v1::Receipt> Replay(const IdempotencyRecord& record) const {
@@ -161,26 +166,30 @@ class SubmitMutation final : public Mutation {
   const std::string key_;
   const std::string content_hash_;
   absl::StatusOr<v1::Receipt> result_ = absl::InternalError("not applied");
-  bool needs_batch_ = true;  // until Apply decides without writing
 };
 
 class SignalUpdate final : public Mutation {
  public:
   SignalUpdate(std::string signal_id, SignalChange change, EventBuilder event,
-               SignalCallback done)
+               v1::AuditRecord audit, SignalCallback done)
       : signal_id_(std::move(signal_id)),
         change_(std::move(change)),
         event_(std::move(event)),
+        audit_(std::move(audit)),
         done_(std::move(done)) {}
 
   void Apply(CommitContext& context) override {
     absl::StatusOr<StoredSignal> signal = context.ReadSignal(signal_id_);
     if (signal.ok()) {
+      audit_.set_data_subject_pseudonym(
+          SubjectPseudonym(signal->subject_key()));
       if (absl::Status changed = change_(*signal); !changed.ok())
         signal = changed;
     }
     result_ = std::move(signal);
-    needs_batch_ = result_.ok();
+    audit_.add_signal_ids(signal_id_);
+    SetAuditOutcome(result_.status(), &audit_);
+    context.AppendAudit(std::move(audit_));
     if (!result_.ok()) return;
     context.PutSignal(*result_, /*is_new=*/false);
     StoredEvent event;
@@ -189,55 +198,94 @@ class SignalUpdate final : public Mutation {
   }
 
   void Complete(const absl::Status& written) override {
-    std::move(done_)(needs_batch_ && !written.ok()
-                         ? absl::StatusOr<StoredSignal>(written)
-                         : std::move(result_));
+    std::move(done_)(!written.ok() ? absl::StatusOr<StoredSignal>(written)
+                                   : std::move(result_));
   }
 
  private:
   const std::string signal_id_;
   const SignalChange change_;
   const EventBuilder event_;
+  v1::AuditRecord audit_;
   SignalCallback done_;
   absl::StatusOr<StoredSignal> result_ = absl::InternalError("not applied");
-  bool needs_batch_ = true;  // until Apply decides without writing
 };
 
 class AckMutation final : public Mutation {
  public:
-  AckMutation(std::string subscriber, uint64_t cursor, CursorCallback done)
+  AckMutation(std::string subscriber, uint64_t cursor, v1::AuditRecord audit,
+              CursorCallback done)
       : subscriber_(std::move(subscriber)),
         cursor_(cursor),
+        audit_(std::move(audit)),
         done_(std::move(done)) {}
 
   void Apply(CommitContext& context) override {
-    needs_batch_ = false;
-    if (cursor_ >= context.next_cursor()) {
-      result_ = absl::InvalidArgumentError("cursor: beyond the last event");
-      return;
-    }
-    absl::StatusOr<uint64_t> stored = context.ReadAckedCursor(subscriber_);
-    if (!stored.ok() || *stored >= cursor_) {
-      result_ = std::move(stored);
-      return;
-    }
-    context.PutAckedCursor(subscriber_, cursor_);
-    result_ = cursor_;
-    needs_batch_ = true;
+    result_ = Store(context);
+    (*audit_.mutable_details())["cursor"] = absl::StrCat(cursor_);
+    SetAuditOutcome(result_.status(), &audit_);
+    context.AppendAudit(std::move(audit_));
   }
 
   void Complete(const absl::Status& written) override {
-    std::move(done_)(needs_batch_ && !written.ok()
-                         ? absl::StatusOr<uint64_t>(written)
-                         : std::move(result_));
+    std::move(done_)(!written.ok() ? absl::StatusOr<uint64_t>(written)
+                                   : std::move(result_));
   }
 
  private:
+  absl::StatusOr<uint64_t> Store(CommitContext& context) {
+    if (cursor_ >= context.next_cursor())
+      return absl::InvalidArgumentError("cursor: beyond the last event");
+    absl::StatusOr<uint64_t> stored = context.ReadAckedCursor(subscriber_);
+    if (!stored.ok() || *stored >= cursor_) return stored;
+    context.PutAckedCursor(subscriber_, cursor_);
+    return cursor_;
+  }
+
   const std::string subscriber_;
   const uint64_t cursor_;
+  v1::AuditRecord audit_;
   CursorCallback done_;
   absl::StatusOr<uint64_t> result_ = absl::InternalError("not applied");
-  bool needs_batch_ = true;  // until Apply decides without writing
+};
+
+class AuditOnly final : public Mutation {
+ public:
+  AuditOnly(std::vector<v1::AuditRecord> records, StatusCallback done)
+      : records_(std::move(records)), done_(std::move(done)) {}
+
+  void Apply(CommitContext& context) override {
+    for (v1::AuditRecord& record : records_)
+      context.AppendAudit(std::move(record));
+  }
+
+  void Complete(const absl::Status& written) override {
+    std::move(done_)(written);
+  }
+
+ private:
+  std::vector<v1::AuditRecord> records_;
+  StatusCallback done_;
+};
+
+class CheckpointWrite final : public Mutation {
+ public:
+  CheckpointWrite(v1::SignedCheckpoint checkpoint, StatusCallback done)
+      : checkpoint_(std::move(checkpoint)), done_(std::move(done)) {}
+
+  void Apply(CommitContext& context) override {
+    context.batch().Put(context.database()->audit_checkpoints(),
+                        storage_keys::EncodeSequence(checkpoint_.tree_size()),
+                        checkpoint_.SerializeAsString());
+  }
+
+  void Complete(const absl::Status& written) override {
+    std::move(done_)(written);
+  }
+
+ private:
+  const v1::SignedCheckpoint checkpoint_;
+  StatusCallback done_;
 };
 
 }  // namespace
@@ -250,16 +298,30 @@ std::unique_ptr<Mutation> MakeSubmitMutation(SubmitCommand command,
 std::unique_ptr<Mutation> MakeSignalUpdate(std::string signal_id,
                                            SignalChange change,
                                            EventBuilder event,
+                                           v1::AuditRecord audit,
                                            SignalCallback done) {
   return std::make_unique<SignalUpdate>(std::move(signal_id), std::move(change),
-                                        std::move(event), std::move(done));
+                                        std::move(event), std::move(audit),
+                                        std::move(done));
 }
 
 std::unique_ptr<Mutation> MakeAckMutation(std::string subscriber,
                                           uint64_t cursor,
+                                          v1::AuditRecord audit,
                                           CursorCallback done) {
   return std::make_unique<AckMutation>(std::move(subscriber), cursor,
-                                       std::move(done));
+                                       std::move(audit), std::move(done));
+}
+
+std::unique_ptr<Mutation> MakeAuditOnlyMutation(
+    std::vector<v1::AuditRecord> records, StatusCallback done) {
+  return std::make_unique<AuditOnly>(std::move(records), std::move(done));
+}
+
+std::unique_ptr<Mutation> MakeCheckpointWrite(v1::SignedCheckpoint checkpoint,
+                                              StatusCallback done) {
+  return std::make_unique<CheckpointWrite>(std::move(checkpoint),
+                                           std::move(done));
 }
 
 }  // namespace ketenhub

@@ -23,10 +23,21 @@ using EventBuilder = std::function<bool(const v1::storage::StoredSignal&,
 std::unique_ptr<Mutation> MakeSignalUpdate(std::string signal_id,
                                            SignalChange change,
                                            EventBuilder event,
+                                           v1::AuditRecord audit,
                                            SignalCallback done);
 
 std::unique_ptr<Mutation> MakeAckMutation(std::string subscriber,
-                                          uint64_t cursor, CursorCallback done);
+                                          uint64_t cursor,
+                                          v1::AuditRecord audit,
+                                          CursorCallback done);
+
+// Appends `records` to the audit trail and nothing else.
+std::unique_ptr<Mutation> MakeAuditOnlyMutation(
+    std::vector<v1::AuditRecord> records, StatusCallback done);
+
+// Stores a signed tree head.
+std::unique_ptr<Mutation> MakeCheckpointWrite(v1::SignedCheckpoint checkpoint,
+                                              StatusCallback done);
 
 }  // namespace ketenhub
 

@@ -3,10 +3,12 @@
 #include <openssl/sha.h>
 
 #include <algorithm>
+#include <bit>
 
 #include "absl/synchronization/mutex.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "server/storage/audit_log.h"
 #include "server/storage/commit_pipeline.h"
 #include "server/storage/database.h"
 #include "server/storage/keys.h"
@@ -31,9 +33,11 @@ absl::Status NotFound() {
 class RocksSignalStore final : public SignalStore {
  public:
   RocksSignalStore(std::unique_ptr<Database> database, size_t max_group_size,
-                   uint64_t next_sequence, uint64_t next_cursor)
+                   uint64_t next_sequence, uint64_t next_cursor,
+                   merkle::Frontier audit_tree)
       : database_(std::move(database)),
         pipeline_(database_.get(), max_group_size, next_sequence, next_cursor,
+                  std::move(audit_tree),
                   [this](uint64_t last) { NotifyListener(last); }) {}
 
   ~RocksSignalStore() override { Close(); }
@@ -43,7 +47,8 @@ class RocksSignalStore final : public SignalStore {
   }
 
   void Withdraw(std::string partner_id, std::string signal_id,
-                std::string reason, SignalCallback done) override {
+                std::string reason, v1::AuditRecord audit,
+                SignalCallback done) override {
     auto change = [partner_id, reason](StoredSignal& signal) -> absl::Status {
       if (signal.source_partner() != partner_id) return NotFound();
       if (signal.state() == v1::SIGNAL_STATE_WITHDRAWN) {
@@ -62,12 +67,13 @@ class RocksSignalStore final : public SignalStore {
       withdrawn->set_reason(signal.withdraw_reason());
       return true;
     };
-    pipeline_.Enqueue(
-        MakeSignalUpdate(std::move(signal_id), change, event, std::move(done)));
+    pipeline_.Enqueue(MakeSignalUpdate(std::move(signal_id), change, event,
+                                       std::move(audit), std::move(done)));
   }
 
   void Decide(std::string receiver, std::string signal_id,
-              v1::Decision decision, SignalCallback done) override {
+              v1::Decision decision, v1::AuditRecord audit,
+              SignalCallback done) override {
     auto change = [receiver, decision](StoredSignal& signal) -> absl::Status {
       if (!IsReceiver(signal, receiver)) return NotFound();
       if (signal.state() == v1::SIGNAL_STATE_WITHDRAWN) {
@@ -79,11 +85,11 @@ class RocksSignalStore final : public SignalStore {
       return absl::OkStatus();
     };
     pipeline_.Enqueue(MakeSignalUpdate(std::move(signal_id), change, nullptr,
-                                       std::move(done)));
+                                       std::move(audit), std::move(done)));
   }
 
   void Release(std::string receiver, std::string signal_id, v1::DataKind kind,
-               SignalCallback done) override {
+               v1::AuditRecord audit, SignalCallback done) override {
     auto change = [receiver, kind](StoredSignal& signal) -> absl::Status {
       if (!IsReceiver(signal, receiver)) return NotFound();
       const auto& released = signal.released_kinds();
@@ -93,13 +99,57 @@ class RocksSignalStore final : public SignalStore {
       return absl::OkStatus();
     };
     pipeline_.Enqueue(MakeSignalUpdate(std::move(signal_id), change, nullptr,
-                                       std::move(done)));
+                                       std::move(audit), std::move(done)));
   }
 
-  void Ack(std::string subscriber, uint64_t cursor,
+  void Ack(std::string subscriber, uint64_t cursor, v1::AuditRecord audit,
            CursorCallback done) override {
+    pipeline_.Enqueue(MakeAckMutation(std::move(subscriber), cursor,
+                                      std::move(audit), std::move(done)));
+  }
+
+  void Record(std::vector<v1::AuditRecord> records,
+              StatusCallback done) override {
     pipeline_.Enqueue(
-        MakeAckMutation(std::move(subscriber), cursor, std::move(done)));
+        MakeAuditOnlyMutation(std::move(records), std::move(done)));
+  }
+
+  void StoreCheckpoint(v1::SignedCheckpoint checkpoint,
+                       StatusCallback done) override {
+    pipeline_.Enqueue(
+        MakeCheckpointWrite(std::move(checkpoint), std::move(done)));
+  }
+
+  AuditTreeHead AuditHead() const override {
+    CommitPipeline::TreeHead head = pipeline_.audit_tree_head();
+    return {head.size, std::move(head.root)};
+  }
+
+  absl::StatusOr<AuditPage> QueryAudit(const AuditFilter& filter,
+                                       uint64_t from_index, size_t max,
+                                       size_t max_scanned) const override {
+    return QueryAuditLog(*database_, AuditHead().size, filter, from_index, max,
+                         max_scanned);
+  }
+
+  absl::StatusOr<std::string> ReadAuditRecord(uint64_t index) const override {
+    if (index >= AuditHead().size)
+      return absl::OutOfRangeError("index: beyond the audit trail");
+    return ReadAuditLeaf(*database_, index);
+  }
+
+  absl::StatusOr<std::vector<std::string>> AuditInclusionProof(
+      uint64_t index, uint64_t tree_size) const override {
+    if (tree_size > AuditHead().size)
+      return absl::OutOfRangeError("tree_size: beyond the audit trail");
+    return merkle::InclusionProof(index, tree_size, StoredSubtrees());
+  }
+
+  absl::StatusOr<std::vector<std::string>> AuditConsistencyProof(
+      uint64_t old_size, uint64_t new_size) const override {
+    if (new_size > AuditHead().size)
+      return absl::OutOfRangeError("new_size: beyond the audit trail");
+    return merkle::ConsistencyProof(old_size, new_size, StoredSubtrees());
   }
 
   absl::StatusOr<StoredSignal> GetSignal(
@@ -138,6 +188,13 @@ class RocksSignalStore final : public SignalStore {
   void Close() override { pipeline_.Stop(); }
 
  private:
+  merkle::PerfectSubtree StoredSubtrees() const {
+    return [db = database_.get()](uint64_t begin, uint64_t end) {
+      const int level = std::countr_zero(end - begin);
+      return db->ReadAuditNode(level, begin >> level);
+    };
+  }
+
   void NotifyListener(uint64_t last) {
     absl::MutexLock lock(&listener_mu_);
     if (listener_) listener_(last);
@@ -201,7 +258,7 @@ absl::StatusOr<std::vector<StoredSignal>> RocksSignalStore::ListUnrouted(
 absl::StatusOr<std::unique_ptr<SignalStore>> SignalStore::Open(
     const Options& options) {
   absl::StatusOr<std::unique_ptr<Database>> database =
-      Database::Open(options.path);
+      Database::Open(options.path, options.env);
   if (!database.ok()) return database.status();
   absl::StatusOr<uint64_t> next_sequence =
       (*database)->NextSequenceIn((*database)->signals());
@@ -209,9 +266,16 @@ absl::StatusOr<std::unique_ptr<SignalStore>> SignalStore::Open(
   absl::StatusOr<uint64_t> next_cursor =
       (*database)->NextSequenceIn((*database)->events());
   if (!next_cursor.ok()) return next_cursor.status();
-  return std::make_unique<RocksSignalStore>(*std::move(database),
-                                            options.max_group_size,
-                                            *next_sequence, *next_cursor);
+  absl::StatusOr<uint64_t> audit_size = (*database)->AuditSize();
+  if (!audit_size.ok()) return audit_size.status();
+  absl::StatusOr<merkle::Frontier> audit_tree = merkle::Frontier::Load(
+      *audit_size, [db = database->get()](int level, uint64_t index) {
+        return db->ReadAuditNode(level, index);
+      });
+  if (!audit_tree.ok()) return audit_tree.status();
+  return std::make_unique<RocksSignalStore>(
+      *std::move(database), options.max_group_size, *next_sequence,
+      *next_cursor, *std::move(audit_tree));
 }
 
 std::string SignalContentHash(const v1::Signal& signal) {

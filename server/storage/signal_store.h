@@ -11,8 +11,14 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "ketenhub/v1/audit.pb.h"
 #include "ketenhub/v1/signal.pb.h"
 #include "ketenhub/v1/storage.pb.h"
+#include "server/storage/audit_query.h"
+
+namespace rocksdb {
+class Env;
+}
 
 namespace ketenhub {
 
@@ -24,6 +30,9 @@ struct SubmitCommand {
   std::string policy_version;  // the policy it was accepted under
   std::vector<std::string> receivers;  // chain directors its routes name
   uint32_t match_window_days = 730;    // how long it stays matchable
+  // The audit record to write with it; the store sets the outcome, subject
+  // pseudonym, signal id, index and end time.
+  v1::AuditRecord audit;
 };
 
 // Callbacks run exactly once, on the commit pipeline's thread: they must not
@@ -33,10 +42,16 @@ using ReceiptCallback =
 using SignalCallback =
     absl::AnyInvocable<void(absl::StatusOr<v1::storage::StoredSignal>) &&>;
 using CursorCallback = absl::AnyInvocable<void(absl::StatusOr<uint64_t>) &&>;
+using StatusCallback = absl::AnyInvocable<void(absl::Status) &&>;
 
-// Durable storage of signals and of the chain directors' event log. Writes go
-// through one commit pipeline that groups concurrent requests into one
-// synced WriteBatch. Thread-safe.
+// Durable storage of signals, of the chain directors' event log and of the
+// audit trail. Writes go through one commit pipeline that groups concurrent
+// requests into one synced WriteBatch. Thread-safe.
+//
+// Every write takes an audit record (a draft: operation, actor, trace,
+// times, ...) and appends it, completed with the outcome, in the same batch
+// as the change, refusals included: if the batch cannot be written, neither
+// happens and the callback gets UNAVAILABLE.
 //
 // A submit appends a "received" event for its receivers (none when no route
 // covers it), and a "match" event when the subject now has active signals from
@@ -46,6 +61,7 @@ class SignalStore {
   struct Options {
     std::string path;             // the RocksDB directory
     size_t max_group_size = 256;  // requests per WriteBatch
+    rocksdb::Env* env = nullptr;  // for fault injection in tests; not owned
   };
 
   // Opens (creating if needed) the store and starts its commit pipeline.
@@ -63,22 +79,59 @@ class SignalStore {
   // Marks `partner_id`'s own signal withdrawn and appends a withdrawn event.
   // NOT_FOUND (not its signal), FAILED_PRECONDITION (already withdrawn).
   virtual void Withdraw(std::string partner_id, std::string signal_id,
-                        std::string reason, SignalCallback done) = 0;
+                        std::string reason, v1::AuditRecord audit,
+                        SignalCallback done) = 0;
 
   // Records `receiver`'s triage decision. NOT_FOUND when the signal is not
   // routed to `receiver`; FAILED_PRECONDITION when it was withdrawn.
   virtual void Decide(std::string receiver, std::string signal_id,
-                      v1::Decision decision, SignalCallback done) = 0;
+                      v1::Decision decision, v1::AuditRecord audit,
+                      SignalCallback done) = 0;
 
   // Records that `kind` of the signal is released to `receiver` (the caller
   // checked that the route allows it). NOT_FOUND as Decide.
   virtual void Release(std::string receiver, std::string signal_id,
-                       v1::DataKind kind, SignalCallback done) = 0;
+                       v1::DataKind kind, v1::AuditRecord audit,
+                       SignalCallback done) = 0;
 
   // Stores `subscriber`'s position: the larger of `cursor` and the stored
   // one. INVALID_ARGUMENT when `cursor` is beyond the last event.
   virtual void Ack(std::string subscriber, uint64_t cursor,
-                   CursorCallback done) = 0;
+                   v1::AuditRecord audit, CursorCallback done) = 0;
+
+  // Appends complete audit records (reads, deliveries, refusals, queries,
+  // reloads) on their own; `done` gets OK once they are on disk.
+  virtual void Record(std::vector<v1::AuditRecord> records,
+                      StatusCallback done) = 0;
+
+  // Stores a signed audit tree head, for offline verification.
+  virtual void StoreCheckpoint(v1::SignedCheckpoint checkpoint,
+                               StatusCallback done) = 0;
+
+  // The committed audit tree.
+  struct AuditTreeHead {
+    uint64_t size = 0;
+    std::string root;  // RFC 6962 MTH, 32 bytes
+  };
+  virtual AuditTreeHead AuditHead() const = 0;
+
+  // Committed audit records matching `filter` with index >= `from_index`, in
+  // index (= time) order: at most `max`, from a scan of at most `max_scanned`
+  // records. `next_index` is where to resume, or nullopt at the end.
+  virtual absl::StatusOr<AuditPage> QueryAudit(const AuditFilter& filter,
+                                               uint64_t from_index, size_t max,
+                                               size_t max_scanned) const = 0;
+
+  // The stored bytes of record `index` (an AuditRecord: its leaf).
+  // OUT_OF_RANGE beyond the committed tree.
+  virtual absl::StatusOr<std::string> ReadAuditRecord(uint64_t index) const = 0;
+
+  // RFC 6962 proofs over the committed tree; OUT_OF_RANGE for sizes beyond
+  // it, INVALID_ARGUMENT for impossible index/size pairs.
+  virtual absl::StatusOr<std::vector<std::string>> AuditInclusionProof(
+      uint64_t index, uint64_t tree_size) const = 0;
+  virtual absl::StatusOr<std::vector<std::string>> AuditConsistencyProof(
+      uint64_t old_size, uint64_t new_size) const = 0;
 
   // Reads a signal. NOT_FOUND when there is none.
   virtual absl::StatusOr<v1::storage::StoredSignal> GetSignal(

@@ -1,0 +1,32 @@
+#ifndef KETENHUB_SERVER_POLICY_OPERATIONS_H_
+#define KETENHUB_SERVER_POLICY_OPERATIONS_H_
+
+#include <array>
+
+#include "absl/strings/string_view.h"
+
+namespace ketenhub {
+
+// The names of the hub's operations as audit records and the policy's
+// processing activities spell them.
+inline constexpr std::array<absl::string_view, 15> kOperations = {
+    "submit",
+    "get_status",
+    "withdraw",
+    "subscribe",
+    "deliver",
+    "ack",
+    "get_signal",
+    "release",
+    "decide",
+    "reload_policy",
+    "list_unrouted",
+    "audit_query",
+    "audit_checkpoint",
+    "audit_inclusion_proof",
+    "audit_consistency_proof",
+};
+
+}  // namespace ketenhub
+
+#endif  // KETENHUB_SERVER_POLICY_OPERATIONS_H_

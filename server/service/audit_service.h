@@ -1,0 +1,55 @@
+#ifndef KETENHUB_SERVER_SERVICE_AUDIT_SERVICE_H_
+#define KETENHUB_SERVER_SERVICE_AUDIT_SERVICE_H_
+
+#include "ketenhub/v1/audit.grpc.pb.h"
+#include "server/audit/checkpoint.h"
+#include "server/policy/current_policy.h"
+#include "server/security/certificate_identity.h"
+#include "server/security/subject_pseudonymizer.h"
+#include "server/storage/signal_store.h"
+
+namespace ketenhub {
+
+// AuditService for auditors (role AUDITOR): queries of the audit trail, signed
+// checkpoints and Merkle proofs. Every call is itself audited before its
+// answer leaves. Never returns signal content. Thread-safe; collaborators
+// must outlive it.
+class AuditServiceImpl final : public v1::AuditService::CallbackService {
+ public:
+  AuditServiceImpl(const CurrentPolicy* policy, SignalStore* store,
+                   const SubjectPseudonymizer* pseudonymizer,
+                   const CheckpointSigner* signer);
+
+  grpc::ServerWriteReactor<v1::AuditQueryResponse>* Query(
+      grpc::CallbackServerContext* context,
+      const v1::AuditQueryRequest* request) override;
+  grpc::ServerUnaryReactor* GetCheckpoint(
+      grpc::CallbackServerContext* context,
+      const v1::GetCheckpointRequest* request,
+      v1::SignedCheckpoint* response) override;
+  grpc::ServerUnaryReactor* GetInclusionProof(
+      grpc::CallbackServerContext* context,
+      const v1::GetInclusionProofRequest* request,
+      v1::InclusionProof* response) override;
+  grpc::ServerUnaryReactor* GetConsistencyProof(
+      grpc::CallbackServerContext* context,
+      const v1::GetConsistencyProofRequest* request,
+      v1::ConsistencyProof* response) override;
+
+ private:
+  const CurrentPolicy* const policy_;
+  SignalStore* const store_;
+  const SubjectPseudonymizer* const pseudonymizer_;
+  const CheckpointSigner* const signer_;
+  CertificateIdentityCache certificates_;
+};
+
+// Signs the store's committed audit tree head and stores the checkpoint;
+// `done` gets it once it is on disk.
+void SignAndStoreCheckpoint(
+    SignalStore& store, const CheckpointSigner& signer,
+    absl::AnyInvocable<void(absl::StatusOr<v1::SignedCheckpoint>) &&> done);
+
+}  // namespace ketenhub
+
+#endif  // KETENHUB_SERVER_SERVICE_AUDIT_SERVICE_H_

@@ -1,0 +1,159 @@
+#include "server/storage/audit_log.h"
+
+#include <algorithm>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "server/storage/keys.h"
+#include "server/storage/rocksdb_status.h"
+#include "server/storage/time_conversion.h"
+
+namespace ketenhub {
+namespace {
+
+absl::StatusOr<v1::AuditRecord> ReadRecord(const Database& database,
+                                           uint64_t index) {
+  absl::StatusOr<std::string> bytes = ReadAuditLeaf(database, index);
+  if (!bytes.ok()) return bytes.status();
+  v1::AuditRecord record;
+  if (!record.ParseFromString(*bytes)) {
+    return absl::DataLossError(
+        absl::StrCat("audit record ", index, " is unreadable"));
+  }
+  return record;
+}
+
+// The first index whose end time is at or after `from` (commit times never
+// go back, so end times are sorted by index).
+absl::StatusOr<uint64_t> FirstAtOrAfter(const Database& database,
+                                        uint64_t committed, absl::Time from) {
+  uint64_t low = 0;
+  uint64_t high = committed;
+  while (low < high) {
+    const uint64_t middle = low + (high - low) / 2;
+    absl::StatusOr<v1::AuditRecord> record = ReadRecord(database, middle);
+    if (!record.ok()) return record.status();
+    if (FromTimestamp(record->end_time()) < from) {
+      low = middle + 1;
+    } else {
+      high = middle;
+    }
+  }
+  return low;
+}
+
+// Walks record indexes >= `from` in order: through a secondary index when
+// `prefix` is set, else through all records.
+class IndexWalk {
+ public:
+  IndexWalk(const Database& database, std::string prefix, uint64_t from)
+      : prefix_(std::move(prefix)),
+        it_(database.db()->NewIterator(
+            rocksdb::ReadOptions(),
+            prefix_.empty() ? database.audit() : database.audit_index())) {
+    it_->Seek(absl::StrCat(prefix_, storage_keys::EncodeSequence(from)));
+  }
+
+  // The next index, or nullopt at the end.
+  std::optional<uint64_t> Next() {
+    for (; it_->Valid(); it_->Next()) {
+      const rocksdb::Slice key = it_->key();
+      if (!key.starts_with(prefix_)) return std::nullopt;
+      if (key.size() != prefix_.size() + 8) continue;
+      std::optional<uint64_t> index = storage_keys::DecodeSequence(
+          absl::string_view(key.data() + prefix_.size(), 8));
+      it_->Next();
+      return index;
+    }
+    return std::nullopt;
+  }
+
+  absl::Status status() const {
+    return FromRocksDbStatus(it_->status(), "read audit trail");
+  }
+
+ private:
+  const std::string prefix_;
+  std::unique_ptr<rocksdb::Iterator> it_;
+};
+
+}  // namespace
+
+bool AuditFilterMatches(const AuditFilter& filter,
+                        const v1::AuditRecord& record) {
+  if (!filter.subject_pseudonym.empty() &&
+      record.data_subject_pseudonym() != filter.subject_pseudonym) {
+    return false;
+  }
+  if (!filter.actor.empty() && record.actor_partner_id() != filter.actor &&
+      record.actor_oin() != filter.actor) {
+    return false;
+  }
+  if (!filter.operation.empty() && record.operation() != filter.operation)
+    return false;
+  const bool succeeded = record.status_code() == "OK";
+  if (filter.outcome == v1::AUDIT_OUTCOME_SUCCEEDED && !succeeded) return false;
+  if (filter.outcome == v1::AUDIT_OUTCOME_REFUSED && succeeded) return false;
+  const absl::Time end = FromTimestamp(record.end_time());
+  if (end < filter.from || end >= filter.to) return false;
+  if (!filter.trace_id.empty() && record.trace_id() != filter.trace_id)
+    return false;
+  if (!filter.signal_id.empty() &&
+      std::find(record.signal_ids().begin(), record.signal_ids().end(),
+                filter.signal_id) == record.signal_ids().end()) {
+    return false;
+  }
+  return true;
+}
+
+absl::StatusOr<AuditPage> QueryAuditLog(const Database& database,
+                                        uint64_t committed,
+                                        const AuditFilter& filter,
+                                        uint64_t from_index, size_t max,
+                                        size_t max_scanned) {
+  AuditPage page;
+  std::string prefix;
+  if (!filter.subject_pseudonym.empty()) {
+    prefix = storage_keys::AuditSubjectPrefix(filter.subject_pseudonym);
+  } else if (!filter.signal_id.empty()) {
+    prefix = storage_keys::AuditSignalPrefix(filter.signal_id);
+  } else if (filter.from != absl::InfinitePast()) {
+    absl::StatusOr<uint64_t> first =
+        FirstAtOrAfter(database, committed, filter.from);
+    if (!first.ok()) return first.status();
+    from_index = std::max(from_index, *first);
+  }
+  IndexWalk walk(database, std::move(prefix), from_index);
+  size_t scanned = 0;
+  for (std::optional<uint64_t> index = walk.Next();
+       index.has_value() && *index < committed; index = walk.Next()) {
+    if (page.records.size() >= max || scanned >= max_scanned) {
+      page.next_index = *index;
+      return page;
+    }
+    ++scanned;
+    absl::StatusOr<v1::AuditRecord> record = ReadRecord(database, *index);
+    if (!record.ok()) return record.status();
+    if (FromTimestamp(record->end_time()) >= filter.to) break;
+    if (AuditFilterMatches(filter, *record))
+      page.records.push_back(*std::move(record));
+  }
+  if (absl::Status status = walk.status(); !status.ok()) return status;
+  return page;
+}
+
+absl::StatusOr<std::string> ReadAuditLeaf(const Database& database,
+                                          uint64_t index) {
+  std::string bytes;
+  rocksdb::Status s =
+      database.db()->Get(rocksdb::ReadOptions(), database.audit(),
+                         storage_keys::EncodeSequence(index), &bytes);
+  if (s.IsNotFound()) {
+    return absl::DataLossError(
+        absl::StrCat("audit record ", index, " is missing"));
+  }
+  if (!s.ok()) return FromRocksDbStatus(s, "read audit record");
+  return bytes;
+}
+
+}  // namespace ketenhub

@@ -1,0 +1,158 @@
+#include "server/storage/audit_verify.h"
+
+#include <map>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "server/audit/checkpoint.h"
+#include "server/audit/merkle.h"
+#include "server/storage/database.h"
+#include "server/storage/keys.h"
+#include "server/storage/rocksdb_status.h"
+
+namespace ketenhub {
+namespace {
+
+constexpr uint64_t kProgressEvery = 100000;
+
+// Stored checkpoints and `trusted` by size, each with a valid signature; a
+// bad signature is a problem.
+absl::StatusOr<std::map<uint64_t, v1::SignedCheckpoint>> CollectCheckpoints(
+    const Database& database, absl::string_view public_key_pem,
+    const std::vector<v1::SignedCheckpoint>& trusted, std::string& problem) {
+  std::map<uint64_t, v1::SignedCheckpoint> by_size;
+  std::unique_ptr<rocksdb::Iterator> it(database.db()->NewIterator(
+      rocksdb::ReadOptions(), database.audit_checkpoints()));
+  std::vector<v1::SignedCheckpoint> all = trusted;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    v1::SignedCheckpoint checkpoint;
+    if (!checkpoint.ParseFromArray(it->value().data(),
+                                   static_cast<int>(it->value().size()))) {
+      problem = "a stored checkpoint is unreadable";
+      continue;
+    }
+    all.push_back(std::move(checkpoint));
+  }
+  if (!it->status().ok())
+    return FromRocksDbStatus(it->status(), "read checkpoints");
+  for (v1::SignedCheckpoint& checkpoint : all) {
+    absl::Status signed_ok = VerifyCheckpoint(checkpoint, public_key_pem);
+    if (signed_ok.code() == absl::StatusCode::kInvalidArgument)
+      return signed_ok;
+    if (!signed_ok.ok()) {
+      if (problem.empty()) {
+        problem = absl::StrCat("checkpoint of size ", checkpoint.tree_size(),
+                               ": ", signed_ok.message());
+      }
+      continue;
+    }
+    by_size[checkpoint.tree_size()] = std::move(checkpoint);
+  }
+  return by_size;
+}
+
+class Verifier {
+ public:
+  Verifier(const Database& database,
+           std::map<uint64_t, v1::SignedCheckpoint> checkpoints,
+           AuditVerification& result)
+      : database_(database),
+        checkpoints_(std::move(checkpoints)),
+        result_(result) {}
+
+  // Checks record `index` with stored bytes `bytes`; false at a problem.
+  bool Check(uint64_t index, const rocksdb::Slice& bytes) {
+    const absl::string_view record(bytes.data(), bytes.size());
+    v1::AuditRecord parsed;
+    if (!parsed.ParseFromArray(record.data(),
+                               static_cast<int>(record.size())) ||
+        parsed.index() != index) {
+      return Bad(index, "is unreadable or not in its place");
+    }
+    const std::vector<merkle::Node> nodes =
+        tree_.Append(merkle::LeafHash(record));
+    for (const merkle::Node& node : nodes) {
+      absl::StatusOr<std::string> stored =
+          database_.ReadAuditNode(node.level, node.index);
+      if (!stored.ok() || *stored != node.hash) {
+        return Bad(index, node.level == 0
+                              ? "was altered: its hash differs from the tree"
+                              : "ends a subtree whose stored hash differs");
+      }
+    }
+    auto checkpoint = checkpoints_.find(index + 1);
+    if (checkpoint != checkpoints_.end()) {
+      ++result_.checkpoints;
+      if (checkpoint->second.root_hash() != tree_.Root()) {
+        result_.problem = absl::StrCat(
+            "the first ", index + 1,
+            " records do not match the root signed in their checkpoint");
+        return false;
+      }
+    }
+    return true;
+  }
+
+  const merkle::Frontier& tree() const { return tree_; }
+  const std::map<uint64_t, v1::SignedCheckpoint>& checkpoints() const {
+    return checkpoints_;
+  }
+
+ private:
+  bool Bad(uint64_t index, absl::string_view what) {
+    result_.first_bad_record = index;
+    result_.problem = absl::StrCat("record ", index, " ", what);
+    return false;
+  }
+
+  const Database& database_;
+  const std::map<uint64_t, v1::SignedCheckpoint> checkpoints_;
+  AuditVerification& result_;
+  merkle::Frontier tree_;
+};
+
+}  // namespace
+
+absl::StatusOr<AuditVerification> VerifyAuditLog(
+    const std::string& db_path, absl::string_view public_key_pem,
+    const std::vector<v1::SignedCheckpoint>& trusted,
+    const std::function<void(uint64_t)>& progress) {
+  absl::StatusOr<std::unique_ptr<Database>> database =
+      Database::OpenReadOnly(db_path);
+  if (!database.ok()) return database.status();
+  AuditVerification result;
+  absl::StatusOr<std::map<uint64_t, v1::SignedCheckpoint>> checkpoints =
+      CollectCheckpoints(**database, public_key_pem, trusted, result.problem);
+  if (!checkpoints.ok()) return checkpoints.status();
+  Verifier verifier(**database, *std::move(checkpoints), result);
+  std::unique_ptr<rocksdb::Iterator> it((*database)->db()->NewIterator(
+      rocksdb::ReadOptions(), (*database)->audit()));
+  bool ok = result.problem.empty();
+  for (it->SeekToFirst(); ok && it->Valid(); it->Next()) {
+    const uint64_t index = result.records;
+    if (it->key() != rocksdb::Slice(storage_keys::EncodeSequence(index))) {
+      result.first_bad_record = index;
+      result.problem = absl::StrCat("record ", index, " is missing");
+      ok = false;
+      break;
+    }
+    ok = verifier.Check(index, it->value());
+    ++result.records;
+    if (progress && result.records % kProgressEvery == 0)
+      progress(result.records);
+  }
+  if (!it->status().ok())
+    return FromRocksDbStatus(it->status(), "read audit trail");
+  result.root = verifier.tree().Root();
+  if (ok && !verifier.checkpoints().empty() &&
+      verifier.checkpoints().rbegin()->first > result.records) {
+    result.problem = absl::StrCat(
+        "the log holds ", result.records, " records, fewer than the ",
+        verifier.checkpoints().rbegin()->first,
+        " of a signed checkpoint: records were removed");
+  }
+  if (progress) progress(result.records);
+  return result;
+}
+
+}  // namespace ketenhub
