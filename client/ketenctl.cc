@@ -12,6 +12,8 @@
 #include "absl/strings/str_replace.h"
 #include "absl/time/time.h"
 #include "client/chain_director_client.h"
+#include "client/ketenctl_audit.h"
+#include "client/ketenctl_common.h"
 #include "client/signal_client.h"
 #include "google/protobuf/util/json_util.h"
 #include "grpc/support/log.h"
@@ -21,92 +23,6 @@
 
 namespace ketenhub {
 namespace {
-
-struct GlobalFlags {
-  std::string hub = "127.0.0.1:50051";
-  std::string as;
-  std::string pki_dir = "var/dev-pki";
-  std::string cert, key, ca;
-  bool json = false;
-  double timeout_seconds = 10;
-};
-
-// Prints a refusal the way scripts and people both read it; returns the exit
-// code.
-int Report(const absl::Status& status, const GlobalFlags& flags) {
-  std::cerr << "ketenctl: " << absl::StatusCodeToString(status.code()) << ": "
-            << status.message() << "\n";
-  if (absl::IsUnavailable(status)) {
-    std::cerr << "hint: is the hub running at " << flags.hub
-              << ", and does it trust your certificate?\n";
-  }
-  return EXIT_FAILURE;
-}
-
-std::string ToJson(const google::protobuf::Message& message) {
-  std::string json;
-  (void)google::protobuf::util::MessageToJsonString(message, &json);
-  return json;
-}
-
-std::string FormatTimestamp(const google::protobuf::Timestamp& ts) {
-  return absl::FormatTime("%Y-%m-%d %H:%M:%S %Z",
-                          absl::FromUnixSeconds(ts.seconds()),
-                          absl::LocalTimeZone());
-}
-
-// "CATEGORY_SEXUAL_EXPLOITATION" -> "sexual exploitation".
-std::string Readable(const std::string& enum_name, absl::string_view prefix) {
-  std::string text =
-      absl::AsciiStrToLower(absl::string_view(enum_name).substr(prefix.size()));
-  return absl::StrReplaceAll(text, {{"_", " "}});
-}
-
-// "handed-to-partner" -> OUTCOME_HANDED_TO_PARTNER (with `prefix` "OUTCOME_").
-template <typename Enum>
-bool ParseReadable(const std::string& text, absl::string_view prefix,
-                   bool (*parse)(const std::string&, Enum*), Enum* out) {
-  std::string name =
-      absl::StrCat(prefix, absl::AsciiStrToUpper(absl::StrReplaceAll(
-                               text, {{"-", "_"}, {" ", "_"}})));
-  return parse(name, out);
-}
-
-std::string DecisionText(const v1::Decision& decision) {
-  std::string text = Readable(v1::Outcome_Name(decision.outcome()), "OUTCOME_");
-  if (!decision.handed_to().empty())
-    absl::StrAppend(&text, " (", decision.handed_to(), ")");
-  absl::StrAppend(&text, ", ", FormatTimestamp(decision.decided_at()), ": ",
-                  decision.reason());
-  return text;
-}
-
-absl::StatusOr<ClientOptions> OptionsFrom(const GlobalFlags& flags) {
-  ClientOptions options;
-  options.target = flags.hub;
-  options.attempt_deadline = absl::Seconds(flags.timeout_seconds);
-  if (!flags.as.empty()) {
-    options.cert_file = absl::StrCat(flags.pki_dir, "/", flags.as, ".pem");
-    options.key_file = absl::StrCat(flags.pki_dir, "/", flags.as, "-key.pem");
-    options.ca_file = absl::StrCat(flags.pki_dir, "/ca.pem");
-  }
-  if (!flags.cert.empty()) options.cert_file = flags.cert;
-  if (!flags.key.empty()) options.key_file = flags.key;
-  if (!flags.ca.empty()) options.ca_file = flags.ca;
-  if (options.cert_file.empty() || options.key_file.empty() ||
-      options.ca_file.empty()) {
-    return absl::InvalidArgumentError(
-        "no identity: give --as NAME (dev PKI) or --cert, --key and --ca");
-  }
-  return options;
-}
-
-template <typename Client>
-absl::StatusOr<std::unique_ptr<Client>> ConnectAs(const GlobalFlags& flags) {
-  absl::StatusOr<ClientOptions> options = OptionsFrom(flags);
-  if (!options.ok()) return options.status();
-  return Client::Connect(*options);
-}
 
 // ---- partner commands ------------------------------------------------------
 
@@ -431,7 +347,7 @@ int main(int argc, char** argv) {
   using ketenhub::GlobalFlags;
   CLI::App app{
       "ketenctl: talk to a KetenHub (signals, the chain director's stream, "
-      "policy)"};
+      "policy, the audit trail)"};
   app.require_subcommand(1);
   app.fallthrough();  // global flags such as --json work after the subcommand
                       // too
@@ -514,6 +430,9 @@ int main(int argc, char** argv) {
   CLI::App* unrouted =
       admin->add_subcommand("unrouted", "list signals no route delivers");
 
+  ketenhub::AuditCommands audit;
+  audit.Register(app);
+
   CLI11_PARSE(app, argc, argv);
   // ketenctl reports failures itself, in plain words; gRPC core stays quiet.
   gpr_set_log_function([](gpr_log_func_args*) {});
@@ -528,5 +447,6 @@ int main(int argc, char** argv) {
   if (*check) return ketenhub::PolicyCheck(flags, policy_file);
   if (*reload) return ketenhub::ReloadPolicy(flags);
   if (*unrouted) return ketenhub::ListUnrouted(flags);
+  if (std::optional<int> code = audit.Run(flags)) return *code;
   return EXIT_FAILURE;
 }

@@ -138,7 +138,8 @@ std::string CheckpointText(const v1::SignedCheckpoint& checkpoint) {
 }
 
 absl::StatusOr<std::unique_ptr<CheckpointSigner>>
-CheckpointSigner::OpenOrCreate(const std::string& key_file) {
+CheckpointSigner::OpenOrCreate(const std::string& key_file,
+                               const std::string& public_key_file) {
   if (::access(key_file.c_str(), F_OK) != 0) {
     if (absl::Status created = CreateKey(key_file); !created.ok())
       return created;
@@ -162,8 +163,8 @@ CheckpointSigner::OpenOrCreate(const std::string& key_file) {
   if (!out || PEM_write_bio_PUBKEY(out.get(), key.get()) != 1)
     return absl::InternalError("cannot export the audit public key");
   std::string public_pem = BioContents(out.get());
-  if (absl::Status written = WriteFile(absl::StrCat(key_file, ".pub"),
-                                       public_pem, 0644, /*exclusive=*/false);
+  if (absl::Status written =
+          WriteFile(public_key_file, public_pem, 0644, /*exclusive=*/false);
       !written.ok()) {
     return written;
   }

@@ -18,11 +18,11 @@ std::string CheckpointText(const v1::SignedCheckpoint& checkpoint);
 class CheckpointSigner {
  public:
   // Opens `key_file` (PKCS#8 PEM, mode 0600), creating the key on first
-  // start, and writes its public key next to it as `key_file` + ".pub" (PEM)
-  // for auditors. FAILED_PRECONDITION when the file is unreadable, not an
+  // start, and writes its public key to `public_key_file` (PEM) for
+  // auditors. FAILED_PRECONDITION when the file is unreadable, not an
   // Ed25519 key or readable by others.
   static absl::StatusOr<std::unique_ptr<CheckpointSigner>> OpenOrCreate(
-      const std::string& key_file);
+      const std::string& key_file, const std::string& public_key_file);
 
   virtual ~CheckpointSigner() = default;
 

@@ -111,8 +111,10 @@ grpc::ServerWriteReactor<v1::AuditQueryResponse>* AuditServiceImpl::Query(
   if (status.ok() && request->page_size() > kMaxPage) {
     status = absl::InvalidArgumentError("page_size: at most 1000");
   }
-  absl::StatusOr<AuditPage> page = status;
-  if (status.ok()) {
+  absl::StatusOr<AuditPage> page = AuditPage();
+  if (!status.ok()) {
+    page = status;
+  } else {
     filter.actor = request->actor();
     filter.operation = request->operation();
     filter.outcome = request->outcome();

@@ -138,8 +138,8 @@ grpc::ServerUnaryReactor* ChainDirectorServiceImpl::Ack(
     return FinishRefused(reactor, *store_, call, call.allowed);
   }
   store_->Ack(call.caller->partner->id(), request->cursor(), call.record,
-              [reactor, response, draft = std::move(call.record)](
-                  absl::StatusOr<uint64_t> acked) mutable {
+              [reactor, response,
+               draft = call.record](absl::StatusOr<uint64_t> acked) mutable {
                 if (acked.ok()) response->set_acked_cursor(*acked);
                 LogOutcome(std::move(draft), acked.status(), "");
                 reactor->Finish(ToGrpcStatus(acked.status()));
@@ -211,7 +211,7 @@ grpc::ServerUnaryReactor* ChainDirectorServiceImpl::Release(
   store_->Release(
       call.caller->partner->id(), request->signal_id(), request->kind(),
       call.record,
-      [reactor, response, draft = std::move(call.record), policy = call.policy](
+      [reactor, response, draft = call.record, policy = call.policy](
           absl::StatusOr<v1::storage::StoredSignal> stored) mutable {
         FinishReleased(reactor, response, std::move(draft), policy, stored);
       });
@@ -240,7 +240,7 @@ grpc::ServerUnaryReactor* ChainDirectorServiceImpl::Decide(
     (*call.record.mutable_details())["handed_to"] = request->handed_to();
   store_->Decide(
       call.caller->partner->id(), request->signal_id(), decision, call.record,
-      [reactor, response, draft = std::move(call.record), policy = call.policy](
+      [reactor, response, draft = call.record, policy = call.policy](
           absl::StatusOr<v1::storage::StoredSignal> stored) mutable {
         FinishReleased(reactor, response, std::move(draft), policy, stored);
       });

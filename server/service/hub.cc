@@ -156,7 +156,8 @@ absl::Status RunningHub::Init(const v1::HubConfig& config) {
   KETENHUB_RETURN_IF_ERROR(pseudonymizer.status());
   pseudonymizer_ = *std::move(pseudonymizer);
   absl::StatusOr<std::unique_ptr<CheckpointSigner>> signer =
-      CheckpointSigner::OpenOrCreate(key_dir + "/audit-signing.key");
+      CheckpointSigner::OpenOrCreate(key_dir + "/audit-signing.key",
+                                     key_dir + "/audit-signing.pub");
   KETENHUB_RETURN_IF_ERROR(signer.status());
   signer_ = *std::move(signer);
   absl::StatusOr<std::unique_ptr<SignalStore>> store = SignalStore::Open(

@@ -73,7 +73,7 @@ grpc::ServerUnaryReactor* SignalServiceImpl::Submit(
   }
   command->audit = call.record;
   store_->Submit(*std::move(command),
-                 [reactor, receipt, draft = std::move(call.record)](
+                 [reactor, receipt, draft = call.record](
                      absl::StatusOr<v1::Receipt> result) mutable {
                    LogOutcome(std::move(draft), result.status(),
                               result.ok() ? result->signal_id() : "");
@@ -122,7 +122,7 @@ grpc::ServerUnaryReactor* SignalServiceImpl::Withdraw(
   const std::string partner = call.caller->partner->id();
   store_->Withdraw(
       partner, request->signal_id(), request->reason(), call.record,
-      [reactor, status, draft = std::move(call.record)](
+      [reactor, status, draft = call.record](
           absl::StatusOr<v1::storage::StoredSignal> result) mutable {
         LogOutcome(std::move(draft), result.status(),
                    result.ok() ? result->signal_id() : "");

@@ -1,7 +1,9 @@
 #include "server/policy/access_policy.h"
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "server/policy/operations.h"
 
 namespace ketenhub {
 namespace {
@@ -193,6 +195,54 @@ TEST(AccessPolicyTest, VersionFollowsContent) {
   auto c = *AccessPolicy::FromText(kSmallPolicy, "c");
   EXPECT_NE(a->version(), b->version());
   EXPECT_EQ(a->version(), c->version());
+}
+
+}  // namespace
+}  // namespace ketenhub
+
+namespace ketenhub {
+namespace {
+
+TEST(AccessPolicyTest, ExamplePolicyAssignsEveryOperationAnActivity) {
+  absl::StatusOr<std::unique_ptr<AccessPolicy>> policy =
+      AccessPolicy::FromFile(kExamplePolicy);
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  for (absl::string_view operation : kOperations) {
+    const v1::ProcessingActivity* activity = (*policy)->ActivityFor(operation);
+    ASSERT_NE(activity, nullptr) << operation;
+    EXPECT_FALSE(activity->legal_basis().empty());
+  }
+  EXPECT_EQ((*policy)->ActivityFor("submit")->id(), "zvh-signalen-ontvangen");
+  EXPECT_EQ((*policy)->ActivityFor("no_such_operation"), nullptr);
+}
+
+TEST(AccessPolicyTest, ActivitiesNameKnownOperationsOnce) {
+  const std::string unknown = absl::StrCat(kSmallPolicy, R"pb(
+    processing_activities {
+      id: "a"
+      legal_basis: "AVG art. 6(1)(e)"
+      operations: "submitt"
+    })pb");
+  EXPECT_THAT(Message(AccessPolicy::FromText(unknown, "t").status()),
+              HasSubstr("unknown operation \"submitt\""));
+  const std::string twice = absl::StrCat(kSmallPolicy,
+                                         R"pb(
+                                           processing_activities {
+                                             id: "a"
+                                             legal_basis: "x"
+                                             operations: "submit"
+                                           }
+                                           processing_activities {
+                                             id: "b"
+                                             legal_basis: "y"
+                                             operations: "submit"
+                                           })pb");
+  EXPECT_THAT(Message(AccessPolicy::FromText(twice, "t").status()),
+              HasSubstr("already belongs to another activity"));
+  const std::string no_basis = absl::StrCat(kSmallPolicy, R"pb(
+    processing_activities { id: "a" operations: "submit" })pb");
+  EXPECT_THAT(Message(AccessPolicy::FromText(no_basis, "t").status()),
+              HasSubstr("legal_basis: required"));
 }
 
 }  // namespace

@@ -105,6 +105,25 @@ std::unique_ptr<ChainDirectorClient> TestHub::ChainDirector(
   return client.ok() ? *std::move(client) : nullptr;
 }
 
+std::unique_ptr<AuditClient> TestHub::Auditor(const std::string& name) {
+  absl::StatusOr<std::unique_ptr<AuditClient>> client =
+      AuditClient::Connect(Options(name, 5));
+  EXPECT_TRUE(client.ok()) << client.status();
+  return client.ok() ? *std::move(client) : nullptr;
+}
+
+std::unique_ptr<v1::AuditService::Stub> TestHub::AuditStub(
+    const std::string& name) {
+  return v1::AuditService::NewStub(*MakeHubChannel(Options(name)));
+}
+
+std::string TestHub::AuditPublicKey() const {
+  absl::StatusOr<std::string> pem =
+      ReadFileToString(data_dir_ + "/keys/audit-signing.pub");
+  EXPECT_TRUE(pem.ok()) << pem.status();
+  return pem.ok() ? *pem : "";
+}
+
 std::unique_ptr<v1::AdminService::Stub> TestHub::Admin(
     const std::string& name) {
   return v1::AdminService::NewStub(*MakeHubChannel(Options(name)));

@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "client/audit_client.h"
 #include "client/chain_director_client.h"
 #include "client/signal_client.h"
 #include "ketenhub/v1/config.pb.h"
@@ -53,6 +54,11 @@ class TestHub {
       const std::string& name = "ketenregisseur");
   std::unique_ptr<v1::AdminService::Stub> Admin(
       const std::string& name = "operator");
+  std::unique_ptr<AuditClient> Auditor(const std::string& name = "auditor");
+  std::unique_ptr<v1::AuditService::Stub> AuditStub(
+      const std::string& name = "auditor");
+  // The hub's audit public key (PEM).
+  std::string AuditPublicKey() const;
   ClientOptions Options(const std::string& name, int max_attempts = 1) const;
   // A bare stub, for calls the client library would not make.
   std::unique_ptr<v1::SignalService::Stub> Stub(const std::string& name);

@@ -1,0 +1,278 @@
+#include "client/ketenctl_audit.h"
+
+#include <fstream>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_join.h"
+#include "client/audit_client.h"
+#include "server/audit/checkpoint.h"
+#include "server/common/text_proto.h"
+#include "server/storage/audit_verify.h"
+
+namespace ketenhub {
+namespace {
+
+// "2026-01-01" (local midnight) or RFC 3339.
+absl::StatusOr<google::protobuf::Timestamp> ParseWhen(const std::string& text,
+                                                      absl::string_view flag) {
+  absl::Time time;
+  std::string error;
+  if (!absl::ParseTime("%Y-%m-%d", text, absl::LocalTimeZone(), &time,
+                       &error) &&
+      !absl::ParseTime(absl::RFC3339_full, text, &time, &error)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        flag, ": give a date (2026-01-01) or a time (2026-01-01T09:00:00Z)"));
+  }
+  google::protobuf::Timestamp ts;
+  ts.set_seconds(absl::ToUnixSeconds(time));
+  return ts;
+}
+
+absl::StatusOr<v1::SignedCheckpoint> ReadCheckpoint(const std::string& file) {
+  absl::StatusOr<std::string> text = ReadFileToString(file);
+  if (!text.ok()) return text.status();
+  v1::SignedCheckpoint checkpoint;
+  if (!google::protobuf::util::JsonStringToMessage(*text, &checkpoint).ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(file, ": not a checkpoint saved by ketenctl"));
+  }
+  return checkpoint;
+}
+
+absl::Status SaveCheckpoint(const v1::SignedCheckpoint& checkpoint,
+                            const std::string& file) {
+  std::ofstream out(file, std::ios::trunc);
+  out << ToJson(checkpoint) << "\n";
+  out.close();
+  if (!out)
+    return absl::FailedPreconditionError(absl::StrCat("cannot write ", file));
+  return absl::OkStatus();
+}
+
+std::string ShortHex(absl::string_view hex) {
+  return std::string(hex.substr(0, 16));
+}
+
+void PrintRecordLine(const v1::AuditRecord& r) {
+  std::string what = r.status_code();
+  if (!r.status_rule().empty())
+    absl::StrAppend(&what, " (", r.status_rule(), ")");
+  std::cout << FormatTimestamp(r.end_time()) << "  #" << r.index() << "  "
+            << (r.actor_partner_id().empty() ? r.actor_oin()
+                                             : r.actor_partner_id())
+            << "  " << Readable(r.actor_role(), "ROLE_") << "  "
+            << r.operation() << "  " << what << "  "
+            << (r.legal_basis().empty() ? "-" : r.legal_basis());
+  if (!r.signal_ids().empty())
+    std::cout << "  signal " << absl::StrJoin(r.signal_ids(), ",");
+  std::cout << "\n";
+}
+
+}  // namespace
+
+void AuditCommands::Register(CLI::App& app) {
+  CLI::App* audit =
+      app.add_subcommand("audit", "read and verify the audit trail (auditors)");
+  audit->require_subcommand(1);
+  query_ = audit->add_subcommand(
+      "query", "who did what, when, why: a table of audit records");
+  export_ = audit->add_subcommand(
+      "export", "write every audit record of a period as JSON lines");
+  for (CLI::App* cmd : {query_, export_}) {
+    cmd->add_option("--from", from_, "from this date or time (inclusive)");
+    cmd->add_option("--to", to_, "up to this date or time (exclusive)");
+  }
+  query_->add_option("--bsn", bsn_,
+                     "the person's BSN (pseudonymised by the hub)");
+  query_->add_option("--name", name_, "the person's name, with --birth-date");
+  query_->add_option("--birth-date", birth_date_, "YYYY-MM-DD, with --name");
+  query_->add_option("--actor", actor_, "partner id or OIN");
+  query_->add_option("--operation", operation_,
+                     "e.g. submit, get_signal, deliver, release, audit_query");
+  query_->add_option("--outcome", outcome_, "succeeded or refused");
+  query_->add_option("--trace-id", trace_id_, "W3C trace id (32 hex)");
+  query_->add_option("--signal-id", signal_id_, "records about this signal");
+  query_->add_option("--limit", limit_, "stop after this many records");
+  export_->add_option("--out", out_file_, "file to write (default: stdout)");
+  verify_ = audit->add_subcommand(
+      "verify",
+      "prove the audit trail was not altered: online against the hub, or "
+      "offline against a copy of its data folder (--data-dir)");
+  verify_
+      ->add_option(
+          "--public-key", public_key_,
+          "the hub's audit public key (DATA_DIR/keys/audit-signing.pub)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  verify_->add_option("--checkpoint", checkpoint_file_,
+                      "a checkpoint saved earlier: the log must extend it");
+  verify_->add_option("--save", save_file_,
+                      "save the verified checkpoint here for next time");
+  verify_->add_option("--record", records_,
+                      "also prove these record indexes are in the log");
+  verify_->add_option("--data-dir", data_dir_,
+                      "verify offline: the hub's data folder (hub stopped) "
+                      "or a copy of it");
+}
+
+std::optional<int> AuditCommands::Run(const GlobalFlags& flags) {
+  if (query_ != nullptr && *query_) return Query(flags, false);
+  if (export_ != nullptr && *export_) return Query(flags, true);
+  if (verify_ != nullptr && *verify_) {
+    return data_dir_.empty() ? VerifyOnline(flags) : VerifyOffline(flags);
+  }
+  return std::nullopt;
+}
+
+int AuditCommands::Query(const GlobalFlags& flags, bool export_all) {
+  v1::AuditQueryRequest request;
+  if (!bsn_.empty()) request.mutable_subject()->set_bsn(bsn_);
+  if (!name_.empty() || !birth_date_.empty()) {
+    if (!bsn_.empty() || name_.empty() || birth_date_.empty()) {
+      return Report(
+          absl::InvalidArgumentError("give --bsn, or --name with --birth-date"),
+          flags);
+    }
+    request.mutable_subject()->mutable_person()->set_name(name_);
+    request.mutable_subject()->mutable_person()->set_date_of_birth(birth_date_);
+  }
+  request.set_actor(actor_);
+  request.set_operation(operation_);
+  if (outcome_ == "succeeded") {
+    request.set_outcome(v1::AUDIT_OUTCOME_SUCCEEDED);
+  } else if (outcome_ == "refused") {
+    request.set_outcome(v1::AUDIT_OUTCOME_REFUSED);
+  } else if (!outcome_.empty()) {
+    return Report(absl::InvalidArgumentError("--outcome: succeeded or refused"),
+                  flags);
+  }
+  for (auto [text, field, flag] :
+       {std::tuple{&from_, request.mutable_from(), "--from"},
+        std::tuple{&to_, request.mutable_to(), "--to"}}) {
+    if (text->empty()) continue;
+    absl::StatusOr<google::protobuf::Timestamp> ts = ParseWhen(*text, flag);
+    if (!ts.ok()) return Report(ts.status(), flags);
+    *field = *ts;
+  }
+  request.set_trace_id(trace_id_);
+  request.set_signal_id(signal_id_);
+  auto client = ConnectAs<AuditClient>(flags);
+  if (!client.ok()) return Report(client.status(), flags);
+  std::ofstream file;
+  if (export_all && !out_file_.empty()) file.open(out_file_, std::ios::trunc);
+  std::ostream& out = file.is_open() ? file : std::cout;
+  size_t count = 0;
+  absl::Status status =
+      (*client)->Query(request, [&](const v1::AuditRecord& record) {
+        ++count;
+        if (export_all || flags.json) {
+          out << ToJson(record) << "\n";
+        } else {
+          PrintRecordLine(record);
+        }
+        if (export_all && !out_file_.empty() && count % 10000 == 0)
+          std::cerr << count << " records exported...\n";
+        return limit_ == 0 || count < limit_;
+      });
+  if (!status.ok()) return Report(status, flags);
+  if (export_all && !out_file_.empty()) {
+    std::cerr << count << " records exported to " << out_file_ << ".\n";
+  } else if (!flags.json && !export_all) {
+    std::cout << count << (count == 1 ? " record" : " records")
+              << ". This query is itself in the audit trail.\n";
+  }
+  return EXIT_SUCCESS;
+}
+
+int AuditCommands::VerifyOnline(const GlobalFlags& flags) {
+  absl::StatusOr<std::string> key = ReadFileToString(public_key_);
+  if (!key.ok()) return Report(key.status(), flags);
+  std::optional<v1::SignedCheckpoint> trusted;
+  if (!checkpoint_file_.empty()) {
+    absl::StatusOr<v1::SignedCheckpoint> saved =
+        ReadCheckpoint(checkpoint_file_);
+    if (!saved.ok()) return Report(saved.status(), flags);
+    trusted = *std::move(saved);
+  }
+  auto client = ConnectAs<AuditClient>(flags);
+  if (!client.ok()) return Report(client.status(), flags);
+  absl::StatusOr<v1::SignedCheckpoint> current =
+      (*client)->VerifyLog(*key, trusted);
+  if (!current.ok()) {
+    std::cerr << "ketenctl: the audit trail does NOT verify: "
+              << current.status().message() << "\n";
+    return EXIT_FAILURE;
+  }
+  for (uint64_t index : records_) {
+    absl::StatusOr<v1::AuditRecord> record =
+        (*client)->VerifyRecord(index, *current);
+    if (!record.ok()) {
+      std::cerr << "ketenctl: record " << index
+                << " is not proven in the log: " << record.status().message()
+                << "\n";
+      return EXIT_FAILURE;
+    }
+  }
+  if (!save_file_.empty()) {
+    if (absl::Status s = SaveCheckpoint(*current, save_file_); !s.ok())
+      return Report(s, flags);
+  }
+  if (flags.json) {
+    std::cout << ToJson(*current) << "\n";
+    return EXIT_SUCCESS;
+  }
+  std::cout << "Verified: the hub signed a log of " << current->tree_size()
+            << " records (root "
+            << ShortHex(absl::BytesToHexString(current->root_hash()))
+            << "...) with key " << ShortHex(current->key_id()) << "...";
+  if (trusted) {
+    std::cout << "; it extends your checkpoint of " << trusted->tree_size()
+              << " records unchanged";
+  }
+  if (!records_.empty())
+    std::cout << "; " << records_.size() << " record(s) proven in it";
+  std::cout << ".\n";
+  return EXIT_SUCCESS;
+}
+
+int AuditCommands::VerifyOffline(const GlobalFlags& flags) {
+  absl::StatusOr<std::string> key = ReadFileToString(public_key_);
+  if (!key.ok()) return Report(key.status(), flags);
+  std::vector<v1::SignedCheckpoint> trusted;
+  if (!checkpoint_file_.empty()) {
+    absl::StatusOr<v1::SignedCheckpoint> saved =
+        ReadCheckpoint(checkpoint_file_);
+    if (!saved.ok()) return Report(saved.status(), flags);
+    trusted.push_back(*std::move(saved));
+  }
+  const absl::Time start = absl::Now();
+  absl::StatusOr<AuditVerification> result = VerifyAuditLog(
+      absl::StrCat(data_dir_, "/db"), *key, trusted, [&](uint64_t records) {
+        if (!flags.json) std::cerr << records << " records checked...\r";
+      });
+  if (!flags.json) std::cerr << "\n";
+  if (!result.ok()) return Report(result.status(), flags);
+  const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  if (flags.json) {
+    std::cout << "{\"records\":" << result->records
+              << ",\"checkpoints\":" << result->checkpoints << ",\"root\":\""
+              << absl::BytesToHexString(result->root)
+              << "\",\"ok\":" << (result->problem.empty() ? "true" : "false")
+              << ",\"problem\":\"" << result->problem << "\"";
+    if (result->first_bad_record)
+      std::cout << ",\"first_bad_record\":" << *result->first_bad_record;
+    std::cout << ",\"seconds\":" << seconds << "}\n";
+  } else if (result->problem.empty()) {
+    std::cout << "Verified offline: " << result->records
+              << " records recomputed into root "
+              << ShortHex(absl::BytesToHexString(result->root)) << "..., "
+              << result->checkpoints << " signed checkpoint(s) match, in "
+              << seconds << " s.\n";
+  } else {
+    std::cout << "The audit trail does NOT verify: " << result->problem
+              << ".\n";
+  }
+  return result->problem.empty() ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+}  // namespace ketenhub

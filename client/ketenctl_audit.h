@@ -1,0 +1,39 @@
+// ketenctl's "audit" commands, for auditors and privacy officers.
+#ifndef KETENHUB_CLIENT_KETENCTL_AUDIT_H_
+#define KETENHUB_CLIENT_KETENCTL_AUDIT_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "CLI/CLI.hpp"
+#include "client/ketenctl_common.h"
+
+namespace ketenhub {
+
+// Registers "audit query|export|verify" on `app` and runs the chosen one.
+class AuditCommands {
+ public:
+  void Register(CLI::App& app);
+  // The exit code of the chosen audit command, or nullopt when none ran.
+  std::optional<int> Run(const GlobalFlags& flags);
+
+ private:
+  int Query(const GlobalFlags& flags, bool export_all);
+  int VerifyOnline(const GlobalFlags& flags);
+  int VerifyOffline(const GlobalFlags& flags);
+
+  CLI::App* query_ = nullptr;
+  CLI::App* export_ = nullptr;
+  CLI::App* verify_ = nullptr;
+  std::string bsn_, name_, birth_date_, actor_, operation_, outcome_;
+  std::string from_, to_, trace_id_, signal_id_, out_file_;
+  std::string public_key_, checkpoint_file_, save_file_, data_dir_;
+  std::vector<uint64_t> records_;
+  size_t limit_ = 0;
+};
+
+}  // namespace ketenhub
+
+#endif  // KETENHUB_CLIENT_KETENCTL_AUDIT_H_

@@ -1,0 +1,112 @@
+// Shared by ketenctl's command files: global flags, connecting, printing.
+#ifndef KETENHUB_CLIENT_KETENCTL_COMMON_H_
+#define KETENHUB_CLIENT_KETENCTL_COMMON_H_
+
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/time/time.h"
+#include "client/signal_client.h"
+#include "google/protobuf/message.h"
+#include "google/protobuf/timestamp.pb.h"
+#include "google/protobuf/util/json_util.h"
+#include "ketenhub/v1/signal.pb.h"
+
+namespace ketenhub {
+
+struct GlobalFlags {
+  std::string hub = "127.0.0.1:50051";
+  std::string as;
+  std::string pki_dir = "var/dev-pki";
+  std::string cert, key, ca;
+  bool json = false;
+  double timeout_seconds = 10;
+};
+
+// Prints a refusal the way scripts and people both read it; returns the exit
+// code.
+inline int Report(const absl::Status& status, const GlobalFlags& flags) {
+  std::cerr << "ketenctl: " << absl::StatusCodeToString(status.code()) << ": "
+            << status.message() << "\n";
+  if (absl::IsUnavailable(status)) {
+    std::cerr << "hint: is the hub running at " << flags.hub
+              << ", and does it trust your certificate?\n";
+  }
+  return EXIT_FAILURE;
+}
+
+inline std::string ToJson(const google::protobuf::Message& message) {
+  std::string json;
+  (void)google::protobuf::util::MessageToJsonString(message, &json);
+  return json;
+}
+
+inline std::string FormatTimestamp(const google::protobuf::Timestamp& ts) {
+  return absl::FormatTime("%Y-%m-%d %H:%M:%S %Z",
+                          absl::FromUnixSeconds(ts.seconds()),
+                          absl::LocalTimeZone());
+}
+
+// "CATEGORY_SEXUAL_EXPLOITATION" -> "sexual exploitation".
+inline std::string Readable(const std::string& enum_name,
+                            absl::string_view prefix) {
+  std::string text =
+      absl::AsciiStrToLower(absl::string_view(enum_name).substr(prefix.size()));
+  return absl::StrReplaceAll(text, {{"_", " "}});
+}
+
+// "handed-to-partner" -> OUTCOME_HANDED_TO_PARTNER (with `prefix` "OUTCOME_").
+template <typename Enum>
+bool ParseReadable(const std::string& text, absl::string_view prefix,
+                   bool (*parse)(const std::string&, Enum*), Enum* out) {
+  std::string name =
+      absl::StrCat(prefix, absl::AsciiStrToUpper(absl::StrReplaceAll(
+                               text, {{"-", "_"}, {" ", "_"}})));
+  return parse(name, out);
+}
+
+inline std::string DecisionText(const v1::Decision& decision) {
+  std::string text = Readable(v1::Outcome_Name(decision.outcome()), "OUTCOME_");
+  if (!decision.handed_to().empty())
+    absl::StrAppend(&text, " (", decision.handed_to(), ")");
+  absl::StrAppend(&text, ", ", FormatTimestamp(decision.decided_at()), ": ",
+                  decision.reason());
+  return text;
+}
+
+inline absl::StatusOr<ClientOptions> OptionsFrom(const GlobalFlags& flags) {
+  ClientOptions options;
+  options.target = flags.hub;
+  options.attempt_deadline = absl::Seconds(flags.timeout_seconds);
+  if (!flags.as.empty()) {
+    options.cert_file = absl::StrCat(flags.pki_dir, "/", flags.as, ".pem");
+    options.key_file = absl::StrCat(flags.pki_dir, "/", flags.as, "-key.pem");
+    options.ca_file = absl::StrCat(flags.pki_dir, "/ca.pem");
+  }
+  if (!flags.cert.empty()) options.cert_file = flags.cert;
+  if (!flags.key.empty()) options.key_file = flags.key;
+  if (!flags.ca.empty()) options.ca_file = flags.ca;
+  if (options.cert_file.empty() || options.key_file.empty() ||
+      options.ca_file.empty()) {
+    return absl::InvalidArgumentError(
+        "no identity: give --as NAME (dev PKI) or --cert, --key and --ca");
+  }
+  return options;
+}
+
+template <typename Client>
+absl::StatusOr<std::unique_ptr<Client>> ConnectAs(const GlobalFlags& flags) {
+  absl::StatusOr<ClientOptions> options = OptionsFrom(flags);
+  if (!options.ok()) return options.status();
+  return Client::Connect(*options);
+}
+
+}  // namespace ketenhub
+
+#endif  // KETENHUB_CLIENT_KETENCTL_COMMON_H_

@@ -1,0 +1,347 @@
+// End to end for the audit trail: what auditors see about one person, that
+// refusals and every operation are recorded, that records hold no BSN, name
+// or content, and that the log proves itself online, over real mutual TLS.
+#include <set>
+#include <thread>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "gmock/gmock.h"
+#include "grpcpp/channel.h"
+#include "gtest/gtest.h"
+#include "rocksdb/db.h"
+#include "server/policy/operations.h"
+#include "server/storage/database.h"
+#include "server/storage/keys.h"
+#include "tests/testing/test_hub.h"
+#include "tests/testing/test_signals.h"
+
+namespace ketenhub {
+namespace {
+
+using ::ketenhub::testing::TestHub;
+using ::ketenhub::testing::ValidSignal;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+constexpr char kBsn[] = "999990019";
+
+std::vector<v1::AuditRecord> Query(TestHub& hub, v1::AuditQueryRequest request,
+                                   const std::string& as = "auditor") {
+  std::vector<v1::AuditRecord> records;
+  absl::Status status = hub.Auditor(as)->Query(
+      std::move(request), [&](const v1::AuditRecord& record) {
+        records.push_back(record);
+        return true;
+      });
+  EXPECT_TRUE(status.ok()) << status;
+  return records;
+}
+
+std::vector<v1::AuditRecord> QueryBsn(TestHub& hub, const std::string& bsn) {
+  v1::AuditQueryRequest request;
+  request.mutable_subject()->set_bsn(bsn);
+  return Query(hub, request);
+}
+
+std::vector<v1::AuditRecord> All(TestHub& hub) {
+  return Query(hub, v1::AuditQueryRequest());
+}
+
+// Watches until `n` events arrived (each acked).
+void Watch(TestHub& hub, size_t n) {
+  auto client = hub.ChainDirector();
+  size_t seen = 0;
+  absl::Notification done;
+  std::thread watcher([&] {
+    EXPECT_TRUE(client
+                    ->Watch([&](const v1::Event&) {
+                      if (++seen >= n) client->Cancel();
+                      return true;
+                    })
+                    .ok());
+    done.Notify();
+  });
+  if (!done.WaitForNotificationWithTimeout(absl::Seconds(20))) client->Cancel();
+  watcher.join();
+  EXPECT_EQ(seen, n);
+}
+
+bool IsHex(const std::string& s, size_t length) {
+  return s.size() == length &&
+         s.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
+TEST(AuditE2eTest, AuditorSeesEveryAccessToThePerson) {
+  TestHub hub;
+  auto politie = hub.Client("politie");
+  auto ggd = hub.Client("ggd");
+  absl::StatusOr<v1::Receipt> first = politie->Submit(
+      ValidSignal("p-1", v1::CATEGORY_SEXUAL_EXPLOITATION, kBsn));
+  absl::StatusOr<v1::Receipt> second =
+      ggd->Submit(ValidSignal("g-1", v1::CATEGORY_SEXUAL_EXPLOITATION, kBsn));
+  ASSERT_TRUE(first.ok() && second.ok());
+  ASSERT_TRUE(politie
+                  ->Submit(ValidSignal("p-2", v1::CATEGORY_SEXUAL_EXPLOITATION,
+                                       testing::TestBsns()[3]))
+                  .ok());  // someone else
+  Watch(hub, 4);           // received x3, match
+  ASSERT_TRUE(hub.ChainDirector()->GetSignal(first->signal_id()).ok());
+
+  const std::vector<v1::AuditRecord> records = QueryBsn(hub, kBsn);
+  std::vector<std::string> seen;
+  for (const v1::AuditRecord& r : records)
+    seen.push_back(absl::StrCat(r.actor_partner_id(), " ", r.operation()));
+  EXPECT_THAT(
+      seen, ElementsAre("politie submit", "ggd submit",
+                        "ketenregisseur deliver", "ketenregisseur deliver",
+                        "ketenregisseur deliver", "ketenregisseur get_signal"));
+  const std::string pseudonym = records[0].data_subject_pseudonym();
+  EXPECT_TRUE(IsHex(pseudonym, 64));
+  for (const v1::AuditRecord& r : records) {
+    EXPECT_EQ(r.data_subject_pseudonym(), pseudonym);
+    EXPECT_EQ(r.status_code(), "OK");
+    EXPECT_TRUE(IsHex(r.trace_id(), 32)) << r.trace_id();
+    EXPECT_TRUE(IsHex(r.span_id(), 16));
+    EXPECT_TRUE(IsHex(r.peer_certificate_sha256(), 64));
+    EXPECT_EQ(r.actor_oin().size(), 20u);
+    EXPECT_EQ(r.policy_version().size(), 64u);
+    EXPECT_FALSE(r.processing_activity_id().empty());
+    EXPECT_FALSE(r.legal_basis().empty());
+    EXPECT_TRUE(r.has_start_time() && r.has_end_time());
+    EXPECT_LE(r.start_time().seconds(), r.end_time().seconds());
+  }
+  EXPECT_EQ(records[4].signal_ids_size(), 2);  // the match names both signals
+
+  // The auditor's own query is in the trail, with the same pseudonym.
+  v1::AuditQueryRequest own;
+  own.set_operation("audit_query");
+  const std::vector<v1::AuditRecord> queries = Query(hub, own);
+  ASSERT_FALSE(queries.empty());
+  EXPECT_EQ(queries[0].actor_partner_id(), "auditor");
+  EXPECT_EQ(queries[0].actor_role(), "ROLE_AUDITOR");
+  EXPECT_EQ(queries[0].data_subject_pseudonym(), pseudonym);
+}
+
+TEST(AuditE2eTest, RecordsHoldNoBsnNameOrContent) {
+  TestHub hub;
+  v1::Signal named = ValidSignal("named");
+  named.mutable_subject()->mutable_person()->set_name(testing::kTestPersonName);
+  named.mutable_subject()->mutable_person()->set_date_of_birth("2009-04-01");
+  absl::StatusOr<v1::Receipt> receipt = hub.Client("politie")->Submit(named);
+  ASSERT_TRUE(receipt.ok()) << receipt.status();
+  ASSERT_TRUE(
+      hub.Client("ggd")
+          ->Submit(ValidSignal("g", v1::CATEGORY_SEXUAL_EXPLOITATION, kBsn))
+          .ok());
+  v1::Signal refused = ValidSignal("bad", v1::CATEGORY_DOMESTIC_VIOLENCE, kBsn);
+  EXPECT_FALSE(hub.Client("ggd")->Submit(refused).ok());  // not its category
+  Watch(hub, 2);
+  ASSERT_TRUE(hub.ChainDirector()->GetSignal(receipt->signal_id()).ok());
+  v1::AuditQueryRequest by_bsn;
+  by_bsn.mutable_subject()->set_bsn(kBsn);
+  Query(hub, by_bsn);
+
+  const std::vector<v1::AuditRecord> records = All(hub);
+  ASSERT_GE(records.size(), 7u);
+  for (const v1::AuditRecord& r : records) {
+    const std::string bytes = r.SerializeAsString() + r.DebugString();
+    for (const char* secret :
+         {kBsn, testing::kTestPersonName, "Testpersoon",
+          testing::kTestNarrative, testing::kTestSectionText,
+          testing::kTestContactName, "2009-04-01"}) {
+      EXPECT_FALSE(absl::StrContains(bytes, secret))
+          << r.operation() << " record holds \"" << secret << "\"";
+    }
+  }
+}
+
+TEST(AuditE2eTest, RefusalsAreRecordedWithTheCertificate) {
+  TestHub hub;
+  EXPECT_EQ(hub.Client("stranger")->Submit(ValidSignal("s")).status().code(),
+            absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(hub.Client("no-oin")->Submit(ValidSignal("n")).status().code(),
+            absl::StatusCode::kUnauthenticated);
+  v1::Signal invalid = ValidSignal("i");
+  invalid.set_summary("");
+  EXPECT_EQ(hub.Client("politie")->Submit(invalid).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(hub.ChainDirector("auditor")->GetSignal("x").status().code(),
+            absl::StatusCode::kPermissionDenied);
+  std::vector<v1::AuditRecord> unused;
+  absl::Status denied = hub.Auditor("politie")->Query(
+      v1::AuditQueryRequest(), [&](const v1::AuditRecord& r) {
+        unused.push_back(r);
+        return true;
+      });
+  EXPECT_EQ(denied.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_TRUE(unused.empty());
+
+  v1::AuditQueryRequest refused;
+  refused.set_outcome(v1::AUDIT_OUTCOME_REFUSED);
+  const std::vector<v1::AuditRecord> records = Query(hub, refused);
+  ASSERT_EQ(records.size(), 5u);
+  EXPECT_EQ(records[0].status_code(), "UNAUTHENTICATED");
+  EXPECT_EQ(records[0].actor_oin(), "00000099000000000099");
+  EXPECT_EQ(records[0].actor_partner_id(), "");
+  EXPECT_TRUE(IsHex(records[0].peer_certificate_sha256(), 64));
+  EXPECT_EQ(records[1].status_code(), "UNAUTHENTICATED");
+  EXPECT_EQ(records[1].actor_oin(), "");
+  EXPECT_TRUE(IsHex(records[1].peer_certificate_sha256(), 64));
+  EXPECT_NE(records[0].peer_certificate_sha256(),
+            records[1].peer_certificate_sha256());
+  EXPECT_EQ(records[2].status_code(), "INVALID_ARGUMENT");
+  EXPECT_THAT(records[2].status_rule(), HasSubstr("summary"));
+  EXPECT_EQ(records[2].actor_partner_id(), "politie");
+  EXPECT_EQ(records[3].operation(), "get_signal");
+  EXPECT_EQ(records[3].status_code(), "PERMISSION_DENIED");
+  EXPECT_EQ(records[3].actor_partner_id(), "auditor");
+  EXPECT_EQ(records[4].operation(), "audit_query");
+  EXPECT_EQ(records[4].actor_partner_id(), "politie");
+}
+
+TEST(AuditE2eTest, TraceparentIsRecordedAndAnswered) {
+  TestHub hub;
+  auto stub = hub.Stub("politie");
+  grpc::ClientContext context;
+  context.AddMetadata(
+      "traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+  v1::SubmitRequest request;
+  *request.mutable_signal() = ValidSignal("traced");
+  v1::Receipt receipt;
+  ASSERT_TRUE(stub->Submit(&context, request, &receipt).ok());
+  auto trailer = context.GetServerTrailingMetadata().find("traceparent");
+  ASSERT_NE(trailer, context.GetServerTrailingMetadata().end());
+  EXPECT_THAT(std::string(trailer->second.data(), trailer->second.size()),
+              HasSubstr("00-4bf92f3577b34da6a3ce929d0e0e4736-"));
+
+  v1::AuditQueryRequest by_trace;
+  by_trace.set_trace_id("4bf92f3577b34da6a3ce929d0e0e4736");
+  const std::vector<v1::AuditRecord> records = Query(hub, by_trace);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].parent_span_id(), "00f067aa0ba902b7");
+  EXPECT_EQ(records[0].signal_ids(0), receipt.signal_id());
+}
+
+TEST(AuditE2eTest, EveryOperationIsRecorded) {
+  TestHub hub;
+  auto ggd = hub.Client("ggd");
+  v1::Signal signal = ValidSignal("all");
+  v1::Section* health = signal.add_sections();
+  health->set_kind(v1::DATA_KIND_HEALTH);
+  health->set_title("gezondheid");
+  health->set_text("afgeschermd");
+  absl::StatusOr<v1::Receipt> receipt = ggd->Submit(signal);
+  ASSERT_TRUE(receipt.ok()) << receipt.status();
+  ASSERT_TRUE(ggd->GetStatus(receipt->signal_id()).ok());
+  Watch(hub, 1);  // subscribe, deliver, ack
+  auto director = hub.ChainDirector();
+  ASSERT_TRUE(director->GetSignal(receipt->signal_id()).ok());
+  ASSERT_TRUE(director
+                  ->Release(receipt->signal_id(), v1::DATA_KIND_HEALTH,
+                            "Wmo 2015 art. 5.2.6")
+                  .ok());
+  ASSERT_TRUE(
+      director
+          ->Decide(receipt->signal_id(), v1::OUTCOME_CASE_MEETING, "bespreken")
+          .ok());
+  ASSERT_TRUE(ggd->Withdraw(receipt->signal_id(), "dubbel").ok());
+  {
+    grpc::ClientContext context;
+    v1::ReloadPolicyResponse response;
+    ASSERT_TRUE(
+        hub.Admin()
+            ->ReloadPolicy(&context, v1::ReloadPolicyRequest(), &response)
+            .ok());
+  }
+  {
+    grpc::ClientContext context;
+    v1::ListUnroutedResponse response;
+    ASSERT_TRUE(
+        hub.Admin()
+            ->ListUnrouted(&context, v1::ListUnroutedRequest(), &response)
+            .ok());
+  }
+  auto auditor = hub.Auditor();
+  absl::StatusOr<v1::SignedCheckpoint> checkpoint =
+      auditor->VerifyLog(hub.AuditPublicKey(), std::nullopt);
+  ASSERT_TRUE(checkpoint.ok()) << checkpoint.status();
+  ASSERT_TRUE(auditor->VerifyRecord(0, *checkpoint).ok());
+  ASSERT_TRUE(auditor->VerifyLog(hub.AuditPublicKey(), *checkpoint).ok());
+  All(hub);  // an audit query, which the next one sees
+  std::set<std::string> operations;
+  for (const v1::AuditRecord& r : All(hub)) operations.insert(r.operation());
+  for (absl::string_view operation : kOperations)
+    EXPECT_TRUE(operations.contains(std::string(operation))) << operation;
+
+  v1::AuditQueryRequest release;
+  release.set_operation("release");
+  const std::vector<v1::AuditRecord> releases = Query(hub, release);
+  ASSERT_EQ(releases.size(), 1u);
+  EXPECT_EQ(releases[0].legal_basis(), "Wmo 2015 art. 5.2.6");
+  EXPECT_EQ(releases[0].details().at("kind"), "DATA_KIND_HEALTH");
+}
+
+TEST(AuditE2eTest, QueryPagesResumeWithTheToken) {
+  TestHub hub;
+  auto politie = hub.Client("politie");
+  for (int i = 0; i < 5; ++i)
+    ASSERT_TRUE(politie->Submit(ValidSignal(absl::StrCat("r", i))).ok());
+  v1::AuditQueryRequest request;
+  request.set_actor("politie");
+  request.set_page_size(2);
+  std::vector<uint64_t> indexes;
+  std::string token;
+  for (int page = 0; page < 3; ++page) {
+    grpc::ClientContext context;
+    request.set_page_token(token);
+    auto reader = hub.AuditStub()->Query(&context, request);
+    v1::AuditQueryResponse response;
+    token.clear();
+    while (reader->Read(&response)) {
+      if (response.has_record()) indexes.push_back(response.record().index());
+      if (!response.next_page_token().empty())
+        token = response.next_page_token();
+    }
+    ASSERT_TRUE(reader->Finish().ok());
+  }
+  EXPECT_THAT(indexes, ElementsAre(0, 1, 2, 3, 4));
+  EXPECT_TRUE(token.empty());
+}
+
+TEST(AuditE2eTest, ATruncatedLogFailsAgainstAKeptCheckpoint) {
+  TestHub hub;
+  auto politie = hub.Client("politie");
+  for (int i = 0; i < 12; ++i)
+    ASSERT_TRUE(politie->Submit(ValidSignal(absl::StrCat("t", i))).ok());
+  absl::StatusOr<v1::SignedCheckpoint> kept =
+      hub.Auditor()->VerifyLog(hub.AuditPublicKey(), std::nullopt);
+  ASSERT_TRUE(kept.ok()) << kept.status();
+  hub.Shutdown();
+  {  // someone with disk access removes the newest records
+    absl::StatusOr<std::unique_ptr<Database>> db =
+        Database::Open(hub.data_dir() + "/db");
+    ASSERT_TRUE(db.ok()) << db.status();
+    absl::StatusOr<uint64_t> size = (*db)->AuditSize();
+    ASSERT_TRUE(size.ok());
+    rocksdb::WriteBatch batch;
+    for (uint64_t i = 6; i < *size; ++i)
+      batch.Delete((*db)->audit(), storage_keys::EncodeSequence(i));
+    ASSERT_TRUE((*db)->db()->Write(Database::SyncWrite(), &batch).ok());
+  }
+  hub.Restart();
+  absl::StatusOr<v1::SignedCheckpoint> shorter =
+      hub.Auditor()->VerifyLog(hub.AuditPublicKey(), *kept);
+  EXPECT_EQ(shorter.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(shorter.status().message(), HasSubstr("fewer"));
+  for (int i = 0; i < 20; ++i)  // the log grows past the kept size again
+    ASSERT_TRUE(politie->Submit(ValidSignal(absl::StrCat("u", i))).ok());
+  absl::StatusOr<v1::SignedCheckpoint> rewritten =
+      hub.Auditor()->VerifyLog(hub.AuditPublicKey(), *kept);
+  EXPECT_EQ(rewritten.status().code(), absl::StatusCode::kDataLoss)
+      << rewritten.status();
+}
+
+}  // namespace
+}  // namespace ketenhub

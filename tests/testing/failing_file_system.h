@@ -1,0 +1,44 @@
+#ifndef KETENHUB_TESTS_TESTING_FAILING_FILE_SYSTEM_H_
+#define KETENHUB_TESTS_TESTING_FAILING_FILE_SYSTEM_H_
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "rocksdb/env.h"
+#include "rocksdb/file_system.h"
+
+namespace ketenhub::testing {
+
+// The local file system, except that while failing is switched on every
+// write and sync of a RocksDB write-ahead log fails, as a full or broken disk
+// would make them. For fail-closed tests.
+class FailingFileSystem : public rocksdb::FileSystemWrapper {
+ public:
+  FailingFileSystem();
+  static const char* kClassName() { return "KetenHubFailingFileSystem"; }
+  const char* Name() const override { return kClassName(); }
+
+  void SetFailing(bool failing) { failing_->store(failing); }
+
+  rocksdb::IOStatus NewWritableFile(
+      const std::string& name, const rocksdb::FileOptions& options,
+      std::unique_ptr<rocksdb::FSWritableFile>* result,
+      rocksdb::IODebugContext* debug) override;
+  rocksdb::IOStatus ReuseWritableFile(
+      const std::string& name, const std::string& old_name,
+      const rocksdb::FileOptions& options,
+      std::unique_ptr<rocksdb::FSWritableFile>* result,
+      rocksdb::IODebugContext* debug) override;
+
+ private:
+  std::shared_ptr<std::atomic<bool>> failing_;
+};
+
+// An Env over `file_system`, for SignalStore::Options::env.
+std::unique_ptr<rocksdb::Env> EnvOver(
+    const std::shared_ptr<rocksdb::FileSystem>& file_system);
+
+}  // namespace ketenhub::testing
+
+#endif  // KETENHUB_TESTS_TESTING_FAILING_FILE_SYSTEM_H_
