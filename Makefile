@@ -33,6 +33,7 @@ test: build
 bench: build $(DEV_PKI)/ca.pem
 	bench/run-submit-bench.sh $(BUILD_DIR)
 	bench/run-stream-bench.sh $(BUILD_DIR)
+	bench/run-audit-bench.sh $(BUILD_DIR)
 
 format:
 	@git ls-files '*.cc' '*.h' | xargs clang-format -i

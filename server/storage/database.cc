@@ -68,6 +68,7 @@ absl::StatusOr<std::unique_ptr<Database>> Database::OpenWith(
                                     &database->handles_, &db);
   if (!s.ok()) return FromRocksDbStatus(s, "open database");
   database->db_.reset(db);
+  database->read_only_ = read_only;
   if (read_only) return database;
   if (absl::Status schema = CheckSchemaVersion(db); !schema.ok()) return schema;
   return database;
@@ -75,6 +76,12 @@ absl::StatusOr<std::unique_ptr<Database>> Database::OpenWith(
 
 Database::~Database() {
   if (!db_) return;
+  if (!read_only_) {
+    // Memtables to SST files: the next start (or a verification of a copy)
+    // need not replay the write-ahead log. Best effort: the WAL has it all.
+    rocksdb::FlushOptions flush;
+    (void)db_->Flush(flush, handles_);
+  }
   for (rocksdb::ColumnFamilyHandle* handle : handles_) {
     db_->DestroyColumnFamilyHandle(handle);
   }

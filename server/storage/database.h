@@ -69,6 +69,7 @@ class Database {
       const std::string& path, rocksdb::Env* env, bool read_only);
 
   std::unique_ptr<rocksdb::DB> db_;
+  bool read_only_ = false;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // owned; order as above
 };
 

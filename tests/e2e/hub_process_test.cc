@@ -15,7 +15,10 @@
 #include "gmock/gmock.h"
 #include "grpcpp/channel.h"
 #include "gtest/gtest.h"
+#include "rocksdb/db.h"
 #include "server/common/text_proto.h"
+#include "server/storage/database.h"
+#include "server/storage/keys.h"
 #include "tests/testing/test_hub.h"
 #include "tests/testing/test_signals.h"
 
@@ -231,6 +234,85 @@ TEST_F(HubProcessTest, KetenctlWalksTheChainDirectorThrough) {
       RunCommand(Ketenctl(port, "--as politie get " + id[1].str()));
   EXPECT_THAT(denied.output, HasSubstr("PERMISSION_DENIED"));
   EXPECT_EQ(hub.Stop(SIGTERM), 0);
+}
+
+TEST_F(HubProcessTest, KetenctlAuditShowsAccessAndFindsTampering) {
+  const std::string data = dir_.path() + "/data";
+  HubProcess hub(WriteConfig(testing::TestHubConfig(data)),
+                 dir_.path() + "/hub.log");
+  const int port = hub.WaitForPort();
+  ASSERT_GT(port, 0) << hub.Log();
+  for (const std::string partner : {"politie", "ggd"}) {
+    ASSERT_EQ(RunCommand(Ketenctl(port, "--as " + partner + " submit " +
+                                            Example(partner)))
+                  .exit_code,
+              0);
+  }
+  CommandResult watch =
+      RunCommand(Ketenctl(port, "--as ketenregisseur watch --count 3"));
+  std::smatch id;
+  ASSERT_TRUE(std::regex_search(
+      watch.output, id, std::regex("SIGNAL     politie.*id ([0-9a-f-]{36})")))
+      << watch.output;
+  ASSERT_EQ(RunCommand(Ketenctl(port, "--as ketenregisseur get " + id[1].str()))
+                .exit_code,
+            0);
+
+  CommandResult query = RunCommand(Ketenctl(
+      port, "--as auditor audit query --bsn 999990019 --from 2020-01-01"));
+  ASSERT_EQ(query.exit_code, 0) << query.output;
+  EXPECT_THAT(query.output, HasSubstr("politie  submitter  submit  OK"));
+  EXPECT_THAT(query.output, HasSubstr("ggd  submitter  submit  OK"));
+  EXPECT_THAT(query.output,
+              HasSubstr("ketenregisseur  chain director  deliver  OK"));
+  EXPECT_THAT(query.output,
+              HasSubstr("ketenregisseur  chain director  get_signal  OK"));
+  EXPECT_THAT(query.output, HasSubstr("6 records."));
+  EXPECT_THAT(query.output, ::testing::Not(HasSubstr("999990019")));
+  CommandResult denied =
+      RunCommand(Ketenctl(port, "--as politie audit query --bsn 999990019"));
+  EXPECT_NE(denied.exit_code, 0);
+  EXPECT_THAT(denied.output, HasSubstr("PERMISSION_DENIED"));
+
+  const std::string key = data + "/keys/audit-signing.pub";
+  const std::string saved = dir_.path() + "/checkpoint.json";
+  CommandResult online = RunCommand(
+      Ketenctl(port, "--as auditor audit verify --public-key " + key +
+                         " --save " + saved + " --record 0 --record 1"));
+  EXPECT_EQ(online.exit_code, 0) << online.output;
+  EXPECT_THAT(online.output, HasSubstr("Verified: the hub signed a log of"));
+  CommandResult extends =
+      RunCommand(Ketenctl(port, "--as auditor audit verify --public-key " +
+                                    key + " --checkpoint " + saved));
+  EXPECT_THAT(extends.output, HasSubstr("it extends your checkpoint"));
+  EXPECT_EQ(hub.Stop(SIGTERM), 0);
+
+  const std::string offline =
+      absl::StrCat(KETENCTL_BINARY, " audit verify --data-dir ", data,
+                   " --public-key ", key, " --checkpoint ", saved);
+  CommandResult intact = RunCommand(offline);
+  EXPECT_EQ(intact.exit_code, 0) << intact.output;
+  EXPECT_THAT(intact.output, HasSubstr("Verified offline"));
+  {  // one flipped byte in record 1
+    auto db = Database::Open(data + "/db");
+    ASSERT_TRUE(db.ok()) << db.status();
+    const std::string record_key = storage_keys::EncodeSequence(1);
+    std::string value;
+    ASSERT_TRUE(
+        (*db)
+            ->db()
+            ->Get(rocksdb::ReadOptions(), (*db)->audit(), record_key, &value)
+            .ok());
+    value[value.size() / 3] ^= 0x20;
+    ASSERT_TRUE(
+        (*db)
+            ->db()
+            ->Put(Database::SyncWrite(), (*db)->audit(), record_key, value)
+            .ok());
+  }
+  CommandResult tampered = RunCommand(offline);
+  EXPECT_NE(tampered.exit_code, 0);
+  EXPECT_THAT(tampered.output, HasSubstr("does NOT verify: record 1 "));
 }
 
 int64_t RssKilobytes(pid_t pid) {
