@@ -3,6 +3,7 @@
 #include <fstream>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "client/audit_client.h"
 #include "server/audit/checkpoint.h"
@@ -246,13 +247,17 @@ int AuditCommands::VerifyOffline(const GlobalFlags& flags) {
     trusted.push_back(*std::move(saved));
   }
   const absl::Time start = absl::Now();
+  bool progress_shown = false;
   absl::StatusOr<AuditVerification> result = VerifyAuditLog(
       absl::StrCat(data_dir_, "/db"), *key, trusted, [&](uint64_t records) {
-        if (!flags.json) std::cerr << records << " records checked...\r";
+        if (flags.json || records < 100000) return;
+        std::cerr << records << " records checked...\r";
+        progress_shown = true;
       });
-  if (!flags.json) std::cerr << "\n";
+  if (progress_shown) std::cerr << "\n";
   if (!result.ok()) return Report(result.status(), flags);
-  const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  const std::string seconds =
+      absl::StrFormat("%.2f", absl::ToDoubleSeconds(absl::Now() - start));
   if (flags.json) {
     std::cout << "{\"records\":" << result->records
               << ",\"checkpoints\":" << result->checkpoints << ",\"root\":\""
