@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "rocksdb/db.h"
 #include "server/storage/keys.h"
@@ -183,6 +184,46 @@ TEST(SignalContentHashTest, EqualForEqualContentOnly) {
             SignalContentHash(ValidSignal("a")));
   EXPECT_NE(SignalContentHash(ValidSignal("a")),
             SignalContentHash(ValidSignal("b")));
+}
+
+}  // namespace
+}  // namespace ketenhub
+
+namespace ketenhub {
+namespace {
+
+// A version 3 data folder: the six families of before the audit trail.
+TEST(SignalStoreOpenTest, UpgradesSchemaThreeByAddingTheAuditTrail) {
+  TempDir dir;
+  const std::string path = dir.path() + "/db";
+  {
+    rocksdb::DBOptions options;
+    options.create_if_missing = true;
+    options.create_missing_column_families = true;
+    std::vector<rocksdb::ColumnFamilyDescriptor> families;
+    for (const char* name : {"default", "signals", "signal_ids", "idempotency",
+                             "subject_index", "events", "cursors"}) {
+      families.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    }
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* db = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(options, path, families, &handles, &db).ok());
+    ASSERT_TRUE(
+        db->Put(rocksdb::WriteOptions(), storage_keys::kSchemaVersionKey, "3")
+            .ok());
+    for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+    delete db;
+  }
+  absl::StatusOr<std::unique_ptr<SignalStore>> store =
+      SignalStore::Open({path, 8});
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_EQ((*store)->AuditHead().size, 0u);
+  store->reset();
+  std::vector<std::string> names;
+  ASSERT_TRUE(
+      rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &names).ok());
+  EXPECT_THAT(names, ::testing::Contains("audit_tree"));
+  EXPECT_TRUE(SignalStore::Open({path, 8}).ok());  // now version 4
 }
 
 }  // namespace
