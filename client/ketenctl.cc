@@ -18,6 +18,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "grpc/support/log.h"
 #include "grpcpp/channel.h"
+#include "ketenhub/v1/admin.grpc.pb.h"
 #include "server/common/text_proto.h"
 #include "server/policy/access_policy.h"
 

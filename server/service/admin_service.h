@@ -2,8 +2,8 @@
 #define KETENHUB_SERVER_SERVICE_ADMIN_SERVICE_H_
 
 #include "absl/functional/any_invocable.h"
+#include "ketenhub/v1/admin.grpc.pb.h"
 #include "ketenhub/v1/audit.pb.h"
-#include "ketenhub/v1/chain_director.grpc.pb.h"
 #include "server/policy/current_policy.h"
 #include "server/service/caller_identity.h"
 #include "server/storage/signal_store.h"

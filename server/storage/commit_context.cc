@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "server/storage/keys.h"
+#include "server/storage/payload_cipher.h"
 #include "server/storage/rocksdb_status.h"
 #include "server/storage/time_conversion.h"
 
@@ -75,6 +76,13 @@ absl::StatusOr<StoredSignal> CommitContext::ReadSignal(
   return database_->ReadSignal(signal_id);
 }
 
+absl::StatusOr<StoredSignal> CommitContext::ReadSignalRecord(
+    absl::string_view signal_id) {
+  if (auto it = signals_.find(signal_id); it != signals_.end())
+    return it->second;
+  return database_->ReadSignal(signal_id, /*decrypt=*/false);
+}
+
 absl::StatusOr<std::vector<SubjectIndexEntry>> CommitContext::SubjectEntries(
     const std::string& subject_key) {
   absl::StatusOr<std::map<uint64_t, SubjectIndexEntry>> entries =
@@ -91,10 +99,18 @@ absl::StatusOr<std::vector<SubjectIndexEntry>> CommitContext::SubjectEntries(
   return ordered;
 }
 
-void CommitContext::PutSignal(const StoredSignal& signal, bool is_new) {
+absl::Status CommitContext::PutSignal(const StoredSignal& signal, bool is_new) {
+  StoredSignal sealed = signal;
+  if (is_new) {
+    absl::StatusOr<v1::storage::WrappedDataKey> key =
+        SealPayload(*database_->key_ring(), sealed);
+    if (!key.ok()) return key.status();
+    PutDataKey(signal.signal_id(), *key);
+  }
   const std::string sequence_key =
       storage_keys::EncodeSequence(signal.sequence());
-  batch_.Put(database_->signals(), sequence_key, signal.SerializeAsString());
+  batch_.Put(database_->signals(), sequence_key,
+             Database::StoredForm(sealed).SerializeAsString());
   if (is_new)
     batch_.Put(database_->signal_ids(), signal.signal_id(), sequence_key);
   SubjectIndexEntry entry;
@@ -110,7 +126,53 @@ void CommitContext::PutSignal(const StoredSignal& signal, bool is_new) {
       storage_keys::SubjectIndexKey(signal.subject_key(), signal.sequence()),
       entry.SerializeAsString());
   subject_entries_[signal.subject_key()][signal.sequence()] = std::move(entry);
-  signals_[signal.signal_id()] = signal;
+  signals_[signal.signal_id()] = std::move(sealed);
+  return absl::OkStatus();
+}
+
+void CommitContext::DestroySignal(StoredSignal& signal,
+                                  absl::string_view rule) {
+  batch_.Delete(database_->data_keys(), signal.signal_id());
+  data_keys_[signal.signal_id()] = std::nullopt;
+  batch_.Delete(
+      database_->subject_index(),
+      storage_keys::SubjectIndexKey(signal.subject_key(), signal.sequence()));
+  subject_entries_[signal.subject_key()].erase(signal.sequence());
+  StoredSignal tombstone = Database::StoredForm(signal);
+  tombstone.clear_payload();
+  tombstone.clear_subject_key();
+  tombstone.clear_content_hash();
+  tombstone.clear_withdraw_reason();
+  tombstone.mutable_decision()->clear_reason();
+  tombstone.set_state(v1::SIGNAL_STATE_DESTROYED);
+  SetTimestamp(now_, tombstone.mutable_destroyed_at());
+  tombstone.set_destruction_rule(std::string(rule));
+  batch_.Put(database_->signals(),
+             storage_keys::EncodeSequence(signal.sequence()),
+             tombstone.SerializeAsString());
+  signals_[signal.signal_id()] = tombstone;
+  signal = std::move(tombstone);
+}
+
+absl::StatusOr<std::optional<v1::storage::WrappedDataKey>>
+CommitContext::ReadDataKey(const std::string& signal_id) {
+  if (auto it = data_keys_.find(signal_id); it != data_keys_.end())
+    return it->second;
+  std::string value;
+  rocksdb::Status s = database_->db()->Get(
+      rocksdb::ReadOptions(), database_->data_keys(), signal_id, &value);
+  if (s.IsNotFound()) return std::nullopt;
+  if (!s.ok()) return FromRocksDbStatus(s, "read data key");
+  v1::storage::WrappedDataKey key;
+  if (!key.ParseFromString(value))
+    return absl::DataLossError("data key record unreadable");
+  return key;
+}
+
+void CommitContext::PutDataKey(const std::string& signal_id,
+                               const v1::storage::WrappedDataKey& key) {
+  batch_.Put(database_->data_keys(), signal_id, key.SerializeAsString());
+  data_keys_[signal_id] = key;
 }
 
 void CommitContext::AppendEvent(StoredEvent event) {

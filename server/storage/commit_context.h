@@ -49,15 +49,31 @@ class CommitContext {
   void PutIdempotency(const std::string& key,
                       const v1::storage::IdempotencyRecord& record);
 
-  // The signal `signal_id`; NOT_FOUND when there is none.
+  // The signal `signal_id`, content decrypted; NOT_FOUND when there is none.
   absl::StatusOr<v1::storage::StoredSignal> ReadSignal(
+      absl::string_view signal_id);
+  // The signal's record without decrypting it (for destruction, which must
+  // work even when the content is damaged).
+  absl::StatusOr<v1::storage::StoredSignal> ReadSignalRecord(
       absl::string_view signal_id);
   // The subject index entries of `subject_key`, oldest first.
   absl::StatusOr<std::vector<v1::storage::SubjectIndexEntry>> SubjectEntries(
       const std::string& subject_key);
-  // Writes a new or changed signal with its subject index entry (and, when
-  // new, its id).
-  void PutSignal(const v1::storage::StoredSignal& signal, bool is_new);
+  // Writes a new or changed signal (as read: content decrypted) with its
+  // subject index entry; a new one gets its id mapping and its content
+  // sealed under a new data key. Fails (nothing written) when sealing fails.
+  absl::Status PutSignal(const v1::storage::StoredSignal& signal, bool is_new);
+
+  // Crypto-shreds `signal`: deletes its data key and subject index entry and
+  // leaves a tombstone (id, partner, client_ref, category, urgency, times,
+  // the rule). `signal` becomes that tombstone.
+  void DestroySignal(v1::storage::StoredSignal& signal, absl::string_view rule);
+
+  // The wrapped data key of `signal_id` as this group sees it, or nullopt.
+  absl::StatusOr<std::optional<v1::storage::WrappedDataKey>> ReadDataKey(
+      const std::string& signal_id);
+  void PutDataKey(const std::string& signal_id,
+                  const v1::storage::WrappedDataKey& key);
 
   // Appends an event, giving it the next cursor and the group's time.
   void AppendEvent(v1::storage::StoredEvent event);
@@ -80,6 +96,9 @@ class CommitContext {
                       std::map<uint64_t, v1::storage::SubjectIndexEntry>>
       subject_entries_;
   absl::flat_hash_map<std::string, uint64_t> cursors_;
+  // Data keys written (value) or deleted (nullopt) in this group.
+  absl::flat_hash_map<std::string, std::optional<v1::storage::WrappedDataKey>>
+      data_keys_;
 };
 
 }  // namespace ketenhub

@@ -1,25 +1,35 @@
 #include "server/storage/database.h"
 
 #include "absl/strings/str_cat.h"
+#include "server/common/json_log.h"
 #include "server/storage/keys.h"
+#include "server/storage/payload_cipher.h"
 #include "server/storage/rocksdb_status.h"
 
 namespace ketenhub {
 namespace {
 
-absl::Status CheckSchemaVersion(rocksdb::DB* db) {
+constexpr uint64_t kShredCompactionSeconds = 24 * 60 * 60;
+
+}  // namespace
+
+absl::Status Database::CheckSchemaVersion() {
   std::string version;
-  rocksdb::Status s = db->Get(rocksdb::ReadOptions(),
-                              storage_keys::kSchemaVersionKey, &version);
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(),
+                               storage_keys::kSchemaVersionKey, &version);
   if (s.IsNotFound()) {
-    s = db->Put(Database::SyncWrite(), storage_keys::kSchemaVersionKey,
-                storage_keys::kSchemaVersion);
+    s = db_->Put(SyncWrite(), storage_keys::kSchemaVersionKey,
+                 storage_keys::kSchemaVersion);
     return FromRocksDbStatus(s, "write schema version");
   }
   if (!s.ok()) return FromRocksDbStatus(s, "read schema version");
   if (version == storage_keys::kPreviousSchemaVersion) {
-    s = db->Put(Database::SyncWrite(), storage_keys::kSchemaVersionKey,
-                storage_keys::kSchemaVersion);
+    if (absl::Status encrypted = EncryptStoredSignals(); !encrypted.ok())
+      return encrypted;
+    s = db_->Put(SyncWrite(), storage_keys::kSchemaVersionKey,
+                 storage_keys::kSchemaVersion);
+    LogEvent(LogLevel::kInfo, "schema_upgraded",
+             {{"from", version}, {"to", storage_keys::kSchemaVersion}});
     return FromRocksDbStatus(s, "upgrade schema version");
   }
   if (version != storage_keys::kSchemaVersion) {
@@ -30,20 +40,50 @@ absl::Status CheckSchemaVersion(rocksdb::DB* db) {
   return absl::OkStatus();
 }
 
-}  // namespace
+// Version 3 stored signal content in clear: seal each one, in batches.
+absl::Status Database::EncryptStoredSignals() {
+  if (key_ring_ == nullptr)
+    return absl::FailedPreconditionError("upgrade: no key-encryption key");
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), signals()));
+  rocksdb::WriteBatch batch;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    v1::storage::StoredSignal signal;
+    if (!signal.ParseFromArray(it->value().data(),
+                               static_cast<int>(it->value().size()))) {
+      return absl::DataLossError("signal record unreadable");
+    }
+    if (signal.has_payload()) continue;
+    absl::StatusOr<v1::storage::WrappedDataKey> key =
+        SealPayload(*key_ring_, signal);
+    if (!key.ok()) return key.status();
+    batch.Put(data_keys(), signal.signal_id(), key->SerializeAsString());
+    batch.Put(signals(), it->key(), StoredForm(signal).SerializeAsString());
+    if (batch.Count() >= 1000) {
+      rocksdb::Status s = db_->Write(SyncWrite(), &batch);
+      if (!s.ok()) return FromRocksDbStatus(s, "encrypt stored signals");
+      batch.Clear();
+    }
+  }
+  if (!it->status().ok())
+    return FromRocksDbStatus(it->status(), "encrypt stored signals");
+  return FromRocksDbStatus(db_->Write(SyncWrite(), &batch),
+                           "encrypt stored signals");
+}
 
 absl::StatusOr<std::unique_ptr<Database>> Database::Open(
-    const std::string& path, rocksdb::Env* env) {
-  return OpenWith(path, env, /*read_only=*/false);
+    const std::string& path, const KekRing* key_ring, rocksdb::Env* env) {
+  return OpenWith(path, key_ring, env, /*read_only=*/false);
 }
 
 absl::StatusOr<std::unique_ptr<Database>> Database::OpenReadOnly(
     const std::string& path) {
-  return OpenWith(path, nullptr, /*read_only=*/true);
+  return OpenWith(path, nullptr, nullptr, /*read_only=*/true);
 }
 
 absl::StatusOr<std::unique_ptr<Database>> Database::OpenWith(
-    const std::string& path, rocksdb::Env* env, bool read_only) {
+    const std::string& path, const KekRing* key_ring, rocksdb::Env* env,
+    bool read_only) {
   rocksdb::DBOptions options;
   options.create_if_missing = !read_only;
   options.create_missing_column_families = !read_only;
@@ -56,8 +96,13 @@ absl::StatusOr<std::unique_ptr<Database>> Database::OpenWith(
         storage_keys::kSignalIds, storage_keys::kIdempotency,
         storage_keys::kSubjectIndex, storage_keys::kEvents,
         storage_keys::kCursors, storage_keys::kAudit, storage_keys::kAuditTree,
-        storage_keys::kAuditIndex, storage_keys::kAuditCheckpoints}) {
-    families.emplace_back(name, rocksdb::ColumnFamilyOptions());
+        storage_keys::kAuditIndex, storage_keys::kAuditCheckpoints,
+        storage_keys::kDataKeys}) {
+    rocksdb::ColumnFamilyOptions family;
+    // Deleted data keys and content leave the SST files within a day
+    // (crypto-shredding), whatever the write volume.
+    family.periodic_compaction_seconds = kShredCompactionSeconds;
+    families.emplace_back(name, family);
   }
   std::unique_ptr<Database> database(new Database());
   rocksdb::DB* db = nullptr;
@@ -69,8 +114,10 @@ absl::StatusOr<std::unique_ptr<Database>> Database::OpenWith(
   if (!s.ok()) return FromRocksDbStatus(s, "open database");
   database->db_.reset(db);
   database->read_only_ = read_only;
+  database->key_ring_ = key_ring;
   if (read_only) return database;
-  if (absl::Status schema = CheckSchemaVersion(db); !schema.ok()) return schema;
+  if (absl::Status schema = database->CheckSchemaVersion(); !schema.ok())
+    return schema;
   return database;
 }
 
@@ -89,7 +136,7 @@ Database::~Database() {
 }
 
 absl::StatusOr<v1::storage::StoredSignal> Database::ReadSignal(
-    absl::string_view signal_id) const {
+    absl::string_view signal_id, bool decrypt) const {
   const absl::Status not_found =
       absl::NotFoundError("signal_id: no such signal");
   std::string sequence_key;
@@ -105,6 +152,44 @@ absl::StatusOr<v1::storage::StoredSignal> Database::ReadSignal(
   v1::storage::StoredSignal stored;
   if (!stored.ParseFromString(value))
     return absl::DataLossError("signal record unreadable");
+  if (!decrypt) return stored;
+  if (absl::Status decrypted = Decrypt(stored); !decrypted.ok())
+    return decrypted;
+  return stored;
+}
+
+absl::Status Database::Decrypt(v1::storage::StoredSignal& stored) const {
+  if (!stored.has_payload()) return absl::OkStatus();  // a tombstone
+  if (key_ring_ == nullptr)
+    return absl::FailedPreconditionError("no key ring: opened read-only");
+  std::string value;
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), data_keys(), stored.signal_id(), &value);
+  absl::Status status;
+  v1::storage::WrappedDataKey key;
+  if (s.IsNotFound() || (s.ok() && !key.ParseFromString(value))) {
+    status = absl::DataLossError(absl::StrCat("signal ", stored.signal_id(),
+                                              ": its data key is missing"));
+  } else if (!s.ok()) {
+    return FromRocksDbStatus(s, "read data key");
+  } else {
+    status = OpenPayload(*key_ring_, key, stored);
+  }
+  if (absl::IsDataLoss(status)) {
+    LogEvent(LogLevel::kError, "signal_integrity_failed",
+             {{"signal_id", stored.signal_id()}});
+  }
+  return status;
+}
+
+v1::storage::StoredSignal Database::StoredForm(
+    const v1::storage::StoredSignal& signal) {
+  v1::storage::StoredSignal stored = signal;
+  v1::Signal* metadata = stored.mutable_signal();
+  metadata->Clear();
+  metadata->set_client_ref(signal.signal().client_ref());
+  metadata->set_category(signal.signal().category());
+  metadata->set_urgency(signal.signal().urgency());
   return stored;
 }
 

@@ -9,6 +9,7 @@
 #include "absl/strings/string_view.h"
 #include "ketenhub/v1/storage.pb.h"
 #include "rocksdb/db.h"
+#include "server/crypto/kek_ring.h"
 
 namespace ketenhub {
 
@@ -19,8 +20,12 @@ class Database {
   // Opens or creates the database at `path` with paranoid checks, and checks
   // the on-disk schema version. FAILED_PRECONDITION for a foreign schema
   // version, DATA_LOSS for corruption, UNAVAILABLE for I/O trouble.
+  // `key_ring` must outlive the database; without one, content can be
+  // neither sealed nor read (tools that only inspect records). A version 3
+  // database is upgraded: its signals are encrypted.
   static absl::StatusOr<std::unique_ptr<Database>> Open(
-      const std::string& path, rocksdb::Env* env = nullptr);
+      const std::string& path, const KekRing* key_ring = nullptr,
+      rocksdb::Env* env = nullptr);
   // Opens an existing database read-only (e.g. a copy, for verification).
   static absl::StatusOr<std::unique_ptr<Database>> OpenReadOnly(
       const std::string& path);
@@ -42,10 +47,22 @@ class Database {
   rocksdb::ColumnFamilyHandle* audit_checkpoints() const {
     return handles_[10];
   }
+  rocksdb::ColumnFamilyHandle* data_keys() const { return handles_[11]; }
+  // Wraps and unwraps data keys; null for a read-only (verification) open.
+  const KekRing* key_ring() const { return key_ring_; }
 
-  // The signal `signal_id`; NOT_FOUND when there is none.
+  // The signal `signal_id` with its content decrypted into `signal`; NOT_FOUND
+  // when there is none, DATA_LOSS when its content fails the integrity check
+  // or its data key is gone (never served), FAILED_PRECONDITION when its KEK
+  // is not in the key dir. A destroyed signal comes back as its tombstone.
   absl::StatusOr<v1::storage::StoredSignal> ReadSignal(
-      absl::string_view signal_id) const;
+      absl::string_view signal_id, bool decrypt = true) const;
+  // As ReadSignal, for a record read from the signals family.
+  absl::Status Decrypt(v1::storage::StoredSignal& stored) const;
+  // The stored form of `signal` (content in `payload`, `signal` reduced to
+  // client_ref, category and urgency).
+  static v1::storage::StoredSignal StoredForm(
+      const v1::storage::StoredSignal& signal);
   // The subject index entries of `subject_key`, by sequence.
   absl::StatusOr<std::map<uint64_t, v1::storage::SubjectIndexEntry>>
   SubjectEntries(absl::string_view subject_key) const;
@@ -66,10 +83,14 @@ class Database {
  private:
   Database() = default;
   static absl::StatusOr<std::unique_ptr<Database>> OpenWith(
-      const std::string& path, rocksdb::Env* env, bool read_only);
+      const std::string& path, const KekRing* key_ring, rocksdb::Env* env,
+      bool read_only);
+  absl::Status CheckSchemaVersion();
+  absl::Status EncryptStoredSignals();
 
   std::unique_ptr<rocksdb::DB> db_;
   bool read_only_ = false;
+  const KekRing* key_ring_ = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // owned; order as above
 };
 

@@ -28,9 +28,11 @@ inline constexpr char kAuditIndex[] =
     "audit_index";  // AuditSubjectKey / AuditSignalKey -> empty
 inline constexpr char kAuditCheckpoints[] =
     "audit_checkpoints";  // tree size -> SignedCheckpoint
+inline constexpr char kDataKeys[] = "data_keys";  // signal id -> WrappedDataKey
 // The default column family holds metadata such as kSchemaVersionKey.
 inline constexpr char kSchemaVersionKey[] = "meta/schema_version";
-// 4 added the audit families to 3; the audit trail starts at the upgrade.
+// 4 added the audit families and encrypted payloads (data_keys) to 3; the
+// upgrade encrypts the stored signals, and the audit trail starts there.
 inline constexpr char kSchemaVersion[] = "4";
 inline constexpr char kPreviousSchemaVersion[] = "3";
 

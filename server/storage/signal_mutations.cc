@@ -1,5 +1,6 @@
 #include "server/storage/signal_mutations.h"
 
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #include <algorithm>
@@ -73,7 +74,10 @@ class SubmitMutation final : public Mutation {
     if (!earlier.ok()) return earlier.status();
 
     StoredSignal stored = NewRecord(context);
-    context.PutSignal(stored, /*is_new=*/true);
+    if (absl::Status put = context.PutSignal(stored, /*is_new=*/true);
+        !put.ok()) {
+      return put;
+    }
     IdempotencyRecord record;
     record.set_content_hash(content_hash_);
     record.set_signal_id(stored.signal_id());
@@ -117,6 +121,7 @@ class SubmitMutation final : public Mutation {
       stored.add_receivers(receiver);
     stored.set_state(v1::SIGNAL_STATE_RECEIVED);
     stored.set_match_window_days(command_.match_window_days);
+    stored.set_retention_days(command_.retention_days);
     return stored;
   }
 
@@ -180,7 +185,10 @@ class SignalUpdate final : public Mutation {
 
   void Apply(CommitContext& context) override {
     absl::StatusOr<StoredSignal> signal = context.ReadSignal(signal_id_);
-    if (signal.ok()) {
+    if (signal.ok() && signal->state() == v1::SIGNAL_STATE_DESTROYED) {
+      signal = absl::FailedPreconditionError(
+          "signal_id: destroyed (retention or erasure)");
+    } else if (signal.ok()) {
       audit_.set_data_subject_pseudonym(
           SubjectPseudonym(signal->subject_key()));
       if (absl::Status changed = change_(*signal); !changed.ok())
@@ -191,7 +199,8 @@ class SignalUpdate final : public Mutation {
     SetAuditOutcome(result_.status(), &audit_);
     context.AppendAudit(std::move(audit_));
     if (!result_.ok()) return;
-    context.PutSignal(*result_, /*is_new=*/false);
+    (void)context.PutSignal(*result_,
+                            /*is_new=*/false);  // no sealing: no error
     StoredEvent event;
     if (event_ && event_(*result_, event))
       context.AppendEvent(std::move(event));
@@ -246,6 +255,141 @@ class AckMutation final : public Mutation {
   const uint64_t cursor_;
   v1::AuditRecord audit_;
   CursorCallback done_;
+  absl::StatusOr<uint64_t> result_ = absl::InternalError("not applied");
+};
+
+std::string CategoryName(const StoredSignal& signal) {
+  return v1::Category_Name(signal.signal().category());
+}
+
+class DestroyMutation final : public Mutation {
+ public:
+  DestroyMutation(DestroyCommand command, DestroyCallback done)
+      : command_(std::move(command)), done_(std::move(done)) {}
+
+  void Apply(CommitContext& context) override {
+    std::vector<StoredSignal> destroyed;
+    v1::AuditRecord erasure = command_.audit;
+    for (const std::string& id : command_.signal_ids) {
+      absl::StatusOr<StoredSignal> signal = context.ReadSignalRecord(id);
+      if (absl::IsNotFound(signal.status())) continue;
+      if (!signal.ok()) {
+        result_ = signal.status();
+        return;
+      }
+      if (signal->state() == v1::SIGNAL_STATE_DESTROYED) continue;
+      std::string rule =
+          command_.erasure_reason.empty()
+              ? RetentionRule(*signal, context.now())
+              : absl::StrCat("erasure: ", command_.erasure_reason);
+      if (rule.empty()) continue;  // not (or no longer) due
+      const std::string pseudonym = SubjectPseudonym(signal->subject_key());
+      const auto receivers = signal->receivers();
+      context.DestroySignal(*signal, rule);
+      AppendEvent(context, *signal, receivers);
+      if (command_.erasure_reason.empty()) {
+        v1::AuditRecord record = command_.audit;
+        record.set_data_subject_pseudonym(pseudonym);
+        record.add_signal_ids(id);
+        (*record.mutable_details())["rule"] = rule;
+        SetAuditOutcome(absl::OkStatus(), &record);
+        context.AppendAudit(std::move(record));
+      } else {
+        erasure.add_signal_ids(id);
+      }
+      destroyed.push_back(*std::move(signal));
+    }
+    if (!command_.erasure_reason.empty()) {
+      SetAuditOutcome(absl::OkStatus(), &erasure);
+      context.AppendAudit(std::move(erasure));
+    }
+    result_ = std::move(destroyed);
+  }
+
+  void Complete(const absl::Status& written) override {
+    std::move(done_)(!written.ok()
+                         ? absl::StatusOr<std::vector<StoredSignal>>(written)
+                         : std::move(result_));
+  }
+
+ private:
+  // "retention: CATEGORY after N days" when the signal is due at `now`.
+  static std::string RetentionRule(const StoredSignal& signal, absl::Time now) {
+    const int days = static_cast<int>(signal.retention_days());
+    if (days == 0 ||
+        FromTimestamp(signal.received_at()) + absl::Hours(24) * days > now) {
+      return "";
+    }
+    return absl::StrCat("retention: ", CategoryName(signal), " after ", days,
+                        " days");
+  }
+
+  void AppendEvent(
+      CommitContext& context, const StoredSignal& tombstone,
+      const google::protobuf::RepeatedPtrField<std::string>& receivers) const {
+    if (receivers.empty()) return;
+    StoredEvent event;
+    *event.mutable_receivers() = receivers;
+    if (command_.erasure_reason.empty()) {
+      event.set_expired_signal_id(tombstone.signal_id());
+    } else {
+      v1::SignalWithdrawn* withdrawn = event.mutable_withdrawn();
+      withdrawn->set_signal_id(tombstone.signal_id());
+      withdrawn->set_source_partner(tombstone.source_partner());
+      withdrawn->set_reason(tombstone.destruction_rule());
+    }
+    context.AppendEvent(std::move(event));
+  }
+
+  const DestroyCommand command_;
+  DestroyCallback done_;
+  absl::StatusOr<std::vector<StoredSignal>> result_ =
+      absl::InternalError("not applied");
+};
+
+class RewrapMutation final : public Mutation {
+ public:
+  RewrapMutation(const KekRing* keys, std::vector<std::string> signal_ids,
+                 CountCallback done)
+      : keys_(keys),
+        signal_ids_(std::move(signal_ids)),
+        done_(std::move(done)) {}
+
+  void Apply(CommitContext& context) override {
+    const std::string current = keys_->current_id();
+    uint64_t rewrapped = 0;
+    for (const std::string& id : signal_ids_) {
+      absl::StatusOr<std::optional<v1::storage::WrappedDataKey>> wrapped =
+          context.ReadDataKey(id);
+      if (!wrapped.ok()) {
+        result_ = wrapped.status();
+        return;
+      }
+      if (!wrapped->has_value() || (*wrapped)->kek_id() == current) continue;
+      absl::StatusOr<std::string> key = keys_->Unwrap(id, **wrapped);
+      absl::StatusOr<v1::storage::WrappedDataKey> again =
+          key.ok() ? keys_->Wrap(id, (*wrapped)->data_key_id(), *key)
+                   : absl::StatusOr<v1::storage::WrappedDataKey>(key.status());
+      if (key.ok()) OPENSSL_cleanse(key->data(), key->size());
+      if (!again.ok()) {
+        result_ = again.status();
+        return;
+      }
+      context.PutDataKey(id, *again);
+      ++rewrapped;
+    }
+    result_ = rewrapped;
+  }
+
+  void Complete(const absl::Status& written) override {
+    std::move(done_)(!written.ok() ? absl::StatusOr<uint64_t>(written)
+                                   : std::move(result_));
+  }
+
+ private:
+  const KekRing* const keys_;
+  const std::vector<std::string> signal_ids_;
+  CountCallback done_;
   absl::StatusOr<uint64_t> result_ = absl::InternalError("not applied");
 };
 
@@ -311,6 +455,18 @@ std::unique_ptr<Mutation> MakeAckMutation(std::string subscriber,
                                           CursorCallback done) {
   return std::make_unique<AckMutation>(std::move(subscriber), cursor,
                                        std::move(audit), std::move(done));
+}
+
+std::unique_ptr<Mutation> MakeDestroyMutation(DestroyCommand command,
+                                              DestroyCallback done) {
+  return std::make_unique<DestroyMutation>(std::move(command), std::move(done));
+}
+
+std::unique_ptr<Mutation> MakeRewrapMutation(
+    const KekRing* keys, std::vector<std::string> signal_ids,
+    CountCallback done) {
+  return std::make_unique<RewrapMutation>(keys, std::move(signal_ids),
+                                          std::move(done));
 }
 
 std::unique_ptr<Mutation> MakeAuditOnlyMutation(

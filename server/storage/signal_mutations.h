@@ -31,6 +31,15 @@ std::unique_ptr<Mutation> MakeAckMutation(std::string subscriber,
                                           v1::AuditRecord audit,
                                           CursorCallback done);
 
+// Crypto-shreds signals (SignalStore::SweepRetention, EraseSubject).
+std::unique_ptr<Mutation> MakeDestroyMutation(DestroyCommand command,
+                                              DestroyCallback done);
+
+// Re-wraps the data keys of `signal_ids` under the ring's current KEK.
+std::unique_ptr<Mutation> MakeRewrapMutation(
+    const KekRing* keys, std::vector<std::string> signal_ids,
+    CountCallback done);
+
 // Appends `records` to the audit trail and nothing else.
 std::unique_ptr<Mutation> MakeAuditOnlyMutation(
     std::vector<v1::AuditRecord> records, StatusCallback done);

@@ -4,7 +4,10 @@
 
 #include <algorithm>
 #include <bit>
+#include <filesystem>
+#include <future>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
@@ -14,6 +17,7 @@
 #include "server/storage/keys.h"
 #include "server/storage/rocksdb_status.h"
 #include "server/storage/signal_mutations.h"
+#include "server/storage/time_conversion.h"
 
 namespace ketenhub {
 namespace {
@@ -32,10 +36,12 @@ absl::Status NotFound() {
 
 class RocksSignalStore final : public SignalStore {
  public:
-  RocksSignalStore(std::unique_ptr<Database> database, size_t max_group_size,
+  RocksSignalStore(std::unique_ptr<KekRing> keys,
+                   std::unique_ptr<Database> database, size_t max_group_size,
                    uint64_t next_sequence, uint64_t next_cursor,
                    merkle::Frontier audit_tree)
-      : database_(std::move(database)),
+      : keys_(std::move(keys)),
+        database_(std::move(database)),
         pipeline_(database_.get(), max_group_size, next_sequence, next_cursor,
                   std::move(audit_tree),
                   [this](uint64_t last) { NotifyListener(last); }) {}
@@ -180,6 +186,30 @@ class RocksSignalStore final : public SignalStore {
   absl::StatusOr<std::vector<StoredSignal>> ListUnrouted(
       uint64_t after_sequence, size_t max) const override;
 
+  absl::StatusOr<std::vector<StoredSignal>> DueSignals(
+      absl::Time as_of) const override;
+
+  void Destroy(DestroyCommand command, DestroyCallback done) override {
+    pipeline_.Enqueue(MakeDestroyMutation(std::move(command), std::move(done)));
+  }
+
+  absl::StatusOr<std::vector<StoredSignal>> SubjectSignals(
+      absl::string_view subject_key) const override {
+    absl::StatusOr<std::map<uint64_t, v1::storage::SubjectIndexEntry>> entries =
+        database_->SubjectEntries(subject_key);
+    if (!entries.ok()) return entries.status();
+    std::vector<StoredSignal> signals;
+    for (const auto& [sequence, entry] : *entries) {
+      absl::StatusOr<StoredSignal> signal =
+          database_->ReadSignal(entry.signal_id());
+      if (!signal.ok()) return signal.status();
+      signals.push_back(*std::move(signal));
+    }
+    return signals;
+  }
+
+  absl::StatusOr<Rotation> RotateKek() override;
+
   void SetEventListener(std::function<void(uint64_t)> listener) override {
     absl::MutexLock lock(&listener_mu_);
     listener_ = std::move(listener);
@@ -200,6 +230,7 @@ class RocksSignalStore final : public SignalStore {
     if (listener_) listener_(last);
   }
 
+  const std::unique_ptr<KekRing> keys_;
   const std::unique_ptr<Database> database_;
   absl::Mutex listener_mu_;
   std::function<void(uint64_t)> listener_ ABSL_GUARDED_BY(listener_mu_);
@@ -253,12 +284,81 @@ absl::StatusOr<std::vector<StoredSignal>> RocksSignalStore::ListUnrouted(
   return unrouted;
 }
 
+absl::StatusOr<std::vector<StoredSignal>> RocksSignalStore::DueSignals(
+    absl::Time as_of) const {
+  std::vector<StoredSignal> due;
+  std::unique_ptr<rocksdb::Iterator> it(database_->db()->NewIterator(
+      rocksdb::ReadOptions(), database_->signals()));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    StoredSignal signal;
+    if (!signal.ParseFromArray(it->value().data(),
+                               static_cast<int>(it->value().size()))) {
+      return absl::DataLossError("signal record unreadable");
+    }
+    const int days = static_cast<int>(signal.retention_days());
+    if (signal.state() == v1::SIGNAL_STATE_DESTROYED || days == 0 ||
+        FromTimestamp(signal.received_at()) + absl::Hours(24) * days > as_of) {
+      continue;
+    }
+    signal.clear_payload();
+    due.push_back(std::move(signal));
+  }
+  if (!it->status().ok()) return FromRocksDbStatus(it->status(), "retention");
+  return due;
+}
+
+absl::StatusOr<SignalStore::Rotation> RocksSignalStore::RotateKek() {
+  Rotation rotation;
+  absl::StatusOr<std::string> kek_id = keys_->Rotate();
+  if (!kek_id.ok()) return kek_id.status();
+  rotation.kek_id = *kek_id;
+  std::unique_ptr<rocksdb::Iterator> it(database_->db()->NewIterator(
+      rocksdb::ReadOptions(), database_->data_keys()));
+  it->SeekToFirst();
+  while (it->Valid()) {
+    std::vector<std::string> ids;
+    for (; it->Valid() && ids.size() < 500; it->Next())
+      ids.push_back(it->key().ToString());
+    std::promise<absl::StatusOr<uint64_t>> done;
+    pipeline_.Enqueue(MakeRewrapMutation(
+        keys_.get(), std::move(ids),
+        [&done](absl::StatusOr<uint64_t> n) { done.set_value(std::move(n)); }));
+    absl::StatusOr<uint64_t> rewrapped = done.get_future().get();
+    if (!rewrapped.ok()) return rewrapped.status();
+    rotation.rewrapped += *rewrapped;
+  }
+  if (!it->status().ok())
+    return FromRocksDbStatus(it->status(), "rotate key-encryption key");
+  // Keys the data keys no longer use (new writes use the current one).
+  absl::flat_hash_set<std::string> used = {rotation.kek_id};
+  std::unique_ptr<rocksdb::Iterator> check(database_->db()->NewIterator(
+      rocksdb::ReadOptions(), database_->data_keys()));
+  for (check->SeekToFirst(); check->Valid(); check->Next()) {
+    v1::storage::WrappedDataKey key;
+    if (key.ParseFromArray(check->value().data(),
+                           static_cast<int>(check->value().size())))
+      used.insert(key.kek_id());
+  }
+  for (const std::string& id : keys_->ids()) {
+    if (!used.contains(id)) rotation.unused_kek_ids.push_back(id);
+  }
+  return rotation;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<SignalStore>> SignalStore::Open(
     const Options& options) {
+  const std::string kek_dir =
+      options.kek_dir.empty()
+          ? (std::filesystem::path(options.path).parent_path() / "keys" / "kek")
+                .string()
+          : options.kek_dir;
+  absl::StatusOr<std::unique_ptr<KekRing>> keys =
+      KekRing::OpenOrCreate(kek_dir);
+  if (!keys.ok()) return keys.status();
   absl::StatusOr<std::unique_ptr<Database>> database =
-      Database::Open(options.path, options.env);
+      Database::Open(options.path, keys->get(), options.env);
   if (!database.ok()) return database.status();
   absl::StatusOr<uint64_t> next_sequence =
       (*database)->NextSequenceIn((*database)->signals());
@@ -274,8 +374,8 @@ absl::StatusOr<std::unique_ptr<SignalStore>> SignalStore::Open(
       });
   if (!audit_tree.ok()) return audit_tree.status();
   return std::make_unique<RocksSignalStore>(
-      *std::move(database), options.max_group_size, *next_sequence,
-      *next_cursor, *std::move(audit_tree));
+      *std::move(keys), *std::move(database), options.max_group_size,
+      *next_sequence, *next_cursor, *std::move(audit_tree));
 }
 
 std::string SignalContentHash(const v1::Signal& signal) {

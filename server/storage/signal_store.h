@@ -11,6 +11,7 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "ketenhub/v1/audit.pb.h"
 #include "ketenhub/v1/signal.pb.h"
 #include "ketenhub/v1/storage.pb.h"
@@ -30,6 +31,7 @@ struct SubmitCommand {
   std::string policy_version;  // the policy it was accepted under
   std::vector<std::string> receivers;  // chain directors its routes name
   uint32_t match_window_days = 730;    // how long it stays matchable
+  uint32_t retention_days = 1825;      // when it is destroyed
   // The audit record to write with it; the store sets the outcome, subject
   // pseudonym, signal id, index and end time.
   v1::AuditRecord audit;
@@ -43,6 +45,20 @@ using SignalCallback =
     absl::AnyInvocable<void(absl::StatusOr<v1::storage::StoredSignal>) &&>;
 using CursorCallback = absl::AnyInvocable<void(absl::StatusOr<uint64_t>) &&>;
 using StatusCallback = absl::AnyInvocable<void(absl::Status) &&>;
+using CountCallback = absl::AnyInvocable<void(absl::StatusOr<uint64_t>) &&>;
+using DestroyCallback = absl::AnyInvocable<
+    void(absl::StatusOr<std::vector<v1::storage::StoredSignal>>) &&>;
+
+// Signals to crypto-shred, for retention or for a person's erasure.
+struct DestroyCommand {
+  std::vector<std::string> signal_ids;
+  // Erasure when set (rule "erasure: <reason>"; withdrawn events; one audit
+  // record); else retention (each signal only when due at `as_of`; expired
+  // events; one audit record per signal).
+  std::string erasure_reason;
+  absl::Time as_of;
+  v1::AuditRecord audit;  // draft
+};
 
 // Durable storage of signals, of the chain directors' event log and of the
 // audit trail. Writes go through one commit pipeline that groups concurrent
@@ -62,6 +78,8 @@ class SignalStore {
     std::string path;             // the RocksDB directory
     size_t max_group_size = 256;  // requests per WriteBatch
     rocksdb::Env* env = nullptr;  // for fault injection in tests; not owned
+    // The key-encryption keys (KekRing); default: keys/kek next to `path`.
+    std::string kek_dir;
   };
 
   // Opens (creating if needed) the store and starts its commit pipeline.
@@ -160,6 +178,33 @@ class SignalStore {
   // `subscriber`'s acked cursor (0 when it never acked).
   virtual absl::StatusOr<uint64_t> AckedCursor(
       absl::string_view subscriber) const = 0;
+
+  // Retention: the signals due for destruction at `as_of`, as stored
+  // (content not decrypted). Scans every signal.
+  virtual absl::StatusOr<std::vector<v1::storage::StoredSignal>> DueSignals(
+      absl::Time as_of) const = 0;
+
+  // Crypto-shreds: deletes each signal's data key and subject index entry,
+  // leaves a tombstone that GetStatus reports, appends expired (retention) or
+  // withdrawn (erasure) events and the audit records, in one batch.
+  // Completes with the tombstones.
+  virtual void Destroy(DestroyCommand command, DestroyCallback done) = 0;
+
+  // The signals of one subject, content decrypted (destroyed ones are no
+  // longer linked to it).
+  virtual absl::StatusOr<std::vector<v1::storage::StoredSignal>> SubjectSignals(
+      absl::string_view subject_key) const = 0;
+
+  // Makes a new KEK current and re-wraps every data key under it, in batches
+  // through the commit pipeline while other writes go on. Blocks until done:
+  // call it from a worker thread. Returns the new KEK id and the number of
+  // keys re-wrapped.
+  struct Rotation {
+    std::string kek_id;
+    uint64_t rewrapped = 0;
+    std::vector<std::string> unused_kek_ids;
+  };
+  virtual absl::StatusOr<Rotation> RotateKek() = 0;
 
   // Up to `max` signals no route covered, with sequence > `after_sequence`.
   virtual absl::StatusOr<std::vector<v1::storage::StoredSignal>> ListUnrouted(

@@ -7,6 +7,7 @@
 #include "client/audit_client.h"
 #include "client/chain_director_client.h"
 #include "client/signal_client.h"
+#include "ketenhub/v1/admin.grpc.pb.h"
 #include "ketenhub/v1/config.pb.h"
 #include "ketenhub/v1/signal.grpc.pb.h"
 #include "server/service/hub.h"

@@ -1,0 +1,200 @@
+#include "server/crypto/kek_ring.h"
+
+#include <fcntl.h>
+#include <openssl/crypto.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "server/common/text_proto.h"
+#include "server/crypto/aead.h"
+
+namespace ketenhub {
+namespace {
+
+constexpr char kCurrentFile[] = "current";
+constexpr char kKeySuffix[] = ".key";
+
+std::string AssociatedData(absl::string_view signal_id,
+                           absl::string_view data_key_id,
+                           absl::string_view kek_id) {
+  return absl::StrCat(signal_id, absl::string_view("\0", 1), data_key_id,
+                      absl::string_view("\0", 1), kek_id);
+}
+
+// Writes `contents` to `path` durably: temporary file, fsync, rename.
+absl::Status WriteFileAtomically(const std::string& path,
+                                 absl::string_view contents, mode_t mode) {
+  const std::string temporary = path + ".tmp";
+  const int fd =
+      ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot create ", path, ": ", std::strerror(errno)));
+  }
+  const bool ok = ::write(fd, contents.data(), contents.size()) ==
+                      static_cast<ssize_t>(contents.size()) &&
+                  ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok || std::rename(temporary.c_str(), path.c_str()) != 0) {
+    return absl::FailedPreconditionError(absl::StrCat("cannot write ", path));
+  }
+  return absl::OkStatus();
+}
+
+std::string NewKekId() {
+  return absl::StrCat(
+      "kek-", absl::FormatTime("%Y%m%d", absl::Now(), absl::UTCTimeZone()), "-",
+      absl::BytesToHexString(aead::RandomBytes(3)));
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<KekRing>> KekRing::OpenOrCreate(
+    const std::string& dir) {
+  std::error_code error;
+  std::filesystem::create_directories(dir, error);
+  if (error || ::chmod(dir.c_str(), 0700) != 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot create key folder ", dir));
+  }
+  std::unique_ptr<KekRing> ring(new KekRing(dir));
+  if (absl::Status loaded = ring->Load(); !loaded.ok()) return loaded;
+  bool empty;
+  {
+    absl::MutexLock lock(&ring->mu_);
+    empty = ring->keys_.empty();
+  }
+  if (empty) {
+    absl::StatusOr<std::string> first = ring->Rotate();
+    if (!first.ok()) return first.status();
+  }
+  return ring;
+}
+
+KekRing::~KekRing() {
+  absl::MutexLock lock(&mu_);
+  for (auto& [id, key] : keys_) OPENSSL_cleanse(key.data(), key.size());
+}
+
+absl::Status KekRing::Load() {
+  std::map<std::string, std::string> keys;
+  for (const auto& entry : std::filesystem::directory_iterator(dir_)) {
+    const std::string name = entry.path().filename().string();
+    if (!absl::EndsWith(name, kKeySuffix)) continue;
+    struct stat st;
+    if (::stat(entry.path().c_str(), &st) != 0 || (st.st_mode & 077) != 0) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("key file ", entry.path().string(),
+                       " must be readable by the hub user only (mode 0600)"));
+    }
+    absl::StatusOr<std::string> key = ReadFileToString(entry.path().string());
+    if (!key.ok() || key->size() != aead::kKeyBytes) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "key file ", entry.path().string(), " must hold exactly 32 bytes"));
+    }
+    keys[std::string(absl::StripSuffix(name, kKeySuffix))] = *std::move(key);
+  }
+  std::string current;
+  if (!keys.empty()) {
+    absl::StatusOr<std::string> named =
+        ReadFileToString(absl::StrCat(dir_, "/", kCurrentFile));
+    current = named.ok() ? std::string(absl::StripAsciiWhitespace(*named)) : "";
+    if (!keys.contains(current)) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          dir_, "/", kCurrentFile, " must name one of the key files"));
+    }
+  }
+  absl::MutexLock lock(&mu_);
+  keys_ = std::move(keys);
+  current_ = std::move(current);
+  return absl::OkStatus();
+}
+
+std::string KekRing::current_id() const {
+  absl::MutexLock lock(&mu_);
+  return current_;
+}
+
+std::vector<std::string> KekRing::ids() const {
+  absl::MutexLock lock(&mu_);
+  std::vector<std::string> ids;
+  for (const auto& [id, key] : keys_) ids.push_back(id);
+  return ids;
+}
+
+absl::StatusOr<v1::storage::WrappedDataKey> KekRing::Wrap(
+    absl::string_view signal_id, absl::string_view data_key_id,
+    absl::string_view key) const {
+  std::string kek_id;
+  std::string kek;
+  {
+    absl::MutexLock lock(&mu_);
+    kek_id = current_;
+    kek = keys_.at(current_);
+  }
+  v1::storage::WrappedDataKey wrapped;
+  wrapped.set_kek_id(kek_id);
+  wrapped.set_data_key_id(std::string(data_key_id));
+  wrapped.set_nonce(aead::RandomBytes(aead::kNonceBytes));
+  absl::StatusOr<std::string> sealed =
+      aead::Seal(kek, wrapped.nonce(), key,
+                 AssociatedData(signal_id, data_key_id, kek_id));
+  OPENSSL_cleanse(kek.data(), kek.size());
+  if (!sealed.ok()) return sealed.status();
+  wrapped.set_ciphertext(*std::move(sealed));
+  return wrapped;
+}
+
+absl::StatusOr<std::string> KekRing::Unwrap(
+    absl::string_view signal_id,
+    const v1::storage::WrappedDataKey& wrapped) const {
+  std::string kek;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = keys_.find(wrapped.kek_id());
+    if (it == keys_.end()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "key-encryption key ", wrapped.kek_id(), " is not in the key dir"));
+    }
+    kek = it->second;
+  }
+  absl::StatusOr<std::string> key = aead::Open(
+      kek, wrapped.nonce(), wrapped.ciphertext(),
+      AssociatedData(signal_id, wrapped.data_key_id(), wrapped.kek_id()));
+  OPENSSL_cleanse(kek.data(), kek.size());
+  return key;
+}
+
+absl::StatusOr<std::string> KekRing::Rotate() {
+  const std::string id = NewKekId();
+  std::string key = aead::RandomBytes(aead::kKeyBytes);
+  if (key.size() != aead::kKeyBytes)
+    return absl::InternalError("random generator failed");
+  absl::Status written =
+      WriteFileAtomically(absl::StrCat(dir_, "/", id, kKeySuffix), key, 0600);
+  if (written.ok()) {
+    written =
+        WriteFileAtomically(absl::StrCat(dir_, "/", kCurrentFile), id, 0600);
+  }
+  if (!written.ok()) {
+    OPENSSL_cleanse(key.data(), key.size());
+    return written;
+  }
+  absl::MutexLock lock(&mu_);
+  keys_[id] = std::move(key);
+  current_ = id;
+  return id;
+}
+
+}  // namespace ketenhub

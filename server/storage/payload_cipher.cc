@@ -1,0 +1,78 @@
+#include "server/storage/payload_cipher.h"
+
+#include <openssl/crypto.h>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "server/crypto/aead.h"
+
+namespace ketenhub {
+namespace {
+
+std::string AssociatedData(absl::string_view signal_id,
+                           absl::string_view data_key_id) {
+  return absl::StrCat(signal_id, absl::string_view("\0", 1), data_key_id);
+}
+
+std::string Deterministic(const v1::Signal& signal) {
+  std::string bytes;
+  google::protobuf::io::StringOutputStream stream(&bytes);
+  google::protobuf::io::CodedOutputStream coded(&stream);
+  coded.SetSerializationDeterministic(true);
+  signal.SerializeToCodedStream(&coded);
+  coded.Trim();
+  return bytes;
+}
+
+absl::Status Altered(absl::string_view signal_id) {
+  return absl::DataLossError(absl::StrCat(
+      "signal ", signal_id, ": stored content fails its integrity check"));
+}
+
+}  // namespace
+
+absl::StatusOr<v1::storage::WrappedDataKey> SealPayload(
+    const KekRing& keys, v1::storage::StoredSignal& signal) {
+  std::string data_key = aead::RandomBytes(aead::kKeyBytes);
+  const std::string data_key_id = absl::BytesToHexString(aead::RandomBytes(8));
+  v1::storage::EncryptedPayload* payload = signal.mutable_payload();
+  payload->set_data_key_id(data_key_id);
+  payload->set_nonce(aead::RandomBytes(aead::kNonceBytes));
+  std::string plaintext = Deterministic(signal.signal());
+  absl::StatusOr<std::string> sealed =
+      aead::Seal(data_key, payload->nonce(), plaintext,
+                 AssociatedData(signal.signal_id(), data_key_id));
+  OPENSSL_cleanse(plaintext.data(), plaintext.size());
+  absl::StatusOr<v1::storage::WrappedDataKey> wrapped =
+      sealed.ok()
+          ? keys.Wrap(signal.signal_id(), data_key_id, data_key)
+          : absl::StatusOr<v1::storage::WrappedDataKey>(sealed.status());
+  OPENSSL_cleanse(data_key.data(), data_key.size());
+  if (!wrapped.ok()) return wrapped.status();
+  payload->set_ciphertext(*std::move(sealed));
+  return wrapped;
+}
+
+absl::Status OpenPayload(const KekRing& keys,
+                         const v1::storage::WrappedDataKey& data_key,
+                         v1::storage::StoredSignal& signal) {
+  const v1::storage::EncryptedPayload& payload = signal.payload();
+  if (data_key.data_key_id() != payload.data_key_id())
+    return Altered(signal.signal_id());
+  absl::StatusOr<std::string> key = keys.Unwrap(signal.signal_id(), data_key);
+  if (absl::IsDataLoss(key.status())) return Altered(signal.signal_id());
+  if (!key.ok()) return key.status();
+  absl::StatusOr<std::string> plaintext =
+      aead::Open(*key, payload.nonce(), payload.ciphertext(),
+                 AssociatedData(signal.signal_id(), payload.data_key_id()));
+  OPENSSL_cleanse(key->data(), key->size());
+  if (!plaintext.ok()) return Altered(signal.signal_id());
+  const bool parsed = signal.mutable_signal()->ParseFromString(*plaintext);
+  OPENSSL_cleanse(plaintext->data(), plaintext->size());
+  if (!parsed) return Altered(signal.signal_id());
+  return absl::OkStatus();
+}
+
+}  // namespace ketenhub

@@ -1,0 +1,26 @@
+#ifndef KETENHUB_SERVER_STORAGE_PAYLOAD_CIPHER_H_
+#define KETENHUB_SERVER_STORAGE_PAYLOAD_CIPHER_H_
+
+#include "absl/status/statusor.h"
+#include "ketenhub/v1/storage.pb.h"
+#include "server/crypto/kek_ring.h"
+
+namespace ketenhub {
+
+// Internal to the storage layer: a signal's content under its own data key.
+
+// Encrypts `signal.signal()` (complete) into `signal.payload` under a new
+// random data key, and returns that key wrapped by the ring's current KEK.
+absl::StatusOr<v1::storage::WrappedDataKey> SealPayload(
+    const KekRing& keys, v1::storage::StoredSignal& signal);
+
+// Decrypts `signal.payload` with the unwrapped `data_key` into
+// `signal.signal`. DATA_LOSS naming the signal when the ciphertext, the key
+// or their binding to the signal was altered.
+absl::Status OpenPayload(const KekRing& keys,
+                         const v1::storage::WrappedDataKey& data_key,
+                         v1::storage::StoredSignal& signal);
+
+}  // namespace ketenhub
+
+#endif  // KETENHUB_SERVER_STORAGE_PAYLOAD_CIPHER_H_
