@@ -12,6 +12,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/time/time.h"
 #include "client/chain_director_client.h"
+#include "client/ketenctl_admin.h"
 #include "client/ketenctl_audit.h"
 #include "client/ketenctl_common.h"
 #include "client/signal_client.h"
@@ -433,6 +434,8 @@ int main(int argc, char** argv) {
 
   ketenhub::AuditCommands audit;
   audit.Register(app);
+  ketenhub::AdminCommands admin_commands;
+  admin_commands.Register(*admin);
 
   CLI11_PARSE(app, argc, argv);
   // ketenctl reports failures itself, in plain words; gRPC core stays quiet.
@@ -449,5 +452,6 @@ int main(int argc, char** argv) {
   if (*reload) return ketenhub::ReloadPolicy(flags);
   if (*unrouted) return ketenhub::ListUnrouted(flags);
   if (std::optional<int> code = audit.Run(flags)) return *code;
+  if (std::optional<int> code = admin_commands.Run(flags)) return *code;
   return EXIT_FAILURE;
 }

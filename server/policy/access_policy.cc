@@ -70,6 +70,8 @@ absl::Status ValidateMaySubmit(int index, const v1::Partner& partner) {
 
 constexpr uint32_t kDefaultMatchWindowDays = 730;
 constexpr uint32_t kMaxMatchWindowDays = 3650;
+constexpr uint32_t kDefaultRetentionDays = 1825;  // five years
+constexpr uint32_t kMaxRetentionDays = 36500;
 
 absl::Status RouteError(int index, absl::string_view problem) {
   return absl::InvalidArgumentError(
@@ -139,6 +141,49 @@ absl::Status ValidateRoutes(const v1::Policy& policy) {
       }
     }
     KETENHUB_RETURN_IF_ERROR(ValidateRouteSections(i, route));
+  }
+  return absl::OkStatus();
+}
+
+uint32_t MatchWindowIn(const v1::Policy& policy, v1::Category category) {
+  for (const v1::CategoryRule& rule : policy.categories()) {
+    if (rule.category() == category && rule.match_window_days() > 0) {
+      return rule.match_window_days();
+    }
+  }
+  return policy.default_match_window_days() > 0
+             ? policy.default_match_window_days()
+             : kDefaultMatchWindowDays;
+}
+
+uint32_t RetentionIn(const v1::Policy& policy, v1::Category category) {
+  for (const v1::CategoryRule& rule : policy.categories()) {
+    if (rule.category() == category && rule.retention_days() > 0) {
+      return rule.retention_days();
+    }
+  }
+  return policy.default_retention_days() > 0 ? policy.default_retention_days()
+                                             : kDefaultRetentionDays;
+}
+
+// Destruction comes after the match window, for every category.
+absl::Status ValidateRetention(const v1::Policy& policy) {
+  if (policy.default_retention_days() > kMaxRetentionDays) {
+    return absl::InvalidArgumentError("default_retention_days: at most 36500");
+  }
+  for (int c = v1::Category_MIN + 1; c <= v1::Category_MAX; ++c) {
+    if (!v1::Category_IsValid(c)) continue;
+    const auto category = static_cast<v1::Category>(c);
+    if (RetentionIn(policy, category) > kMaxRetentionDays) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("categories: retention_days of ",
+                       v1::Category_Name(category), " at most 36500"));
+    }
+    if (RetentionIn(policy, category) < MatchWindowIn(policy, category)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("categories: retention of ", v1::Category_Name(category),
+                       " must not end before its match window"));
+    }
   }
   return absl::OkStatus();
 }
@@ -233,7 +278,8 @@ absl::Status ValidatePolicy(const v1::Policy& policy) {
   }
   KETENHUB_RETURN_IF_ERROR(ValidateRoutes(policy));
   KETENHUB_RETURN_IF_ERROR(ValidateActivities(policy));
-  return ValidateCategoryRules(policy);
+  KETENHUB_RETURN_IF_ERROR(ValidateCategoryRules(policy));
+  return ValidateRetention(policy);
 }
 
 std::string Sha256Hex(absl::string_view bytes) {
@@ -316,14 +362,11 @@ v1::ReleaseMode AccessPolicy::ReleaseModeFor(const v1::Route& route,
 }
 
 uint32_t AccessPolicy::MatchWindowDays(v1::Category category) const {
-  for (const v1::CategoryRule& rule : policy_.categories()) {
-    if (rule.category() == category && rule.match_window_days() > 0) {
-      return rule.match_window_days();
-    }
-  }
-  return policy_.default_match_window_days() > 0
-             ? policy_.default_match_window_days()
-             : kDefaultMatchWindowDays;
+  return MatchWindowIn(policy_, category);
+}
+
+uint32_t AccessPolicy::RetentionDays(v1::Category category) const {
+  return RetentionIn(policy_, category);
 }
 
 const v1::Partner* AccessPolicy::PartnerById(absl::string_view id) const {

@@ -57,8 +57,10 @@ class AccessPolicy {
   static v1::ReleaseMode ReleaseModeFor(const v1::Route& route,
                                         v1::DataKind kind);
 
-  // Days a signal of `category` stays matchable.
+  // Days a signal of `category` stays matchable (active).
   uint32_t MatchWindowDays(v1::Category category) const;
+  // Days after receipt when a signal of `category` is destroyed.
+  uint32_t RetentionDays(v1::Category category) const;
 
   // The partner with `id`, or nullptr.
   const v1::Partner* PartnerById(absl::string_view id) const;

@@ -9,7 +9,7 @@ namespace ketenhub {
 
 // The names of the hub's operations as audit records and the policy's
 // processing activities spell them.
-inline constexpr std::array<absl::string_view, 15> kOperations = {
+inline constexpr std::array<absl::string_view, 20> kOperations = {
     "submit",
     "get_status",
     "withdraw",
@@ -25,6 +25,11 @@ inline constexpr std::array<absl::string_view, 15> kOperations = {
     "audit_checkpoint",
     "audit_inclusion_proof",
     "audit_consistency_proof",
+    "run_retention",
+    "retention_purge",
+    "subject_export",
+    "subject_erase",
+    "rotate_kek",
 };
 
 }  // namespace ketenhub

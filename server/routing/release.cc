@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "server/storage/time_conversion.h"
+
 namespace ketenhub {
 namespace {
 
@@ -47,6 +49,10 @@ absl::StatusOr<v1::ReleasedSignal> ReleaseFor(const StoredSignal& signal,
                                     receiver) == receivers.end()) {
     return absl::NotFoundError("signal_id: no such signal");
   }
+  if (signal.state() == v1::SIGNAL_STATE_DESTROYED) {
+    return absl::FailedPreconditionError(
+        "signal_id: destroyed (retention or erasure)");
+  }
   v1::ReleasedSignal out;
   out.set_signal_id(signal.signal_id());
   out.set_sequence(signal.sequence());
@@ -79,6 +85,7 @@ absl::StatusOr<std::optional<v1::Event>> RenderEvent(
       absl::StatusOr<StoredSignal> signal =
           store.GetSignal(event.received_signal_id());
       if (!signal.ok()) return signal.status();
+      if (signal->state() == v1::SIGNAL_STATE_DESTROYED) return std::nullopt;
       absl::StatusOr<v1::ReleasedSignal> released =
           ReleaseFor(*signal, policy, receiver);
       if (absl::IsNotFound(released.status())) return std::nullopt;
@@ -131,7 +138,7 @@ absl::StatusOr<EventAbout> AboutEvent(const v1::storage::StoredEvent& event,
   return about;
 }
 
-v1::SignalStatus StatusForSource(const StoredSignal& signal) {
+v1::SignalStatus StatusForSource(const StoredSignal& signal, absl::Time now) {
   v1::SignalStatus status;
   status.set_signal_id(signal.signal_id());
   status.set_client_ref(signal.signal().client_ref());
@@ -143,6 +150,21 @@ v1::SignalStatus StatusForSource(const StoredSignal& signal) {
   status.set_policy_version(signal.policy_version());
   if (signal.has_decision()) *status.mutable_decision() = signal.decision();
   status.set_routed(!signal.receivers().empty());
+  const absl::Time received = FromTimestamp(signal.received_at());
+  if (signal.state() == v1::SIGNAL_STATE_DESTROYED) {
+    *status.mutable_destroyed_at() = signal.destroyed_at();
+    status.set_destruction_rule(signal.destruction_rule());
+    return status;
+  }
+  status.set_archived(received +
+                          absl::Hours(24) *
+                              static_cast<int>(signal.match_window_days()) <
+                      now);
+  if (signal.retention_days() > 0) {
+    SetTimestamp(
+        received + absl::Hours(24) * static_cast<int>(signal.retention_days()),
+        status.mutable_destroy_after());
+  }
   return status;
 }
 

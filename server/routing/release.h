@@ -5,6 +5,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "ketenhub/v1/chain_director.pb.h"
 #include "ketenhub/v1/storage.pb.h"
 #include "server/policy/access_policy.h"
@@ -37,9 +38,11 @@ struct EventAbout {
 absl::StatusOr<EventAbout> AboutEvent(const v1::storage::StoredEvent& event,
                                       const SignalStore& store);
 
-// The SignalStatus a source partner sees of its own signal: never another
-// partner's data.
-v1::SignalStatus StatusForSource(const v1::storage::StoredSignal& signal);
+// The SignalStatus a source partner sees of its own signal at `now`: never
+// another partner's data; whether it is archived, when retention destroys
+// it, or when and under which rule it was destroyed.
+v1::SignalStatus StatusForSource(const v1::storage::StoredSignal& signal,
+                                 absl::Time now);
 
 }  // namespace ketenhub
 

@@ -1,16 +1,22 @@
 #include "server/service/admin_service.h"
 
 #include <algorithm>
+#include <future>
 
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "server/audit/audit_record.h"
 #include "server/common/json_log.h"
 #include "server/service/audited_call.h"
 #include "server/service/grpc_status.h"
+#include "server/storage/time_conversion.h"
 
 namespace ketenhub {
 namespace {
 
 constexpr uint32_t kMaxPage = 1000;
+constexpr size_t kMaxReasonBytes = 200;
+constexpr size_t kMaxHistory = 100000;
 
 void LogReload(const absl::StatusOr<std::string>& version,
                const CurrentPolicy& policy) {
@@ -22,6 +28,15 @@ void LogReload(const absl::StatusOr<std::string>& version,
              {{"reason", version.status().message()},
               {"policy_version", policy.Get()->version()}});
   }
+}
+
+void ToDestroyed(const v1::storage::StoredSignal& signal,
+                 v1::DestroyedSignal* out) {
+  out->set_signal_id(signal.signal_id());
+  out->set_source_partner(signal.source_partner());
+  out->set_category(signal.signal().category());
+  *out->mutable_received_at() = signal.received_at();
+  out->set_rule(signal.destruction_rule());
 }
 
 }  // namespace
@@ -56,8 +71,43 @@ void ReloadAudited(
                });
 }
 
-AdminServiceImpl::AdminServiceImpl(CurrentPolicy* policy, SignalStore* store)
-    : policy_(policy), store_(store) {}
+AdminServiceImpl::AdminServiceImpl(CurrentPolicy* policy, SignalStore* store,
+                                   const SubjectPseudonymizer* pseudonymizer)
+    : policy_(policy),
+      store_(store),
+      pseudonymizer_(pseudonymizer),
+      worker_([this] { WorkerLoop(); }) {}
+
+AdminServiceImpl::~AdminServiceImpl() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  worker_.join();
+}
+
+void AdminServiceImpl::RunOnWorker(absl::AnyInvocable<void() &&> work) {
+  absl::MutexLock lock(&mu_);
+  work_.push_back(std::move(work));
+}
+
+void AdminServiceImpl::WorkerLoop() {
+  for (;;) {
+    absl::AnyInvocable<void() &&> work;
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(
+          +[](AdminServiceImpl* s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(s->mu_) {
+            return s->stopping_ || !s->work_.empty();
+          },
+          this));
+      if (work_.empty()) return;
+      work = std::move(work_.front());
+      work_.pop_front();
+    }
+    std::move(work)();
+  }
+}
 
 grpc::ServerUnaryReactor* AdminServiceImpl::ReloadPolicy(
     grpc::CallbackServerContext* context, const v1::ReloadPolicyRequest*,
@@ -104,6 +154,186 @@ grpc::ServerUnaryReactor* AdminServiceImpl::ListUnrouted(
     }
   }
   FinishAudited(reactor, *store_, std::move(call.record), signals.status());
+  return reactor;
+}
+
+absl::StatusOr<std::vector<v1::storage::StoredSignal>> RunRetentionOnce(
+    SignalStore& store, absl::Time as_of, bool dry_run,
+    const v1::AuditRecord& draft) {
+  absl::StatusOr<std::vector<v1::storage::StoredSignal>> due =
+      store.DueSignals(as_of);
+  if (!due.ok() || dry_run || due->empty()) return due;
+  DestroyCommand command;
+  for (const v1::storage::StoredSignal& signal : *due)
+    command.signal_ids.push_back(signal.signal_id());
+  command.as_of = as_of;
+  command.audit = draft;
+  command.audit.set_operation("retention_purge");
+  std::promise<absl::StatusOr<std::vector<v1::storage::StoredSignal>>> done;
+  store.Destroy(
+      std::move(command),
+      [&done](
+          absl::StatusOr<std::vector<v1::storage::StoredSignal>> destroyed) {
+        done.set_value(std::move(destroyed));
+      });
+  absl::StatusOr<std::vector<v1::storage::StoredSignal>> destroyed =
+      done.get_future().get();
+  if (destroyed.ok() && !destroyed->empty()) {
+    LogEvent(LogLevel::kInfo, "retention_purged",
+             {{"signals", static_cast<int64_t>(destroyed->size())}});
+  }
+  return destroyed;
+}
+
+grpc::ServerUnaryReactor* AdminServiceImpl::RunRetention(
+    grpc::CallbackServerContext* context,
+    const v1::RunRetentionRequest* request,
+    v1::RunRetentionResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  AuditedCall call = BeginCall(context, *policy_, certificates_,
+                               "run_retention", v1::ROLE_OPERATOR);
+  absl::Status allowed = call.allowed;
+  if (allowed.ok() && request->has_as_of() && !request->dry_run()) {
+    allowed = absl::InvalidArgumentError("as_of: only with dry_run");
+  }
+  if (!allowed.ok()) return FinishRefused(reactor, *store_, call, allowed);
+  const absl::Time as_of =
+      request->has_as_of() ? FromTimestamp(request->as_of()) : absl::Now();
+  const bool dry_run = request->dry_run();
+  (*call.record.mutable_details())["dry_run"] = dry_run ? "true" : "false";
+  RunOnWorker([this, reactor, response, as_of, dry_run,
+               record = std::move(call.record)]() mutable {
+    absl::StatusOr<std::vector<v1::storage::StoredSignal>> result =
+        RunRetentionOnce(*store_, as_of, dry_run, record);
+    if (result.ok()) {
+      response->set_dry_run(dry_run);
+      for (const v1::storage::StoredSignal& signal : *result) {
+        ToDestroyed(signal, response->add_destroyed());
+        if (dry_run) {
+          response->mutable_destroyed()->rbegin()->set_rule(absl::StrCat(
+              "retention: ", v1::Category_Name(signal.signal().category()),
+              " after ", signal.retention_days(), " days"));
+        }
+      }
+      (*record.mutable_details())["signals"] = absl::StrCat(result->size());
+    }
+    FinishAudited(reactor, *store_, std::move(record), result.status());
+  });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* AdminServiceImpl::ExportSubject(
+    grpc::CallbackServerContext* context,
+    const v1::ExportSubjectRequest* request,
+    v1::ExportSubjectResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  AuditedCall call = BeginCall(context, *policy_, certificates_,
+                               "subject_export", v1::ROLE_OPERATOR);
+  absl::StatusOr<std::string> key =
+      call.allowed.ok() ? pseudonymizer_->SubjectKey(request->subject())
+                        : absl::StatusOr<std::string>(call.allowed);
+  if (!key.ok()) return FinishRefused(reactor, *store_, call, key.status());
+  const std::string pseudonym = SubjectPseudonym(*key);
+  call.record.set_data_subject_pseudonym(pseudonym);
+  absl::StatusOr<std::vector<v1::storage::StoredSignal>> signals =
+      store_->SubjectSignals(*key);
+  absl::Status status = signals.status();
+  if (signals.ok()) {
+    response->set_subject_pseudonym(pseudonym);
+    for (const v1::storage::StoredSignal& stored : *signals) {
+      v1::SubjectSignal* out = response->add_signals();
+      out->set_signal_id(stored.signal_id());
+      out->set_source_partner(stored.source_partner());
+      *out->mutable_received_at() = stored.received_at();
+      out->set_state(stored.state());
+      *out->mutable_signal() = stored.signal();
+      if (stored.has_decision()) *out->mutable_decision() = stored.decision();
+      *out->mutable_receivers() = stored.receivers();
+      call.record.add_signal_ids(stored.signal_id());
+    }
+    AuditFilter filter;
+    filter.subject_pseudonym = pseudonym;
+    absl::StatusOr<AuditPage> history =
+        store_->QueryAudit(filter, 0, kMaxHistory, kMaxHistory);
+    status = history.status();
+    if (history.ok()) {
+      for (v1::AuditRecord& record : history->records)
+        *response->add_access_history() = std::move(record);
+    }
+  }
+  if (!status.ok()) response->Clear();
+  FinishAudited(reactor, *store_, std::move(call.record), status);
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* AdminServiceImpl::EraseSubject(
+    grpc::CallbackServerContext* context,
+    const v1::EraseSubjectRequest* request,
+    v1::EraseSubjectResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  AuditedCall call = BeginCall(context, *policy_, certificates_,
+                               "subject_erase", v1::ROLE_OPERATOR);
+  absl::StatusOr<std::string> key =
+      call.allowed.ok() ? pseudonymizer_->SubjectKey(request->subject())
+                        : absl::StatusOr<std::string>(call.allowed);
+  if (key.ok() && (request->reason().empty() ||
+                   request->reason().size() > kMaxReasonBytes)) {
+    key = absl::InvalidArgumentError("reason: required, at most 200 bytes");
+  }
+  if (!key.ok()) return FinishRefused(reactor, *store_, call, key.status());
+  call.record.set_data_subject_pseudonym(SubjectPseudonym(*key));
+  (*call.record.mutable_details())["reason"] = request->reason();
+  absl::StatusOr<std::vector<v1::storage::StoredSignal>> signals =
+      store_->SubjectSignals(*key);
+  if (!signals.ok()) {
+    return FinishRefused(reactor, *store_, call, signals.status());
+  }
+  DestroyCommand command;
+  for (const v1::storage::StoredSignal& signal : *signals)
+    command.signal_ids.push_back(signal.signal_id());
+  command.erasure_reason = request->reason();
+  command.as_of = absl::Now();
+  command.audit = call.record;
+  store_->Destroy(std::move(command),
+                  [reactor, response, draft = call.record](
+                      absl::StatusOr<std::vector<v1::storage::StoredSignal>>
+                          destroyed) mutable {
+                    if (destroyed.ok()) {
+                      for (const v1::storage::StoredSignal& signal : *destroyed)
+                        response->add_erased_signal_ids(signal.signal_id());
+                    }
+                    LogOutcome(std::move(draft), destroyed.status(), "");
+                    reactor->Finish(ToGrpcStatus(destroyed.status()));
+                  });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* AdminServiceImpl::RotateKek(
+    grpc::CallbackServerContext* context, const v1::RotateKekRequest*,
+    v1::RotateKekResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  AuditedCall call = BeginCall(context, *policy_, certificates_, "rotate_kek",
+                               v1::ROLE_OPERATOR);
+  if (!call.allowed.ok()) {
+    return FinishRefused(reactor, *store_, call, call.allowed);
+  }
+  RunOnWorker(
+      [this, reactor, response, record = std::move(call.record)]() mutable {
+        absl::StatusOr<SignalStore::Rotation> rotation = store_->RotateKek();
+        if (rotation.ok()) {
+          response->set_kek_id(rotation->kek_id);
+          response->set_data_keys_rewrapped(rotation->rewrapped);
+          for (const std::string& id : rotation->unused_kek_ids)
+            response->add_unused_kek_ids(id);
+          (*record.mutable_details())["kek_id"] = rotation->kek_id;
+          (*record.mutable_details())["rewrapped"] =
+              absl::StrCat(rotation->rewrapped);
+          LogEvent(LogLevel::kInfo, "kek_rotated",
+                   {{"kek_id", rotation->kek_id},
+                    {"rewrapped", static_cast<int64_t>(rotation->rewrapped)}});
+        }
+        FinishAudited(reactor, *store_, std::move(record), rotation.status());
+      });
   return reactor;
 }
 

@@ -1,19 +1,28 @@
 #ifndef KETENHUB_SERVER_SERVICE_ADMIN_SERVICE_H_
 #define KETENHUB_SERVER_SERVICE_ADMIN_SERVICE_H_
 
+#include <deque>
+#include <thread>
+
 #include "absl/functional/any_invocable.h"
+#include "absl/synchronization/mutex.h"
 #include "ketenhub/v1/admin.grpc.pb.h"
 #include "ketenhub/v1/audit.pb.h"
 #include "server/policy/current_policy.h"
+#include "server/security/subject_pseudonymizer.h"
 #include "server/service/caller_identity.h"
 #include "server/storage/signal_store.h"
 
 namespace ketenhub {
 
-// AdminService for the hub's operators (role OPERATOR). Thread-safe.
+// AdminService for the hub's operators (role OPERATOR). Long operations
+// (retention runs, key rotation) run one at a time on the service's own
+// worker thread, never on gRPC's. Thread-safe.
 class AdminServiceImpl final : public v1::AdminService::CallbackService {
  public:
-  AdminServiceImpl(CurrentPolicy* policy, SignalStore* store);
+  AdminServiceImpl(CurrentPolicy* policy, SignalStore* store,
+                   const SubjectPseudonymizer* pseudonymizer);
+  ~AdminServiceImpl() override;  // finishes the queued work
 
   grpc::ServerUnaryReactor* ReloadPolicy(
       grpc::CallbackServerContext* context,
@@ -23,12 +32,42 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
       grpc::CallbackServerContext* context,
       const v1::ListUnroutedRequest* request,
       v1::ListUnroutedResponse* response) override;
+  grpc::ServerUnaryReactor* RunRetention(
+      grpc::CallbackServerContext* context,
+      const v1::RunRetentionRequest* request,
+      v1::RunRetentionResponse* response) override;
+  grpc::ServerUnaryReactor* ExportSubject(
+      grpc::CallbackServerContext* context,
+      const v1::ExportSubjectRequest* request,
+      v1::ExportSubjectResponse* response) override;
+  grpc::ServerUnaryReactor* EraseSubject(
+      grpc::CallbackServerContext* context,
+      const v1::EraseSubjectRequest* request,
+      v1::EraseSubjectResponse* response) override;
+  grpc::ServerUnaryReactor* RotateKek(grpc::CallbackServerContext* context,
+                                      const v1::RotateKekRequest* request,
+                                      v1::RotateKekResponse* response) override;
 
  private:
+  void RunOnWorker(absl::AnyInvocable<void() &&> work);
+  void WorkerLoop();
+
   CurrentPolicy* const policy_;
   SignalStore* const store_;
+  const SubjectPseudonymizer* const pseudonymizer_;
   CertificateIdentityCache certificates_;
+  absl::Mutex mu_;
+  std::deque<absl::AnyInvocable<void() &&>> work_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread worker_;  // last: runs WorkerLoop
 };
+
+// Destroys the signals due at `as_of` (or, `dry_run`, only lists them),
+// writing one "retention_purge" audit record per signal from `draft`. Blocks:
+// for the sweeper and the admin worker.
+absl::StatusOr<std::vector<v1::storage::StoredSignal>> RunRetentionOnce(
+    SignalStore& store, absl::Time as_of, bool dry_run,
+    const v1::AuditRecord& draft);
 
 // Reloads the policy file into `policy` (SIGHUP and AdminService share it):
 // validates the new file, writes `record` (completed with the outcome and the

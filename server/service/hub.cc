@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -53,17 +54,17 @@ SignalLimits LimitsFrom(const v1::LimitsConfig& config) {
   return limits;
 }
 
-// Signs and stores the audit tree head every `interval` when it grew, and
-// once more at Stop.
-class CheckpointTimer {
+// Runs `task` every `interval` on its own thread, and once more at Stop when
+// `at_stop` is set.
+class PeriodicTask {
  public:
-  CheckpointTimer(SignalStore* store, const CheckpointSigner* signer,
-                  absl::Duration interval)
-      : store_(store),
-        signer_(signer),
-        interval_(interval),
+  PeriodicTask(absl::Duration interval, bool at_stop,
+               std::function<void()> task)
+      : interval_(interval),
+        at_stop_(at_stop),
+        task_(std::move(task)),
         thread_([this] { Run(); }) {}
-  ~CheckpointTimer() { Stop(); }
+  ~PeriodicTask() { Stop(); }
 
   void Stop() {
     {
@@ -72,7 +73,7 @@ class CheckpointTimer {
       stopping_ = true;
     }
     thread_.join();
-    SignIfGrown();
+    if (at_stop_) task_();
   }
 
  private:
@@ -82,36 +83,36 @@ class CheckpointTimer {
       mu_.AwaitWithTimeout(absl::Condition(&stopping_), interval_);
       if (stopping_) return;
       mu_.Unlock();
-      SignIfGrown();
+      task_();
       mu_.Lock();
     }
   }
 
-  void SignIfGrown() {
-    if (store_->AuditHead().size == signed_size_) return;
-    absl::Notification done;
-    SignAndStoreCheckpoint(
-        *store_, *signer_,
-        [this, &done](absl::StatusOr<v1::SignedCheckpoint> checkpoint) {
-          if (checkpoint.ok()) {
-            signed_size_ = checkpoint->tree_size();
-          } else {
-            LogEvent(LogLevel::kError, "audit_checkpoint_failed",
-                     {{"reason", checkpoint.status().message()}});
-          }
-          done.Notify();
-        });
-    done.WaitForNotification();
-  }
-
-  SignalStore* const store_;
-  const CheckpointSigner* const signer_;
   const absl::Duration interval_;
-  uint64_t signed_size_ = 0;  // only the timer (then Stop) touches it
+  const bool at_stop_;
+  const std::function<void()> task_;
   absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  std::thread thread_;
+  std::thread thread_;  // last
 };
+
+// Signs and stores the audit tree head when it grew since the last time.
+void SignIfGrown(SignalStore& store, const CheckpointSigner& signer,
+                 uint64_t& signed_size) {
+  if (store.AuditHead().size == signed_size) return;
+  absl::Notification done;
+  SignAndStoreCheckpoint(
+      store, signer, [&](absl::StatusOr<v1::SignedCheckpoint> checkpoint) {
+        if (checkpoint.ok()) {
+          signed_size = checkpoint->tree_size();
+        } else {
+          LogEvent(LogLevel::kError, "audit_checkpoint_failed",
+                   {{"reason", checkpoint.status().message()}});
+        }
+        done.Notify();
+      });
+  done.WaitForNotification();
+}
 
 class RunningHub final : public Hub {
  public:
@@ -131,7 +132,9 @@ class RunningHub final : public Hub {
   std::unique_ptr<AdminServiceImpl> admin_service_;
   std::unique_ptr<CheckpointSigner> signer_;
   std::unique_ptr<AuditServiceImpl> audit_service_;
-  std::unique_ptr<CheckpointTimer> checkpoints_;
+  uint64_t signed_size_ = 0;  // only the checkpoint task touches it
+  std::unique_ptr<PeriodicTask> checkpoints_;
+  std::unique_ptr<PeriodicTask> retention_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   absl::Mutex shutdown_mu_;
@@ -173,13 +176,25 @@ absl::Status RunningHub::Init(const v1::HubConfig& config) {
       LimitsFrom(config.limits()));
   chain_director_service_ = std::make_unique<ChainDirectorServiceImpl>(
       policy_.get(), store_.get(), notifier_.get());
-  admin_service_ =
-      std::make_unique<AdminServiceImpl>(policy_.get(), store_.get());
+  admin_service_ = std::make_unique<AdminServiceImpl>(
+      policy_.get(), store_.get(), pseudonymizer_.get());
   audit_service_ = std::make_unique<AuditServiceImpl>(
       policy_.get(), store_.get(), pseudonymizer_.get(), signer_.get());
-  checkpoints_ = std::make_unique<CheckpointTimer>(
-      store_.get(), signer_.get(),
-      absl::Seconds(config.audit().checkpoint_interval_seconds()));
+  checkpoints_ = std::make_unique<PeriodicTask>(
+      absl::Seconds(config.audit().checkpoint_interval_seconds()),
+      /*at_stop=*/true,
+      [this] { SignIfGrown(*store_, *signer_, signed_size_); });
+  retention_ = std::make_unique<PeriodicTask>(
+      absl::Seconds(config.retention().sweep_interval_seconds()),
+      /*at_stop=*/false, [this] {
+        absl::StatusOr<std::vector<v1::storage::StoredSignal>> destroyed =
+            RunRetentionOnce(*store_, absl::Now(), /*dry_run=*/false,
+                             HubRecord("retention_purge", *policy_->Get()));
+        if (!destroyed.ok()) {
+          LogEvent(LogLevel::kError, "retention_failed",
+                   {{"reason", destroyed.status().message()}});
+        }
+      });
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
   builder.AddListeningPort(config.listen_address(), *credentials, &port_);
@@ -212,6 +227,8 @@ void RunningHub::Shutdown() {
     server_->Shutdown(absl::ToChronoTime(absl::Now() + kShutdownGrace));
     server_->Wait();
   }
+  if (retention_) retention_->Stop();
+  admin_service_.reset();  // finishes its queued work while storage is open
   if (checkpoints_) checkpoints_->Stop();  // signs a last checkpoint
   if (store_) {
     store_->SetEventListener(nullptr);

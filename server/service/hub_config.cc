@@ -16,6 +16,7 @@ constexpr uint32_t kMaxSections = 20;
 constexpr uint32_t kMaxSectionBytes = 16000;
 constexpr uint32_t kMaxGroupSize = 256;
 constexpr uint32_t kCheckpointIntervalSeconds = 60;
+constexpr uint32_t kSweepIntervalSeconds = 3600;
 
 absl::Status Resolve(absl::string_view field, const std::string& base_dir,
                      std::string* path) {
@@ -61,6 +62,9 @@ absl::StatusOr<v1::HubConfig> ParseHubConfig(absl::string_view text,
   v1::AuditConfig* audit = config.mutable_audit();
   if (audit->checkpoint_interval_seconds() == 0)
     audit->set_checkpoint_interval_seconds(kCheckpointIntervalSeconds);
+  v1::RetentionConfig* retention = config.mutable_retention();
+  if (retention->sweep_interval_seconds() == 0)
+    retention->set_sweep_interval_seconds(kSweepIntervalSeconds);
   return config;
 }
 

@@ -55,6 +55,7 @@ absl::StatusOr<SubmitCommand> SignalServiceImpl::Admit(
     command.receivers.push_back(route->receiver());
   }
   command.match_window_days = policy.MatchWindowDays(signal.category());
+  command.retention_days = policy.RetentionDays(signal.category());
   return command;
 }
 
@@ -99,7 +100,7 @@ grpc::ServerUnaryReactor* SignalServiceImpl::GetStatus(
   if (stored.ok()) {
     call.record.set_data_subject_pseudonym(
         SubjectPseudonym(stored->subject_key()));
-    *status = StatusForSource(*stored);
+    *status = StatusForSource(*stored, absl::Now());
   }
   FinishAudited(reactor, *store_, std::move(call.record), result);
   return reactor;
@@ -126,7 +127,7 @@ grpc::ServerUnaryReactor* SignalServiceImpl::Withdraw(
           absl::StatusOr<v1::storage::StoredSignal> result) mutable {
         LogOutcome(std::move(draft), result.status(),
                    result.ok() ? result->signal_id() : "");
-        if (result.ok()) *status = StatusForSource(*result);
+        if (result.ok()) *status = StatusForSource(*result, absl::Now());
         reactor->Finish(ToGrpcStatus(result.status()));
       });
   return reactor;

@@ -280,7 +280,7 @@ class DestroyMutation final : public Mutation {
       if (signal->state() == v1::SIGNAL_STATE_DESTROYED) continue;
       std::string rule =
           command_.erasure_reason.empty()
-              ? RetentionRule(*signal, context.now())
+              ? RetentionRule(*signal, command_.as_of)
               : absl::StrCat("erasure: ", command_.erasure_reason);
       if (rule.empty()) continue;  // not (or no longer) due
       const std::string pseudonym = SubjectPseudonym(signal->subject_key());

@@ -209,6 +209,8 @@ class RocksSignalStore final : public SignalStore {
   }
 
   absl::StatusOr<Rotation> RotateKek() override;
+  // Re-wraps every data key not under `current`; returns how many.
+  absl::StatusOr<uint64_t> RewrapPass(const std::string& current);
 
   void SetEventListener(std::function<void(uint64_t)> listener) override {
     absl::MutexLock lock(&listener_mu_);
@@ -307,28 +309,49 @@ absl::StatusOr<std::vector<StoredSignal>> RocksSignalStore::DueSignals(
   return due;
 }
 
-absl::StatusOr<SignalStore::Rotation> RocksSignalStore::RotateKek() {
-  Rotation rotation;
-  absl::StatusOr<std::string> kek_id = keys_->Rotate();
-  if (!kek_id.ok()) return kek_id.status();
-  rotation.kek_id = *kek_id;
+absl::StatusOr<uint64_t> RocksSignalStore::RewrapPass(
+    const std::string& current) {
+  uint64_t total = 0;
   std::unique_ptr<rocksdb::Iterator> it(database_->db()->NewIterator(
       rocksdb::ReadOptions(), database_->data_keys()));
   it->SeekToFirst();
   while (it->Valid()) {
     std::vector<std::string> ids;
-    for (; it->Valid() && ids.size() < 500; it->Next())
-      ids.push_back(it->key().ToString());
+    for (; it->Valid() && ids.size() < 500; it->Next()) {
+      v1::storage::WrappedDataKey key;
+      if (!key.ParseFromArray(it->value().data(),
+                              static_cast<int>(it->value().size())) ||
+          key.kek_id() != current) {
+        ids.push_back(it->key().ToString());
+      }
+    }
+    if (ids.empty()) continue;
     std::promise<absl::StatusOr<uint64_t>> done;
     pipeline_.Enqueue(MakeRewrapMutation(
         keys_.get(), std::move(ids),
         [&done](absl::StatusOr<uint64_t> n) { done.set_value(std::move(n)); }));
     absl::StatusOr<uint64_t> rewrapped = done.get_future().get();
     if (!rewrapped.ok()) return rewrapped.status();
-    rotation.rewrapped += *rewrapped;
+    total += *rewrapped;
   }
   if (!it->status().ok())
     return FromRocksDbStatus(it->status(), "rotate key-encryption key");
+  return total;
+}
+
+absl::StatusOr<SignalStore::Rotation> RocksSignalStore::RotateKek() {
+  Rotation rotation;
+  absl::StatusOr<std::string> kek_id = keys_->Rotate();
+  if (!kek_id.ok()) return kek_id.status();
+  rotation.kek_id = *kek_id;
+  // Two passes: the second catches keys that writes queued before the
+  // rotation committed after the first pass had read past them. After it,
+  // every write sealed under the new KEK.
+  for (int pass = 0; pass < 2; ++pass) {
+    absl::StatusOr<uint64_t> rewrapped = RewrapPass(rotation.kek_id);
+    if (!rewrapped.ok()) return rewrapped.status();
+    rotation.rewrapped += *rewrapped;
+  }
   // Keys the data keys no longer use (new writes use the current one).
   absl::flat_hash_set<std::string> used = {rotation.kek_id};
   std::unique_ptr<rocksdb::Iterator> check(database_->db()->NewIterator(

@@ -79,7 +79,7 @@ class SignalStore {
     size_t max_group_size = 256;  // requests per WriteBatch
     rocksdb::Env* env = nullptr;  // for fault injection in tests; not owned
     // The key-encryption keys (KekRing); default: keys/kek next to `path`.
-    std::string kek_dir;
+    std::string kek_dir = "";
   };
 
   // Opens (creating if needed) the store and starts its commit pipeline.

@@ -263,6 +263,35 @@ TEST(AuditE2eTest, EveryOperationIsRecorded) {
             ->ListUnrouted(&context, v1::ListUnroutedRequest(), &response)
             .ok());
   }
+  {
+    grpc::ClientContext context;
+    v1::RunRetentionRequest dry;
+    dry.set_dry_run(true);
+    v1::RunRetentionResponse response;
+    ASSERT_TRUE(hub.Admin()->RunRetention(&context, dry, &response).ok());
+  }
+  {
+    grpc::ClientContext context;
+    v1::ExportSubjectRequest request;
+    request.mutable_subject()->set_bsn(kBsn);
+    v1::ExportSubjectResponse response;
+    ASSERT_TRUE(hub.Admin()->ExportSubject(&context, request, &response).ok());
+  }
+  {
+    grpc::ClientContext context;
+    v1::EraseSubjectRequest request;
+    request.mutable_subject()->set_bsn(kBsn);
+    request.set_reason("verzoek 1");
+    v1::EraseSubjectResponse response;
+    ASSERT_TRUE(hub.Admin()->EraseSubject(&context, request, &response).ok());
+  }
+  {
+    grpc::ClientContext context;
+    v1::RotateKekResponse response;
+    ASSERT_TRUE(hub.Admin()
+                    ->RotateKek(&context, v1::RotateKekRequest(), &response)
+                    .ok());
+  }
   auto auditor = hub.Auditor();
   absl::StatusOr<v1::SignedCheckpoint> checkpoint =
       auditor->VerifyLog(hub.AuditPublicKey(), std::nullopt);
@@ -272,8 +301,12 @@ TEST(AuditE2eTest, EveryOperationIsRecorded) {
   All(hub);  // an audit query, which the next one sees
   std::set<std::string> operations;
   for (const v1::AuditRecord& r : All(hub)) operations.insert(r.operation());
-  for (absl::string_view operation : kOperations)
+  for (absl::string_view operation : kOperations) {
+    if (operation == "retention_purge")
+      continue;  // needs time to pass:
+                 // storage/protection_test
     EXPECT_TRUE(operations.contains(std::string(operation))) << operation;
+  }
 
   v1::AuditQueryRequest release;
   release.set_operation("release");

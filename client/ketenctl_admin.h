@@ -1,0 +1,37 @@
+// ketenctl's operator commands for retention, data-subject rights and keys.
+#ifndef KETENHUB_CLIENT_KETENCTL_ADMIN_H_
+#define KETENHUB_CLIENT_KETENCTL_ADMIN_H_
+
+#include <optional>
+#include <string>
+
+#include "CLI/CLI.hpp"
+#include "client/ketenctl_common.h"
+
+namespace ketenhub {
+
+// Registers "retention run", "subject export|erase" and "rotate-kek" under
+// `admin` and runs the chosen one.
+class AdminCommands {
+ public:
+  void Register(CLI::App& admin);
+  // The exit code of the chosen command, or nullopt when none ran.
+  std::optional<int> Run(const GlobalFlags& flags);
+
+ private:
+  int Retention(const GlobalFlags& flags);
+  int Export(const GlobalFlags& flags);
+  int Erase(const GlobalFlags& flags);
+  int RotateKek(const GlobalFlags& flags);
+
+  CLI::App* retention_ = nullptr;
+  CLI::App* export_ = nullptr;
+  CLI::App* erase_ = nullptr;
+  CLI::App* rotate_ = nullptr;
+  bool dry_run_ = false;
+  std::string as_of_, bsn_, name_, birth_date_, reason_, out_file_;
+};
+
+}  // namespace ketenhub
+
+#endif  // KETENHUB_CLIENT_KETENCTL_ADMIN_H_

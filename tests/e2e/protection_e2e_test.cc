@@ -1,0 +1,202 @@
+// End to end for data protection: a person's access and erasure requests,
+// retention previews, key rotation under load, over real mutual TLS.
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/testing/test_hub.h"
+#include "tests/testing/test_signals.h"
+
+namespace ketenhub {
+namespace {
+
+using ::ketenhub::testing::TestHub;
+using ::ketenhub::testing::ValidSignal;
+using ::testing::HasSubstr;
+
+constexpr char kBsn[] = "999990019";
+
+TEST(ProtectionE2eTest, ExportGivesThePersonsSignalsAndAccessHistory) {
+  TestHub hub;
+  absl::StatusOr<v1::Receipt> receipt = hub.Client("politie")->Submit(
+      ValidSignal("e1", v1::CATEGORY_SEXUAL_EXPLOITATION, kBsn));
+  ASSERT_TRUE(receipt.ok());
+  ASSERT_TRUE(hub.Client("ggd")
+                  ->Submit(ValidSignal("e2", v1::CATEGORY_SEXUAL_EXPLOITATION,
+                                       testing::TestBsns()[2]))
+                  .ok());  // someone else
+  ASSERT_TRUE(hub.ChainDirector()->GetSignal(receipt->signal_id()).ok());
+
+  grpc::ClientContext context;
+  v1::ExportSubjectRequest request;
+  request.mutable_subject()->set_bsn(kBsn);
+  v1::ExportSubjectResponse response;
+  ASSERT_TRUE(hub.Admin()->ExportSubject(&context, request, &response).ok());
+  ASSERT_EQ(response.signals_size(), 1);
+  EXPECT_EQ(response.signals(0).signal().summary(), testing::kTestNarrative);
+  EXPECT_EQ(response.signals(0).signal().subject().bsn(), kBsn);
+  std::vector<std::string> history;
+  for (const v1::AuditRecord& r : response.access_history())
+    history.push_back(absl::StrCat(r.actor_partner_id(), " ", r.operation()));
+  EXPECT_THAT(history, ::testing::ElementsAre("politie submit",
+                                              "ketenregisseur get_signal"));
+
+  grpc::ClientContext denied_context;
+  EXPECT_EQ(hub.Admin("ketenregisseur")
+                ->ExportSubject(&denied_context, request, &response)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+}
+
+TEST(ProtectionE2eTest, ErasureShredsThePersonTellsEveryoneAndIsAudited) {
+  TestHub hub;
+  auto politie = hub.Client("politie");
+  absl::StatusOr<v1::Receipt> mine = politie->Submit(
+      ValidSignal("x1", v1::CATEGORY_SEXUAL_EXPLOITATION, kBsn));
+  absl::StatusOr<v1::Receipt> other = politie->Submit(ValidSignal(
+      "x2", v1::CATEGORY_SEXUAL_EXPLOITATION, testing::TestBsns()[2]));
+  ASSERT_TRUE(mine.ok() && other.ok());
+
+  v1::EraseSubjectRequest request;
+  request.mutable_subject()->set_bsn(kBsn);
+  v1::EraseSubjectResponse response;
+  {
+    grpc::ClientContext context;  // a reason is required
+    EXPECT_EQ(
+        hub.Admin()->EraseSubject(&context, request, &response).error_code(),
+        grpc::StatusCode::INVALID_ARGUMENT);
+  }
+  request.set_reason("AVG-17 verzoek 2026-0042");
+  {
+    grpc::ClientContext context;
+    EXPECT_EQ(hub.Admin("auditor")
+                  ->EraseSubject(&context, request, &response)
+                  .error_code(),
+              grpc::StatusCode::PERMISSION_DENIED);
+  }
+  grpc::ClientContext context;
+  ASSERT_TRUE(hub.Admin()->EraseSubject(&context, request, &response).ok());
+  ASSERT_EQ(response.erased_signal_ids_size(), 1);
+  EXPECT_EQ(response.erased_signal_ids(0), mine->signal_id());
+
+  absl::StatusOr<v1::SignalStatus> status =
+      politie->GetStatus(mine->signal_id());
+  ASSERT_TRUE(status.ok()) << status.status();
+  EXPECT_EQ(status->state(), v1::SIGNAL_STATE_DESTROYED);
+  EXPECT_EQ(status->destruction_rule(), "erasure: AVG-17 verzoek 2026-0042");
+  EXPECT_TRUE(status->has_destroyed_at());
+  EXPECT_EQ(politie->GetStatus(other->signal_id())->state(),
+            v1::SIGNAL_STATE_RECEIVED);
+  absl::StatusOr<v1::ReleasedSignal> gone =
+      hub.ChainDirector()->GetSignal(mine->signal_id());
+  EXPECT_EQ(gone.status().code(), absl::StatusCode::kFailedPrecondition);
+
+  // The chain director's stream: received x2, then withdrawn (erased).
+  auto director = hub.ChainDirector();
+  std::vector<v1::Event> events;
+  std::thread watcher([&] {
+    (void)director->Watch([&](const v1::Event& event) {
+      events.push_back(event);
+      if (events.size() >= 2) director->Cancel();
+      return true;
+    });
+  });
+  watcher.join();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_TRUE(events[0].has_signal_received());  // x1's is skipped: destroyed
+  EXPECT_EQ(events[0].signal_received().signal_id(), other->signal_id());
+  EXPECT_EQ(events[1].signal_withdrawn().signal_id(), mine->signal_id());
+
+  std::vector<v1::AuditRecord> trail;
+  v1::AuditQueryRequest query;
+  query.mutable_subject()->set_bsn(kBsn);
+  ASSERT_TRUE(hub.Auditor()
+                  ->Query(query,
+                          [&](const v1::AuditRecord& r) {
+                            trail.push_back(r);
+                            return true;
+                          })
+                  .ok());
+  ASSERT_FALSE(trail.empty());
+  EXPECT_EQ(trail.front().operation(), "submit");  // history is kept
+  bool erased = false;
+  for (const v1::AuditRecord& r : trail) {
+    if (r.operation() == "subject_erase" && r.status_code() == "OK") {
+      erased = true;
+      EXPECT_EQ(r.signal_ids(0), mine->signal_id());
+    }
+  }
+  EXPECT_TRUE(erased);
+}
+
+TEST(ProtectionE2eTest, RetentionDryRunPreviewsWhatWillGo) {
+  TestHub hub;
+  absl::StatusOr<v1::Receipt> receipt =
+      hub.Client("politie")->Submit(ValidSignal("r1"));
+  ASSERT_TRUE(receipt.ok());
+  v1::RunRetentionRequest request;
+  request.set_dry_run(true);
+  v1::RunRetentionResponse response;
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(hub.Admin()->RunRetention(&context, request, &response).ok());
+    EXPECT_EQ(response.destroyed_size(), 0);
+  }
+  request.mutable_as_of()->set_seconds(absl::ToUnixSeconds(
+      absl::Now() + absl::Hours(24 * 1826)));  // five years on
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(hub.Admin()->RunRetention(&context, request, &response).ok());
+    ASSERT_EQ(response.destroyed_size(), 1);
+    EXPECT_EQ(response.destroyed(0).signal_id(), receipt->signal_id());
+    EXPECT_THAT(response.destroyed(0).rule(), HasSubstr("after 1825 days"));
+  }
+  request.set_dry_run(false);  // a real run cannot pretend it is later
+  grpc::ClientContext context;
+  EXPECT_EQ(
+      hub.Admin()->RunRetention(&context, request, &response).error_code(),
+      grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(hub.Client("politie")->GetStatus(receipt->signal_id())->state(),
+            v1::SIGNAL_STATE_RECEIVED);
+}
+
+TEST(ProtectionE2eTest, KekRotationUnderLoadKeepsEverySignalReadable) {
+  TestHub hub;
+  auto politie = hub.Client("politie", 5);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 100; ++i) {
+    absl::StatusOr<v1::Receipt> r =
+        politie->Submit(ValidSignal(absl::StrCat("k", i)));
+    ASSERT_TRUE(r.ok());
+    ids.push_back(r->signal_id());
+  }
+  std::vector<std::string> during;
+  std::thread load([&] {
+    for (int i = 0; i < 100; ++i) {
+      absl::StatusOr<v1::Receipt> r =
+          politie->Submit(ValidSignal(absl::StrCat("d", i)));
+      if (r.ok()) during.push_back(r->signal_id());
+    }
+  });
+  grpc::ClientContext context;
+  v1::RotateKekResponse response;
+  grpc::Status rotated =
+      hub.Admin()->RotateKek(&context, v1::RotateKekRequest(), &response);
+  load.join();
+  ASSERT_TRUE(rotated.ok()) << rotated.error_message();
+  EXPECT_GE(response.data_keys_rewrapped(), 100u);
+  EXPECT_EQ(response.unused_kek_ids_size(), 1);
+  ASSERT_EQ(during.size(), 100u);
+  ids.insert(ids.end(), during.begin(), during.end());
+  hub.Restart();
+  auto director = hub.ChainDirector();
+  for (const std::string& id : ids) {
+    absl::StatusOr<v1::ReleasedSignal> signal = director->GetSignal(id);
+    ASSERT_TRUE(signal.ok()) << signal.status();
+    EXPECT_EQ(signal->summary(), testing::kTestNarrative);
+  }
+}
+
+}  // namespace
+}  // namespace ketenhub

@@ -1,0 +1,263 @@
+// Protection at rest in storage: encrypted content, integrity, retention at
+// injected times, erasure and key rotation.
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <thread>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "gtest/gtest.h"
+#include "rocksdb/db.h"
+#include "server/audit/audit_record.h"
+#include "server/routing/release.h"
+#include "server/storage/database.h"
+#include "server/storage/keys.h"
+#include "server/storage/signal_store.h"
+#include "server/storage/time_conversion.h"
+#include "tests/testing/test_hub.h"
+#include "tests/testing/test_signals.h"
+
+namespace ketenhub {
+namespace {
+
+using ::ketenhub::testing::TempDir;
+using ::ketenhub::testing::ValidSignal;
+using v1::storage::StoredSignal;
+
+// Every file under `dir` that holds `secret` in clear.
+std::vector<std::string> FilesHolding(const std::string& dir,
+                                      const std::string& secret) {
+  std::vector<std::string> found;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
+    if (!entry.is_regular_file()) continue;
+    std::ifstream in(entry.path(), std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)),
+                            std::istreambuf_iterator<char>());
+    if (absl::StrContains(bytes, secret)) found.push_back(entry.path());
+  }
+  return found;
+}
+
+v1::Signal SecretSignal(const std::string& ref, const std::string& bsn) {
+  v1::Signal signal = ValidSignal(ref, v1::CATEGORY_SEXUAL_EXPLOITATION, bsn);
+  return signal;
+}
+
+class ProtectionTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Open(); }
+  void Open() {
+    store_.reset();
+    absl::StatusOr<std::unique_ptr<SignalStore>> store =
+        SignalStore::Open({dir_.path() + "/db", 64, nullptr});
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = *std::move(store);
+  }
+
+  absl::StatusOr<v1::Receipt> Submit(const v1::Signal& signal,
+                                     const std::string& subject,
+                                     uint32_t window = 730,
+                                     uint32_t retention = 1825) {
+    std::promise<absl::StatusOr<v1::Receipt>> promise;
+    SubmitCommand command;
+    command.partner_id = "politie";
+    command.signal = signal;
+    command.subject_key = subject;
+    command.receivers = {"ketenregisseur"};
+    command.match_window_days = window;
+    command.retention_days = retention;
+    command.audit.set_operation("submit");
+    store_->Submit(std::move(command), [&](absl::StatusOr<v1::Receipt> r) {
+      promise.set_value(std::move(r));
+    });
+    return promise.get_future().get();
+  }
+
+  absl::StatusOr<std::vector<StoredSignal>> Destroy(DestroyCommand command) {
+    std::promise<absl::StatusOr<std::vector<StoredSignal>>> promise;
+    store_->Destroy(std::move(command),
+                    [&](absl::StatusOr<std::vector<StoredSignal>> r) {
+                      promise.set_value(std::move(r));
+                    });
+    return promise.get_future().get();
+  }
+
+  TempDir dir_;
+  std::unique_ptr<SignalStore> store_;
+};
+
+TEST_F(ProtectionTest, NoPersonOrNarrativeInAnyFile) {
+  v1::Signal named = SecretSignal("n", "999990019");
+  named.mutable_subject()->mutable_person()->set_name(testing::kTestPersonName);
+  named.mutable_subject()->mutable_person()->set_date_of_birth("2008-02-29");
+  ASSERT_TRUE(Submit(named, "k1").ok());
+  ASSERT_TRUE(Submit(SecretSignal("b", "999990032"), "k2").ok());
+  const std::vector<std::string> secrets = {"999990032",
+                                            testing::kTestPersonName,
+                                            "2008-02-29",
+                                            testing::kTestNarrative,
+                                            testing::kTestSectionText,
+                                            testing::kTestContactName};
+  for (const std::string& secret : secrets)  // write-ahead log, open store
+    EXPECT_TRUE(FilesHolding(dir_.path(), secret).empty()) << secret;
+  store_.reset();  // flushes: SST files and MANIFEST too
+  for (const std::string& secret : secrets)
+    EXPECT_TRUE(FilesHolding(dir_.path(), secret).empty()) << secret;
+  Open();
+  absl::StatusOr<v1::Receipt> again =
+      Submit(SecretSignal("b", "999990032"), "k2");
+  ASSERT_TRUE(again.ok());
+  absl::StatusOr<StoredSignal> read = store_->GetSignal(again->signal_id());
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(read->signal().summary(), testing::kTestNarrative);  // decrypted
+}
+
+TEST_F(ProtectionTest, AlteredCiphertextIsReportedNotServed) {
+  absl::StatusOr<v1::Receipt> receipt =
+      Submit(SecretSignal("a", "999990019"), "k");
+  ASSERT_TRUE(receipt.ok());
+  store_.reset();
+  {
+    auto db = *Database::Open(dir_.path() + "/db");
+    const std::string key = storage_keys::EncodeSequence(receipt->sequence());
+    std::string value;
+    ASSERT_TRUE(
+        db->db()->Get(rocksdb::ReadOptions(), db->signals(), key, &value).ok());
+    StoredSignal stored;
+    ASSERT_TRUE(stored.ParseFromString(value));
+    (*stored.mutable_payload()->mutable_ciphertext())[10] ^= 0x01;
+    ASSERT_TRUE(db->db()
+                    ->Put(Database::SyncWrite(), db->signals(), key,
+                          stored.SerializeAsString())
+                    .ok());
+  }
+  Open();
+  absl::StatusOr<StoredSignal> read = store_->GetSignal(receipt->signal_id());
+  EXPECT_EQ(read.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_TRUE(absl::StrContains(read.status().message(), "integrity"));
+}
+
+TEST_F(ProtectionTest, RetentionMovesActiveThenArchivedThenDestroyed) {
+  absl::StatusOr<v1::Receipt> receipt =
+      Submit(SecretSignal("r", "999990019"), "subject-r", /*window=*/10,
+             /*retention=*/30);
+  ASSERT_TRUE(receipt.ok());
+  const absl::Time received = FromTimestamp(receipt->received_at());
+  const auto day = absl::Hours(24);
+  StoredSignal stored = *store_->GetSignal(receipt->signal_id());
+  EXPECT_FALSE(StatusForSource(stored, received + 5 * day).archived());
+  EXPECT_TRUE(StatusForSource(stored, received + 11 * day).archived());
+  EXPECT_EQ(FromTimestamp(StatusForSource(stored, received).destroy_after()),
+            received + 30 * day);
+  EXPECT_TRUE(store_->DueSignals(received + 29 * day)->empty());
+  ASSERT_EQ(store_->DueSignals(received + 31 * day)->size(), 1u);
+
+  DestroyCommand early;  // not yet due: nothing happens
+  early.signal_ids = {receipt->signal_id()};
+  early.as_of = received + 29 * day;
+  EXPECT_TRUE(Destroy(early)->empty());
+  DestroyCommand due = early;
+  due.as_of = received + 31 * day;
+  due.audit.set_operation("retention_purge");
+  absl::StatusOr<std::vector<StoredSignal>> destroyed = Destroy(due);
+  ASSERT_TRUE(destroyed.ok());
+  ASSERT_EQ(destroyed->size(), 1u);
+
+  absl::StatusOr<StoredSignal> tombstone =
+      store_->GetOwnSignal("politie", receipt->signal_id());
+  ASSERT_TRUE(tombstone.ok()) << tombstone.status();
+  const v1::SignalStatus status = StatusForSource(*tombstone, absl::Now());
+  EXPECT_EQ(status.state(), v1::SIGNAL_STATE_DESTROYED);
+  EXPECT_TRUE(status.has_destroyed_at());
+  EXPECT_EQ(status.destruction_rule(),
+            "retention: CATEGORY_SEXUAL_EXPLOITATION after 30 days");
+  EXPECT_FALSE(tombstone->has_payload());
+  EXPECT_EQ(tombstone->signal().summary(), "");
+  EXPECT_TRUE(store_->SubjectSignals("subject-r")->empty());
+  EXPECT_TRUE(store_->DueSignals(received + 99 * day)->empty());
+
+  AuditFilter purges;
+  purges.operation = "retention_purge";
+  absl::StatusOr<AuditPage> page = store_->QueryAudit(purges, 0, 10, 100);
+  ASSERT_EQ(page->records.size(), 1u);
+  EXPECT_EQ(page->records[0].data_subject_pseudonym(),
+            SubjectPseudonym("subject-r"));
+  absl::StatusOr<SignalStore::EventPage> events =
+      store_->ReadEvents("ketenregisseur", 0, 10);
+  ASSERT_TRUE(events.ok());
+  EXPECT_EQ(events->events.back().expired_signal_id(), receipt->signal_id());
+}
+
+TEST_F(ProtectionTest, ErasureRemovesThePersonAndKeepsTheTrail) {
+  absl::StatusOr<v1::Receipt> a1 = Submit(SecretSignal("a1", "999990019"), "A");
+  absl::StatusOr<v1::Receipt> a2 = Submit(SecretSignal("a2", "999990019"), "A");
+  absl::StatusOr<v1::Receipt> b = Submit(SecretSignal("b", "999990032"), "B");
+  ASSERT_TRUE(a1.ok() && a2.ok() && b.ok());
+  DestroyCommand erase;
+  absl::StatusOr<std::vector<StoredSignal>> of_a = store_->SubjectSignals("A");
+  ASSERT_TRUE(of_a.ok());
+  for (const StoredSignal& s : *of_a) erase.signal_ids.push_back(s.signal_id());
+  ASSERT_EQ(erase.signal_ids.size(), 2u);
+  erase.erasure_reason = "AVG-17 verzoek 2026-0042";
+  erase.as_of = absl::Now();
+  erase.audit.set_operation("subject_erase");
+  erase.audit.set_data_subject_pseudonym(SubjectPseudonym("A"));
+  ASSERT_EQ(Destroy(erase)->size(), 2u);
+
+  EXPECT_TRUE(store_->SubjectSignals("A")->empty());
+  EXPECT_EQ(store_->SubjectSignals("B")->size(), 1u);
+  EXPECT_EQ(store_->GetSignal(a1->signal_id())->state(),
+            v1::SIGNAL_STATE_DESTROYED);
+  EXPECT_EQ(store_->GetSignal(b->signal_id())->signal().summary(),
+            testing::kTestNarrative);
+  AuditFilter erasures;
+  erasures.operation = "subject_erase";
+  absl::StatusOr<AuditPage> page = store_->QueryAudit(erasures, 0, 10, 100);
+  ASSERT_EQ(page->records.size(), 1u);
+  EXPECT_EQ(page->records[0].signal_ids_size(), 2);
+  absl::StatusOr<SignalStore::EventPage> events =
+      store_->ReadEvents("ketenregisseur", 0, 10);
+  ASSERT_GE(events->events.size(), 2u);
+  EXPECT_EQ(events->events.back().withdrawn().reason(),
+            "erasure: AVG-17 verzoek 2026-0042");
+}
+
+TEST_F(ProtectionTest, RotationWhileSubmittingKeepsEverySignalReadable) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 300; ++i) {
+    absl::StatusOr<v1::Receipt> r =
+        Submit(SecretSignal(absl::StrCat("pre", i), "999990019"), "k");
+    ASSERT_TRUE(r.ok());
+    ids.push_back(r->signal_id());
+  }
+  std::vector<std::string> during;
+  std::thread submitter([&] {
+    for (int i = 0; i < 200; ++i) {
+      absl::StatusOr<v1::Receipt> r =
+          Submit(SecretSignal(absl::StrCat("mid", i), "999990019"), "k");
+      if (r.ok()) during.push_back(r->signal_id());
+    }
+  });
+  absl::StatusOr<SignalStore::Rotation> rotation = store_->RotateKek();
+  submitter.join();
+  ASSERT_TRUE(rotation.ok()) << rotation.status();
+  EXPECT_GE(rotation->rewrapped, 300u);
+  ASSERT_EQ(rotation->unused_kek_ids.size(), 1u);
+  ASSERT_EQ(during.size(), 200u);
+  ids.insert(ids.end(), during.begin(), during.end());
+  store_.reset();
+  std::filesystem::remove(
+      absl::StrCat(dir_.path(), "/keys/kek/", rotation->unused_kek_ids[0],
+                   ".key"));  // the old KEK is gone for good
+  Open();
+  for (const std::string& id : ids) {
+    absl::StatusOr<StoredSignal> read = store_->GetSignal(id);
+    ASSERT_TRUE(read.ok()) << id << ": " << read.status();
+    EXPECT_EQ(read->signal().summary(), testing::kTestNarrative);
+  }
+}
+
+}  // namespace
+}  // namespace ketenhub
