@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "CLI/CLI.hpp"
+#include "absl/synchronization/mutex.h"
 #include "grpc/support/log.h"
 #include "server/common/json_log.h"
 #include "server/service/hub.h"
@@ -40,6 +41,8 @@ int main(int argc, char** argv) {
       ->required();
   CLI11_PARSE(app, argc, argv);
   gpr_set_log_function(LogFromGrpc);
+  // Lock-order checking is for tests (which keep it); it costs every lock.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 
   // Block the stop signals in every thread; the main thread waits for them.
   sigset_t stop_signals;

@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -101,6 +102,17 @@ SubjectPseudonymizer::OpenOrCreate(const std::string& key_file) {
 
 SubjectPseudonymizer::~SubjectPseudonymizer() {
   OPENSSL_cleanse(key_.data(), key_.size());
+}
+
+std::string SubjectPseudonymizer::KeyCheck() const {
+  static constexpr char kLabel[] = "ketenhub pseudonym key check v1";
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int mac_length = 0;
+  HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()),
+       reinterpret_cast<const unsigned char*>(kLabel), sizeof(kLabel) - 1, mac,
+       &mac_length);
+  return absl::BytesToHexString(
+      absl::string_view(reinterpret_cast<const char*>(mac), mac_length));
 }
 
 absl::StatusOr<std::string> SubjectPseudonymizer::SubjectKey(

@@ -32,6 +32,11 @@ class SubjectPseudonymizer {
   // INVALID_ARGUMENT when the subject has no usable identifier.
   absl::StatusOr<std::string> SubjectKey(const v1::Subject& subject) const;
 
+  // A value that identifies the key without revealing it (hex HMAC of a
+  // fixed label): stored with the data so that the hub notices a key that
+  // is not the one the data was written with.
+  std::string KeyCheck() const;
+
  private:
   explicit SubjectPseudonymizer(std::string key) : key_(std::move(key)) {}
 

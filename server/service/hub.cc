@@ -167,6 +167,8 @@ absl::Status RunningHub::Init(const v1::HubConfig& config) {
       {config.data_dir() + "/db", config.commit().max_group_size(), nullptr});
   KETENHUB_RETURN_IF_ERROR(store.status());
   store_ = *std::move(store);
+  KETENHUB_RETURN_IF_ERROR(
+      store_->BindPseudonymKey(pseudonymizer_->KeyCheck()));
 
   notifier_ = std::make_unique<EventNotifier>(store_->LastCursor());
   store_->SetEventListener(

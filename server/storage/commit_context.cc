@@ -99,9 +99,13 @@ absl::StatusOr<std::vector<SubjectIndexEntry>> CommitContext::SubjectEntries(
   return ordered;
 }
 
-absl::Status CommitContext::PutSignal(const StoredSignal& signal, bool is_new) {
+absl::Status CommitContext::PutSignal(
+    const StoredSignal& signal, bool is_new,
+    const v1::storage::WrappedDataKey* data_key) {
   StoredSignal sealed = signal;
-  if (is_new) {
+  if (is_new && data_key != nullptr) {
+    PutDataKey(signal.signal_id(), *data_key);
+  } else if (is_new) {
     absl::StatusOr<v1::storage::WrappedDataKey> key =
         SealPayload(*database_->key_ring(), sealed);
     if (!key.ok()) return key.status();
@@ -109,8 +113,15 @@ absl::Status CommitContext::PutSignal(const StoredSignal& signal, bool is_new) {
   }
   const std::string sequence_key =
       storage_keys::EncodeSequence(signal.sequence());
-  batch_.Put(database_->signals(), sequence_key,
-             Database::StoredForm(sealed).SerializeAsString());
+  {  // the stored form, without copying the content once more
+    v1::Signal content;
+    content.Swap(sealed.mutable_signal());
+    sealed.mutable_signal()->set_client_ref(content.client_ref());
+    sealed.mutable_signal()->set_category(content.category());
+    sealed.mutable_signal()->set_urgency(content.urgency());
+    batch_.Put(database_->signals(), sequence_key, sealed.SerializeAsString());
+    sealed.mutable_signal()->Swap(&content);
+  }
   if (is_new)
     batch_.Put(database_->signal_ids(), signal.signal_id(), sequence_key);
   SubjectIndexEntry entry;

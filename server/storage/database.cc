@@ -126,8 +126,7 @@ Database::~Database() {
   if (!read_only_) {
     // Memtables to SST files: the next start (or a verification of a copy)
     // need not replay the write-ahead log. Best effort: the WAL has it all.
-    rocksdb::FlushOptions flush;
-    (void)db_->Flush(flush, handles_);
+    (void)FlushAll(/*wait=*/true);
   }
   for (rocksdb::ColumnFamilyHandle* handle : handles_) {
     db_->DestroyColumnFamilyHandle(handle);
@@ -242,6 +241,13 @@ absl::StatusOr<uint64_t> Database::NextSequenceIn(
       absl::string_view(it->key().data(), it->key().size()));
   if (!last) return absl::DataLossError("find last record: malformed key");
   return *last + 1;
+}
+
+absl::Status Database::FlushAll(bool wait) {
+  rocksdb::FlushOptions flush;
+  flush.wait = wait;
+  flush.allow_write_stall = true;
+  return FromRocksDbStatus(db_->Flush(flush, handles_), "flush");
 }
 
 absl::StatusOr<uint64_t> Database::AuditSize() const {

@@ -72,6 +72,10 @@ class Database {
   absl::StatusOr<uint64_t> NextSequenceIn(
       rocksdb::ColumnFamilyHandle* family) const;
 
+  // Flushes every column family's memtable to SST files, so the write-ahead
+  // log can go; with `wait` false it only starts the flush.
+  absl::Status FlushAll(bool wait);
+
   // The number of audit records.
   absl::StatusOr<uint64_t> AuditSize() const;
   // A stored perfect Merkle subtree; DATA_LOSS when missing.

@@ -35,11 +35,17 @@ absl::Status Altered(absl::string_view signal_id) {
 
 absl::StatusOr<v1::storage::WrappedDataKey> SealPayload(
     const KekRing& keys, v1::storage::StoredSignal& signal) {
-  std::string data_key = aead::RandomBytes(aead::kKeyBytes);
-  const std::string data_key_id = absl::BytesToHexString(aead::RandomBytes(8));
+  // One draw from the generator: key, key id, nonce.
+  std::string random =
+      aead::RandomBytes(aead::kKeyBytes + 8 + aead::kNonceBytes);
+  if (random.empty()) return absl::InternalError("random generator failed");
+  std::string data_key = random.substr(0, aead::kKeyBytes);
+  const std::string data_key_id =
+      absl::BytesToHexString(random.substr(aead::kKeyBytes, 8));
   v1::storage::EncryptedPayload* payload = signal.mutable_payload();
   payload->set_data_key_id(data_key_id);
-  payload->set_nonce(aead::RandomBytes(aead::kNonceBytes));
+  payload->set_nonce(random.substr(aead::kKeyBytes + 8));
+  OPENSSL_cleanse(random.data(), random.size());
   std::string plaintext = Deterministic(signal.signal());
   absl::StatusOr<std::string> sealed =
       aead::Seal(data_key, payload->nonce(), plaintext,

@@ -20,18 +20,6 @@ using v1::storage::StoredEvent;
 using v1::storage::StoredSignal;
 using v1::storage::SubjectIndexEntry;
 
-// A random (version 4) UUID: signal ids reveal neither order nor volume.
-std::string NewSignalId() {
-  unsigned char b[16];
-  RAND_bytes(b, sizeof(b));
-  b[6] = (b[6] & 0x0f) | 0x40;
-  b[8] = (b[8] & 0x3f) | 0x80;
-  return absl::StrFormat(
-      "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-      b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11],
-      b[12], b[13], b[14], b[15]);
-}
-
 bool IsActive(const SubjectIndexEntry& entry, absl::Time now) {
   return !entry.withdrawn() &&
          FromTimestamp(entry.received_at()) +
@@ -42,8 +30,11 @@ bool IsActive(const SubjectIndexEntry& entry, absl::Time now) {
 
 class SubmitMutation final : public Mutation {
  public:
-  SubmitMutation(SubmitCommand command, ReceiptCallback done)
+  SubmitMutation(SubmitCommand command, StoredSignal sealed,
+                 v1::storage::WrappedDataKey data_key, ReceiptCallback done)
       : command_(std::move(command)),
+        sealed_(std::move(sealed)),
+        data_key_(std::move(data_key)),
         done_(std::move(done)),
         key_(storage_keys::IdempotencyKey(command_.partner_id,
                                           command_.signal.client_ref())),
@@ -74,7 +65,8 @@ class SubmitMutation final : public Mutation {
     if (!earlier.ok()) return earlier.status();
 
     StoredSignal stored = NewRecord(context);
-    if (absl::Status put = context.PutSignal(stored, /*is_new=*/true);
+    if (absl::Status put =
+            context.PutSignal(stored, /*is_new=*/true, &data_key_);
         !put.ok()) {
       return put;
     }
@@ -107,16 +99,14 @@ class SubmitMutation final : public Mutation {
     return receipt;
   }
 
-  StoredSignal NewRecord(CommitContext& context) const {
-    StoredSignal stored;
-    stored.set_signal_id(NewSignalId());
+  StoredSignal NewRecord(CommitContext& context) {
+    StoredSignal stored = std::move(sealed_);  // id, content and payload
     stored.set_sequence(context.TakeSequence());
     SetTimestamp(context.now(), stored.mutable_received_at());
     stored.set_source_partner(command_.partner_id);
     stored.set_subject_key(command_.subject_key);
     stored.set_policy_version(command_.policy_version);
     stored.set_content_hash(content_hash_);
-    *stored.mutable_signal() = command_.signal;
     for (const std::string& receiver : command_.receivers)
       stored.add_receivers(receiver);
     stored.set_state(v1::SIGNAL_STATE_RECEIVED);
@@ -167,6 +157,8 @@ class SubmitMutation final : public Mutation {
   }
 
   const SubmitCommand command_;
+  StoredSignal sealed_;  // moved into the new record
+  const v1::storage::WrappedDataKey data_key_;
   ReceiptCallback done_;
   const std::string key_;
   const std::string content_hash_;
@@ -434,9 +426,23 @@ class CheckpointWrite final : public Mutation {
 
 }  // namespace
 
-std::unique_ptr<Mutation> MakeSubmitMutation(SubmitCommand command,
-                                             ReceiptCallback done) {
-  return std::make_unique<SubmitMutation>(std::move(command), std::move(done));
+// Signal ids reveal neither order nor volume.
+std::string NewSignalId() {
+  unsigned char b[16];
+  RAND_bytes(b, sizeof(b));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  return absl::StrFormat(
+      "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+      b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11],
+      b[12], b[13], b[14], b[15]);
+}
+
+std::unique_ptr<Mutation> MakeSubmitMutation(
+    SubmitCommand command, v1::storage::StoredSignal sealed,
+    v1::storage::WrappedDataKey data_key, ReceiptCallback done) {
+  return std::make_unique<SubmitMutation>(std::move(command), std::move(sealed),
+                                          std::move(data_key), std::move(done));
 }
 
 std::unique_ptr<Mutation> MakeSignalUpdate(std::string signal_id,

@@ -12,8 +12,15 @@ namespace ketenhub {
 
 // Internal to the storage layer: the mutations behind SignalStore's writes.
 // Their behaviour is documented on the SignalStore methods.
-std::unique_ptr<Mutation> MakeSubmitMutation(SubmitCommand command,
-                                             ReceiptCallback done);
+// `sealed` is the new signal's record, its id and payload already set and
+// its content sealed under `data_key` (done on the caller's thread, so the
+// pipeline thread only writes).
+std::unique_ptr<Mutation> MakeSubmitMutation(
+    SubmitCommand command, v1::storage::StoredSignal sealed,
+    v1::storage::WrappedDataKey data_key, ReceiptCallback done);
+
+// A random (version 4) UUID for a new signal.
+std::string NewSignalId();
 
 // Changes one stored signal. `change` gets the current record and either
 // changes it (OK) or refuses; `event` (optional) builds the event to append.

@@ -15,6 +15,7 @@
 #include "server/storage/commit_pipeline.h"
 #include "server/storage/database.h"
 #include "server/storage/keys.h"
+#include "server/storage/payload_cipher.h"
 #include "server/storage/rocksdb_status.h"
 #include "server/storage/signal_mutations.h"
 #include "server/storage/time_conversion.h"
@@ -48,8 +49,18 @@ class RocksSignalStore final : public SignalStore {
 
   ~RocksSignalStore() override { Close(); }
 
+  // Seals on the caller's thread, so that many submits encrypt in parallel
+  // and the pipeline thread only writes.
   void Submit(SubmitCommand command, ReceiptCallback done) override {
-    pipeline_.Enqueue(MakeSubmitMutation(std::move(command), std::move(done)));
+    StoredSignal sealed;
+    sealed.set_signal_id(NewSignalId());
+    *sealed.mutable_signal() = command.signal;
+    absl::StatusOr<v1::storage::WrappedDataKey> data_key =
+        SealPayload(*keys_, sealed);
+    if (!data_key.ok()) return std::move(done)(data_key.status());
+    pipeline_.Enqueue(MakeSubmitMutation(std::move(command), std::move(sealed),
+                                         *std::move(data_key),
+                                         std::move(done)));
   }
 
   void Withdraw(std::string partner_id, std::string signal_id,
@@ -190,7 +201,13 @@ class RocksSignalStore final : public SignalStore {
       absl::Time as_of) const override;
 
   void Destroy(DestroyCommand command, DestroyCallback done) override {
-    pipeline_.Enqueue(MakeDestroyMutation(std::move(command), std::move(done)));
+    pipeline_.Enqueue(MakeDestroyMutation(
+        std::move(command),
+        [this, done = std::move(done)](
+            absl::StatusOr<std::vector<StoredSignal>> destroyed) mutable {
+          if (destroyed.ok() && !destroyed->empty()) FlushSoon();
+          std::move(done)(std::move(destroyed));
+        }));
   }
 
   absl::StatusOr<std::vector<StoredSignal>> SubjectSignals(
@@ -209,6 +226,26 @@ class RocksSignalStore final : public SignalStore {
   }
 
   absl::StatusOr<Rotation> RotateKek() override;
+
+  absl::Status BindPseudonymKey(absl::string_view key_check) override {
+    std::string stored;
+    rocksdb::Status s = database_->db()->Get(
+        rocksdb::ReadOptions(), storage_keys::kPseudonymKeyCheckKey, &stored);
+    if (s.IsNotFound()) {
+      return FromRocksDbStatus(
+          database_->db()->Put(
+              Database::SyncWrite(), storage_keys::kPseudonymKeyCheckKey,
+              rocksdb::Slice(key_check.data(), key_check.size())),
+          "store pseudonym key check");
+    }
+    if (!s.ok()) return FromRocksDbStatus(s, "read pseudonym key check");
+    if (stored != key_check) {
+      return absl::FailedPreconditionError(
+          "keys/pseudonym.key is not the key this data was written with; "
+          "restore the original key (see the operator guide)");
+    }
+    return absl::OkStatus();
+  }
   // Re-wraps every data key not under `current`; returns how many.
   absl::StatusOr<uint64_t> RewrapPass(const std::string& current);
 
@@ -220,6 +257,11 @@ class RocksSignalStore final : public SignalStore {
   void Close() override { pipeline_.Stop(); }
 
  private:
+  // Starts flushing the memtables (without waiting), so that shredded keys
+  // and content leave the write-ahead log now; periodic compaction then
+  // drops them from the SST files within a day.
+  void FlushSoon() { (void)database_->FlushAll(/*wait=*/false); }
+
   merkle::PerfectSubtree StoredSubtrees() const {
     return [db = database_.get()](uint64_t begin, uint64_t end) {
       const int level = std::countr_zero(end - begin);

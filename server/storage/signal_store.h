@@ -37,7 +37,8 @@ struct SubmitCommand {
   v1::AuditRecord audit;
 };
 
-// Callbacks run exactly once, on the commit pipeline's thread: they must not
+// Callbacks run exactly once, on the commit pipeline's thread (or, for a
+// request refused before it is queued, on the caller's): they must not
 // block. A result is sent only after its writes are fsynced.
 using ReceiptCallback =
     absl::AnyInvocable<void(absl::StatusOr<v1::Receipt>) &&>;
@@ -205,6 +206,11 @@ class SignalStore {
     std::vector<std::string> unused_kek_ids;
   };
   virtual absl::StatusOr<Rotation> RotateKek() = 0;
+
+  // Binds the data to the pseudonym key with this check value: stored on
+  // first use; FAILED_PRECONDITION when the data was written under another
+  // key (matching and audit lookups would silently break).
+  virtual absl::Status BindPseudonymKey(absl::string_view key_check) = 0;
 
   // Up to `max` signals no route covered, with sequence > `after_sequence`.
   virtual absl::StatusOr<std::vector<v1::storage::StoredSignal>> ListUnrouted(

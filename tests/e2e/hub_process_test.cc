@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <regex>
 #include <thread>
@@ -313,6 +314,75 @@ TEST_F(HubProcessTest, KetenctlAuditShowsAccessAndFindsTampering) {
   CommandResult tampered = RunCommand(offline);
   EXPECT_NE(tampered.exit_code, 0);
   EXPECT_THAT(tampered.output, HasSubstr("does NOT verify: record 1 "));
+}
+
+// Every file under `dir` holding `secret` in clear.
+std::vector<std::string> FilesHolding(const std::string& dir,
+                                      const std::string& secret) {
+  std::vector<std::string> found;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
+    if (!entry.is_regular_file()) continue;
+    const std::string bytes =
+        ReadFileToString(entry.path().string()).value_or("");
+    if (bytes.find(secret) != std::string::npos)
+      found.push_back(entry.path().string());
+  }
+  return found;
+}
+
+TEST_F(HubProcessTest, DataFolderHoldsNoPersonAndErasureWorksFromKetenctl) {
+  const std::string data = dir_.path() + "/data";
+  HubProcess hub(WriteConfig(testing::TestHubConfig(data)),
+                 dir_.path() + "/hub.log");
+  const int port = hub.WaitForPort();
+  ASSERT_GT(port, 0) << hub.Log();
+  for (const std::string partner :
+       {"politie", "ggd", "veilig-thuis", "gemeente-hilversum"}) {
+    ASSERT_EQ(RunCommand(Ketenctl(port, "--as " + partner + " submit " +
+                                            Example(partner)))
+                  .exit_code,
+              0);
+  }
+  const std::vector<std::string> secrets = {
+      "999990019",  "999990032",   "Pieter Voorbeeld",
+      "Larenseweg", "verdiensten", "Brigadier J. de Vries",
+      "M. Jansen"};
+  for (const std::string& secret : secrets) {  // WAL of the running hub
+    EXPECT_THAT(FilesHolding(data, secret), ::testing::IsEmpty()) << secret;
+  }
+
+  CommandResult preview = RunCommand(Ketenctl(
+      port, "--as operator admin retention run --dry-run --as-of 2040-01-01"));
+  EXPECT_EQ(preview.exit_code, 0) << preview.output;
+  EXPECT_THAT(preview.output, HasSubstr("4 signal(s) would be destroyed."));
+  const std::string exported = dir_.path() + "/export.json";
+  CommandResult export_run = RunCommand(Ketenctl(
+      port,
+      "--as operator admin subject export --bsn 999990019 --out " + exported));
+  ASSERT_EQ(export_run.exit_code, 0) << export_run.output;
+  EXPECT_THAT(export_run.output, HasSubstr("2 signal(s) and"));
+  EXPECT_THAT(ReadFileToString(exported).value_or(""),
+              HasSubstr("Larenseweg"));  // decrypted for the person
+  CommandResult erase = RunCommand(
+      Ketenctl(port,
+               "--as operator admin subject erase --bsn 999990019 --reason "
+               "'AVG-17 verzoek 2026-0042'"));
+  EXPECT_EQ(erase.exit_code, 0) << erase.output;
+  EXPECT_THAT(erase.output, HasSubstr("Erased 2 signal(s)"));
+  CommandResult denied = RunCommand(Ketenctl(
+      port, "--as politie admin subject erase --bsn 999990032 --reason x"));
+  EXPECT_THAT(denied.output, HasSubstr("PERMISSION_DENIED"));
+  CommandResult rotate =
+      RunCommand(Ketenctl(port, "--as operator admin rotate-kek"));
+  EXPECT_EQ(rotate.exit_code, 0) << rotate.output;
+  EXPECT_THAT(rotate.output, HasSubstr("2 data key(s) re-wrapped"));
+  EXPECT_THAT(rotate.output, HasSubstr("is no longer used"));
+  EXPECT_EQ(hub.Stop(SIGTERM), 0);
+
+  for (const std::string& secret : secrets) {  // SST files after the flush
+    EXPECT_THAT(FilesHolding(data, secret), ::testing::IsEmpty()) << secret;
+    EXPECT_THAT(hub.Log(), ::testing::Not(HasSubstr(secret))) << secret;
+  }
 }
 
 int64_t RssKilobytes(pid_t pid) {

@@ -1,5 +1,6 @@
 // End to end for data protection: a person's access and erasure requests,
 // retention previews, key rotation under load, over real mutual TLS.
+#include <fstream>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -196,6 +197,29 @@ TEST(ProtectionE2eTest, KekRotationUnderLoadKeepsEverySignalReadable) {
     ASSERT_TRUE(signal.ok()) << signal.status();
     EXPECT_EQ(signal->summary(), testing::kTestNarrative);
   }
+}
+
+}  // namespace
+}  // namespace ketenhub
+
+namespace ketenhub {
+namespace {
+
+TEST(ProtectionE2eTest, HubRefusesAnotherPseudonymKeyThanItsDataHas) {
+  testing::TempDir dir;
+  const v1::HubConfig config = testing::TestHubConfig(dir.path() + "/data");
+  {
+    absl::StatusOr<std::unique_ptr<Hub>> hub = Hub::Start(config);
+    ASSERT_TRUE(hub.ok()) << hub.status();
+  }
+  const std::string key = dir.path() + "/data/keys/pseudonym.key";
+  {
+    std::ofstream out(key, std::ios::trunc | std::ios::binary);
+    out << std::string(32, 'x');  // a different key of the right shape
+  }
+  absl::StatusOr<std::unique_ptr<Hub>> hub = Hub::Start(config);
+  EXPECT_EQ(hub.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(hub.status().message(), HasSubstr("pseudonym.key"));
 }
 
 }  // namespace
