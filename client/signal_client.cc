@@ -62,6 +62,15 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeHubChannel(
   ssl.pem_root_certs = *std::move(ca);
   grpc::ChannelArguments args;
   args.SetInt("ketenhub.channel_id", options.channel_id);
+  // Reconnect on gRPC's side as soon as CallWithRetries tries again: with
+  // gRPC's default (1 s, growing) a failed connect makes every retry within
+  // that second fail at once with the same error. (The minimum, which is
+  // also the connect timeout, stays at gRPC's 20 s.)
+  args.SetInt(
+      GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS,
+      static_cast<int>(absl::ToInt64Milliseconds(options.initial_backoff)));
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS,
+              static_cast<int>(absl::ToInt64Milliseconds(options.max_backoff)));
   return grpc::CreateCustomChannel(options.target, grpc::SslCredentials(ssl),
                                    args);
 }
