@@ -4,6 +4,8 @@
 #   hub.pem, hub-key.pem        the hub's server certificate (SAN localhost, 127.0.0.1)
 #   NAME.pem, NAME-key.pem      client certificates, subject serialNumber = the OIN
 #   crl.pem                     the dev CA's CRL, listing `revoked`
+#   crl-stale.pem               the same, past its nextUpdate (tests)
+#   outsider-crl.pem            a CRL of the unrelated CA (tests)
 #   outsider-ca.pem             a second, unrelated CA (signs only `outsider`)
 # OINs use the 00000099 test prefix. Private keys are written 0600 and must never be
 # committed: generate the PKI wherever it is needed (var/ is gitignored).
@@ -51,7 +53,7 @@ certificate = \$dir/ca.pem
 private_key = \$dir/ca-key.pem
 default_md = sha256
 default_days = 825
-default_crl_days = 30
+default_crl_days = 825
 policy = policy_any
 unique_subject = no
 preserve = yes
@@ -103,8 +105,15 @@ done
 
 openssl ca -batch -config "$work/dev/ca.cnf" -revoke "$dir/revoked.pem" 2>/dev/null
 openssl ca -batch -config "$work/dev/ca.cnf" -gencrl -out "$dir/crl.pem" 2>/dev/null
+# For fail-closed tests: a CRL past its nextUpdate, and one of another CA.
+openssl ca -batch -config "$work/dev/ca.cnf" -gencrl \
+  -crl_lastupdate 20250101000000Z -crl_nextupdate 20250201000000Z \
+  -out "$dir/crl-stale.pem" 2>/dev/null
+openssl ca -batch -config "$work/outsider/ca.cnf" -gencrl \
+  -out "$dir/outsider-crl.pem" 2>/dev/null
 
 cp "$work/dev/ca.pem" "$dir/ca.pem"
 cp "$work/outsider/ca.pem" "$dir/outsider-ca.pem"
-chmod 644 "$dir/ca.pem" "$dir/outsider-ca.pem" "$dir/crl.pem"
+chmod 644 "$dir/ca.pem" "$dir/outsider-ca.pem" "$dir/crl.pem" \
+  "$dir/crl-stale.pem" "$dir/outsider-crl.pem"
 echo "Dev PKI written to $dir"

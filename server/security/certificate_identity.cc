@@ -1,11 +1,14 @@
 #include "server/security/certificate_identity.h"
 
+#include <openssl/bn.h>
 #include <openssl/objects.h>
 #include <openssl/pem.h>
 #include <openssl/sha.h>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/clock.h"
 #include "server/common/identifiers.h"
 #include "server/security/openssl_handles.h"
 
@@ -28,6 +31,15 @@ absl::StatusOr<std::string> SubjectSerialNumber(X509* cert) {
   return std::string(
       reinterpret_cast<const char*>(ASN1_STRING_get0_data(value)),
       ASN1_STRING_length(value));
+}
+
+std::string SerialHex(X509* cert) {
+  BIGNUM* number = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), nullptr);
+  char* hex = number ? BN_bn2hex(number) : nullptr;
+  std::string out = hex ? absl::AsciiStrToLower(hex) : "";
+  OPENSSL_free(hex);
+  BN_free(number);
+  return out;
 }
 
 absl::StatusOr<std::string> Sha256Fingerprint(X509* cert) {
@@ -58,7 +70,8 @@ absl::StatusOr<CertificateIdentity> IdentifyCertificatePem(
   }
   absl::StatusOr<std::string> fingerprint = Sha256Fingerprint(cert.get());
   if (!fingerprint.ok()) return fingerprint.status();
-  return CertificateIdentity{*std::move(oin), *std::move(fingerprint)};
+  return CertificateIdentity{*std::move(oin), *std::move(fingerprint),
+                             SerialHex(cert.get())};
 }
 
 absl::StatusOr<std::string> CertificateFingerprintPem(absl::string_view pem) {
@@ -70,6 +83,18 @@ absl::StatusOr<std::string> CertificateFingerprintPem(absl::string_view pem) {
 }
 
 absl::StatusOr<CertificateIdentity> CertificateIdentityCache::Identify(
+    absl::string_view pem) {
+  absl::StatusOr<CertificateIdentity> identity = Parse(pem);
+  if (!identity.ok() || revocation_ == nullptr) return identity;
+  if (absl::Status checked =
+          revocation_->Check(identity->serial_hex, absl::Now());
+      !checked.ok()) {
+    return checked;
+  }
+  return identity;
+}
+
+absl::StatusOr<CertificateIdentity> CertificateIdentityCache::Parse(
     absl::string_view pem) {
   {
     absl::MutexLock lock(&mu_);

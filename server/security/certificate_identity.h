@@ -8,6 +8,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "server/security/revocation_list.h"
 
 namespace ketenhub {
 
@@ -15,6 +16,7 @@ namespace ketenhub {
 struct CertificateIdentity {
   std::string oin;                 // 20 digits, from subject serialNumber
   std::string sha256_fingerprint;  // lowercase hex of SHA-256 over the DER
+  std::string serial_hex;          // the certificate's serial, lowercase hex
 };
 
 // Parses one PEM certificate and reads the organisation's OIN from the subject
@@ -33,16 +35,25 @@ absl::StatusOr<std::string> CertificateFingerprintPem(absl::string_view pem);
 // decoding is costly). Holds at most `capacity` certificates. Thread-safe.
 class CertificateIdentityCache {
  public:
-  explicit CertificateIdentityCache(size_t capacity = 4096)
-      : capacity_(capacity) {}
+  // With `revocation` (which must outlive the cache), Identify also refuses
+  // revoked certificates and, fail closed, everyone while the revocation
+  // lists are unusable.
+  explicit CertificateIdentityCache(size_t capacity = 4096,
+                                    const RevocationList* revocation = nullptr)
+      : capacity_(capacity), revocation_(revocation) {}
   CertificateIdentityCache(const CertificateIdentityCache&) = delete;
   CertificateIdentityCache& operator=(const CertificateIdentityCache&) = delete;
 
-  // As IdentifyCertificatePem; failures are not remembered.
+  // As IdentifyCertificatePem, then the revocation check (UNAUTHENTICATED
+  // when revoked, UNAVAILABLE when the lists are unusable); failures are not
+  // remembered.
   absl::StatusOr<CertificateIdentity> Identify(absl::string_view pem);
 
  private:
+  absl::StatusOr<CertificateIdentity> Parse(absl::string_view pem);
+
   const size_t capacity_;
+  const RevocationList* const revocation_;
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, CertificateIdentity> known_
       ABSL_GUARDED_BY(mu_);

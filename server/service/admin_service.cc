@@ -72,10 +72,12 @@ void ReloadAudited(
 }
 
 AdminServiceImpl::AdminServiceImpl(CurrentPolicy* policy, SignalStore* store,
-                                   const SubjectPseudonymizer* pseudonymizer)
+                                   const SubjectPseudonymizer* pseudonymizer,
+                                   CertificateIdentityCache* certificates)
     : policy_(policy),
       store_(store),
       pseudonymizer_(pseudonymizer),
+      certificates_(certificates),
       worker_([this] { WorkerLoop(); }) {}
 
 AdminServiceImpl::~AdminServiceImpl() {
@@ -113,7 +115,7 @@ grpc::ServerUnaryReactor* AdminServiceImpl::ReloadPolicy(
     grpc::CallbackServerContext* context, const v1::ReloadPolicyRequest*,
     v1::ReloadPolicyResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  AuditedCall call = BeginCall(context, *policy_, certificates_,
+  AuditedCall call = BeginCall(context, *policy_, *certificates_,
                                "reload_policy", v1::ROLE_OPERATOR);
   if (!call.allowed.ok()) {
     return FinishRefused(reactor, *store_, call, call.allowed);
@@ -134,7 +136,7 @@ grpc::ServerUnaryReactor* AdminServiceImpl::ListUnrouted(
     const v1::ListUnroutedRequest* request,
     v1::ListUnroutedResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  AuditedCall call = BeginCall(context, *policy_, certificates_,
+  AuditedCall call = BeginCall(context, *policy_, *certificates_,
                                "list_unrouted", v1::ROLE_OPERATOR);
   if (!call.allowed.ok()) {
     return FinishRefused(reactor, *store_, call, call.allowed);
@@ -190,7 +192,7 @@ grpc::ServerUnaryReactor* AdminServiceImpl::RunRetention(
     const v1::RunRetentionRequest* request,
     v1::RunRetentionResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  AuditedCall call = BeginCall(context, *policy_, certificates_,
+  AuditedCall call = BeginCall(context, *policy_, *certificates_,
                                "run_retention", v1::ROLE_OPERATOR);
   absl::Status allowed = call.allowed;
   if (allowed.ok() && request->has_as_of() && !request->dry_run()) {
@@ -227,7 +229,7 @@ grpc::ServerUnaryReactor* AdminServiceImpl::ExportSubject(
     const v1::ExportSubjectRequest* request,
     v1::ExportSubjectResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  AuditedCall call = BeginCall(context, *policy_, certificates_,
+  AuditedCall call = BeginCall(context, *policy_, *certificates_,
                                "subject_export", v1::ROLE_OPERATOR);
   absl::StatusOr<std::string> key =
       call.allowed.ok() ? pseudonymizer_->SubjectKey(request->subject())
@@ -271,7 +273,7 @@ grpc::ServerUnaryReactor* AdminServiceImpl::EraseSubject(
     const v1::EraseSubjectRequest* request,
     v1::EraseSubjectResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  AuditedCall call = BeginCall(context, *policy_, certificates_,
+  AuditedCall call = BeginCall(context, *policy_, *certificates_,
                                "subject_erase", v1::ROLE_OPERATOR);
   absl::StatusOr<std::string> key =
       call.allowed.ok() ? pseudonymizer_->SubjectKey(request->subject())
@@ -312,7 +314,7 @@ grpc::ServerUnaryReactor* AdminServiceImpl::RotateKek(
     grpc::CallbackServerContext* context, const v1::RotateKekRequest*,
     v1::RotateKekResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  AuditedCall call = BeginCall(context, *policy_, certificates_, "rotate_kek",
+  AuditedCall call = BeginCall(context, *policy_, *certificates_, "rotate_kek",
                                v1::ROLE_OPERATOR);
   if (!call.allowed.ok()) {
     return FinishRefused(reactor, *store_, call, call.allowed);

@@ -21,7 +21,8 @@ namespace ketenhub {
 class AdminServiceImpl final : public v1::AdminService::CallbackService {
  public:
   AdminServiceImpl(CurrentPolicy* policy, SignalStore* store,
-                   const SubjectPseudonymizer* pseudonymizer);
+                   const SubjectPseudonymizer* pseudonymizer,
+                   CertificateIdentityCache* certificates);
   ~AdminServiceImpl() override;  // finishes the queued work
 
   grpc::ServerUnaryReactor* ReloadPolicy(
@@ -55,7 +56,7 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
   CurrentPolicy* const policy_;
   SignalStore* const store_;
   const SubjectPseudonymizer* const pseudonymizer_;
-  CertificateIdentityCache certificates_;
+  CertificateIdentityCache* const certificates_;
   absl::Mutex mu_;
   std::deque<absl::AnyInvocable<void() &&>> work_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;

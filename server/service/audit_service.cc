@@ -74,16 +74,18 @@ void SignAndStoreCheckpoint(
 AuditServiceImpl::AuditServiceImpl(const CurrentPolicy* policy,
                                    SignalStore* store,
                                    const SubjectPseudonymizer* pseudonymizer,
-                                   const CheckpointSigner* signer)
+                                   const CheckpointSigner* signer,
+                                   CertificateIdentityCache* certificates)
     : policy_(policy),
       store_(store),
       pseudonymizer_(pseudonymizer),
-      signer_(signer) {}
+      signer_(signer),
+      certificates_(certificates) {}
 
 grpc::ServerWriteReactor<v1::AuditQueryResponse>* AuditServiceImpl::Query(
     grpc::CallbackServerContext* context,
     const v1::AuditQueryRequest* request) {
-  AuditedCall call = BeginCall(context, *policy_, certificates_, "audit_query",
+  AuditedCall call = BeginCall(context, *policy_, *certificates_, "audit_query",
                                v1::ROLE_AUDITOR);
   absl::Status status = call.allowed;
   AuditFilter filter;
@@ -155,7 +157,7 @@ grpc::ServerUnaryReactor* AuditServiceImpl::GetCheckpoint(
     grpc::CallbackServerContext* context, const v1::GetCheckpointRequest*,
     v1::SignedCheckpoint* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  AuditedCall call = BeginCall(context, *policy_, certificates_,
+  AuditedCall call = BeginCall(context, *policy_, *certificates_,
                                "audit_checkpoint", v1::ROLE_AUDITOR);
   if (!call.allowed.ok()) {
     return FinishRefused(reactor, *store_, call, call.allowed);
@@ -182,7 +184,7 @@ grpc::ServerUnaryReactor* AuditServiceImpl::GetInclusionProof(
     grpc::CallbackServerContext* context,
     const v1::GetInclusionProofRequest* request, v1::InclusionProof* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  AuditedCall call = BeginCall(context, *policy_, certificates_,
+  AuditedCall call = BeginCall(context, *policy_, *certificates_,
                                "audit_inclusion_proof", v1::ROLE_AUDITOR);
   if (!call.allowed.ok()) {
     return FinishRefused(reactor, *store_, call, call.allowed);
@@ -212,7 +214,7 @@ grpc::ServerUnaryReactor* AuditServiceImpl::GetConsistencyProof(
     const v1::GetConsistencyProofRequest* request,
     v1::ConsistencyProof* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  AuditedCall call = BeginCall(context, *policy_, certificates_,
+  AuditedCall call = BeginCall(context, *policy_, *certificates_,
                                "audit_consistency_proof", v1::ROLE_AUDITOR);
   if (!call.allowed.ok()) {
     return FinishRefused(reactor, *store_, call, call.allowed);

@@ -18,7 +18,8 @@ class AuditServiceImpl final : public v1::AuditService::CallbackService {
  public:
   AuditServiceImpl(const CurrentPolicy* policy, SignalStore* store,
                    const SubjectPseudonymizer* pseudonymizer,
-                   const CheckpointSigner* signer);
+                   const CheckpointSigner* signer,
+                   CertificateIdentityCache* certificates);
 
   grpc::ServerWriteReactor<v1::AuditQueryResponse>* Query(
       grpc::CallbackServerContext* context,
@@ -41,7 +42,7 @@ class AuditServiceImpl final : public v1::AuditService::CallbackService {
   SignalStore* const store_;
   const SubjectPseudonymizer* const pseudonymizer_;
   const CheckpointSigner* const signer_;
-  CertificateIdentityCache certificates_;
+  CertificateIdentityCache* const certificates_;
 };
 
 // Signs the store's committed audit tree head and stores the checkpoint;

@@ -94,14 +94,17 @@ absl::Status CheckReleasable(const v1::ReleaseRequest& request,
 
 }  // namespace
 
-ChainDirectorServiceImpl::ChainDirectorServiceImpl(const CurrentPolicy* policy,
-                                                   SignalStore* store,
-                                                   EventNotifier* notifier)
-    : policy_(policy), store_(store), notifier_(notifier) {}
+ChainDirectorServiceImpl::ChainDirectorServiceImpl(
+    const CurrentPolicy* policy, SignalStore* store, EventNotifier* notifier,
+    CertificateIdentityCache* certificates)
+    : policy_(policy),
+      store_(store),
+      notifier_(notifier),
+      certificates_(certificates) {}
 
 grpc::ServerWriteReactor<v1::Event>* ChainDirectorServiceImpl::Subscribe(
     grpc::CallbackServerContext* context, const v1::SubscribeRequest* request) {
-  AuditedCall call = BeginCall(context, *policy_, certificates_, "subscribe",
+  AuditedCall call = BeginCall(context, *policy_, *certificates_, "subscribe",
                                v1::ROLE_CHAIN_DIRECTOR);
   absl::Status allowed = call.allowed;
   absl::StatusOr<uint64_t> after =
@@ -132,7 +135,7 @@ grpc::ServerUnaryReactor* ChainDirectorServiceImpl::Ack(
     grpc::CallbackServerContext* context, const v1::AckRequest* request,
     v1::AckResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  AuditedCall call = BeginCall(context, *policy_, certificates_, "ack",
+  AuditedCall call = BeginCall(context, *policy_, *certificates_, "ack",
                                v1::ROLE_CHAIN_DIRECTOR);
   if (!call.allowed.ok()) {
     return FinishRefused(reactor, *store_, call, call.allowed);
@@ -151,7 +154,7 @@ grpc::ServerUnaryReactor* ChainDirectorServiceImpl::GetSignal(
     grpc::CallbackServerContext* context, const v1::GetSignalRequest* request,
     v1::ReleasedSignal* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  AuditedCall call = BeginCall(context, *policy_, certificates_, "get_signal",
+  AuditedCall call = BeginCall(context, *policy_, *certificates_, "get_signal",
                                v1::ROLE_CHAIN_DIRECTOR);
   absl::Status allowed = call.allowed;
   if (allowed.ok()) allowed = CheckSignalId(request->signal_id());
@@ -176,7 +179,7 @@ grpc::ServerUnaryReactor* ChainDirectorServiceImpl::Release(
     grpc::CallbackServerContext* context, const v1::ReleaseRequest* request,
     v1::ReleasedSignal* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  AuditedCall call = BeginCall(context, *policy_, certificates_, "release",
+  AuditedCall call = BeginCall(context, *policy_, *certificates_, "release",
                                v1::ROLE_CHAIN_DIRECTOR);
   absl::Status allowed = call.allowed;
   if (allowed.ok()) allowed = CheckSignalId(request->signal_id());
@@ -222,7 +225,7 @@ grpc::ServerUnaryReactor* ChainDirectorServiceImpl::Decide(
     grpc::CallbackServerContext* context, const v1::DecideRequest* request,
     v1::ReleasedSignal* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  AuditedCall call = BeginCall(context, *policy_, certificates_, "decide",
+  AuditedCall call = BeginCall(context, *policy_, *certificates_, "decide",
                                v1::ROLE_CHAIN_DIRECTOR);
   absl::Status allowed = call.allowed;
   if (allowed.ok()) allowed = CheckSignalId(request->signal_id());

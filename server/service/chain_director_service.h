@@ -17,7 +17,8 @@ class ChainDirectorServiceImpl final
     : public v1::ChainDirectorService::CallbackService {
  public:
   ChainDirectorServiceImpl(const CurrentPolicy* policy, SignalStore* store,
-                           EventNotifier* notifier);
+                           EventNotifier* notifier,
+                           CertificateIdentityCache* certificates);
 
   grpc::ServerWriteReactor<v1::Event>* Subscribe(
       grpc::CallbackServerContext* context,
@@ -39,7 +40,7 @@ class ChainDirectorServiceImpl final
   const CurrentPolicy* const policy_;
   SignalStore* const store_;
   EventNotifier* const notifier_;
-  CertificateIdentityCache certificates_;
+  CertificateIdentityCache* const certificates_;
 };
 
 }  // namespace ketenhub

@@ -18,6 +18,7 @@
 #include "server/common/status_macros.h"
 #include "server/policy/current_policy.h"
 #include "server/routing/event_notifier.h"
+#include "server/security/revocation_list.h"
 #include "server/security/server_credentials.h"
 #include "server/security/subject_pseudonymizer.h"
 #include "server/service/admin_service.h"
@@ -31,6 +32,8 @@ namespace ketenhub {
 namespace {
 
 constexpr absl::Duration kShutdownGrace = absl::Seconds(5);
+// As often as gRPC re-reads the certificate files.
+constexpr absl::Duration kRevocationReload = absl::Seconds(60);
 
 absl::Status MakePrivateDir(const std::string& path) {
   std::error_code error;
@@ -119,6 +122,13 @@ class RunningHub final : public Hub {
   absl::Status Init(const v1::HubConfig& config);
   int port() const override { return port_; }
   absl::StatusOr<std::string> ReloadPolicy() override;
+  // Re-reads the CRLs; on failure every caller is refused until one works.
+  void ReloadRevocation() {
+    if (absl::Status reloaded = revocation_->Reload(); !reloaded.ok()) {
+      LogEvent(LogLevel::kError, "revocation_list_unusable",
+               {{"reason", reloaded.message()}});
+    }
+  }
   void Shutdown() override;
   ~RunningHub() override { Shutdown(); }
 
@@ -127,6 +137,9 @@ class RunningHub final : public Hub {
   std::unique_ptr<SubjectPseudonymizer> pseudonymizer_;
   std::unique_ptr<SignalStore> store_;
   std::unique_ptr<EventNotifier> notifier_;
+  std::unique_ptr<RevocationList> revocation_;
+  std::unique_ptr<CertificateIdentityCache> certificates_;
+  std::unique_ptr<PeriodicTask> revocation_reload_;
   std::unique_ptr<SignalServiceImpl> signal_service_;
   std::unique_ptr<ChainDirectorServiceImpl> chain_director_service_;
   std::unique_ptr<AdminServiceImpl> admin_service_;
@@ -173,15 +186,26 @@ absl::Status RunningHub::Init(const v1::HubConfig& config) {
   notifier_ = std::make_unique<EventNotifier>(store_->LastCursor());
   store_->SetEventListener(
       [notifier = notifier_.get()](uint64_t last) { notifier->Notify(last); });
+  std::vector<std::string> crl_files(config.tls().crl_files().begin(),
+                                     config.tls().crl_files().end());
+  absl::StatusOr<std::unique_ptr<RevocationList>> revocation =
+      RevocationList::Load(std::move(crl_files), config.tls().ca_file());
+  KETENHUB_RETURN_IF_ERROR(revocation.status());
+  revocation_ = *std::move(revocation);
+  certificates_ =
+      std::make_unique<CertificateIdentityCache>(4096, revocation_.get());
   signal_service_ = std::make_unique<SignalServiceImpl>(
       policy_.get(), store_.get(), pseudonymizer_.get(),
-      LimitsFrom(config.limits()));
+      LimitsFrom(config.limits()), certificates_.get());
   chain_director_service_ = std::make_unique<ChainDirectorServiceImpl>(
-      policy_.get(), store_.get(), notifier_.get());
+      policy_.get(), store_.get(), notifier_.get(), certificates_.get());
   admin_service_ = std::make_unique<AdminServiceImpl>(
-      policy_.get(), store_.get(), pseudonymizer_.get());
+      policy_.get(), store_.get(), pseudonymizer_.get(), certificates_.get());
   audit_service_ = std::make_unique<AuditServiceImpl>(
-      policy_.get(), store_.get(), pseudonymizer_.get(), signer_.get());
+      policy_.get(), store_.get(), pseudonymizer_.get(), signer_.get(),
+      certificates_.get());
+  revocation_reload_ = std::make_unique<PeriodicTask>(
+      kRevocationReload, /*at_stop=*/false, [this] { ReloadRevocation(); });
   checkpoints_ = std::make_unique<PeriodicTask>(
       absl::Seconds(config.audit().checkpoint_interval_seconds()),
       /*at_stop=*/true,
@@ -230,6 +254,7 @@ void RunningHub::Shutdown() {
     server_->Wait();
   }
   if (retention_) retention_->Stop();
+  if (revocation_reload_) revocation_reload_->Stop();
   admin_service_.reset();  // finishes its queued work while storage is open
   if (checkpoints_) checkpoints_->Stop();  // signs a last checkpoint
   if (store_) {
@@ -241,6 +266,7 @@ void RunningHub::Shutdown() {
 }
 
 absl::StatusOr<std::string> RunningHub::ReloadPolicy() {
+  ReloadRevocation();  // SIGHUP also re-reads the CRLs
   v1::AuditRecord record = HubRecord("reload_policy", *policy_->Get());
   (*record.mutable_details())["trigger"] = "SIGHUP";
   absl::Notification done;

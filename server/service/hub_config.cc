@@ -45,6 +45,11 @@ absl::StatusOr<v1::HubConfig> ParseHubConfig(absl::string_view text,
                                    config.mutable_tls()->mutable_key_file()));
   KETENHUB_RETURN_IF_ERROR(Resolve("tls.ca_file", base_dir,
                                    config.mutable_tls()->mutable_ca_file()));
+  for (int i = 0; i < config.tls().crl_files_size(); ++i) {
+    KETENHUB_RETURN_IF_ERROR(
+        Resolve(absl::StrCat("tls.crl_files[", i, "]"), base_dir,
+                config.mutable_tls()->mutable_crl_files(i)));
+  }
   KETENHUB_RETURN_IF_ERROR(
       Resolve("policy_file", base_dir, config.mutable_policy_file()));
   KETENHUB_RETURN_IF_ERROR(

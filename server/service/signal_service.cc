@@ -25,11 +25,13 @@ absl::Status CheckSignalId(absl::string_view signal_id) {
 SignalServiceImpl::SignalServiceImpl(const CurrentPolicy* policy,
                                      SignalStore* store,
                                      const SubjectPseudonymizer* pseudonymizer,
-                                     SignalLimits limits)
+                                     SignalLimits limits,
+                                     CertificateIdentityCache* certificates)
     : policy_(policy),
       store_(store),
       pseudonymizer_(pseudonymizer),
-      limits_(limits) {}
+      limits_(limits),
+      certificates_(certificates) {}
 
 absl::StatusOr<SubmitCommand> SignalServiceImpl::Admit(
     const AccessPolicy& policy, const Caller& caller,
@@ -63,8 +65,8 @@ grpc::ServerUnaryReactor* SignalServiceImpl::Submit(
     grpc::CallbackServerContext* context, const v1::SubmitRequest* request,
     v1::Receipt* receipt) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  AuditedCall call =
-      BeginCall(context, *policy_, certificates_, "submit", v1::ROLE_SUBMITTER);
+  AuditedCall call = BeginCall(context, *policy_, *certificates_, "submit",
+                               v1::ROLE_SUBMITTER);
   absl::StatusOr<SubmitCommand> command =
       call.allowed.ok()
           ? Admit(*call.policy, *call.caller, *request, call.record)
@@ -88,7 +90,7 @@ grpc::ServerUnaryReactor* SignalServiceImpl::GetStatus(
     grpc::CallbackServerContext* context, const v1::GetStatusRequest* request,
     v1::SignalStatus* status) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  AuditedCall call = BeginCall(context, *policy_, certificates_, "get_status",
+  AuditedCall call = BeginCall(context, *policy_, *certificates_, "get_status",
                                v1::ROLE_SUBMITTER);
   absl::Status result = call.allowed;
   if (result.ok()) result = CheckSignalId(request->signal_id());
@@ -110,7 +112,7 @@ grpc::ServerUnaryReactor* SignalServiceImpl::Withdraw(
     grpc::CallbackServerContext* context, const v1::WithdrawRequest* request,
     v1::SignalStatus* status) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  AuditedCall call = BeginCall(context, *policy_, certificates_, "withdraw",
+  AuditedCall call = BeginCall(context, *policy_, *certificates_, "withdraw",
                                v1::ROLE_SUBMITTER);
   absl::Status admitted = call.allowed;
   if (admitted.ok()) admitted = CheckSignalId(request->signal_id());

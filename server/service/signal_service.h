@@ -18,7 +18,8 @@ class SignalServiceImpl final : public v1::SignalService::CallbackService {
  public:
   SignalServiceImpl(const CurrentPolicy* policy, SignalStore* store,
                     const SubjectPseudonymizer* pseudonymizer,
-                    SignalLimits limits);
+                    SignalLimits limits,
+                    CertificateIdentityCache* certificates);
 
   grpc::ServerUnaryReactor* Submit(grpc::CallbackServerContext* context,
                                    const v1::SubmitRequest* request,
@@ -43,7 +44,7 @@ class SignalServiceImpl final : public v1::SignalService::CallbackService {
   SignalStore* const store_;
   const SubjectPseudonymizer* const pseudonymizer_;
   const SignalLimits limits_;
-  CertificateIdentityCache certificates_;
+  CertificateIdentityCache* const certificates_;
 };
 
 // Checks a signal id argument: INVALID_ARGUMENT unless 1..64 bytes.

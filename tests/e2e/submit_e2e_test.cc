@@ -252,3 +252,59 @@ TEST_F(SubmitE2eTest, HealthServiceReportsServing) {
 
 }  // namespace
 }  // namespace ketenhub
+
+namespace ketenhub {
+namespace {
+
+TEST(RevocationE2eTest, RevokedCertificateIsRefusedAndAudited) {
+  testing::TestHub hub;
+  absl::StatusOr<v1::Receipt> receipt =
+      hub.Client("revoked")->Submit(testing::ValidSignal("rev-1"));
+  EXPECT_EQ(receipt.status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_THAT(receipt.status().message(), ::testing::HasSubstr("revoked"));
+  std::vector<v1::AuditRecord> refused;
+  v1::AuditQueryRequest query;
+  query.set_outcome(v1::AUDIT_OUTCOME_REFUSED);
+  ASSERT_TRUE(hub.Auditor()
+                  ->Query(query,
+                          [&](const v1::AuditRecord& r) {
+                            refused.push_back(r);
+                            return true;
+                          })
+                  .ok());
+  ASSERT_EQ(refused.size(), 1u);
+  EXPECT_EQ(refused[0].status_rule(), "client certificate is revoked");
+  EXPECT_EQ(refused[0].actor_oin(), "00000099000000000001");
+  EXPECT_EQ(refused[0].peer_certificate_sha256().size(), 64u);
+}
+
+TEST(RevocationE2eTest, OutOfDateListRefusesEveryCaller) {
+  testing::TempDir dir;
+  v1::HubConfig config = testing::TestHubConfig(dir.path() + "/data");
+  config.mutable_tls()->clear_crl_files();
+  config.mutable_tls()->add_crl_files(testing::PkiFile("crl-stale.pem"));
+  absl::StatusOr<std::unique_ptr<Hub>> hub = Hub::Start(config);
+  ASSERT_TRUE(hub.ok()) << hub.status();
+  ClientOptions options;
+  options.target = absl::StrCat("127.0.0.1:", (*hub)->port());
+  options.cert_file = testing::PkiFile("politie.pem");
+  options.key_file = testing::PkiFile("politie-key.pem");
+  options.ca_file = testing::PkiFile("ca.pem");
+  options.max_attempts = 1;
+  absl::StatusOr<v1::Receipt> receipt =
+      (*SignalClient::Connect(options))->Submit(testing::ValidSignal("s-1"));
+  EXPECT_EQ(receipt.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(receipt.status().message(), ::testing::HasSubstr("out of date"));
+}
+
+TEST(RevocationE2eTest, UntrustedListStopsTheHubFromStarting) {
+  testing::TempDir dir;
+  v1::HubConfig config = testing::TestHubConfig(dir.path() + "/data");
+  config.mutable_tls()->add_crl_files(testing::PkiFile("outsider-crl.pem"));
+  absl::Status status = Hub::Start(config).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(status.message(), ::testing::HasSubstr("tls.crl_files[1]"));
+}
+
+}  // namespace
+}  // namespace ketenhub

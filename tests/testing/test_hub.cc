@@ -31,6 +31,7 @@ v1::HubConfig TestHubConfig(const std::string& data_dir) {
   config.mutable_tls()->set_cert_file(PkiFile("hub.pem"));
   config.mutable_tls()->set_key_file(PkiFile("hub-key.pem"));
   config.mutable_tls()->set_ca_file(PkiFile("ca.pem"));
+  config.mutable_tls()->add_crl_files(PkiFile("crl.pem"));
   config.set_policy_file(
       absl::StrCat(KETENHUB_SOURCE_DIR, "/deploy/policy-example.textproto"));
   config.set_data_dir(data_dir);
