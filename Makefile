@@ -6,7 +6,7 @@ BUILD_TYPE ?= RelWithDebInfo
 DEV_PKI := var/dev-pki
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps configure build run test bench format clean
+.PHONY: all deps configure build run test bench soak format clean
 
 all: build
 
@@ -34,6 +34,10 @@ bench: build $(DEV_PKI)/ca.pem
 	bench/run-submit-bench.sh $(BUILD_DIR)
 	bench/run-stream-bench.sh $(BUILD_DIR)
 	bench/run-audit-bench.sh $(BUILD_DIR)
+
+# Long crash test: 100 SIGKILLs of the hub under load (make test runs 10).
+soak: build
+	cd $(BUILD_DIR) && KETENHUB_CRASH_CYCLES=100 ./tests/e2e_crash_test
 
 format:
 	@git ls-files '*.cc' '*.h' | xargs clang-format -i

@@ -1,5 +1,7 @@
 // The ketenhub and ketenctl binaries as a person runs them: a config file,
 // stderr logs, signals, and a clean stop.
+#include "tests/testing/hub_process.h"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -23,11 +25,10 @@
 #include "tests/testing/test_hub.h"
 #include "tests/testing/test_signals.h"
 
-extern char** environ;
-
 namespace ketenhub {
 namespace {
 
+using ::ketenhub::testing::HubProcess;
 using ::ketenhub::testing::PkiFile;
 using ::ketenhub::testing::TempDir;
 using ::testing::HasSubstr;
@@ -47,66 +48,6 @@ CommandResult RunCommand(const std::string& command) {
   const int status = pclose(pipe);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
 }
-
-class HubProcess {
- public:
-  HubProcess(const std::string& config, const std::string& log) : log_(log) {
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 2, log.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    const char* argv[] = {KETENHUB_HUB_BINARY, "--config", config.c_str(),
-                          nullptr};
-    spawned_ = posix_spawn(&pid_, argv[0], &actions, nullptr,
-                           const_cast<char**>(argv), environ) == 0;
-    posix_spawn_file_actions_destroy(&actions);
-  }
-  ~HubProcess() {
-    if (pid_ > 0 && !reaped_) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-  }
-
-  // Waits for the "listening" log line; returns the port, or 0.
-  int WaitForPort() {
-    const std::regex listening("\"event\":\"listening\".*\"port\":([0-9]+)");
-    for (int i = 0; i < 200 && spawned_; ++i) {
-      std::smatch match;
-      const std::string log = Log();
-      if (std::regex_search(log, match, listening)) return std::stoi(match[1]);
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return 0;
-  }
-
-  // Sends `signal` and returns the exit code.
-  int Stop(int signal) {
-    kill(pid_, signal);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    reaped_ = true;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  }
-
-  std::string Log() const { return ReadFileToString(log_).value_or(""); }
-  pid_t pid() const { return pid_; }
-
-  // Waits until the log holds `text` (up to 10 s).
-  bool WaitForLog(const std::string& text) const {
-    for (int i = 0; i < 200; ++i) {
-      if (Log().find(text) != std::string::npos) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return false;
-  }
-
- private:
-  std::string log_;
-  pid_t pid_ = -1;
-  bool spawned_ = false;
-  bool reaped_ = false;
-};
 
 class HubProcessTest : public ::testing::Test {
  protected:
@@ -131,7 +72,8 @@ class HubProcessTest : public ::testing::Test {
 
 TEST_F(HubProcessTest,
        ServesKetenctlAndStopsCleanlyWithoutLeakingPersonalData) {
-  HubProcess hub(WriteConfig(testing::TestHubConfig(dir_.path() + "/data")),
+  HubProcess hub(KETENHUB_HUB_BINARY,
+                 WriteConfig(testing::TestHubConfig(dir_.path() + "/data")),
                  dir_.path() + "/hub.log");
   const int port = hub.WaitForPort();
   ASSERT_GT(port, 0) << hub.Log();
@@ -192,7 +134,8 @@ TEST_F(HubProcessTest,
 }
 
 TEST_F(HubProcessTest, KetenctlWalksTheChainDirectorThrough) {
-  HubProcess hub(WriteConfig(testing::TestHubConfig(dir_.path() + "/data")),
+  HubProcess hub(KETENHUB_HUB_BINARY,
+                 WriteConfig(testing::TestHubConfig(dir_.path() + "/data")),
                  dir_.path() + "/hub.log");
   const int port = hub.WaitForPort();
   ASSERT_GT(port, 0) << hub.Log();
@@ -239,7 +182,7 @@ TEST_F(HubProcessTest, KetenctlWalksTheChainDirectorThrough) {
 
 TEST_F(HubProcessTest, KetenctlAuditShowsAccessAndFindsTampering) {
   const std::string data = dir_.path() + "/data";
-  HubProcess hub(WriteConfig(testing::TestHubConfig(data)),
+  HubProcess hub(KETENHUB_HUB_BINARY, WriteConfig(testing::TestHubConfig(data)),
                  dir_.path() + "/hub.log");
   const int port = hub.WaitForPort();
   ASSERT_GT(port, 0) << hub.Log();
@@ -332,7 +275,7 @@ std::vector<std::string> FilesHolding(const std::string& dir,
 
 TEST_F(HubProcessTest, DataFolderHoldsNoPersonAndErasureWorksFromKetenctl) {
   const std::string data = dir_.path() + "/data";
-  HubProcess hub(WriteConfig(testing::TestHubConfig(data)),
+  HubProcess hub(KETENHUB_HUB_BINARY, WriteConfig(testing::TestHubConfig(data)),
                  dir_.path() + "/hub.log");
   const int port = hub.WaitForPort();
   ASSERT_GT(port, 0) << hub.Log();
@@ -395,7 +338,8 @@ int64_t RssKilobytes(pid_t pid) {
 }
 
 TEST_F(HubProcessTest, StalledSubscriberDoesNotGrowTheHub) {
-  HubProcess hub(WriteConfig(testing::TestHubConfig(dir_.path() + "/data")),
+  HubProcess hub(KETENHUB_HUB_BINARY,
+                 WriteConfig(testing::TestHubConfig(dir_.path() + "/data")),
                  dir_.path() + "/hub.log");
   const int port = hub.WaitForPort();
   ASSERT_GT(port, 0) << hub.Log();
@@ -433,7 +377,8 @@ TEST_F(HubProcessTest, SighupReloadsThePolicyOrKeepsTheOldOne) {
   std::ofstream(policy) << example;
   v1::HubConfig config = testing::TestHubConfig(dir_.path() + "/data");
   config.set_policy_file(policy);
-  HubProcess hub(WriteConfig(config), dir_.path() + "/hub.log");
+  HubProcess hub(KETENHUB_HUB_BINARY, WriteConfig(config),
+                 dir_.path() + "/hub.log");
   const int port = hub.WaitForPort();
   ASSERT_GT(port, 0) << hub.Log();
 

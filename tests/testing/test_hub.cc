@@ -141,16 +141,20 @@ std::unique_ptr<v1::SignalService::Stub> TestHub::Stub(
 }
 
 int TestHub::CountStoredSignals() const {
+  return CountStoredSignalsIn(data_dir_);
+}
+
+int TestHub::CountStoredSignalsIn(const std::string& data_dir) {
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
   std::vector<std::string> names;
-  rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), data_dir_ + "/db",
+  rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), data_dir + "/db",
                                   &names);
   for (const std::string& name : names)
     families.emplace_back(name, rocksdb::ColumnFamilyOptions());
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* db = nullptr;
   rocksdb::Status s = rocksdb::DB::OpenForReadOnly(
-      rocksdb::DBOptions(), data_dir_ + "/db", families, &handles, &db);
+      rocksdb::DBOptions(), data_dir + "/db", families, &handles, &db);
   EXPECT_TRUE(s.ok()) << s.ToString();
   if (!s.ok()) return -1;
   int count = 0;

@@ -66,6 +66,7 @@ class TestHub {
 
   // Number of stored signals (opens the database read-only; hub must be down).
   int CountStoredSignals() const;
+  static int CountStoredSignalsIn(const std::string& data_dir);
 
  private:
   void Start();
