@@ -4,6 +4,8 @@
 
 #include "grpcpp/channel.h"
 #include "ketenhub/v1/admin.grpc.pb.h"
+#include "server/common/text_proto.h"
+#include "server/storage/signal_store.h"
 
 namespace ketenhub {
 namespace {
@@ -64,6 +66,20 @@ void AdminCommands::Register(CLI::App& admin) {
   rotate_ = admin.add_subcommand(
       "rotate-kek",
       "new key-encryption key; every data key re-wrapped, online");
+  backup_ = admin.add_subcommand(
+      "backup", "online, verified copy of the database on the hub's host");
+  backup_->add_option("name", backup_name_, "backup name, e.g. 2026-11-22")
+      ->required();
+  restore_ = admin.add_subcommand(
+      "restore",
+      "offline: put a backup into a stopped hub's data folder, verified");
+  restore_->add_option("--backup", backup_path_, "the backup folder")
+      ->required()
+      ->check(CLI::ExistingDirectory);
+  restore_
+      ->add_option("--data-dir", data_dir_,
+                   "the hub's data folder: keys/ restored, no db/ yet")
+      ->required();
 }
 
 std::optional<int> AdminCommands::Run(const GlobalFlags& flags) {
@@ -71,6 +87,8 @@ std::optional<int> AdminCommands::Run(const GlobalFlags& flags) {
   if (export_ != nullptr && *export_) return Export(flags);
   if (erase_ != nullptr && *erase_) return Erase(flags);
   if (rotate_ != nullptr && *rotate_) return RotateKek(flags);
+  if (backup_ != nullptr && *backup_) return Backup(flags);
+  if (restore_ != nullptr && *restore_) return Restore(flags);
   return std::nullopt;
 }
 
@@ -186,6 +204,44 @@ int AdminCommands::RotateKek(const GlobalFlags& flags) {
                  "DATA_DIR/keys/kek/"
               << id << ".key.\n";
   }
+  return EXIT_SUCCESS;
+}
+
+int AdminCommands::Backup(const GlobalFlags& flags) {
+  v1::BackupRequest request;
+  request.set_name(backup_name_);
+  v1::BackupResponse response;
+  absl::Status status = Call(flags, &v1::AdminService::Stub::Backup, request,
+                             response, /*long_running=*/true);
+  if (!status.ok()) return Report(status, flags);
+  if (flags.json) {
+    std::cout << ToJson(response) << "\n";
+    return EXIT_SUCCESS;
+  }
+  std::cout << "Backup written to " << response.path()
+            << " on the hub: " << response.signals() << " signal(s), "
+            << response.audit_records()
+            << " audit record(s), audit tree verified. Back up the hub's "
+               "keys/ folder separately: without its keys the backup is "
+               "unreadable, by design.\n";
+  return EXIT_SUCCESS;
+}
+
+int AdminCommands::Restore(const GlobalFlags& flags) {
+  absl::StatusOr<std::string> key =
+      ReadFileToString(data_dir_ + "/keys/audit-signing.pub");
+  if (!key.ok()) {
+    return Report(absl::FailedPreconditionError(
+                      "--data-dir: restore the hub's keys/ folder first "
+                      "(keys/audit-signing.pub is missing)"),
+                  flags);
+  }
+  absl::StatusOr<SignalStore::BackupInfo> info =
+      RestoreBackup(backup_path_, data_dir_ + "/db", *key);
+  if (!info.ok()) return Report(info.status(), flags);
+  std::cout << "Restored " << info->signals << " signal(s) and "
+            << info->audit_records << " verified audit record(s) into "
+            << data_dir_ << "/db. Start the hub on " << data_dir_ << ".\n";
   return EXIT_SUCCESS;
 }
 

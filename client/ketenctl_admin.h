@@ -23,11 +23,16 @@ class AdminCommands {
   int Export(const GlobalFlags& flags);
   int Erase(const GlobalFlags& flags);
   int RotateKek(const GlobalFlags& flags);
+  int Backup(const GlobalFlags& flags);
+  int Restore(const GlobalFlags& flags);
 
   CLI::App* retention_ = nullptr;
   CLI::App* export_ = nullptr;
   CLI::App* erase_ = nullptr;
   CLI::App* rotate_ = nullptr;
+  CLI::App* backup_ = nullptr;
+  CLI::App* restore_ = nullptr;
+  std::string backup_name_, backup_path_, data_dir_;
   bool dry_run_ = false;
   std::string as_of_, bsn_, name_, birth_date_, reason_, out_file_;
 };

@@ -9,7 +9,7 @@ namespace ketenhub {
 
 // The names of the hub's operations as audit records and the policy's
 // processing activities spell them.
-inline constexpr std::array<absl::string_view, 20> kOperations = {
+inline constexpr std::array<absl::string_view, 21> kOperations = {
     "submit",
     "get_status",
     "withdraw",
@@ -30,6 +30,7 @@ inline constexpr std::array<absl::string_view, 20> kOperations = {
     "subject_export",
     "subject_erase",
     "rotate_kek",
+    "backup",
 };
 
 }  // namespace ketenhub

@@ -1,8 +1,10 @@
 #include "server/service/admin_service.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <future>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "server/audit/audit_record.h"
@@ -73,11 +75,15 @@ void ReloadAudited(
 
 AdminServiceImpl::AdminServiceImpl(CurrentPolicy* policy, SignalStore* store,
                                    const SubjectPseudonymizer* pseudonymizer,
-                                   CertificateIdentityCache* certificates)
+                                   CertificateIdentityCache* certificates,
+                                   std::string backup_dir,
+                                   std::string audit_public_key_pem)
     : policy_(policy),
       store_(store),
       pseudonymizer_(pseudonymizer),
       certificates_(certificates),
+      backup_dir_(std::move(backup_dir)),
+      audit_public_key_pem_(std::move(audit_public_key_pem)),
       worker_([this] { WorkerLoop(); }) {}
 
 AdminServiceImpl::~AdminServiceImpl() {
@@ -336,6 +342,58 @@ grpc::ServerUnaryReactor* AdminServiceImpl::RotateKek(
         }
         FinishAudited(reactor, *store_, std::move(record), rotation.status());
       });
+  return reactor;
+}
+
+namespace {
+
+bool IsBackupName(absl::string_view name) {
+  if (name.empty() || name.size() > 64 || name == "." || name == "..")
+    return false;
+  for (char c : name) {
+    if (!absl::ascii_isalnum(c) && c != '.' && c != '_' && c != '-')
+      return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* AdminServiceImpl::Backup(
+    grpc::CallbackServerContext* context, const v1::BackupRequest* request,
+    v1::BackupResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  AuditedCall call =
+      BeginCall(context, *policy_, *certificates_, "backup", v1::ROLE_OPERATOR);
+  absl::Status allowed = call.allowed;
+  if (allowed.ok() && !IsBackupName(request->name())) {
+    allowed =
+        absl::InvalidArgumentError("name: 1-64 of [A-Za-z0-9._-], not . or ..");
+  }
+  if (!allowed.ok()) return FinishRefused(reactor, *store_, call, allowed);
+  const std::string path = absl::StrCat(backup_dir_, "/", request->name());
+  (*call.record.mutable_details())["name"] = request->name();
+  RunOnWorker([this, reactor, response, path,
+               record = std::move(call.record)]() mutable {
+    std::error_code error;
+    std::filesystem::create_directories(backup_dir_, error);
+    absl::StatusOr<SignalStore::BackupInfo> info =
+        error ? absl::StatusOr<SignalStore::BackupInfo>(
+                    absl::FailedPreconditionError(
+                        "backup_dir: cannot be created"))
+              : store_->Backup(path, audit_public_key_pem_);
+    if (info.ok()) {
+      response->set_path(path);
+      response->set_signals(info->signals);
+      response->set_audit_records(info->audit_records);
+      response->set_audit_root(info->audit_root);
+      (*record.mutable_details())["signals"] = absl::StrCat(info->signals);
+      LogEvent(
+          LogLevel::kInfo, "backup_written",
+          {{"path", path}, {"signals", static_cast<int64_t>(info->signals)}});
+    }
+    FinishAudited(reactor, *store_, std::move(record), info.status());
+  });
   return reactor;
 }
 

@@ -20,9 +20,11 @@ namespace ketenhub {
 // worker thread, never on gRPC's. Thread-safe.
 class AdminServiceImpl final : public v1::AdminService::CallbackService {
  public:
+  // Backups go to `backup_dir`; `audit_public_key_pem` verifies them.
   AdminServiceImpl(CurrentPolicy* policy, SignalStore* store,
                    const SubjectPseudonymizer* pseudonymizer,
-                   CertificateIdentityCache* certificates);
+                   CertificateIdentityCache* certificates,
+                   std::string backup_dir, std::string audit_public_key_pem);
   ~AdminServiceImpl() override;  // finishes the queued work
 
   grpc::ServerUnaryReactor* ReloadPolicy(
@@ -48,6 +50,9 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
   grpc::ServerUnaryReactor* RotateKek(grpc::CallbackServerContext* context,
                                       const v1::RotateKekRequest* request,
                                       v1::RotateKekResponse* response) override;
+  grpc::ServerUnaryReactor* Backup(grpc::CallbackServerContext* context,
+                                   const v1::BackupRequest* request,
+                                   v1::BackupResponse* response) override;
 
  private:
   void RunOnWorker(absl::AnyInvocable<void() &&> work);
@@ -57,6 +62,8 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
   SignalStore* const store_;
   const SubjectPseudonymizer* const pseudonymizer_;
   CertificateIdentityCache* const certificates_;
+  const std::string backup_dir_;
+  const std::string audit_public_key_pem_;
   absl::Mutex mu_;
   std::deque<absl::AnyInvocable<void() &&>> work_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;

@@ -200,7 +200,10 @@ absl::Status RunningHub::Init(const v1::HubConfig& config) {
   chain_director_service_ = std::make_unique<ChainDirectorServiceImpl>(
       policy_.get(), store_.get(), notifier_.get(), certificates_.get());
   admin_service_ = std::make_unique<AdminServiceImpl>(
-      policy_.get(), store_.get(), pseudonymizer_.get(), certificates_.get());
+      policy_.get(), store_.get(), pseudonymizer_.get(), certificates_.get(),
+      config.backup_dir().empty() ? config.data_dir() + "-backups"
+                                  : config.backup_dir(),
+      signer_->public_key_pem());
   audit_service_ = std::make_unique<AuditServiceImpl>(
       policy_.get(), store_.get(), pseudonymizer_.get(), signer_.get(),
       certificates_.get());

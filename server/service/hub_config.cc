@@ -54,6 +54,12 @@ absl::StatusOr<v1::HubConfig> ParseHubConfig(absl::string_view text,
       Resolve("policy_file", base_dir, config.mutable_policy_file()));
   KETENHUB_RETURN_IF_ERROR(
       Resolve("data_dir", base_dir, config.mutable_data_dir()));
+  if (config.backup_dir().empty()) {
+    config.set_backup_dir(config.data_dir() + "-backups");
+  } else {
+    KETENHUB_RETURN_IF_ERROR(
+        Resolve("backup_dir", base_dir, config.mutable_backup_dir()));
+  }
   v1::LimitsConfig* limits = config.mutable_limits();
   if (limits->max_message_bytes() == 0)
     limits->set_max_message_bytes(kMaxMessageBytes);

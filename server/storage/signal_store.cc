@@ -11,7 +11,9 @@
 #include "absl/synchronization/mutex.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "rocksdb/utilities/checkpoint.h"
 #include "server/storage/audit_log.h"
+#include "server/storage/audit_verify.h"
 #include "server/storage/commit_pipeline.h"
 #include "server/storage/database.h"
 #include "server/storage/keys.h"
@@ -33,6 +35,29 @@ bool IsReceiver(const StoredSignal& signal, absl::string_view receiver) {
 
 absl::Status NotFound() {
   return absl::NotFoundError("signal_id: no such signal");
+}
+
+// Counts a copy's signals and verifies its audit trail.
+absl::StatusOr<SignalStore::BackupInfo> VerifyCopy(
+    const std::string& db_dir, absl::string_view public_key_pem) {
+  absl::StatusOr<AuditVerification> audit =
+      VerifyAuditLog(db_dir, public_key_pem, {}, nullptr);
+  if (!audit.ok()) return audit.status();
+  if (!audit->problem.empty()) {
+    return absl::DataLossError(absl::StrCat(
+        "the copy's audit trail does not verify: ", audit->problem));
+  }
+  absl::StatusOr<std::unique_ptr<Database>> database =
+      Database::OpenReadOnly(db_dir);
+  if (!database.ok()) return database.status();
+  SignalStore::BackupInfo info;
+  std::unique_ptr<rocksdb::Iterator> it((*database)->db()->NewIterator(
+      rocksdb::ReadOptions(), (*database)->signals()));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) ++info.signals;
+  if (!it->status().ok()) return FromRocksDbStatus(it->status(), "count");
+  info.audit_records = audit->records;
+  info.audit_root = audit->root;
+  return info;
 }
 
 class RocksSignalStore final : public SignalStore {
@@ -227,6 +252,19 @@ class RocksSignalStore final : public SignalStore {
 
   absl::StatusOr<Rotation> RotateKek() override;
 
+  absl::StatusOr<BackupInfo> Backup(
+      const std::string& dir, absl::string_view public_key_pem) const override {
+    if (std::filesystem::exists(dir))
+      return absl::AlreadyExistsError("name: a backup of that name exists");
+    rocksdb::Checkpoint* checkpoint = nullptr;
+    rocksdb::Status s =
+        rocksdb::Checkpoint::Create(database_->db(), &checkpoint);
+    std::unique_ptr<rocksdb::Checkpoint> owned(checkpoint);
+    if (s.ok()) s = checkpoint->CreateCheckpoint(dir);
+    if (!s.ok()) return FromRocksDbStatus(s, "backup");
+    return VerifyCopy(dir, public_key_pem);
+  }
+
   absl::Status BindPseudonymKey(absl::string_view key_check) override {
     std::string stored;
     rocksdb::Status s = database_->db()->Get(
@@ -411,6 +449,28 @@ absl::StatusOr<SignalStore::Rotation> RocksSignalStore::RotateKek() {
 }
 
 }  // namespace
+
+absl::StatusOr<SignalStore::BackupInfo> RestoreBackup(
+    const std::string& backup_dir, const std::string& db_dir,
+    absl::string_view public_key_pem) {
+  if (std::filesystem::exists(db_dir)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        db_dir, " exists: restore only into a data folder without db/"));
+  }
+  absl::StatusOr<SignalStore::BackupInfo> backup =
+      VerifyCopy(backup_dir, public_key_pem);  // never restore a bad copy
+  if (!backup.ok()) return backup.status();
+  std::error_code error;
+  std::filesystem::create_directories(
+      std::filesystem::path(db_dir).parent_path(), error);
+  std::filesystem::copy(backup_dir, db_dir,
+                        std::filesystem::copy_options::recursive, error);
+  if (error) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cannot copy the backup to ", db_dir, ": ", error.message()));
+  }
+  return VerifyCopy(db_dir, public_key_pem);
+}
 
 absl::StatusOr<std::unique_ptr<SignalStore>> SignalStore::Open(
     const Options& options) {

@@ -207,6 +207,17 @@ class SignalStore {
   };
   virtual absl::StatusOr<Rotation> RotateKek() = 0;
 
+  // Writes an online, consistent copy of the database to `dir` (which must
+  // not exist) and verifies it: counts its signals and recomputes its audit
+  // tree, checking stored checkpoints against `public_key_pem`.
+  struct BackupInfo {
+    uint64_t signals = 0;
+    uint64_t audit_records = 0;
+    std::string audit_root;
+  };
+  virtual absl::StatusOr<BackupInfo> Backup(
+      const std::string& dir, absl::string_view public_key_pem) const = 0;
+
   // Binds the data to the pseudonym key with this check value: stored on
   // first use; FAILED_PRECONDITION when the data was written under another
   // key (matching and audit lookups would silently break).
@@ -224,6 +235,12 @@ class SignalStore {
   // refused with UNAVAILABLE; reads keep working. Idempotent.
   virtual void Close() = 0;
 };
+
+// Restores a backup made by SignalStore::Backup into `db_dir` (which must not
+// exist; the hub is stopped), then verifies the copy as Backup did.
+absl::StatusOr<SignalStore::BackupInfo> RestoreBackup(
+    const std::string& backup_dir, const std::string& db_dir,
+    absl::string_view public_key_pem);
 
 // SHA-256 over the deterministic encoding of `signal`: equal for equal content.
 std::string SignalContentHash(const v1::Signal& signal);
