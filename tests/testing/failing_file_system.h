@@ -41,4 +41,46 @@ std::unique_ptr<rocksdb::Env> EnvOver(
 
 }  // namespace ketenhub::testing
 
+namespace ketenhub::testing {
+
+// The local file system with a power switch: after CutPower every write and
+// sync fails, and DropUnsynced then truncates each file written through it
+// to what was last synced, as a machine that lost power would find its
+// disk. For durability tests.
+class PowerLossFileSystem : public rocksdb::FileSystemWrapper {
+ public:
+  PowerLossFileSystem();
+  static const char* kClassName() { return "KetenHubPowerLossFileSystem"; }
+  const char* Name() const override { return kClassName(); }
+
+  void CutPower();
+  // Truncates every tracked file to its synced size; power is back after.
+  void DropUnsynced();
+
+  struct State;
+
+  rocksdb::IOStatus NewWritableFile(
+      const std::string& name, const rocksdb::FileOptions& options,
+      std::unique_ptr<rocksdb::FSWritableFile>* result,
+      rocksdb::IODebugContext* debug) override;
+  rocksdb::IOStatus ReopenWritableFile(
+      const std::string& name, const rocksdb::FileOptions& options,
+      std::unique_ptr<rocksdb::FSWritableFile>* result,
+      rocksdb::IODebugContext* debug) override;
+  rocksdb::IOStatus ReuseWritableFile(
+      const std::string& name, const std::string& old_name,
+      const rocksdb::FileOptions& options,
+      std::unique_ptr<rocksdb::FSWritableFile>* result,
+      rocksdb::IODebugContext* debug) override;
+  rocksdb::IOStatus RenameFile(const std::string& source,
+                               const std::string& target,
+                               const rocksdb::IOOptions& options,
+                               rocksdb::IODebugContext* debug) override;
+
+ private:
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace ketenhub::testing
+
 #endif  // KETENHUB_TESTS_TESTING_FAILING_FILE_SYSTEM_H_
