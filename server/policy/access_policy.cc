@@ -325,6 +325,20 @@ AccessPolicy::AccessPolicy(v1::Policy policy, std::string version)
   }
 }
 
+v1::RateLimit AccessPolicy::SubmitRate(const v1::Partner& partner) const {
+  v1::RateLimit rate = partner.has_submit_rate()
+                           ? partner.submit_rate()
+                           : policy_.default_submit_rate();
+  if (rate.burst() == 0) rate.set_burst(rate.per_second());
+  return rate;
+}
+
+uint32_t AccessPolicy::MaxStreamsPerPartner() const {
+  return policy_.max_streams_per_partner() > 0
+             ? policy_.max_streams_per_partner()
+             : 4;
+}
+
 const v1::ProcessingActivity* AccessPolicy::ActivityFor(
     absl::string_view operation) const {
   auto it = by_operation_.find(operation);

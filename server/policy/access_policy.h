@@ -69,6 +69,12 @@ class AccessPolicy {
   // or nullptr when the policy assigns it to none.
   const v1::ProcessingActivity* ActivityFor(absl::string_view operation) const;
 
+  // The submit rate limit of `partner` (its own, else the policy's default;
+  // per_second 0: none), with burst filled in.
+  v1::RateLimit SubmitRate(const v1::Partner& partner) const;
+  // How many Subscribe streams one partner may have open.
+  uint32_t MaxStreamsPerPartner() const;
+
   // Lower-case hex SHA-256 of the policy file's bytes.
   const std::string& version() const { return version_; }
   const v1::Policy& policy() const { return policy_; }

@@ -96,11 +96,12 @@ absl::Status CheckReleasable(const v1::ReleaseRequest& request,
 
 ChainDirectorServiceImpl::ChainDirectorServiceImpl(
     const CurrentPolicy* policy, SignalStore* store, EventNotifier* notifier,
-    CertificateIdentityCache* certificates)
+    CertificateIdentityCache* certificates, PartnerLimits* partner_limits)
     : policy_(policy),
       store_(store),
       notifier_(notifier),
-      certificates_(certificates) {}
+      certificates_(certificates),
+      partner_limits_(partner_limits) {}
 
 grpc::ServerWriteReactor<v1::Event>* ChainDirectorServiceImpl::Subscribe(
     grpc::CallbackServerContext* context, const v1::SubscribeRequest* request) {
@@ -116,6 +117,10 @@ grpc::ServerWriteReactor<v1::Event>* ChainDirectorServiceImpl::Subscribe(
   if (allowed.ok() && *after > store_->LastCursor()) {
     allowed = absl::InvalidArgumentError("from_cursor: beyond the last event");
   }
+  if (allowed.ok()) {
+    allowed = partner_limits_->OpenStream(call.caller->partner->id(),
+                                          call.policy->MaxStreamsPerPartner());
+  }
   if (!allowed.ok()) {
     return new RefusedStream(*store_, std::move(call.record), allowed);
   }
@@ -126,9 +131,10 @@ grpc::ServerWriteReactor<v1::Event>* ChainDirectorServiceImpl::Subscribe(
   std::vector<v1::AuditRecord> records;
   records.push_back(std::move(subscribed));
   store_->Record(std::move(records), [](absl::Status) {});
-  return EventStream::Start(policy_, store_, notifier_,
-                            call.caller->partner->id(), *after,
-                            std::move(call.record));
+  const std::string partner = call.caller->partner->id();
+  return EventStream::Start(
+      policy_, store_, notifier_, partner, *after, std::move(call.record),
+      [limits = partner_limits_, partner] { limits->CloseStream(partner); });
 }
 
 grpc::ServerUnaryReactor* ChainDirectorServiceImpl::Ack(

@@ -5,6 +5,7 @@
 #include "server/policy/current_policy.h"
 #include "server/routing/event_notifier.h"
 #include "server/service/caller_identity.h"
+#include "server/service/rate_limiter.h"
 #include "server/storage/signal_store.h"
 
 namespace ketenhub {
@@ -18,7 +19,8 @@ class ChainDirectorServiceImpl final
  public:
   ChainDirectorServiceImpl(const CurrentPolicy* policy, SignalStore* store,
                            EventNotifier* notifier,
-                           CertificateIdentityCache* certificates);
+                           CertificateIdentityCache* certificates,
+                           PartnerLimits* partner_limits);
 
   grpc::ServerWriteReactor<v1::Event>* Subscribe(
       grpc::CallbackServerContext* context,
@@ -41,6 +43,7 @@ class ChainDirectorServiceImpl final
   SignalStore* const store_;
   EventNotifier* const notifier_;
   CertificateIdentityCache* const certificates_;
+  PartnerLimits* const partner_limits_;
 };
 
 }  // namespace ketenhub

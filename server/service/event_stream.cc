@@ -10,10 +10,12 @@ namespace ketenhub {
 
 grpc::ServerWriteReactor<v1::Event>* EventStream::Start(
     const CurrentPolicy* policy, SignalStore* store, EventNotifier* notifier,
-    std::string receiver, uint64_t after, v1::AuditRecord call_record) {
+    std::string receiver, uint64_t after, v1::AuditRecord call_record,
+    std::function<void()> on_done) {
   std::shared_ptr<EventStream> stream(
       new EventStream(policy, store, notifier, std::move(receiver), after,
                       std::move(call_record)));
+  stream->on_done_ = std::move(on_done);
   stream->self_ = stream;
   stream->Pump();
   return stream.get();
@@ -181,7 +183,10 @@ void EventStream::OnCancel() {
   Pump();
 }
 
-void EventStream::OnDone() { self_.reset(); }
+void EventStream::OnDone() {
+  if (on_done_) on_done_();
+  self_.reset();
+}
 
 void EventStream::FinishOnce(const grpc::Status& status) {
   {

@@ -2,6 +2,7 @@
 #define KETENHUB_SERVER_SERVICE_EVENT_STREAM_H_
 
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -28,9 +29,11 @@ class EventStream final : public grpc::ServerWriteReactor<v1::Event>,
   // Starts streaming; the returned reactor belongs to gRPC.
   // Each batch is written to the stream only after its "deliver" audit
   // records (children of `call_record`, one per event) are on disk.
+  // `on_done` runs once when the stream is over.
   static grpc::ServerWriteReactor<v1::Event>* Start(
       const CurrentPolicy* policy, SignalStore* store, EventNotifier* notifier,
-      std::string receiver, uint64_t after, v1::AuditRecord call_record);
+      std::string receiver, uint64_t after, v1::AuditRecord call_record,
+      std::function<void()> on_done);
 
   void OnWriteDone(bool ok) override;
   void OnCancel() override;
@@ -56,6 +59,7 @@ class EventStream final : public grpc::ServerWriteReactor<v1::Event>,
   EventNotifier* const notifier_;
   const std::string receiver_;
   const v1::AuditRecord call_record_;
+  std::function<void()> on_done_;
   uint64_t scanned_to_;  // only the pumping thread touches it
 
   absl::Mutex mu_;

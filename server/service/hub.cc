@@ -137,6 +137,7 @@ class RunningHub final : public Hub {
   std::unique_ptr<SubjectPseudonymizer> pseudonymizer_;
   std::unique_ptr<SignalStore> store_;
   std::unique_ptr<EventNotifier> notifier_;
+  PartnerLimits partner_limits_;
   std::unique_ptr<RevocationList> revocation_;
   std::unique_ptr<CertificateIdentityCache> certificates_;
   std::unique_ptr<PeriodicTask> revocation_reload_;
@@ -196,9 +197,10 @@ absl::Status RunningHub::Init(const v1::HubConfig& config) {
       std::make_unique<CertificateIdentityCache>(4096, revocation_.get());
   signal_service_ = std::make_unique<SignalServiceImpl>(
       policy_.get(), store_.get(), pseudonymizer_.get(),
-      LimitsFrom(config.limits()), certificates_.get());
+      LimitsFrom(config.limits()), certificates_.get(), &partner_limits_);
   chain_director_service_ = std::make_unique<ChainDirectorServiceImpl>(
-      policy_.get(), store_.get(), notifier_.get(), certificates_.get());
+      policy_.get(), store_.get(), notifier_.get(), certificates_.get(),
+      &partner_limits_);
   admin_service_ = std::make_unique<AdminServiceImpl>(
       policy_.get(), store_.get(), pseudonymizer_.get(), certificates_.get(),
       config.backup_dir().empty() ? config.data_dir() + "-backups"

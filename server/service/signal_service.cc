@@ -1,5 +1,6 @@
 #include "server/service/signal_service.h"
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "server/audit/audit_record.h"
 #include "server/common/status_macros.h"
@@ -26,12 +27,14 @@ SignalServiceImpl::SignalServiceImpl(const CurrentPolicy* policy,
                                      SignalStore* store,
                                      const SubjectPseudonymizer* pseudonymizer,
                                      SignalLimits limits,
-                                     CertificateIdentityCache* certificates)
+                                     CertificateIdentityCache* certificates,
+                                     PartnerLimits* partner_limits)
     : policy_(policy),
       store_(store),
       pseudonymizer_(pseudonymizer),
       limits_(limits),
-      certificates_(certificates) {}
+      certificates_(certificates),
+      partner_limits_(partner_limits) {}
 
 absl::StatusOr<SubmitCommand> SignalServiceImpl::Admit(
     const AccessPolicy& policy, const Caller& caller,
@@ -67,6 +70,18 @@ grpc::ServerUnaryReactor* SignalServiceImpl::Submit(
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   AuditedCall call = BeginCall(context, *policy_, *certificates_, "submit",
                                v1::ROLE_SUBMITTER);
+  if (call.allowed.ok()) {
+    absl::Duration retry_after;
+    call.allowed = partner_limits_->TakeSubmit(
+        call.caller->partner->id(),
+        call.policy->SubmitRate(*call.caller->partner), absl::Now(),
+        &retry_after);
+    if (!call.allowed.ok()) {
+      context->AddTrailingMetadata(
+          "retry-after-ms",
+          absl::StrCat(absl::ToInt64Milliseconds(retry_after)));
+    }
+  }
   absl::StatusOr<SubmitCommand> command =
       call.allowed.ok()
           ? Admit(*call.policy, *call.caller, *request, call.record)

@@ -6,6 +6,7 @@
 #include "server/policy/signal_validation.h"
 #include "server/security/subject_pseudonymizer.h"
 #include "server/service/caller_identity.h"
+#include "server/service/rate_limiter.h"
 #include "server/storage/signal_store.h"
 
 namespace ketenhub {
@@ -18,8 +19,8 @@ class SignalServiceImpl final : public v1::SignalService::CallbackService {
  public:
   SignalServiceImpl(const CurrentPolicy* policy, SignalStore* store,
                     const SubjectPseudonymizer* pseudonymizer,
-                    SignalLimits limits,
-                    CertificateIdentityCache* certificates);
+                    SignalLimits limits, CertificateIdentityCache* certificates,
+                    PartnerLimits* partner_limits);
 
   grpc::ServerUnaryReactor* Submit(grpc::CallbackServerContext* context,
                                    const v1::SubmitRequest* request,
@@ -45,6 +46,7 @@ class SignalServiceImpl final : public v1::SignalService::CallbackService {
   const SubjectPseudonymizer* const pseudonymizer_;
   const SignalLimits limits_;
   CertificateIdentityCache* const certificates_;
+  PartnerLimits* const partner_limits_;
 };
 
 // Checks a signal id argument: INVALID_ARGUMENT unless 1..64 bytes.

@@ -287,6 +287,13 @@ TEST(AuditE2eTest, EveryOperationIsRecorded) {
   }
   {
     grpc::ClientContext context;
+    v1::BackupRequest request;
+    request.set_name("every-operation");
+    v1::BackupResponse response;
+    ASSERT_TRUE(hub.Admin()->Backup(&context, request, &response).ok());
+  }
+  {
+    grpc::ClientContext context;
     v1::RotateKekResponse response;
     ASSERT_TRUE(hub.Admin()
                     ->RotateKek(&context, v1::RotateKekRequest(), &response)

@@ -1,5 +1,6 @@
 // End to end: the real hub over real mutual TLS on loopback, certificates
 // generated for this run, RocksDB in a temporary folder.
+#include <fstream>
 #include <future>
 #include <set>
 #include <thread>
@@ -304,6 +305,100 @@ TEST(RevocationE2eTest, UntrustedListStopsTheHubFromStarting) {
   absl::Status status = Hub::Start(config).status();
   EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(status.message(), ::testing::HasSubstr("tls.crl_files[1]"));
+}
+
+}  // namespace
+}  // namespace ketenhub
+
+namespace ketenhub {
+namespace {
+
+// The example policy with one partner's submit rate turned down.
+std::string PolicyWithSlowPolitie(const testing::TempDir& dir) {
+  std::string text =
+      *ReadFileToString(KETENHUB_SOURCE_DIR "/deploy/policy-example.textproto");
+  const std::string from =
+      "default_submit_rate { per_second: 5000 burst: 10000 }";
+  text.replace(text.find(from), from.size(),
+               "default_submit_rate { per_second: 5000 burst: 10000 }\n"
+               "max_streams_per_partner: 2");
+  const std::string streams = "max_streams_per_partner: 4";
+  text.replace(text.find(streams), streams.size(), "");
+  const std::string politie = "id: \"politie\"";
+  text.replace(text.find(politie), politie.size(),
+               "id: \"politie\"\n  submit_rate { per_second: 20 burst: 10 }");
+  const std::string path = dir.path() + "/policy.textproto";
+  std::ofstream(path) << text;
+  return path;
+}
+
+TEST(LimitsE2eTest, AFloodingPartnerIsSlowedAndTheOthersAreNot) {
+  testing::TempDir dir;
+  testing::TestHub hub(PolicyWithSlowPolitie(dir));
+  auto stub = hub.Stub("politie");
+  int accepted = 0;
+  int exhausted = 0;
+  std::string retry_after;
+  for (int i = 0; i < 40; ++i) {  // as fast as it can: far above 20/s
+    grpc::ClientContext context;
+    v1::SubmitRequest request;
+    *request.mutable_signal() = testing::ValidSignal(absl::StrCat("f", i));
+    v1::Receipt receipt;
+    grpc::Status status = stub->Submit(&context, request, &receipt);
+    if (status.ok()) ++accepted;
+    if (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) {
+      ++exhausted;
+      EXPECT_THAT(status.error_message(), ::testing::HasSubstr("retry after"));
+      auto hint = context.GetServerTrailingMetadata().find("retry-after-ms");
+      ASSERT_NE(hint, context.GetServerTrailingMetadata().end());
+      retry_after = std::string(hint->second.data(), hint->second.size());
+    }
+  }
+  EXPECT_GE(accepted, 10);  // the burst, plus what 20/s refills meanwhile
+  EXPECT_LT(accepted, 40);
+  EXPECT_EQ(accepted + exhausted, 40);
+  EXPECT_FALSE(retry_after.empty());
+  auto ggd = hub.Client("ggd");
+  for (int i = 0; i < 40; ++i)
+    EXPECT_TRUE(ggd->Submit(testing::ValidSignal(absl::StrCat("g", i))).ok());
+}
+
+TEST(LimitsE2eTest, APartnerMayOpenOnlySoManyStreams) {
+  testing::TempDir dir;
+  testing::TestHub hub(PolicyWithSlowPolitie(dir));
+  auto stub = v1::ChainDirectorService::NewStub(
+      *MakeHubChannel(hub.Options("ketenregisseur")));
+  std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
+  std::vector<std::unique_ptr<grpc::ClientReader<v1::Event>>> streams;
+  for (int i = 0; i < 3; ++i) {
+    contexts.push_back(std::make_unique<grpc::ClientContext>());
+    streams.push_back(
+        stub->Subscribe(contexts.back().get(), v1::SubscribeRequest()));
+  }
+  // The third is refused at once; the first two stay open.
+  v1::Event event;
+  EXPECT_FALSE(streams[2]->Read(&event));
+  grpc::Status third = streams[2]->Finish();
+  EXPECT_EQ(third.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(third.error_message(),
+              ::testing::HasSubstr("max_streams_per_partner"));
+  for (int i = 0; i < 2; ++i) contexts[i]->TryCancel();
+  for (int i = 0; i < 2; ++i) (void)streams[i]->Finish();
+  // Closed streams free their places (once the hub has seen them end): a
+  // new stream is then served until its deadline.
+  grpc::StatusCode code = grpc::StatusCode::RESOURCE_EXHAUSTED;
+  for (int attempt = 0;
+       attempt < 20 && code == grpc::StatusCode::RESOURCE_EXHAUSTED;
+       ++attempt) {
+    grpc::ClientContext again;
+    again.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::milliseconds(300));
+    auto next = stub->Subscribe(&again, v1::SubscribeRequest());
+    while (next->Read(&event)) {
+    }
+    code = next->Finish().error_code();
+  }
+  EXPECT_EQ(code, grpc::StatusCode::DEADLINE_EXCEEDED);
 }
 
 }  // namespace
