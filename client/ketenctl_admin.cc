@@ -5,6 +5,7 @@
 #include "grpcpp/channel.h"
 #include "ketenhub/v1/admin.grpc.pb.h"
 #include "server/common/text_proto.h"
+#include "server/security/subject_pseudonymizer.h"
 #include "server/storage/signal_store.h"
 
 namespace ketenhub {
@@ -80,6 +81,13 @@ void AdminCommands::Register(CLI::App& admin) {
       ->add_option("--data-dir", data_dir_,
                    "the hub's data folder: keys/ restored, no db/ yet")
       ->required();
+  rekey_ = admin.add_subcommand(
+      "rekey-pseudonyms",
+      "offline: a new pseudonym key, every signal re-keyed (take a backup "
+      "first)");
+  rekey_->add_option("--data-dir", data_dir_, "the stopped hub's data folder")
+      ->required()
+      ->check(CLI::ExistingDirectory);
 }
 
 std::optional<int> AdminCommands::Run(const GlobalFlags& flags) {
@@ -89,6 +97,7 @@ std::optional<int> AdminCommands::Run(const GlobalFlags& flags) {
   if (rotate_ != nullptr && *rotate_) return RotateKek(flags);
   if (backup_ != nullptr && *backup_) return Backup(flags);
   if (restore_ != nullptr && *restore_) return Restore(flags);
+  if (rekey_ != nullptr && *rekey_) return Rekey(flags);
   return std::nullopt;
 }
 
@@ -242,6 +251,36 @@ int AdminCommands::Restore(const GlobalFlags& flags) {
   std::cout << "Restored " << info->signals << " signal(s) and "
             << info->audit_records << " verified audit record(s) into "
             << data_dir_ << "/db. Start the hub on " << data_dir_ << ".\n";
+  return EXIT_SUCCESS;
+}
+
+int AdminCommands::Rekey(const GlobalFlags& flags) {
+  const std::string key_file = data_dir_ + "/keys/pseudonym.key";
+  absl::StatusOr<std::string> next =
+      SubjectPseudonymizer::CreateNextKey(key_file);
+  if (!next.ok()) return Report(next.status(), flags);
+  absl::StatusOr<std::unique_ptr<SubjectPseudonymizer>> pseudonymizer =
+      SubjectPseudonymizer::OpenOrCreate(*next);
+  if (!pseudonymizer.ok()) return Report(pseudonymizer.status(), flags);
+  absl::StatusOr<uint64_t> rekeyed = RekeySubjects(
+      data_dir_ + "/db", data_dir_ + "/keys/kek",
+      [&](const v1::Subject& subject) {
+        return (*pseudonymizer)->SubjectKey(subject);
+      },
+      (*pseudonymizer)->KeyCheck());
+  if (!rekeyed.ok()) return Report(rekeyed.status(), flags);
+  const std::string label =
+      absl::FormatTime("%Y%m%dT%H%M%S", absl::Now(), absl::UTCTimeZone());
+  if (absl::Status adopted =
+          SubjectPseudonymizer::AdoptNextKey(key_file, label);
+      !adopted.ok()) {
+    return Report(adopted, flags);
+  }
+  std::cout << "Re-keyed " << *rekeyed
+            << " signal(s) under a new pseudonym key."
+            << " The old key is kept as keys/pseudonym-previous/" << label
+            << ".key so that audit queries by BSN still find earlier records."
+            << "\n";
   return EXIT_SUCCESS;
 }
 

@@ -25,6 +25,7 @@ class AdminCommands {
   int RotateKek(const GlobalFlags& flags);
   int Backup(const GlobalFlags& flags);
   int Restore(const GlobalFlags& flags);
+  int Rekey(const GlobalFlags& flags);
 
   CLI::App* retention_ = nullptr;
   CLI::App* export_ = nullptr;
@@ -32,6 +33,7 @@ class AdminCommands {
   CLI::App* rotate_ = nullptr;
   CLI::App* backup_ = nullptr;
   CLI::App* restore_ = nullptr;
+  CLI::App* rekey_ = nullptr;
   std::string backup_name_, backup_path_, data_dir_;
   bool dry_run_ = false;
   std::string as_of_, bsn_, name_, birth_date_, reason_, out_file_;

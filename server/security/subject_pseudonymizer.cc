@@ -8,8 +8,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <filesystem>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
@@ -85,6 +88,15 @@ absl::StatusOr<std::string> NormalisedIdentifier(const v1::Subject& subject) {
   return absl::StrCat("bsn:", *bsn);
 }
 
+std::string Mac(const std::string& key, absl::string_view identifier) {
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int mac_length = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(identifier.data()),
+       identifier.size(), mac, &mac_length);
+  return std::string(reinterpret_cast<const char*>(mac), mac_length);
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<SubjectPseudonymizer>>
@@ -96,12 +108,66 @@ SubjectPseudonymizer::OpenOrCreate(const std::string& key_file) {
   }
   absl::StatusOr<std::string> key = ReadKeyFile(key_file);
   if (!key.ok()) return key.status();
-  return std::unique_ptr<SubjectPseudonymizer>(
+  std::unique_ptr<SubjectPseudonymizer> pseudonymizer(
       new SubjectPseudonymizer(*std::move(key)));
+  const std::filesystem::path previous = PreviousKeyDir(key_file);
+  std::error_code error;
+  if (std::filesystem::is_directory(previous, error)) {
+    std::vector<std::string> files;
+    for (const auto& entry : std::filesystem::directory_iterator(previous))
+      files.push_back(entry.path().string());
+    std::sort(files.rbegin(), files.rend());  // newest (by name) first
+    for (const std::string& file : files) {
+      absl::StatusOr<std::string> old = ReadKeyFile(file);
+      if (!old.ok()) return old.status();
+      pseudonymizer->previous_.push_back(*std::move(old));
+    }
+  }
+  return pseudonymizer;
+}
+
+std::string SubjectPseudonymizer::PreviousKeyDir(const std::string& key_file) {
+  return (std::filesystem::path(key_file).parent_path() / "pseudonym-previous")
+      .string();
+}
+
+absl::StatusOr<std::string> SubjectPseudonymizer::CreateNextKey(
+    const std::string& key_file) {
+  const std::string next = key_file + ".next";
+  ::unlink(next.c_str());
+  if (absl::Status created = CreateKeyFile(next); !created.ok()) return created;
+  return next;
+}
+
+absl::Status SubjectPseudonymizer::AdoptNextKey(const std::string& key_file,
+                                                absl::string_view label) {
+  const std::string dir = PreviousKeyDir(key_file);
+  std::error_code error;
+  std::filesystem::create_directories(dir, error);
+  if (error || ::chmod(dir.c_str(), 0700) != 0 ||
+      std::rename(key_file.c_str(),
+                  absl::StrCat(dir, "/", label, ".key").c_str()) != 0 ||
+      std::rename((key_file + ".next").c_str(), key_file.c_str()) != 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot move the pseudonym keys in ", dir));
+  }
+  return absl::OkStatus();
+}
+
+std::vector<std::string> SubjectPseudonymizer::EarlierSubjectKeys(
+    const v1::Subject& subject) const {
+  std::vector<std::string> keys;
+  absl::StatusOr<std::string> identifier = NormalisedIdentifier(subject);
+  if (!identifier.ok()) return keys;
+  for (const std::string& key : previous_)
+    keys.push_back(Mac(key, *identifier));
+  OPENSSL_cleanse(identifier->data(), identifier->size());
+  return keys;
 }
 
 SubjectPseudonymizer::~SubjectPseudonymizer() {
   OPENSSL_cleanse(key_.data(), key_.size());
+  for (std::string& key : previous_) OPENSSL_cleanse(key.data(), key.size());
 }
 
 std::string SubjectPseudonymizer::KeyCheck() const {
@@ -119,13 +185,9 @@ absl::StatusOr<std::string> SubjectPseudonymizer::SubjectKey(
     const v1::Subject& subject) const {
   absl::StatusOr<std::string> identifier = NormalisedIdentifier(subject);
   if (!identifier.ok()) return identifier.status();
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int mac_length = 0;
-  HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()),
-       reinterpret_cast<const unsigned char*>(identifier->data()),
-       identifier->size(), mac, &mac_length);
+  std::string mac = Mac(key_, *identifier);
   OPENSSL_cleanse(identifier->data(), identifier->size());
-  return std::string(reinterpret_cast<const char*>(mac), mac_length);
+  return mac;
 }
 
 }  // namespace ketenhub

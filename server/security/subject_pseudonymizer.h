@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "ketenhub/v1/signal.pb.h"
@@ -37,10 +38,25 @@ class SubjectPseudonymizer {
   // is not the one the data was written with.
   std::string KeyCheck() const;
 
+  // The subject's keys under earlier pseudonym keys (kept in
+  // keys/pseudonym-previous/ after a re-keying), newest first: audit records
+  // written before the re-keying carry those.
+  std::vector<std::string> EarlierSubjectKeys(const v1::Subject& subject) const;
+
+  // Re-keying (hub stopped): CreateNextKey writes a new key next to
+  // `key_file` and returns its path; once the data is re-keyed, AdoptNextKey
+  // moves the current key to pseudonym-previous/<label>.key and the new one
+  // into place.
+  static absl::StatusOr<std::string> CreateNextKey(const std::string& key_file);
+  static absl::Status AdoptNextKey(const std::string& key_file,
+                                   absl::string_view label);
+  static std::string PreviousKeyDir(const std::string& key_file);
+
  private:
   explicit SubjectPseudonymizer(std::string key) : key_(std::move(key)) {}
 
   std::string key_;
+  std::vector<std::string> previous_;
 };
 
 }  // namespace ketenhub

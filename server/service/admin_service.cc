@@ -261,6 +261,10 @@ grpc::ServerUnaryReactor* AdminServiceImpl::ExportSubject(
     }
     AuditFilter filter;
     filter.subject_pseudonym = pseudonym;
+    for (const std::string& earlier :
+         pseudonymizer_->EarlierSubjectKeys(request->subject())) {
+      filter.earlier_pseudonyms.push_back(SubjectPseudonym(earlier));
+    }
     absl::StatusOr<AuditPage> history =
         store_->QueryAudit(filter, 0, kMaxHistory, kMaxHistory);
     status = history.status();

@@ -95,6 +95,10 @@ grpc::ServerWriteReactor<v1::AuditQueryResponse>* AuditServiceImpl::Query(
         pseudonymizer_->SubjectKey(request->subject());
     if (key.ok()) {
       filter.subject_pseudonym = SubjectPseudonym(*key);
+      for (const std::string& earlier :
+           pseudonymizer_->EarlierSubjectKeys(request->subject())) {
+        filter.earlier_pseudonyms.push_back(SubjectPseudonym(earlier));
+      }
       call.record.set_data_subject_pseudonym(filter.subject_pseudonym);
     }
     status = key.status();

@@ -77,12 +77,51 @@ class IndexWalk {
   std::unique_ptr<rocksdb::Iterator> it_;
 };
 
+// Several walks merged into one ascending walk (a person under several
+// pseudonyms).
+class MergedWalk {
+ public:
+  MergedWalk(const Database& database, const std::vector<std::string>& prefixes,
+             uint64_t from) {
+    for (const std::string& prefix : prefixes) {
+      walks_.push_back(std::make_unique<IndexWalk>(database, prefix, from));
+      next_.push_back(walks_.back()->Next());
+    }
+  }
+
+  std::optional<uint64_t> Next() {
+    size_t best = walks_.size();
+    for (size_t i = 0; i < walks_.size(); ++i) {
+      if (next_[i] && (best == walks_.size() || *next_[i] < *next_[best]))
+        best = i;
+    }
+    if (best == walks_.size()) return std::nullopt;
+    const std::optional<uint64_t> index = next_[best];
+    next_[best] = walks_[best]->Next();
+    return index;
+  }
+
+  absl::Status status() const {
+    for (const auto& walk : walks_) {
+      if (absl::Status s = walk->status(); !s.ok()) return s;
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  std::vector<std::unique_ptr<IndexWalk>> walks_;
+  std::vector<std::optional<uint64_t>> next_;
+};
+
 }  // namespace
 
 bool AuditFilterMatches(const AuditFilter& filter,
                         const v1::AuditRecord& record) {
   if (!filter.subject_pseudonym.empty() &&
-      record.data_subject_pseudonym() != filter.subject_pseudonym) {
+      record.data_subject_pseudonym() != filter.subject_pseudonym &&
+      std::find(
+          filter.earlier_pseudonyms.begin(), filter.earlier_pseudonyms.end(),
+          record.data_subject_pseudonym()) == filter.earlier_pseudonyms.end()) {
     return false;
   }
   if (!filter.actor.empty() && record.actor_partner_id() != filter.actor &&
@@ -112,18 +151,22 @@ absl::StatusOr<AuditPage> QueryAuditLog(const Database& database,
                                         uint64_t from_index, size_t max,
                                         size_t max_scanned) {
   AuditPage page;
-  std::string prefix;
+  std::vector<std::string> prefixes;
   if (!filter.subject_pseudonym.empty()) {
-    prefix = storage_keys::AuditSubjectPrefix(filter.subject_pseudonym);
+    prefixes.push_back(
+        storage_keys::AuditSubjectPrefix(filter.subject_pseudonym));
+    for (const std::string& earlier : filter.earlier_pseudonyms)
+      prefixes.push_back(storage_keys::AuditSubjectPrefix(earlier));
   } else if (!filter.signal_id.empty()) {
-    prefix = storage_keys::AuditSignalPrefix(filter.signal_id);
+    prefixes.push_back(storage_keys::AuditSignalPrefix(filter.signal_id));
   } else if (filter.from != absl::InfinitePast()) {
     absl::StatusOr<uint64_t> first =
         FirstAtOrAfter(database, committed, filter.from);
     if (!first.ok()) return first.status();
     from_index = std::max(from_index, *first);
   }
-  IndexWalk walk(database, std::move(prefix), from_index);
+  if (prefixes.empty()) prefixes.push_back("");  // every record
+  MergedWalk walk(database, prefixes, from_index);
   size_t scanned = 0;
   for (std::optional<uint64_t> index = walk.Next();
        index.has_value() && *index < committed; index = walk.Next()) {

@@ -14,7 +14,9 @@ namespace ketenhub {
 // Which audit records a query wants; empty fields match everything.
 struct AuditFilter {
   std::string subject_pseudonym;  // as in AuditRecord (hex)
-  std::string actor;              // partner id or OIN
+  // The same person under earlier pseudonym keys (after a re-keying).
+  std::vector<std::string> earlier_pseudonyms;
+  std::string actor;  // partner id or OIN
   std::string operation;
   v1::AuditOutcome outcome = v1::AUDIT_OUTCOME_ANY;
   absl::Time from = absl::InfinitePast();  // on end_time, inclusive

@@ -472,6 +472,61 @@ absl::StatusOr<SignalStore::BackupInfo> RestoreBackup(
   return VerifyCopy(db_dir, public_key_pem);
 }
 
+absl::StatusOr<uint64_t> RekeySubjects(
+    const std::string& db_path, const std::string& kek_dir,
+    const std::function<absl::StatusOr<std::string>(const v1::Subject&)>&
+        new_key,
+    absl::string_view new_key_check) {
+  absl::StatusOr<std::unique_ptr<KekRing>> keys =
+      KekRing::OpenOrCreate(kek_dir);
+  if (!keys.ok()) return keys.status();
+  absl::StatusOr<std::unique_ptr<Database>> opened =
+      Database::Open(db_path, keys->get());
+  if (!opened.ok()) return opened.status();
+  Database& db = **opened;
+  uint64_t rekeyed = 0;
+  rocksdb::WriteBatch batch;
+  auto write = [&]() -> absl::Status {
+    rocksdb::Status s = db.db()->Write(Database::SyncWrite(), &batch);
+    batch.Clear();
+    return FromRocksDbStatus(s, "re-key subjects");
+  };
+  std::unique_ptr<rocksdb::Iterator> it(
+      db.db()->NewIterator(rocksdb::ReadOptions(), db.signals()));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    StoredSignal signal;
+    if (!signal.ParseFromArray(it->value().data(),
+                               static_cast<int>(it->value().size()))) {
+      return absl::DataLossError("signal record unreadable");
+    }
+    if (signal.state() == v1::SIGNAL_STATE_DESTROYED) continue;
+    if (absl::Status s = db.Decrypt(signal); !s.ok()) return s;
+    absl::StatusOr<std::string> key = new_key(signal.signal().subject());
+    if (!key.ok()) return key.status();
+    const std::string old_index =
+        storage_keys::SubjectIndexKey(signal.subject_key(), signal.sequence());
+    std::string entry;
+    rocksdb::Status s = db.db()->Get(rocksdb::ReadOptions(), db.subject_index(),
+                                     old_index, &entry);
+    if (!s.ok()) return FromRocksDbStatus(s, "re-key subjects");
+    batch.Delete(db.subject_index(), old_index);
+    batch.Put(db.subject_index(),
+              storage_keys::SubjectIndexKey(*key, signal.sequence()), entry);
+    signal.set_subject_key(*key);
+    batch.Put(db.signals(), it->key(),
+              Database::StoredForm(signal).SerializeAsString());
+    ++rekeyed;
+    if (batch.Count() >= 1500) {
+      if (absl::Status w = write(); !w.ok()) return w;
+    }
+  }
+  if (!it->status().ok()) return FromRocksDbStatus(it->status(), "re-key");
+  batch.Put(storage_keys::kPseudonymKeyCheckKey,
+            rocksdb::Slice(new_key_check.data(), new_key_check.size()));
+  if (absl::Status w = write(); !w.ok()) return w;
+  return rekeyed;
+}
+
 absl::StatusOr<std::unique_ptr<SignalStore>> SignalStore::Open(
     const Options& options) {
   const std::string kek_dir =

@@ -242,6 +242,18 @@ absl::StatusOr<SignalStore::BackupInfo> RestoreBackup(
     const std::string& backup_dir, const std::string& db_dir,
     absl::string_view public_key_pem);
 
+// Offline re-keying of subject pseudonyms (hub stopped): gives every stored
+// signal the subject key `new_key(its subject)` (decrypting the subject with
+// the KEKs in `kek_dir`), moves its subject index entry, and records
+// `new_key_check` as the key the data is bound to. Returns the number of
+// signals re-keyed. Interrupted, it leaves a mix: restore the backup taken
+// before and run it again.
+absl::StatusOr<uint64_t> RekeySubjects(
+    const std::string& db_path, const std::string& kek_dir,
+    const std::function<absl::StatusOr<std::string>(const v1::Subject&)>&
+        new_key,
+    absl::string_view new_key_check);
+
 // SHA-256 over the deterministic encoding of `signal`: equal for equal content.
 std::string SignalContentHash(const v1::Signal& signal);
 

@@ -328,6 +328,45 @@ TEST_F(HubProcessTest, DataFolderHoldsNoPersonAndErasureWorksFromKetenctl) {
   }
 }
 
+TEST_F(HubProcessTest, RekeyedPseudonymsKeepMatchingAndAuditContinuity) {
+  const std::string data = dir_.path() + "/data";
+  const std::string config = WriteConfig(testing::TestHubConfig(data));
+  {
+    HubProcess hub(KETENHUB_HUB_BINARY, config, dir_.path() + "/hub1.log");
+    const int port = hub.WaitForPort();
+    ASSERT_GT(port, 0) << hub.Log();
+    ASSERT_EQ(
+        RunCommand(Ketenctl(port, "--as politie submit " + Example("politie")))
+            .exit_code,
+        0);
+    EXPECT_EQ(hub.Stop(SIGTERM), 0);
+  }
+  CommandResult rekey = RunCommand(absl::StrCat(
+      KETENCTL_BINARY, " admin rekey-pseudonyms --data-dir ", data));
+  ASSERT_EQ(rekey.exit_code, 0) << rekey.output;
+  EXPECT_THAT(rekey.output, HasSubstr("Re-keyed 1 signal(s)"));
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(
+                              data + "/keys/pseudonym-previous"),
+                          std::filesystem::directory_iterator()),
+            1);
+
+  HubProcess hub(KETENHUB_HUB_BINARY, config, dir_.path() + "/hub2.log");
+  const int port = hub.WaitForPort();
+  ASSERT_GT(port, 0) << hub.Log();  // bound to the new key
+  ASSERT_EQ(
+      RunCommand(Ketenctl(port, "--as ggd submit " + Example("ggd"))).exit_code,
+      0);
+  CommandResult watch =
+      RunCommand(Ketenctl(port, "--as ketenregisseur watch --count 3"));
+  EXPECT_THAT(watch.output,
+              HasSubstr("MATCH      same person signalled by: politie"));
+  CommandResult query =
+      RunCommand(Ketenctl(port, "--as auditor audit query --bsn 999990019"));
+  EXPECT_THAT(query.output, HasSubstr("politie  submitter  submit  OK"));
+  EXPECT_THAT(query.output, HasSubstr("ggd  submitter  submit  OK"));
+  EXPECT_EQ(hub.Stop(SIGTERM), 0);
+}
+
 int64_t RssKilobytes(pid_t pid) {
   std::smatch match;
   const std::string status =
