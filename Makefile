@@ -6,7 +6,7 @@ BUILD_TYPE ?= RelWithDebInfo
 DEV_PKI := var/dev-pki
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps configure build run test bench soak format clean
+.PHONY: all deps configure build run test bench soak sanitize format clean
 
 all: build
 
@@ -38,6 +38,15 @@ bench: build $(DEV_PKI)/ca.pem
 # Long crash test: 100 SIGKILLs of the hub under load (make test runs 10).
 soak: build
 	cd $(BUILD_DIR) && KETENHUB_CRASH_CYCLES=100 ./tests/e2e_crash_test
+
+# The whole suite under AddressSanitizer and UBSan, in its own build folder
+# (not part of make test: it doubles the build time).
+sanitize: deps
+	@if [ ! -f build-sanitize/build.ninja ]; then \
+	  cmake -S . -B build-sanitize -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	    -DKETENHUB_SANITIZE=ON; fi
+	@cmake --build build-sanitize -j $(JOBS)
+	cd build-sanitize && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS) -L 'unit|e2e'
 
 format:
 	@git ls-files '*.cc' '*.h' | xargs clang-format -i
