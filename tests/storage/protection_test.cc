@@ -261,3 +261,42 @@ TEST_F(ProtectionTest, RotationWhileSubmittingKeepsEverySignalReadable) {
 
 }  // namespace
 }  // namespace ketenhub
+
+namespace ketenhub {
+namespace {
+
+// A damaged data folder: a truncated SST file stops the store from opening
+// (DATA_LOSS, "storage corrupted") rather than serving part of the data.
+TEST(DamagedStorageTest, ATruncatedSstFileStopsTheStoreFromOpening) {
+  TempDir dir;
+  const std::string path = dir.path() + "/db";
+  {
+    auto store = *SignalStore::Open({path, 64, nullptr});
+    for (int i = 0; i < 50; ++i) {
+      SubmitCommand command;
+      command.partner_id = "politie";
+      command.signal = ValidSignal(absl::StrCat("d", i));
+      command.subject_key = "k";
+      std::promise<absl::StatusOr<v1::Receipt>> done;
+      store->Submit(std::move(command), [&](absl::StatusOr<v1::Receipt> r) {
+        done.set_value(std::move(r));
+      });
+      ASSERT_TRUE(done.get_future().get().ok());
+    }
+  }  // closing flushes to SST files
+  std::string sst;
+  for (const auto& entry : std::filesystem::directory_iterator(path)) {
+    if (entry.path().extension() == ".sst" &&
+        (sst.empty() || entry.file_size() > std::filesystem::file_size(sst))) {
+      sst = entry.path().string();
+    }
+  }
+  ASSERT_FALSE(sst.empty());
+  std::filesystem::resize_file(sst, std::filesystem::file_size(sst) / 2);
+  absl::Status status = SignalStore::Open({path, 64, nullptr}).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss) << status;
+  EXPECT_TRUE(absl::StrContains(status.message(), "corrupted")) << status;
+}
+
+}  // namespace
+}  // namespace ketenhub
