@@ -295,14 +295,8 @@ grpc::ServerUnaryReactor* AdminServiceImpl::EraseSubject(
   if (!key.ok()) return FinishRefused(reactor, *store_, call, key.status());
   call.record.set_data_subject_pseudonym(SubjectPseudonym(*key));
   (*call.record.mutable_details())["reason"] = request->reason();
-  absl::StatusOr<std::vector<v1::storage::StoredSignal>> signals =
-      store_->SubjectSignals(*key);
-  if (!signals.ok()) {
-    return FinishRefused(reactor, *store_, call, signals.status());
-  }
   DestroyCommand command;
-  for (const v1::storage::StoredSignal& signal : *signals)
-    command.signal_ids.push_back(signal.signal_id());
+  command.subject_key = *key;  // works even when some content is damaged
   command.erasure_reason = request->reason();
   command.as_of = absl::Now();
   command.audit = call.record;

@@ -93,6 +93,10 @@ absl::StatusOr<std::vector<SubjectIndexEntry>> CommitContext::SubjectEntries(
     for (const auto& [sequence, entry] : it->second)
       (*entries)[sequence] = entry;
   }
+  if (auto it = deleted_entries_.find(subject_key);
+      it != deleted_entries_.end()) {
+    for (uint64_t sequence : it->second) entries->erase(sequence);
+  }
   std::vector<SubjectIndexEntry> ordered;
   ordered.reserve(entries->size());
   for (auto& [sequence, entry] : *entries) ordered.push_back(std::move(entry));
@@ -149,6 +153,7 @@ void CommitContext::DestroySignal(StoredSignal& signal,
       database_->subject_index(),
       storage_keys::SubjectIndexKey(signal.subject_key(), signal.sequence()));
   subject_entries_[signal.subject_key()].erase(signal.sequence());
+  deleted_entries_[signal.subject_key()].insert(signal.sequence());
   StoredSignal tombstone = Database::StoredForm(signal);
   tombstone.clear_payload();
   tombstone.clear_subject_key();

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
@@ -97,6 +98,9 @@ class CommitContext {
   absl::flat_hash_map<std::string,
                       std::map<uint64_t, v1::storage::SubjectIndexEntry>>
       subject_entries_;
+  // Subject index entries deleted in this group: subject key -> sequences.
+  absl::flat_hash_map<std::string, absl::flat_hash_set<uint64_t>>
+      deleted_entries_;
   absl::flat_hash_map<std::string, uint64_t> cursors_;
   // Data keys written (value) or deleted (nullopt) in this group.
   absl::flat_hash_map<std::string, std::optional<v1::storage::WrappedDataKey>>

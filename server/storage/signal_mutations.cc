@@ -262,7 +262,18 @@ class DestroyMutation final : public Mutation {
   void Apply(CommitContext& context) override {
     std::vector<StoredSignal> destroyed;
     v1::AuditRecord erasure = command_.audit;
-    for (const std::string& id : command_.signal_ids) {
+    std::vector<std::string> ids = command_.signal_ids;
+    if (!command_.subject_key.empty()) {
+      absl::StatusOr<std::vector<SubjectIndexEntry>> entries =
+          context.SubjectEntries(command_.subject_key);
+      if (!entries.ok()) {
+        result_ = entries.status();
+        return;
+      }
+      for (const SubjectIndexEntry& entry : *entries)
+        ids.push_back(entry.signal_id());
+    }
+    for (const std::string& id : ids) {
       absl::StatusOr<StoredSignal> signal = context.ReadSignalRecord(id);
       if (absl::IsNotFound(signal.status())) continue;
       if (!signal.ok()) {

@@ -53,6 +53,9 @@ using DestroyCallback = absl::AnyInvocable<
 // Signals to crypto-shred, for retention or for a person's erasure.
 struct DestroyCommand {
   std::vector<std::string> signal_ids;
+  // Also every signal of this subject (the subject index, as the commit
+  // sees it; no content is read).
+  std::string subject_key;
   // Erasure when set (rule "erasure: <reason>"; withdrawn events; one audit
   // record); else retention (each signal only when due at `as_of`; expired
   // events; one audit record per signal).
