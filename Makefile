@@ -40,13 +40,14 @@ soak: build
 	cd $(BUILD_DIR) && KETENHUB_CRASH_CYCLES=100 ./tests/e2e_crash_test
 
 # The whole suite under AddressSanitizer and UBSan, in its own build folder
-# (not part of make test: it doubles the build time).
+# (not part of make test: it doubles the build time). The stalled-subscriber
+# test measures the hub's memory, which ASan's allocator makes meaningless.
 sanitize: deps
 	@if [ ! -f build-sanitize/build.ninja ]; then \
 	  cmake -S . -B build-sanitize -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	    -DKETENHUB_SANITIZE=ON; fi
 	@cmake --build build-sanitize -j $(JOBS)
-	cd build-sanitize && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS) -L 'unit|e2e'
+	cd build-sanitize && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS) -L 'unit|e2e' -E StalledSubscriber
 
 format:
 	@git ls-files '*.cc' '*.h' | xargs clang-format -i

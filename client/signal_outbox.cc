@@ -124,11 +124,11 @@ class RocksOutbox final : public SignalOutbox {
     batch.Delete(handles_[0], key);
     if (!outcome.ok()) batch.Put(handles_[1], key, signal.SerializeAsString());
     (void)db_->Write(rocksdb::WriteOptions(), &batch);  // a replay is harmless
-    {
-      absl::MutexLock lock(&mu_);
-      --pending_;
-    }
+    // The handler runs before the count drops, so that Flush returning means
+    // every outcome was handed over.
     if (on_outcome_) on_outcome_(signal.client_ref(), outcome);
+    absl::MutexLock lock(&mu_);
+    --pending_;
   }
 
   void Send() {

@@ -45,7 +45,8 @@ class SignalOutbox {
   // returns the client_ref. UNAVAILABLE when the local disk fails.
   virtual absl::StatusOr<std::string> Enqueue(v1::Signal signal) = 0;
 
-  // Waits until the queue is empty: OK, or DEADLINE_EXCEEDED at `deadline`.
+  // Waits until the queue is empty and every outcome was handed to the
+  // handler: OK, or DEADLINE_EXCEEDED at `deadline`.
   virtual absl::Status Flush(absl::Time deadline) = 0;
 
   // Signals still queued.
