@@ -22,6 +22,9 @@
 
 namespace {
 
+const std::vector<std::string> kPartners = {"politie", "ggd", "veilig-thuis",
+                                            "gemeente-hilversum"};
+
 struct Flags {
   std::string hub = "127.0.0.1:50051";
   std::string pki_dir = "var/dev-pki";
@@ -29,10 +32,8 @@ struct Flags {
   int count = 20000;
   int connections = 4;
   bool json = false;
+  std::vector<std::string> partners = kPartners;  // rotated over connections
 };
-
-const std::vector<std::string> kPartners = {"politie", "ggd", "veilig-thuis",
-                                            "gemeente-hilversum"};
 // The i-th valid BSN above 100000000 (11-proef), for a pool of distinct
 // (fictitious) persons.
 std::string PoolBsn(int i) {
@@ -90,7 +91,8 @@ class Load {
   Load(const Flags& flags)
       : flags_(flags), run_(absl::StrCat(absl::ToUnixNanos(absl::Now()))) {
     for (int c = 0; c < flags.connections; ++c) {
-      stubs_.push_back(StubFor(flags, kPartners[c % kPartners.size()], c));
+      stubs_.push_back(
+          StubFor(flags, flags.partners[c % flags.partners.size()], c));
     }
     latencies_.reserve(flags.count);
   }
@@ -203,6 +205,9 @@ int main(int argc, char** argv) {
                  "TLS connections (partners rotate)")
       ->capture_default_str();
   app.add_flag("--json", flags.json, "one JSON object instead of a sentence");
+  app.add_option("--partners", flags.partners,
+                 "dev partners to submit as, comma-separated")
+      ->delimiter(',');
   CLI11_PARSE(app, argc, argv);
   gpr_set_log_function([](gpr_log_func_args*) {});
   if (flags.in_flight < 1 || flags.count < 1 || flags.connections < 1) {
