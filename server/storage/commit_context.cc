@@ -2,7 +2,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "server/storage/keys.h"
-#include "server/storage/payload_cipher.h"
 #include "server/storage/rocksdb_status.h"
 #include "server/storage/time_conversion.h"
 
@@ -103,18 +102,11 @@ absl::StatusOr<std::vector<SubjectIndexEntry>> CommitContext::SubjectEntries(
   return ordered;
 }
 
-absl::Status CommitContext::PutSignal(
-    const StoredSignal& signal, bool is_new,
-    const v1::storage::WrappedDataKey* data_key) {
+void CommitContext::PutSignal(const StoredSignal& signal,
+                              const v1::storage::WrappedDataKey* new_data_key) {
+  const bool is_new = new_data_key != nullptr;
   StoredSignal sealed = signal;
-  if (is_new && data_key != nullptr) {
-    PutDataKey(signal.signal_id(), *data_key);
-  } else if (is_new) {
-    absl::StatusOr<v1::storage::WrappedDataKey> key =
-        SealPayload(*database_->key_ring(), sealed);
-    if (!key.ok()) return key.status();
-    PutDataKey(signal.signal_id(), *key);
-  }
+  if (is_new) PutDataKey(signal.signal_id(), *new_data_key);
   const std::string sequence_key =
       storage_keys::EncodeSequence(signal.sequence());
   {  // the stored form, without copying the content once more
@@ -142,7 +134,6 @@ absl::Status CommitContext::PutSignal(
       entry.SerializeAsString());
   subject_entries_[signal.subject_key()][signal.sequence()] = std::move(entry);
   signals_[signal.signal_id()] = std::move(sealed);
-  return absl::OkStatus();
 }
 
 void CommitContext::DestroySignal(StoredSignal& signal,

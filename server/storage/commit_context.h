@@ -60,12 +60,11 @@ class CommitContext {
   // The subject index entries of `subject_key`, oldest first.
   absl::StatusOr<std::vector<v1::storage::SubjectIndexEntry>> SubjectEntries(
       const std::string& subject_key);
-  // Writes a new or changed signal (as read: content decrypted) with its
-  // subject index entry; a new one gets its id mapping and its data key:
-  // `data_key` when its payload is sealed already, else a new one (sealing
-  // here). Fails (nothing written) when sealing fails.
-  absl::Status PutSignal(const v1::storage::StoredSignal& signal, bool is_new,
-                         const v1::storage::WrappedDataKey* data_key = nullptr);
+  // Writes a new or changed signal (as read: content decrypted, payload
+  // sealed) with its subject index entry; a new one, which brings
+  // `new_data_key`, also gets its id mapping and its wrapped data key.
+  void PutSignal(const v1::storage::StoredSignal& signal,
+                 const v1::storage::WrappedDataKey* new_data_key);
 
   // Crypto-shreds `signal`: deletes its data key and subject index entry and
   // leaves a tombstone (id, partner, client_ref, category, urgency, times,

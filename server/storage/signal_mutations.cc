@@ -65,11 +65,7 @@ class SubmitMutation final : public Mutation {
     if (!earlier.ok()) return earlier.status();
 
     StoredSignal stored = NewRecord(context);
-    if (absl::Status put =
-            context.PutSignal(stored, /*is_new=*/true, &data_key_);
-        !put.ok()) {
-      return put;
-    }
+    context.PutSignal(stored, &data_key_);
     IdempotencyRecord record;
     record.set_content_hash(content_hash_);
     record.set_signal_id(stored.signal_id());
@@ -191,8 +187,7 @@ class SignalUpdate final : public Mutation {
     SetAuditOutcome(result_.status(), &audit_);
     context.AppendAudit(std::move(audit_));
     if (!result_.ok()) return;
-    (void)context.PutSignal(*result_,
-                            /*is_new=*/false);  // no sealing: no error
+    context.PutSignal(*result_, /*new_data_key=*/nullptr);
     StoredEvent event;
     if (event_ && event_(*result_, event))
       context.AppendEvent(std::move(event));

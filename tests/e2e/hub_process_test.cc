@@ -259,20 +259,6 @@ TEST_F(HubProcessTest, KetenctlAuditShowsAccessAndFindsTampering) {
   EXPECT_THAT(tampered.output, HasSubstr("does NOT verify: record 1 "));
 }
 
-// Every file under `dir` holding `secret` in clear.
-std::vector<std::string> FilesHolding(const std::string& dir,
-                                      const std::string& secret) {
-  std::vector<std::string> found;
-  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
-    if (!entry.is_regular_file()) continue;
-    const std::string bytes =
-        ReadFileToString(entry.path().string()).value_or("");
-    if (bytes.find(secret) != std::string::npos)
-      found.push_back(entry.path().string());
-  }
-  return found;
-}
-
 TEST_F(HubProcessTest, DataFolderHoldsNoPersonAndErasureWorksFromKetenctl) {
   const std::string data = dir_.path() + "/data";
   HubProcess hub(KETENHUB_HUB_BINARY, WriteConfig(testing::TestHubConfig(data)),
@@ -291,7 +277,8 @@ TEST_F(HubProcessTest, DataFolderHoldsNoPersonAndErasureWorksFromKetenctl) {
       "Larenseweg", "verdiensten", "Brigadier J. de Vries",
       "M. Jansen"};
   for (const std::string& secret : secrets) {  // WAL of the running hub
-    EXPECT_THAT(FilesHolding(data, secret), ::testing::IsEmpty()) << secret;
+    EXPECT_THAT(testing::FilesHolding(data, secret), ::testing::IsEmpty())
+        << secret;
   }
 
   CommandResult preview = RunCommand(Ketenctl(
@@ -323,7 +310,8 @@ TEST_F(HubProcessTest, DataFolderHoldsNoPersonAndErasureWorksFromKetenctl) {
   EXPECT_EQ(hub.Stop(SIGTERM), 0);
 
   for (const std::string& secret : secrets) {  // SST files after the flush
-    EXPECT_THAT(FilesHolding(data, secret), ::testing::IsEmpty()) << secret;
+    EXPECT_THAT(testing::FilesHolding(data, secret), ::testing::IsEmpty())
+        << secret;
     EXPECT_THAT(hub.Log(), ::testing::Not(HasSubstr(secret))) << secret;
   }
 }

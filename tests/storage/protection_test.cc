@@ -26,20 +26,6 @@ using ::ketenhub::testing::TempDir;
 using ::ketenhub::testing::ValidSignal;
 using v1::storage::StoredSignal;
 
-// Every file under `dir` that holds `secret` in clear.
-std::vector<std::string> FilesHolding(const std::string& dir,
-                                      const std::string& secret) {
-  std::vector<std::string> found;
-  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
-    if (!entry.is_regular_file()) continue;
-    std::ifstream in(entry.path(), std::ios::binary);
-    const std::string bytes((std::istreambuf_iterator<char>(in)),
-                            std::istreambuf_iterator<char>());
-    if (absl::StrContains(bytes, secret)) found.push_back(entry.path());
-  }
-  return found;
-}
-
 v1::Signal SecretSignal(const std::string& ref, const std::string& bsn) {
   v1::Signal signal = ValidSignal(ref, v1::CATEGORY_SEXUAL_EXPLOITATION, bsn);
   return signal;
@@ -101,10 +87,10 @@ TEST_F(ProtectionTest, NoPersonOrNarrativeInAnyFile) {
                                             testing::kTestSectionText,
                                             testing::kTestContactName};
   for (const std::string& secret : secrets)  // write-ahead log, open store
-    EXPECT_TRUE(FilesHolding(dir_.path(), secret).empty()) << secret;
+    EXPECT_TRUE(testing::FilesHolding(dir_.path(), secret).empty()) << secret;
   store_.reset();  // flushes: SST files and MANIFEST too
   for (const std::string& secret : secrets)
-    EXPECT_TRUE(FilesHolding(dir_.path(), secret).empty()) << secret;
+    EXPECT_TRUE(testing::FilesHolding(dir_.path(), secret).empty()) << secret;
   Open();
   absl::StatusOr<v1::Receipt> again =
       Submit(SecretSignal("b", "999990032"), "k2");

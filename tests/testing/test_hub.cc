@@ -17,6 +17,19 @@ std::string PkiFile(const std::string& name) {
   return absl::StrCat(KETENHUB_TEST_PKI_DIR, "/", name);
 }
 
+std::vector<std::string> FilesHolding(const std::string& dir,
+                                      const std::string& secret) {
+  std::vector<std::string> found;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
+    if (!entry.is_regular_file()) continue;
+    const std::string bytes =
+        ReadFileToString(entry.path().string()).value_or("");
+    if (bytes.find(secret) != std::string::npos)
+      found.push_back(entry.path().string());
+  }
+  return found;
+}
+
 TempDir::TempDir() {
   std::string pattern =
       (std::filesystem::temp_directory_path() / "ketenhub-XXXXXX").string();

@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "client/audit_client.h"
 #include "client/chain_director_client.h"
@@ -16,6 +17,10 @@ namespace ketenhub::testing {
 
 // Paths of the PKI generated for this test run (tests/CMakeLists.txt).
 std::string PkiFile(const std::string& name);  // e.g. "politie.pem"
+
+// Every regular file under `dir` that holds `secret` in clear.
+std::vector<std::string> FilesHolding(const std::string& dir,
+                                      const std::string& secret);
 
 // A fresh, empty temporary folder, removed by the destructor.
 class TempDir {
