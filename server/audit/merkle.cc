@@ -1,24 +1,38 @@
 #include "server/audit/merkle.h"
 
-#include <openssl/sha.h>
+#include <openssl/evp.h>
 
 #include <bit>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
 
 #include "absl/strings/str_cat.h"
 
 namespace ketenhub::merkle {
 namespace {
 
+// SHA-256 through EVP with one reused context per thread: the tree hashes
+// on every audit append and every verification.
 std::string Sha256(absl::string_view prefix, absl::string_view a,
                    absl::string_view b) {
-  SHA256_CTX ctx;
-  SHA256_Init(&ctx);
-  SHA256_Update(&ctx, prefix.data(), prefix.size());
-  SHA256_Update(&ctx, a.data(), a.size());
-  SHA256_Update(&ctx, b.data(), b.size());
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256_Final(digest, &ctx);
-  return std::string(reinterpret_cast<const char*>(digest), sizeof(digest));
+  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  thread_local const std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx(
+      EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  if (md == nullptr || ctx == nullptr ||
+      EVP_DigestInit_ex2(ctx.get(), md, nullptr) != 1 ||
+      EVP_DigestUpdate(ctx.get(), prefix.data(), prefix.size()) != 1 ||
+      EVP_DigestUpdate(ctx.get(), a.data(), a.size()) != 1 ||
+      EVP_DigestUpdate(ctx.get(), b.data(), b.size()) != 1 ||
+      EVP_DigestFinal_ex(ctx.get(), digest, &length) != 1 ||
+      length != kHashBytes) {
+    // Only memory exhaustion gets here; a wrong hash would corrupt the log.
+    std::fprintf(stderr, "ketenhub: SHA-256 unavailable from OpenSSL\n");
+    std::abort();
+  }
+  return std::string(reinterpret_cast<const char*>(digest), length);
 }
 
 // The largest power of two below n (n > 1).
