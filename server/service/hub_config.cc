@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "server/common/status_macros.h"
@@ -22,6 +23,9 @@ absl::Status Resolve(absl::string_view field, const std::string& base_dir,
                      std::string* path) {
   if (path->empty())
     return absl::InvalidArgumentError(absl::StrCat(field, ": required"));
+  if (absl::StrContains(*path, '\0'))
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": a path cannot contain a NUL byte"));
   std::filesystem::path p(*path);
   if (p.is_relative())
     *path = (std::filesystem::path(base_dir) / p).lexically_normal();

@@ -1,5 +1,8 @@
 #include "server/service/hub_config.h"
 
+#include <string>
+
+#include "absl/strings/str_replace.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -40,6 +43,14 @@ TEST(HubConfigTest, NamesMissingField) {
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(status.message()),
               HasSubstr("tls.cert_file: required"));
+}
+
+TEST(HubConfigTest, RefusesAPathWithANulByte) {
+  const std::string text = absl::StrReplaceAll(
+      kMinimal, {{"data_dir: \"../data\"", "data_dir: \"data\\000x\""}});
+  absl::Status status = ParseHubConfig(text, "c", "/etc/ketenhub").status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(), HasSubstr("data_dir: a path cannot contain"));
 }
 
 TEST(HubConfigTest, NamesLineOfSyntaxError) {
