@@ -12,11 +12,11 @@
 #include "absl/strings/str_replace.h"
 #include "absl/time/time.h"
 #include "client/chain_director_client.h"
+#include "client/json_input.h"
 #include "client/ketenctl_admin.h"
 #include "client/ketenctl_audit.h"
 #include "client/ketenctl_common.h"
 #include "client/signal_client.h"
-#include "google/protobuf/util/json_util.h"
 #include "grpc/support/log.h"
 #include "grpcpp/channel.h"
 #include "ketenhub/v1/admin.grpc.pb.h"
@@ -34,19 +34,12 @@ int Submit(const GlobalFlags& flags, const std::vector<std::string>& files) {
   int failures = 0;
   for (const std::string& file : files) {
     absl::StatusOr<std::string> text = ReadFileToString(file);
-    v1::Signal signal;
-    absl::Status status = text.status();
-    if (status.ok()) {
-      const auto parsed =
-          google::protobuf::util::JsonStringToMessage(*text, &signal);
-      if (!parsed.ok()) {
-        status = absl::InvalidArgumentError(
-            absl::StrCat(file, ": ", parsed.ToString()));
-      }
-    }
+    absl::StatusOr<v1::Signal> signal =
+        text.ok() ? SignalFromJson(*text, file)
+                  : absl::StatusOr<v1::Signal>(text.status());
     absl::StatusOr<v1::Receipt> receipt =
-        status.ok() ? (*client)->Submit(signal)
-                    : absl::StatusOr<v1::Receipt>(status);
+        signal.ok() ? (*client)->Submit(*signal)
+                    : absl::StatusOr<v1::Receipt>(signal.status());
     if (!receipt.ok()) {
       Report(receipt.status(), flags);
       ++failures;

@@ -6,6 +6,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "client/audit_client.h"
+#include "client/json_input.h"
 #include "server/audit/checkpoint.h"
 #include "server/common/text_proto.h"
 #include "server/storage/audit_verify.h"
@@ -32,12 +33,7 @@ absl::StatusOr<google::protobuf::Timestamp> ParseWhen(const std::string& text,
 absl::StatusOr<v1::SignedCheckpoint> ReadCheckpoint(const std::string& file) {
   absl::StatusOr<std::string> text = ReadFileToString(file);
   if (!text.ok()) return text.status();
-  v1::SignedCheckpoint checkpoint;
-  if (!google::protobuf::util::JsonStringToMessage(*text, &checkpoint).ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(file, ": not a checkpoint saved by ketenctl"));
-  }
-  return checkpoint;
+  return CheckpointFromJson(*text, file);
 }
 
 absl::Status SaveCheckpoint(const v1::SignedCheckpoint& checkpoint,
