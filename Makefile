@@ -6,7 +6,7 @@ BUILD_TYPE ?= RelWithDebInfo
 DEV_PKI := var/dev-pki
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps configure build run test bench soak sanitize format clean
+.PHONY: all deps configure build run test bench soak sanitize fuzz fuzz-smoke format clean
 
 all: build
 
@@ -27,8 +27,10 @@ run: build $(DEV_PKI)/ca.pem
 	@mkdir -p var/data
 	exec $(BUILD_DIR)/server/ketenhub --config deploy/ketenhub-dev.textproto
 
+# The whole suite, then every fuzz target for a short while.
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+	@$(MAKE) --no-print-directory fuzz-smoke
 
 bench: build $(DEV_PKI)/ca.pem
 	bench/run-submit-bench.sh $(BUILD_DIR)
@@ -48,6 +50,16 @@ sanitize: deps
 	    -DKETENHUB_SANITIZE=ON; fi
 	@cmake --build build-sanitize -j $(JOBS)
 	cd build-sanitize && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS) -L 'unit|e2e' -E StalledSubscriber
+
+# libFuzzer targets under ASan and UBSan (clang, in build-fuzz): a short run
+# of each (part of make test), and a long one (FUZZ_SECONDS per target).
+FUZZ_SMOKE_SECONDS ?= 60
+FUZZ_SECONDS ?= 1800
+fuzz-smoke: deps
+	tests/fuzz/run-fuzzers.sh $(FUZZ_SMOKE_SECONDS)
+
+fuzz: deps
+	tests/fuzz/run-fuzzers.sh $(FUZZ_SECONDS)
 
 format:
 	@git ls-files '*.cc' '*.h' | xargs clang-format -i

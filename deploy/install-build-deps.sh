@@ -8,6 +8,7 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev librocksdb-dev libssl-dev libcli11-dev
   libgtest-dev libgmock-dev
+  clang libclang-rt-14-dev llvm  # the fuzz targets: make fuzz, make fuzz-smoke
 )
 
 missing=()
