@@ -88,6 +88,11 @@ absl::StatusOr<std::unique_ptr<Database>> Database::OpenWith(
   options.create_if_missing = !read_only;
   options.create_missing_column_families = !read_only;
   options.paranoid_checks = true;
+  // Every acknowledged write was synced, so only a torn last record may be
+  // skipped; damage anywhere else refuses the open instead of replaying up
+  // to it and dropping the acknowledged writes behind it.
+  options.wal_recovery_mode =
+      rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
   options.keep_log_file_num = 5;
   if (env != nullptr) options.env = env;
   std::vector<rocksdb::ColumnFamilyDescriptor> families;

@@ -16,6 +16,7 @@
 #include "server/storage/keys.h"
 #include "server/storage/signal_store.h"
 #include "server/storage/time_conversion.h"
+#include "tests/testing/failing_file_system.h"
 #include "tests/testing/test_hub.h"
 #include "tests/testing/test_signals.h"
 
@@ -279,6 +280,54 @@ TEST(DamagedStorageTest, ATruncatedSstFileStopsTheStoreFromOpening) {
   }
   ASSERT_FALSE(sst.empty());
   std::filesystem::resize_file(sst, std::filesystem::file_size(sst) / 2);
+  absl::Status status = SignalStore::Open({path, 64, nullptr}).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss) << status;
+  EXPECT_TRUE(absl::StrContains(status.message(), "corrupted")) << status;
+}
+
+// A damaged write-ahead log: a flipped byte in the middle of it stops the
+// store from opening rather than replaying up to the damage and silently
+// dropping the acknowledged writes after it.
+TEST(DamagedStorageTest, ACorruptedWriteAheadLogStopsTheStoreFromOpening) {
+  TempDir dir;
+  const std::string path = dir.path() + "/db";
+  auto file_system = std::make_shared<testing::PowerLossFileSystem>();
+  std::unique_ptr<rocksdb::Env> env = testing::EnvOver(file_system);
+  {
+    auto store = *SignalStore::Open({path, 64, env.get()});
+    for (int i = 0; i < 50; ++i) {
+      SubmitCommand command;
+      command.partner_id = "politie";
+      command.signal = ValidSignal(absl::StrCat("w", i));
+      command.subject_key = "k";
+      std::promise<absl::StatusOr<v1::Receipt>> done;
+      store->Submit(std::move(command), [&](absl::StatusOr<v1::Receipt> r) {
+        done.set_value(std::move(r));
+      });
+      ASSERT_TRUE(done.get_future().get().ok());
+    }
+    file_system->CutPower();  // no flush at close: the writes stay in the WAL
+  }
+  file_system->DropUnsynced();
+  std::string wal;
+  for (const auto& entry : std::filesystem::directory_iterator(path)) {
+    if (entry.path().extension() == ".log" &&
+        (wal.empty() || entry.file_size() > std::filesystem::file_size(wal))) {
+      wal = entry.path().string();
+    }
+  }
+  ASSERT_FALSE(wal.empty());
+  const auto size = std::filesystem::file_size(wal);
+  ASSERT_GT(size, 4096u);
+  {
+    std::fstream file(wal, std::ios::in | std::ios::out | std::ios::binary);
+    file.seekg(size / 3);
+    char byte = 0;
+    file.read(&byte, 1);
+    file.seekp(size / 3);
+    byte ^= 0x20;
+    file.write(&byte, 1);
+  }
   absl::Status status = SignalStore::Open({path, 64, nullptr}).status();
   EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss) << status;
   EXPECT_TRUE(absl::StrContains(status.message(), "corrupted")) << status;
