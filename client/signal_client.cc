@@ -71,6 +71,11 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeHubChannel(
       static_cast<int>(absl::ToInt64Milliseconds(options.initial_backoff)));
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS,
               static_cast<int>(absl::ToInt64Milliseconds(options.max_backoff)));
+  // Notice a hub that went away without closing (a network that dropped)
+  // within half a minute, also on a stream with nothing to say.
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 20000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
+  args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   return grpc::CreateCustomChannel(options.target, grpc::SslCredentials(ssl),
                                    args);
 }

@@ -12,6 +12,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "grpc/grpc.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/server_builder.h"
 #include "server/common/json_log.h"
@@ -25,6 +26,7 @@
 #include "server/service/audit_service.h"
 #include "server/service/audited_call.h"
 #include "server/service/chain_director_service.h"
+#include "server/service/hub_config.h"
 #include "server/service/signal_service.h"
 #include "server/storage/signal_store.h"
 
@@ -34,6 +36,34 @@ namespace {
 constexpr absl::Duration kShutdownGrace = absl::Seconds(5);
 // As often as gRPC re-reads the certificate files.
 constexpr absl::Duration kRevocationReload = absl::Seconds(60);
+
+// The client library pings every 20 s on a silent call; the hub accepts
+// pings twice as often before it counts them as abuse.
+constexpr int kMinClientPingIntervalMs = 10000;
+
+// Milliseconds for a configured number of seconds; 0 takes the default.
+int Milliseconds(uint32_t seconds, uint32_t default_seconds) {
+  return static_cast<int>((seconds > 0 ? seconds : default_seconds) * 1000);
+}
+
+void SetTransportOptions(const v1::TransportConfig& transport,
+                         grpc::ServerBuilder& builder) {
+  builder.AddChannelArgument(
+      GRPC_ARG_KEEPALIVE_TIME_MS,
+      Milliseconds(transport.keepalive_time_seconds(), kKeepaliveTimeSeconds));
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS,
+                             Milliseconds(transport.keepalive_timeout_seconds(),
+                                          kKeepaliveTimeoutSeconds));
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  // Keep pinging a stream that has nothing to send (an idle Subscribe).
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
+  builder.AddChannelArgument(
+      GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
+      kMinClientPingIntervalMs);
+  builder.AddChannelArgument(GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS,
+                             Milliseconds(transport.handshake_timeout_seconds(),
+                                          kHandshakeTimeoutSeconds));
+}
 
 absl::Status MakePrivateDir(const std::string& path) {
   std::error_code error;
@@ -231,6 +261,7 @@ absl::Status RunningHub::Init(const v1::HubConfig& config) {
   builder.AddListeningPort(config.listen_address(), *credentials, &port_);
   builder.SetMaxReceiveMessageSize(
       static_cast<int>(config.limits().max_message_bytes()));
+  SetTransportOptions(config.transport(), builder);
   builder.RegisterService(signal_service_.get());
   builder.RegisterService(chain_director_service_.get());
   builder.RegisterService(admin_service_.get());

@@ -80,6 +80,13 @@ absl::StatusOr<v1::HubConfig> ParseHubConfig(absl::string_view text,
   v1::RetentionConfig* retention = config.mutable_retention();
   if (retention->sweep_interval_seconds() == 0)
     retention->set_sweep_interval_seconds(kSweepIntervalSeconds);
+  v1::TransportConfig* transport = config.mutable_transport();
+  if (transport->keepalive_time_seconds() == 0)
+    transport->set_keepalive_time_seconds(kKeepaliveTimeSeconds);
+  if (transport->keepalive_timeout_seconds() == 0)
+    transport->set_keepalive_timeout_seconds(kKeepaliveTimeoutSeconds);
+  if (transport->handshake_timeout_seconds() == 0)
+    transport->set_handshake_timeout_seconds(kHandshakeTimeoutSeconds);
   return config;
 }
 

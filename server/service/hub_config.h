@@ -1,6 +1,7 @@
 #ifndef KETENHUB_SERVER_SERVICE_HUB_CONFIG_H_
 #define KETENHUB_SERVER_SERVICE_HUB_CONFIG_H_
 
+#include <cstdint>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -8,6 +9,11 @@
 #include "ketenhub/v1/config.pb.h"
 
 namespace ketenhub {
+
+// Transport defaults, also used by Hub::Start for a config built in code.
+inline constexpr uint32_t kKeepaliveTimeSeconds = 30;
+inline constexpr uint32_t kKeepaliveTimeoutSeconds = 10;
+inline constexpr uint32_t kHandshakeTimeoutSeconds = 10;
 
 // Reads and checks the hub's text-format configuration at `path`: relative
 // paths become relative to the file's folder, unset limits take their

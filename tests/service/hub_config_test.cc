@@ -35,6 +35,9 @@ TEST(HubConfigTest, FillsDefaultLimits) {
   v1::HubConfig config = *ParseHubConfig(kMinimal, "c", "/etc/ketenhub");
   EXPECT_EQ(config.limits().max_message_bytes(), 256u * 1024);
   EXPECT_EQ(config.commit().max_group_size(), 256u);
+  EXPECT_EQ(config.transport().keepalive_time_seconds(), 30u);
+  EXPECT_EQ(config.transport().keepalive_timeout_seconds(), 10u);
+  EXPECT_EQ(config.transport().handshake_timeout_seconds(), 10u);
 }
 
 TEST(HubConfigTest, NamesMissingField) {
