@@ -2,7 +2,9 @@
 # Chain-director stream figures on fresh hubs (make bench):
 #  1. receipt -> event latency on an idle subscriber;
 #  2. hub memory (RSS) after 10,000 submits, without and with a subscriber
-#     that stalls (never reads) during them.
+#     that stalls (never reads) during them;
+#  3. catch-up: a subscriber reading a backlog of STREAM_BACKLOG events
+#     (default 1,000,000) from the start.
 set -euo pipefail
 build=${1:-build}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -44,3 +46,10 @@ for stalled in no yes; do
   echo "hub RSS with stalled subscriber=$stalled: ${before} kB at start, ${after} kB after 10,000 submits"
   stop_hub
 done
+
+backlog=${STREAM_BACKLOG:-1000000}
+start_hub
+echo "filling a backlog of $backlog signals..."
+"$root/$build/bench/ketenhub_submit_load" $pki --in-flight 64 --count "$backlog"
+"$root/$build/bench/ketenhub_stream_bench" $pki catchup --count "$backlog"
+stop_hub

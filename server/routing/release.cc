@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "server/common/status_macros.h"
 #include "server/storage/time_conversion.h"
 
 namespace ketenhub {
@@ -74,9 +75,51 @@ absl::StatusOr<v1::ReleasedSignal> ReleaseFor(const StoredSignal& signal,
   return out;
 }
 
+namespace {
+
+// Fills `about` from the event alone, and from its first signal's record
+// when `read` is null.
+absl::Status DescribeEvent(const v1::storage::StoredEvent& event,
+                           const SignalStore& store,
+                           const v1::storage::StoredSignal* read,
+                           EventAbout* about) {
+  switch (event.kind_case()) {
+    case v1::storage::StoredEvent::kReceivedSignalId:
+      about->signal_ids.push_back(event.received_signal_id());
+      break;
+    case v1::storage::StoredEvent::kMatch:
+      for (const v1::MatchedSignal& matched : event.match().signals())
+        about->signal_ids.push_back(matched.signal_id());
+      break;
+    case v1::storage::StoredEvent::kWithdrawn:
+      about->signal_ids.push_back(event.withdrawn().signal_id());
+      break;
+    case v1::storage::StoredEvent::kExpiredSignalId:
+      about->signal_ids.push_back(event.expired_signal_id());
+      break;
+    case v1::storage::StoredEvent::KIND_NOT_SET:
+      break;
+  }
+  if (read != nullptr) {
+    about->subject_key = read->subject_key();
+    return absl::OkStatus();
+  }
+  if (about->signal_ids.empty()) return absl::OkStatus();
+  absl::StatusOr<StoredSignal> record =
+      store.GetSignalRecord(about->signal_ids[0]);
+  if (record.ok()) {
+    about->subject_key = record->subject_key();
+  } else if (!absl::IsNotFound(record.status())) {
+    return record.status();
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::StatusOr<std::optional<v1::Event>> RenderEvent(
     const v1::storage::StoredEvent& event, const SignalStore& store,
-    const AccessPolicy& policy, absl::string_view receiver) {
+    const AccessPolicy& policy, absl::string_view receiver, EventAbout* about) {
   v1::Event out;
   out.set_cursor(event.cursor());
   *out.mutable_time() = event.time();
@@ -85,13 +128,14 @@ absl::StatusOr<std::optional<v1::Event>> RenderEvent(
       absl::StatusOr<StoredSignal> signal =
           store.GetSignal(event.received_signal_id());
       if (!signal.ok()) return signal.status();
+      KETENHUB_RETURN_IF_ERROR(DescribeEvent(event, store, &*signal, about));
       if (signal->state() == v1::SIGNAL_STATE_DESTROYED) return std::nullopt;
       absl::StatusOr<v1::ReleasedSignal> released =
           ReleaseFor(*signal, policy, receiver);
       if (absl::IsNotFound(released.status())) return std::nullopt;
       if (!released.ok()) return released.status();
       *out.mutable_signal_received() = *std::move(released);
-      break;
+      return out;
     }
     case v1::storage::StoredEvent::kMatch:
       *out.mutable_match_found() = event.match();
@@ -105,37 +149,8 @@ absl::StatusOr<std::optional<v1::Event>> RenderEvent(
     case v1::storage::StoredEvent::KIND_NOT_SET:
       return std::nullopt;
   }
+  KETENHUB_RETURN_IF_ERROR(DescribeEvent(event, store, nullptr, about));
   return out;
-}
-
-absl::StatusOr<EventAbout> AboutEvent(const v1::storage::StoredEvent& event,
-                                      const SignalStore& store) {
-  EventAbout about;
-  switch (event.kind_case()) {
-    case v1::storage::StoredEvent::kReceivedSignalId:
-      about.signal_ids.push_back(event.received_signal_id());
-      break;
-    case v1::storage::StoredEvent::kMatch:
-      for (const v1::MatchedSignal& matched : event.match().signals())
-        about.signal_ids.push_back(matched.signal_id());
-      break;
-    case v1::storage::StoredEvent::kWithdrawn:
-      about.signal_ids.push_back(event.withdrawn().signal_id());
-      break;
-    case v1::storage::StoredEvent::kExpiredSignalId:
-      about.signal_ids.push_back(event.expired_signal_id());
-      break;
-    case v1::storage::StoredEvent::KIND_NOT_SET:
-      break;
-  }
-  if (about.signal_ids.empty()) return about;
-  absl::StatusOr<StoredSignal> signal = store.GetSignal(about.signal_ids[0]);
-  if (signal.ok()) {
-    about.subject_key = signal->subject_key();
-  } else if (!absl::IsNotFound(signal.status())) {
-    return signal.status();
-  }
-  return about;
 }
 
 v1::SignalStatus StatusForSource(const StoredSignal& signal, absl::Time now) {

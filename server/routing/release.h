@@ -23,20 +23,19 @@ absl::StatusOr<v1::ReleasedSignal> ReleaseFor(
     const v1::storage::StoredSignal& signal, const AccessPolicy& policy,
     absl::string_view receiver);
 
-// The event as `receiver` sees it, or nullopt when current routes no longer
-// carry its signal to `receiver`. Reads the signal of a "received" event.
-absl::StatusOr<std::optional<v1::Event>> RenderEvent(
-    const v1::storage::StoredEvent& event, const SignalStore& store,
-    const AccessPolicy& policy, absl::string_view receiver);
-
 // What an event is about, for its delivery's audit record: the signal ids
 // and the subject's key (empty when its signal is gone).
 struct EventAbout {
   std::vector<std::string> signal_ids;
   std::string subject_key;
 };
-absl::StatusOr<EventAbout> AboutEvent(const v1::storage::StoredEvent& event,
-                                      const SignalStore& store);
+
+// The event as `receiver` sees it, or nullopt when current routes no longer
+// carry its signal to `receiver`; fills `about` (not null) either way. Reads
+// each event's first signal once, decrypting it only for a "received" event.
+absl::StatusOr<std::optional<v1::Event>> RenderEvent(
+    const v1::storage::StoredEvent& event, const SignalStore& store,
+    const AccessPolicy& policy, absl::string_view receiver, EventAbout* about);
 
 // The SignalStatus a source partner sees of its own signal at `now`: never
 // another partner's data; whether it is archived, when retention destroys

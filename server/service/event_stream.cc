@@ -43,24 +43,20 @@ bool EventStream::ReadBatch(std::deque<v1::Event>& out,
   scanned_to_ = page->scanned_to;
   const std::shared_ptr<const AccessPolicy> policy = policy_->Get();
   for (const v1::storage::StoredEvent& stored : page->events) {
+    EventAbout about;
     absl::StatusOr<std::optional<v1::Event>> event =
-        RenderEvent(stored, *store_, *policy, receiver_);
+        RenderEvent(stored, *store_, *policy, receiver_, &about);
     if (!event.ok()) {
       status = ToGrpcStatus(event.status());
       return false;
     }
     if (!event->has_value()) continue;
-    absl::StatusOr<EventAbout> about = AboutEvent(stored, *store_);
-    if (!about.ok()) {
-      status = ToGrpcStatus(about.status());
-      return false;
-    }
     v1::AuditRecord record = ChildRecord(call_record_, "deliver", *policy);
     (*record.mutable_details())["cursor"] = absl::StrCat(stored.cursor());
-    for (std::string& id : about->signal_ids)
+    for (std::string& id : about.signal_ids)
       record.add_signal_ids(std::move(id));
-    if (!about->subject_key.empty()) {
-      record.set_data_subject_pseudonym(SubjectPseudonym(about->subject_key));
+    if (!about.subject_key.empty()) {
+      record.set_data_subject_pseudonym(SubjectPseudonym(about.subject_key));
     }
     SetAuditOutcome(absl::OkStatus(), &record);
     records.push_back(std::move(record));

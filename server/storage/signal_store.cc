@@ -199,6 +199,11 @@ class RocksSignalStore final : public SignalStore {
     return database_->ReadSignal(signal_id);
   }
 
+  absl::StatusOr<StoredSignal> GetSignalRecord(
+      absl::string_view signal_id) const override {
+    return database_->ReadSignal(signal_id, /*decrypt=*/false);
+  }
+
   absl::StatusOr<StoredSignal> GetOwnSignal(
       absl::string_view partner_id,
       absl::string_view signal_id) const override {

@@ -158,6 +158,11 @@ class SignalStore {
   // Reads a signal. NOT_FOUND when there is none.
   virtual absl::StatusOr<v1::storage::StoredSignal> GetSignal(
       absl::string_view signal_id) const = 0;
+  // Reads a signal's record without decrypting its content: its state,
+  // source, subject key and times are there, its `signal` is empty.
+  // NOT_FOUND when there is none.
+  virtual absl::StatusOr<v1::storage::StoredSignal> GetSignalRecord(
+      absl::string_view signal_id) const = 0;
 
   // Returns `partner_id`'s own signal; NOT_FOUND both for unknown ids and for
   // other partners' signals.
