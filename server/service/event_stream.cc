@@ -67,94 +67,101 @@ bool EventStream::ReadBatch(std::deque<v1::Event>& out,
 
 void EventStream::OnAudited(std::deque<v1::Event> batch,
                             const absl::Status& written) {
-  if (!written.ok()) {
-    {
-      absl::MutexLock lock(&mu_);
-      auditing_ = false;
-    }
-    return FinishOnce(
-        grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                     "the audit trail cannot be written; subscribe again"));
-  }
   {
     absl::MutexLock lock(&mu_);
     auditing_ = false;
-    for (v1::Event& event : batch) buffer_.push_back(std::move(event));
+    if (written.ok()) {
+      for (v1::Event& event : batch) buffer_.push_back(std::move(event));
+    } else {
+      failure_ =
+          grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                       "the audit trail cannot be written; subscribe again");
+    }
   }
   Pump();
 }
 
+void EventStream::Wake() {
+  {
+    absl::MutexLock lock(&mu_);
+    waiting_ = false;
+  }
+  Pump();
+}
+
+// One thread pumps at a time; others leave a note (repump_) and return. Each
+// round starts the next write if none is in flight, and reads (and audits)
+// the next batch while less than a batch is waiting to be written.
 void EventStream::Pump() {
   const std::shared_ptr<EventStream> hold = shared_from_this();
   {
     absl::MutexLock lock(&mu_);
     if (pumping_) {
-      repump_ = true;  // the running pump looks again
+      repump_ = true;
       return;
     }
     pumping_ = true;
   }
   for (;;) {
-    enum class Action { kStop, kFinishCancelled, kWrite, kRead } action;
     const v1::Event* next = nullptr;
+    std::optional<grpc::Status> finish;
+    bool read = false;
     {
       absl::MutexLock lock(&mu_);
       repump_ = false;
-      if (finished_ || writing_ || auditing_) {
-        action = Action::kStop;  // OnWriteDone pumps again
-      } else if (cancelled_) {
-        action = Action::kFinishCancelled;
-      } else if (!buffer_.empty()) {
-        action = Action::kWrite;
-        writing_ = true;
-        next = &buffer_.front();  // stays put until OnWriteDone pops it
-      } else {
-        action = Action::kRead;
-      }
-      if (action != Action::kRead) pumping_ = false;
-    }
-    switch (action) {
-      case Action::kStop:
+      if (finished_) {
+        pumping_ = false;
         return;
-      case Action::kFinishCancelled:
-        return FinishOnce(
-            grpc::Status(grpc::StatusCode::CANCELLED, "subscriber went away"));
-      case Action::kWrite:
-        return StartWrite(next);
-      case Action::kRead:
-        break;
+      }
+      if (cancelled_ || failure_.has_value()) {
+        if (!writing_) {  // else OnWriteDone pumps again
+          finish = cancelled_ ? grpc::Status(grpc::StatusCode::CANCELLED,
+                                             "subscriber went away")
+                              : *failure_;
+        }
+      } else {
+        if (!writing_ && !buffer_.empty()) {
+          writing_ = true;
+          next = &buffer_.front();  // stays put until OnWriteDone pops it
+        }
+        read = !auditing_ && !waiting_ && buffer_.size() <= kBatch;
+      }
+      if (!read) pumping_ = false;
     }
+    if (finish.has_value()) return FinishOnce(*finish);
+    if (next != nullptr) StartWrite(next);
+    if (!read) return;
+
     grpc::Status status(grpc::StatusCode::UNAVAILABLE,
                         "the hub is shutting down; subscribe again");
     std::deque<v1::Event> batch;
     std::vector<v1::AuditRecord> records;
     if (notifier_->closed() || !ReadBatch(batch, records, status)) {
-      {
-        absl::MutexLock lock(&mu_);
-        pumping_ = false;
-      }
-      return FinishOnce(status);
+      absl::MutexLock lock(&mu_);
+      failure_ = status;
+      continue;
     }
     if (!batch.empty()) {
       {
         absl::MutexLock lock(&mu_);
         auditing_ = true;
-        pumping_ = false;
       }
       store_->Record(std::move(records),
                      [self = hold,
                       batch = std::move(batch)](absl::Status written) mutable {
                        self->OnAudited(std::move(batch), written);
                      });
-      return;
+      continue;
     }
-    // Nothing for this receiver yet: sleep until a commit, unless one came.
-    if (notifier_->WaitPast(hold, scanned_to_)) {
+    // Nothing new for this receiver: sleep until a commit, unless one came.
+    // (Marked first, so that a Wake racing with the registration counts.)
+    {
       absl::MutexLock lock(&mu_);
-      if (!repump_) {
-        pumping_ = false;
-        return;
-      }
+      waiting_ = true;
+    }
+    if (!notifier_->WaitPast(hold, scanned_to_)) {
+      absl::MutexLock lock(&mu_);
+      waiting_ = false;
     }
   }
 }

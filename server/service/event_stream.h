@@ -4,6 +4,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
@@ -17,9 +18,9 @@
 namespace ketenhub {
 
 // One Subscribe call: writes `receiver`'s events after a cursor, first the
-// backlog, then live as the notifier announces commits. Holds at most one
-// batch of events; reads the next batch only when the previous one is
-// written. Owns itself until gRPC calls OnDone.
+// backlog, then live as the notifier announces commits. Reads and audits the
+// next batch while the previous one is being written, holding at most about
+// two batches. Owns itself until gRPC calls OnDone.
 class EventStream final : public grpc::ServerWriteReactor<v1::Event>,
                           public EventWaiter,
                           public std::enable_shared_from_this<EventStream> {
@@ -38,7 +39,7 @@ class EventStream final : public grpc::ServerWriteReactor<v1::Event>,
   void OnWriteDone(bool ok) override;
   void OnCancel() override;
   void OnDone() override;
-  void Wake() override { Pump(); }
+  void Wake() override;
 
  private:
   EventStream(const CurrentPolicy* policy, SignalStore* store,
@@ -68,7 +69,10 @@ class EventStream final : public grpc::ServerWriteReactor<v1::Event>,
   bool repump_ ABSL_GUARDED_BY(mu_) = false;
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool auditing_ ABSL_GUARDED_BY(mu_) = false;  // a batch's records in flight
+  bool waiting_ ABSL_GUARDED_BY(mu_) = false;   // for the notifier's Wake
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+  // Set when the stream must end; it ends once no write is in flight.
+  std::optional<grpc::Status> failure_ ABSL_GUARDED_BY(mu_);
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
   std::shared_ptr<EventStream> self_;  // released in OnDone
 };
