@@ -25,7 +25,7 @@ class EventStream final : public grpc::ServerWriteReactor<v1::Event>,
                           public EventWaiter,
                           public std::enable_shared_from_this<EventStream> {
  public:
-  static constexpr size_t kBatch = 64;
+  static constexpr size_t kBatch = 256;
 
   // Starts streaming; the returned reactor belongs to gRPC.
   // Each batch is written to the stream only after its "deliver" audit
