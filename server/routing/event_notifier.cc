@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "server/common/thread_name.h"
+
 namespace ketenhub {
 
 EventNotifier::EventNotifier(uint64_t last_cursor)
@@ -36,6 +38,7 @@ void EventNotifier::Close() {
 }
 
 void EventNotifier::Run() {
+  NameThisThread("keten-notifier");
   for (;;) {
     std::vector<std::shared_ptr<EventWaiter>> ready;
     bool closing;

@@ -9,6 +9,7 @@
 #include "absl/time/clock.h"
 #include "server/audit/audit_record.h"
 #include "server/common/json_log.h"
+#include "server/common/thread_name.h"
 #include "server/service/audited_call.h"
 #include "server/service/grpc_status.h"
 #include "server/storage/time_conversion.h"
@@ -100,6 +101,7 @@ void AdminServiceImpl::RunOnWorker(absl::AnyInvocable<void() &&> work) {
 }
 
 void AdminServiceImpl::WorkerLoop() {
+  NameThisThread("keten-admin");
   for (;;) {
     absl::AnyInvocable<void() &&> work;
     {

@@ -17,6 +17,7 @@
 #include "grpcpp/server_builder.h"
 #include "server/common/json_log.h"
 #include "server/common/status_macros.h"
+#include "server/common/thread_name.h"
 #include "server/policy/current_policy.h"
 #include "server/routing/event_notifier.h"
 #include "server/security/revocation_list.h"
@@ -111,6 +112,7 @@ class PeriodicTask {
 
  private:
   void Run() {
+    NameThisThread("keten-periodic");
     absl::MutexLock lock(&mu_);
     while (!stopping_) {
       mu_.AwaitWithTimeout(absl::Condition(&stopping_), interval_);

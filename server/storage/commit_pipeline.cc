@@ -4,6 +4,7 @@
 
 #include "absl/time/clock.h"
 #include "server/common/json_log.h"
+#include "server/common/thread_name.h"
 #include "server/storage/rocksdb_status.h"
 
 namespace ketenhub {
@@ -20,6 +21,7 @@ CommitPipeline::CommitPipeline(Database* database, size_t max_group_size,
       audit_tree_(audit_tree),
       last_cursor_(next_cursor - 1),
       committed_tree_(std::move(audit_tree)),
+      completer_([this] { RunCompletions(); }),
       thread_([this] { Run(); }) {}
 
 CommitPipeline::~CommitPipeline() { Stop(); }
@@ -46,9 +48,11 @@ void CommitPipeline::Stop() {
     stopping_ = true;
   }
   if (thread_.joinable()) thread_.join();
+  if (completer_.joinable()) completer_.join();
 }
 
 void CommitPipeline::Run() {
+  NameThisThread("keten-commit");
   for (;;) {
     std::vector<std::unique_ptr<Mutation>> group;
     {
@@ -58,18 +62,42 @@ void CommitPipeline::Run() {
             return p->stopping_ || !p->queue_.empty();
           },
           this));
-      if (queue_.empty()) return;  // stopping, and everything is committed
+      if (queue_.empty()) break;  // stopping, and everything is committed
       while (!queue_.empty() && group.size() < max_group_size_) {
         group.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
     }
-    CommitGroup(group);
+    absl::Status written = CommitGroup(group);
+    absl::MutexLock lock(&completion_mu_);
+    committed_.push_back({std::move(group), std::move(written)});
+  }
+  absl::MutexLock lock(&completion_mu_);
+  committer_done_ = true;
+}
+
+void CommitPipeline::RunCompletions() {
+  NameThisThread("keten-complete");
+  for (;;) {
+    Committed next;
+    {
+      absl::MutexLock lock(&completion_mu_);
+      completion_mu_.Await(absl::Condition(
+          +[](CommitPipeline* p)
+               ABSL_EXCLUSIVE_LOCKS_REQUIRED(p->completion_mu_) {
+                 return p->committer_done_ || !p->committed_.empty();
+               },
+          this));
+      if (committed_.empty()) return;  // the committer stopped; all done
+      next = std::move(committed_.front());
+      committed_.pop_front();
+    }
+    for (const std::unique_ptr<Mutation>& mutation : next.group)
+      mutation->Complete(next.written);
   }
 }
 
-void CommitPipeline::CommitGroup(
-    std::vector<std::unique_ptr<Mutation>>& group) {
+absl::Status CommitPipeline::CommitGroup(Group& group) {
   last_time_ = std::max(last_time_, absl::Now());
   CommitContext context(database_, last_time_, next_sequence_, next_cursor_,
                         audit_tree_);
@@ -98,8 +126,7 @@ void CommitPipeline::CommitGroup(
              {{"mutations", static_cast<int64_t>(group.size())},
               {"status", written.ToString()}});
   }
-  for (const std::unique_ptr<Mutation>& mutation : group)
-    mutation->Complete(written);
+  return written;
 }
 
 }  // namespace ketenhub

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "server/audit/merkle.h"
@@ -19,9 +20,10 @@
 namespace ketenhub {
 
 // Internal to the storage layer. One thread takes every queued mutation,
-// applies the whole group to one WriteBatch, writes it with one fsync, then
-// completes the mutations. Only this thread writes, so signal sequences and
-// event cursors are dense and in commit order.
+// applies the whole group to one WriteBatch and writes it with one fsync;
+// a second thread completes the group's mutations (in commit order) while
+// the first commits the next group. Only the first thread writes, so signal
+// sequences and event cursors are dense and in commit order.
 class CommitPipeline {
  public:
   // Called on the pipeline thread after each group that appended events,
@@ -52,12 +54,20 @@ class CommitPipeline {
   };
   TreeHead audit_tree_head() const;
 
-  // Commits what is queued, then stops the thread. Idempotent.
+  // Commits what is queued, completes it, then stops the threads.
+  // Idempotent.
   void Stop();
 
  private:
+  using Group = std::vector<std::unique_ptr<Mutation>>;
+  struct Committed {
+    Group group;
+    absl::Status written;
+  };
+
   void Run();
-  void CommitGroup(std::vector<std::unique_ptr<Mutation>>& group);
+  absl::Status CommitGroup(Group& group);
+  void RunCompletions();
 
   Database* const database_;
   const size_t max_group_size_;
@@ -73,7 +83,14 @@ class CommitPipeline {
   absl::Mutex mu_;
   std::deque<std::unique_ptr<Mutation>> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  std::thread thread_;  // last: it starts running in the constructor
+
+  absl::Mutex completion_mu_;
+  std::deque<Committed> committed_ ABSL_GUARDED_BY(completion_mu_);
+  bool committer_done_ ABSL_GUARDED_BY(completion_mu_) = false;
+
+  // Last: they start running in the constructor.
+  std::thread completer_;
+  std::thread thread_;
 };
 
 }  // namespace ketenhub
