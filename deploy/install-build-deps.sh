@@ -9,6 +9,7 @@ packages=(
   libabsl-dev librocksdb-dev libssl-dev libcli11-dev
   libgtest-dev libgmock-dev
   clang libclang-rt-14-dev llvm  # the fuzz targets: make fuzz, make fuzz-smoke
+  systemd  # systemd-analyze, to check the service unit
 )
 
 missing=()

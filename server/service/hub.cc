@@ -273,6 +273,17 @@ absl::Status RunningHub::Init(const v1::HubConfig& config) {
     return absl::UnavailableError(absl::StrCat(
         "listen_address: cannot listen on ", config.listen_address()));
   }
+  // Ready: storage is open, the policy loaded and the keys present (Start
+  // fails before this point otherwise). Each service reports itself too.
+  if (grpc::HealthCheckServiceInterface* health =
+          server_->GetHealthCheckService()) {
+    for (const char* name : {v1::SignalService::service_full_name(),
+                             v1::ChainDirectorService::service_full_name(),
+                             v1::AdminService::service_full_name(),
+                             v1::AuditService::service_full_name()}) {
+      health->SetServingStatus(name, true);
+    }
+  }
   LogEvent(LogLevel::kInfo, "listening",
            {{"address", config.listen_address()},
             {"port", static_cast<int64_t>(port_)},
@@ -285,6 +296,13 @@ void RunningHub::Shutdown() {
     absl::MutexLock lock(&shutdown_mu_);
     if (shut_down_) return;
     shut_down_ = true;
+  }
+  if (server_) {
+    // Load balancers and probes see NOT_SERVING while calls drain.
+    if (grpc::HealthCheckServiceInterface* health =
+            server_->GetHealthCheckService()) {
+      health->Shutdown();
+    }
   }
   if (notifier_) notifier_->Close();  // idle streams end now
   if (server_) {

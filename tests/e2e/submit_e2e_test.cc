@@ -228,27 +228,48 @@ TEST_F(SubmitE2eTest, ConcurrentSubmitsFromFourPartnersAreAllStored) {
   EXPECT_EQ(hub_.CountStoredSignals(), 200);
 }
 
-TEST_F(SubmitE2eTest, HealthServiceReportsServing) {
+// The hub's gRPC health status for `service` ("" for the whole hub): the
+// serialized HealthCheckResponse, or the call's error code as text.
+std::string HealthOf(const std::string& target, const std::string& service) {
   grpc::SslCredentialsOptions ssl;
   ssl.pem_cert_chain = *ReadFileToString(PkiFile("operator.pem"));
   ssl.pem_private_key = *ReadFileToString(PkiFile("operator-key.pem"));
   ssl.pem_root_certs = *ReadFileToString(PkiFile("ca.pem"));
   grpc::GenericStub stub(
-      grpc::CreateChannel(hub_.target(), grpc::SslCredentials(ssl)));
+      grpc::CreateChannel(target, grpc::SslCredentials(ssl)));
   grpc::ClientContext context;
-  grpc::Slice empty("");  // an empty HealthCheckRequest asks for the whole hub
-  grpc::ByteBuffer request(&empty, 1), response;
+  // HealthCheckRequest { string service = 1; }, encoded by hand.
+  std::string encoded;
+  if (!service.empty()) {
+    encoded =
+        std::string("\x0a", 1) + static_cast<char>(service.size()) + service;
+  }
+  grpc::Slice slice(encoded);
+  grpc::ByteBuffer request(&slice, 1), response;
   std::promise<grpc::Status> done;
   stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(),
                  &request, &response,
                  [&](grpc::Status s) { done.set_value(s); });
-  ASSERT_TRUE(done.get_future().get().ok());
+  const grpc::Status status = done.get_future().get();
+  if (!status.ok()) return absl::StrCat("error ", status.error_code());
   std::vector<grpc::Slice> slices;
-  ASSERT_TRUE(response.Dump(&slices).ok());
+  if (!response.Dump(&slices).ok()) return "unreadable";
   std::string bytes;
-  for (const grpc::Slice& slice : slices)
-    bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
-  EXPECT_EQ(bytes, std::string("\x08\x01", 2));  // status: SERVING
+  for (const grpc::Slice& s : slices)
+    bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  return bytes;
+}
+
+TEST_F(SubmitE2eTest, HealthServiceReportsServing) {
+  const std::string serving("\x08\x01", 2);  // status: SERVING
+  EXPECT_EQ(HealthOf(hub_.target(), ""), serving);
+  for (const char* service :
+       {"ketenhub.v1.SignalService", "ketenhub.v1.ChainDirectorService",
+        "ketenhub.v1.AdminService", "ketenhub.v1.AuditService"}) {
+    EXPECT_EQ(HealthOf(hub_.target(), service), serving) << service;
+  }
+  EXPECT_EQ(HealthOf(hub_.target(), "ketenhub.v1.NoSuchService"),
+            "error 5");  // NOT_FOUND
 }
 
 }  // namespace
