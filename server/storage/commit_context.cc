@@ -102,6 +102,37 @@ absl::StatusOr<std::vector<SubjectIndexEntry>> CommitContext::SubjectEntries(
   return ordered;
 }
 
+absl::StatusOr<bool> CommitContext::AnySubjectEntry(
+    const std::string& subject_key,
+    const std::function<bool(const SubjectIndexEntry&)>& wanted) {
+  const auto written = subject_entries_.find(subject_key);
+  const auto deleted = deleted_entries_.find(subject_key);
+  auto is_deleted = [&](uint64_t sequence) {
+    return deleted != deleted_entries_.end() &&
+           deleted->second.contains(sequence);
+  };
+  // This group's entries (new ones, and new versions of stored ones) first.
+  if (written != subject_entries_.end()) {
+    for (auto it = written->second.rbegin(); it != written->second.rend();
+         ++it) {
+      if (!is_deleted(it->first) && wanted(it->second)) return true;
+    }
+  }
+  bool found = false;
+  absl::Status read = database_->VisitSubjectEntriesNewestFirst(
+      subject_key, [&](uint64_t sequence, const SubjectIndexEntry& entry) {
+        if (is_deleted(sequence)) return true;
+        if (written != subject_entries_.end() &&
+            written->second.contains(sequence)) {
+          return true;  // judged above in its newer version
+        }
+        found = wanted(entry);
+        return !found;
+      });
+  if (!read.ok()) return read;
+  return found;
+}
+
 void CommitContext::PutSignal(const StoredSignal& signal,
                               const v1::storage::WrappedDataKey* new_data_key) {
   const bool is_new = new_data_key != nullptr;

@@ -2,6 +2,7 @@
 #define KETENHUB_SERVER_STORAGE_COMMIT_CONTEXT_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -60,6 +61,12 @@ class CommitContext {
   // The subject index entries of `subject_key`, oldest first.
   absl::StatusOr<std::vector<v1::storage::SubjectIndexEntry>> SubjectEntries(
       const std::string& subject_key);
+  // Whether any current entry of `subject_key` satisfies `wanted`, looking
+  // newest first and stopping at the first: cheap for a person with many
+  // signals when a recent one answers.
+  absl::StatusOr<bool> AnySubjectEntry(
+      const std::string& subject_key,
+      const std::function<bool(const v1::storage::SubjectIndexEntry&)>& wanted);
   // Writes a new or changed signal (as read: content decrypted, payload
   // sealed) with its subject index entry; a new one, which brings
   // `new_data_key`, also gets its id mapping and its wrapped data key.

@@ -221,6 +221,32 @@ Database::SubjectEntries(absl::string_view subject_key) const {
   return entries;
 }
 
+absl::Status Database::VisitSubjectEntriesNewestFirst(
+    absl::string_view subject_key,
+    const std::function<bool(uint64_t, const v1::storage::SubjectIndexEntry&)>&
+        visit) const {
+  const rocksdb::Slice prefix(subject_key.data(), subject_key.size());
+  const std::string last = absl::StrCat(subject_key, std::string(8, '\xff'));
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), subject_index()));
+  for (it->SeekForPrev(last); it->Valid() && it->key().starts_with(prefix);
+       it->Prev()) {
+    if (it->key().size() != prefix.size() + 8) continue;
+    std::optional<uint64_t> sequence = storage_keys::DecodeSequence(
+        absl::string_view(it->key().data() + prefix.size(), 8));
+    v1::storage::SubjectIndexEntry entry;
+    if (!sequence ||
+        !entry.ParseFromArray(it->value().data(),
+                              static_cast<int>(it->value().size()))) {
+      return absl::DataLossError("subject index entry unreadable");
+    }
+    if (!visit(*sequence, entry)) return absl::OkStatus();
+  }
+  if (!it->status().ok())
+    return FromRocksDbStatus(it->status(), "read subject index");
+  return absl::OkStatus();
+}
+
 absl::StatusOr<uint64_t> Database::ReadAckedCursor(
     absl::string_view subscriber) const {
   std::string value;

@@ -1,6 +1,7 @@
 #ifndef KETENHUB_SERVER_STORAGE_DATABASE_H_
 #define KETENHUB_SERVER_STORAGE_DATABASE_H_
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -66,6 +67,13 @@ class Database {
   // The subject index entries of `subject_key`, by sequence.
   absl::StatusOr<std::map<uint64_t, v1::storage::SubjectIndexEntry>>
   SubjectEntries(absl::string_view subject_key) const;
+  // Calls `visit` with the subject's entries, newest first, until it returns
+  // false. DATA_LOSS for an unreadable entry.
+  absl::Status VisitSubjectEntriesNewestFirst(
+      absl::string_view subject_key,
+      const std::function<bool(uint64_t sequence,
+                               const v1::storage::SubjectIndexEntry& entry)>&
+          visit) const;
   // The subscriber's acked cursor; 0 when it never acked.
   absl::StatusOr<uint64_t> ReadAckedCursor(absl::string_view subscriber) const;
   // One past the last key of `family` (keys are EncodeSequence); 1 if empty.

@@ -60,8 +60,17 @@ class SubmitMutation final : public Mutation {
         context.ReadIdempotency(key_);
     if (!known.ok()) return known.status();
     if (known->has_value()) return Replay(**known);
+    // A match is news only when this partner had no active signal about the
+    // person yet; a recent one usually answers that, without reading all.
+    absl::StatusOr<bool> known_here = context.AnySubjectEntry(
+        command_.subject_key, [&](const SubjectIndexEntry& entry) {
+          return entry.source_partner() == command_.partner_id &&
+                 IsActive(entry, context.now());
+        });
+    if (!known_here.ok()) return known_here.status();
     absl::StatusOr<std::vector<SubjectIndexEntry>> earlier =
-        context.SubjectEntries(command_.subject_key);
+        *known_here ? std::vector<SubjectIndexEntry>()
+                    : context.SubjectEntries(command_.subject_key);
     if (!earlier.ok()) return earlier.status();
 
     StoredSignal stored = NewRecord(context);
