@@ -10,6 +10,7 @@ packages=(
   libgtest-dev libgmock-dev
   clang libclang-rt-14-dev llvm  # the fuzz targets: make fuzz, make fuzz-smoke
   systemd  # systemd-analyze, to check the service unit
+  python3-grpcio python3-protobuf  # the Python example client and its test
 )
 
 missing=()
