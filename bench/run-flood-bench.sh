@@ -13,7 +13,7 @@ trap '[ -n "$hub_pid" ] && kill $hub_pid 2>/dev/null; wait 2>/dev/null; rm -rf "
 [ -f "$root/var/dev-pki/ca.pem" ] || "$root/certs/gen-dev-pki.sh" "$root/var/dev-pki"
 sed -e 's|^  id: "politie"|  id: "politie"\n  submit_rate { per_second: 1000 burst: 1000 }|' \
   "$root/deploy/policy-example.textproto" >"$work/policy.textproto"
-sed -e "s|\"../var/dev-pki/|\"$root/var/dev-pki/|" \
+sed -e "/^metrics_address/d" -e "s|\"../var/dev-pki/|\"$root/var/dev-pki/|" \
     -e "s|\"policy-example.textproto\"|\"$work/policy.textproto\"|" \
     -e "s|\"../var/data\"|\"$work/data\"|" \
     -e "s|127.0.0.1:50051|127.0.0.1:50153|" \

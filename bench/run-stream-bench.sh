@@ -18,7 +18,7 @@ pki="--hub $addr --pki-dir $root/var/dev-pki"
 
 start_hub() {
   rm -rf "$work/data"
-  sed -e "s|\"../var/dev-pki/|\"$root/var/dev-pki/|" \
+  sed -e "/^metrics_address/d" -e "s|\"../var/dev-pki/|\"$root/var/dev-pki/|" \
       -e "s|\"policy-example.textproto\"|\"$root/deploy/policy-example.textproto\"|" \
       -e "s|\"../var/data\"|\"$work/data\"|" -e "s|127.0.0.1:50051|$addr|" \
       "$root/deploy/ketenhub-dev.textproto" >"$work/hub.textproto"

@@ -9,7 +9,7 @@ work=$(mktemp -d)
 trap 'kill $hub_pid 2>/dev/null; wait $hub_pid 2>/dev/null; rm -rf "$work"' EXIT
 
 [ -f "$root/var/dev-pki/ca.pem" ] || "$root/certs/gen-dev-pki.sh" "$root/var/dev-pki"
-sed -e "s|\"../var/dev-pki/|\"$root/var/dev-pki/|" \
+sed -e "/^metrics_address/d" -e "s|\"../var/dev-pki/|\"$root/var/dev-pki/|" \
     -e "s|\"policy-example.textproto\"|\"$root/deploy/policy-example.textproto\"|" \
     -e "s|\"../var/data\"|\"$work/data\"|" \
     -e "s|127.0.0.1:50051|127.0.0.1:50151|" \

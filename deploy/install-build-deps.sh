@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config ccache openssl
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev librocksdb-dev libssl-dev libcli11-dev
-  libgtest-dev libgmock-dev
+  libgtest-dev libgmock-dev libcpp-httplib-dev
   clang libclang-rt-14-dev llvm  # the fuzz targets: make fuzz, make fuzz-smoke
   systemd  # systemd-analyze, to check the service unit
   python3-grpcio python3-protobuf  # the Python example client and its test

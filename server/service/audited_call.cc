@@ -10,6 +10,7 @@
 #include "grpc/grpc_security_constants.h"
 #include "server/audit/audit_record.h"
 #include "server/common/json_log.h"
+#include "server/common/metrics.h"
 #include "server/service/grpc_status.h"
 #include "server/storage/time_conversion.h"
 
@@ -172,6 +173,10 @@ void LogAudited(const v1::AuditRecord& record) {
   const absl::string_view partner = record.actor_partner_id().empty()
                                         ? absl::string_view("unidentified")
                                         : record.actor_partner_id();
+  HubMetrics().Add("ketenhub_requests_total",
+                   {{"operation", record.operation()},
+                    {"partner", std::string(partner)},
+                    {"code", record.status_code()}});
   const absl::string_view signal_id =
       record.signal_ids().empty() ? absl::string_view() : record.signal_ids(0);
   if (record.status_code() == "OK") {

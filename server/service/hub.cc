@@ -16,6 +16,7 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/server_builder.h"
 #include "server/common/json_log.h"
+#include "server/common/metrics.h"
 #include "server/common/status_macros.h"
 #include "server/common/thread_name.h"
 #include "server/policy/current_policy.h"
@@ -28,6 +29,8 @@
 #include "server/service/audited_call.h"
 #include "server/service/chain_director_service.h"
 #include "server/service/hub_config.h"
+#include "server/service/hub_metrics.h"
+#include "server/service/metrics_server.h"
 #include "server/service/signal_service.h"
 #include "server/storage/signal_store.h"
 
@@ -140,6 +143,10 @@ void SignIfGrown(SignalStore& store, const CheckpointSigner& signer,
       store, signer, [&](absl::StatusOr<v1::SignedCheckpoint> checkpoint) {
         if (checkpoint.ok()) {
           signed_size = checkpoint->tree_size();
+          HubMetrics().Set("ketenhub_audit_checkpoint_tree_size", {},
+                           static_cast<double>(signed_size));
+          HubMetrics().Set("ketenhub_audit_checkpoint_time_seconds", {},
+                           static_cast<double>(checkpoint->time().seconds()));
         } else {
           LogEvent(LogLevel::kError, "audit_checkpoint_failed",
                    {{"reason", checkpoint.status().message()}});
@@ -153,6 +160,9 @@ class RunningHub final : public Hub {
  public:
   absl::Status Init(const v1::HubConfig& config);
   int port() const override { return port_; }
+  int metrics_port() const override {
+    return metrics_server_ ? metrics_server_->port() : 0;
+  }
   absl::StatusOr<std::string> ReloadPolicy() override;
   // Re-reads the CRLs; on failure every caller is refused until one works.
   void ReloadRevocation() {
@@ -182,6 +192,7 @@ class RunningHub final : public Hub {
   std::unique_ptr<PeriodicTask> checkpoints_;
   std::unique_ptr<PeriodicTask> retention_;
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<MetricsServer> metrics_server_;
   int port_ = 0;
   absl::Mutex shutdown_mu_;
   bool shut_down_ ABSL_GUARDED_BY(shutdown_mu_) = false;
@@ -256,8 +267,12 @@ absl::Status RunningHub::Init(const v1::HubConfig& config) {
         if (!destroyed.ok()) {
           LogEvent(LogLevel::kError, "retention_failed",
                    {{"reason", destroyed.status().message()}});
+        } else {
+          HubMetrics().Add("ketenhub_retention_destroyed_total", {},
+                           static_cast<double>(destroyed->size()));
         }
       });
+  RegisterHubMetrics(config, store_.get(), &partner_limits_);
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
   builder.AddListeningPort(config.listen_address(), *credentials, &port_);
@@ -284,6 +299,15 @@ absl::Status RunningHub::Init(const v1::HubConfig& config) {
       health->SetServingStatus(name, true);
     }
   }
+  if (!config.metrics_address().empty()) {
+    absl::StatusOr<std::unique_ptr<MetricsServer>> metrics =
+        MetricsServer::Start(config.metrics_address());
+    if (!metrics.ok()) return metrics.status();
+    metrics_server_ = *std::move(metrics);
+    LogEvent(LogLevel::kInfo, "metrics_listening",
+             {{"address", config.metrics_address()},
+              {"port", static_cast<int64_t>(metrics_server_->port())}});
+  }
   LogEvent(LogLevel::kInfo, "listening",
            {{"address", config.listen_address()},
             {"port", static_cast<int64_t>(port_)},
@@ -297,6 +321,7 @@ void RunningHub::Shutdown() {
     if (shut_down_) return;
     shut_down_ = true;
   }
+  metrics_server_.reset();
   if (server_) {
     // Load balancers and probes see NOT_SERVING while calls drain.
     if (grpc::HealthCheckServiceInterface* health =
@@ -313,6 +338,7 @@ void RunningHub::Shutdown() {
   if (revocation_reload_) revocation_reload_->Stop();
   admin_service_.reset();  // finishes its queued work while storage is open
   if (checkpoints_) checkpoints_->Stop();  // signs a last checkpoint
+  UnregisterHubGauges();
   if (store_) {
     store_->SetEventListener(nullptr);
     store_->Close();

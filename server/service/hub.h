@@ -23,6 +23,8 @@ class Hub {
 
   // The TCP port the hub listens on (useful with port 0 in the config).
   virtual int port() const = 0;
+  // The port of the metrics endpoint; 0 when metrics_address is not set.
+  virtual int metrics_port() const = 0;
 
   // Re-reads the policy file (SIGHUP). A bad file is refused, logged and
   // returned; the current policy stays. Returns the new version.

@@ -80,6 +80,14 @@ absl::StatusOr<v1::HubConfig> ParseHubConfig(absl::string_view text,
   v1::RetentionConfig* retention = config.mutable_retention();
   if (retention->sweep_interval_seconds() == 0)
     retention->set_sweep_interval_seconds(kSweepIntervalSeconds);
+  if (!config.metrics_address().empty() &&
+      !absl::StartsWith(config.metrics_address(), "127.0.0.1:") &&
+      !absl::StartsWith(config.metrics_address(), "localhost:") &&
+      !absl::StartsWith(config.metrics_address(), "[::1]:")) {
+    return absl::InvalidArgumentError(
+        "metrics_address: must be a loopback address (127.0.0.1:PORT, "
+        "[::1]:PORT or localhost:PORT)");
+  }
   v1::TransportConfig* transport = config.mutable_transport();
   if (transport->keepalive_time_seconds() == 0)
     transport->set_keepalive_time_seconds(kKeepaliveTimeSeconds);

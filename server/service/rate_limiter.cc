@@ -57,4 +57,9 @@ void PartnerLimits::CloseStream(absl::string_view partner) {
   if (it != streams_.end() && it->second > 0) --it->second;
 }
 
+absl::flat_hash_map<std::string, uint32_t> PartnerLimits::OpenStreams() {
+  absl::MutexLock lock(&mu_);
+  return streams_;
+}
+
 }  // namespace ketenhub

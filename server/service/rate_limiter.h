@@ -27,6 +27,8 @@ class PartnerLimits {
   // RESOURCE_EXHAUSTED otherwise. Each OK needs one CloseStream.
   absl::Status OpenStream(absl::string_view partner, uint32_t max);
   void CloseStream(absl::string_view partner);
+  // Open streams per partner (partners that never opened one are absent).
+  absl::flat_hash_map<std::string, uint32_t> OpenStreams();
 
  private:
   struct Bucket {

@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "server/audit/audit_record.h"
+#include "server/common/metrics.h"
 #include "server/common/status_macros.h"
 #include "server/routing/release.h"
 #include "server/service/audited_call.h"
@@ -86,18 +87,31 @@ grpc::ServerUnaryReactor* SignalServiceImpl::Submit(
       call.allowed.ok()
           ? Admit(*call.policy, *call.caller, *request, call.record)
           : absl::StatusOr<SubmitCommand>(call.allowed);
+  MetricLabels labels = {
+      {"partner", call.caller.ok() ? call.caller->partner->id()
+                                   : std::string("unidentified")},
+      {"category", v1::Category_IsValid(request->signal().category())
+                       ? v1::Category_Name(request->signal().category())
+                       : std::string("unknown")}};
   if (!command.ok()) {
+    labels.emplace_back("code",
+                        absl::StatusCodeToString(command.status().code()));
+    HubMetrics().Add("ketenhub_submits_total", labels);
     return FinishRefused(reactor, *store_, call, command.status());
   }
   command->audit = call.record;
-  store_->Submit(*std::move(command),
-                 [reactor, receipt, draft = call.record](
-                     absl::StatusOr<v1::Receipt> result) mutable {
-                   LogOutcome(std::move(draft), result.status(),
-                              result.ok() ? result->signal_id() : "");
-                   if (result.ok()) *receipt = *std::move(result);
-                   reactor->Finish(ToGrpcStatus(result.status()));
-                 });
+  store_->Submit(
+      *std::move(command),
+      [reactor, receipt, draft = call.record,
+       labels = std::move(labels)](absl::StatusOr<v1::Receipt> result) mutable {
+        labels.emplace_back("code",
+                            absl::StatusCodeToString(result.status().code()));
+        HubMetrics().Add("ketenhub_submits_total", labels);
+        LogOutcome(std::move(draft), result.status(),
+                   result.ok() ? result->signal_id() : "");
+        if (result.ok()) *receipt = *std::move(result);
+        reactor->Finish(ToGrpcStatus(result.status()));
+      });
   return reactor;
 }
 

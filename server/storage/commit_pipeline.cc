@@ -4,6 +4,7 @@
 
 #include "absl/time/clock.h"
 #include "server/common/json_log.h"
+#include "server/common/metrics.h"
 #include "server/common/thread_name.h"
 #include "server/storage/rocksdb_status.h"
 
@@ -105,9 +106,14 @@ absl::Status CommitPipeline::CommitGroup(Group& group) {
     mutation->Apply(context);
   absl::Status written;
   if (context.batch().Count() > 0) {
+    const absl::Time start = absl::Now();
     written = FromRocksDbStatus(
         database_->db()->Write(Database::SyncWrite(), &context.batch()),
         "commit");
+    HubMetrics().Observe("ketenhub_commit_write_seconds",
+                         absl::ToDoubleSeconds(absl::Now() - start));
+    HubMetrics().Observe("ketenhub_commit_group_size",
+                         static_cast<double>(group.size()));
   }
   if (written.ok()) {
     next_sequence_ = context.next_sequence();

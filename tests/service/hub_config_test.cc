@@ -56,6 +56,18 @@ TEST(HubConfigTest, RefusesAPathWithANulByte) {
   EXPECT_THAT(status.message(), HasSubstr("data_dir: a path cannot contain"));
 }
 
+TEST(HubConfigTest, MetricsListenOnlyOnLoopback) {
+  const std::string open =
+      std::string(kMinimal) + "metrics_address: \"0.0.0.0:9464\"\n";
+  absl::Status status = ParseHubConfig(open, "c", "/etc/ketenhub").status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(),
+              HasSubstr("metrics_address: must be a loopback"));
+  const std::string local =
+      std::string(kMinimal) + "metrics_address: \"127.0.0.1:9464\"\n";
+  EXPECT_TRUE(ParseHubConfig(local, "c", "/etc/ketenhub").ok());
+}
+
 TEST(HubConfigTest, NamesLineOfSyntaxError) {
   absl::Status status =
       ParseHubConfig("listen_address: 12 13\n", "hub.textproto", "/").status();

@@ -1,0 +1,91 @@
+// The loopback metrics endpoint as a Prometheus agent scrapes it from the
+// real hub: what happened shows, what is personal never does.
+#include <cstring>
+#include <regex>
+#include <string>
+
+#include "absl/strings/match.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "httplib.h"
+#include "server/common/text_proto.h"
+#include "server/service/hub.h"
+#include "tests/testing/test_hub.h"
+#include "tests/testing/test_signals.h"
+
+namespace ketenhub {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+TEST(MetricsE2eTest, AScrapeShowsSubmitsCommitsAuditAndCertificates) {
+  testing::TempDir dir;
+  v1::HubConfig config = testing::TestHubConfig(dir.path() + "/data");
+  config.set_metrics_address("127.0.0.1:0");
+  auto hub = Hub::Start(config);
+  ASSERT_TRUE(hub.ok()) << hub.status();
+  ASSERT_GT((*hub)->metrics_port(), 0);
+
+  ClientOptions options;
+  options.target = "127.0.0.1:" + std::to_string((*hub)->port());
+  options.cert_file = testing::PkiFile("politie.pem");
+  options.key_file = testing::PkiFile("politie-key.pem");
+  options.ca_file = testing::PkiFile("ca.pem");
+  options.max_attempts = 1;
+  auto politie = *SignalClient::Connect(options);
+  const v1::Signal signal = testing::ValidSignal("metrics-1");
+  ASSERT_TRUE(politie->Submit(signal).ok());
+  v1::Signal bad = testing::ValidSignal("metrics-2");
+  bad.mutable_subject()->set_bsn("123456789");  // fails the 11-proef
+  ASSERT_FALSE(politie->Submit(bad).ok());
+
+  httplib::Client scraper("127.0.0.1", (*hub)->metrics_port());
+  const httplib::Result scrape = scraper.Get("/metrics");
+  ASSERT_TRUE(scrape) << "no answer from the metrics endpoint";
+  EXPECT_EQ(scrape->status, 200);
+  const std::string& text = scrape->body;
+  const std::string category = v1::Category_Name(signal.category());
+  EXPECT_THAT(text, HasSubstr("ketenhub_submits_total{partner=\"politie\","
+                              "category=\"" +
+                              category + "\",code=\"OK\"} "));
+  EXPECT_THAT(text, HasSubstr("code=\"INVALID_ARGUMENT\"} "));
+  EXPECT_THAT(text, HasSubstr("ketenhub_requests_total{operation=\"submit\","
+                              "partner=\"politie\",code=\"OK\"} "));
+  EXPECT_THAT(text, HasSubstr("ketenhub_commit_write_seconds_count "));
+  EXPECT_THAT(text, HasSubstr("ketenhub_commit_group_size_bucket{le=\"1\"} "));
+  EXPECT_THAT(text, HasSubstr("ketenhub_audit_records "));
+  EXPECT_THAT(
+      text,
+      HasSubstr("ketenhub_certificate_expiry_days{certificate=\"hub\"} "));
+  EXPECT_THAT(
+      text, HasSubstr("ketenhub_certificate_expiry_days{certificate=\"ca\"} "));
+  EXPECT_THAT(text, Not(HasSubstr(signal.subject().bsn())));
+  EXPECT_THAT(text, Not(HasSubstr(signal.summary())));
+  EXPECT_EQ(scraper.Get("/")->status, 404);
+
+  // Every metric the shipped alert rules and dashboard use exists.
+  for (const char* file : {"ketenhub-alerts.yml", "ketenhub-dashboard.json"}) {
+    const std::string path =
+        std::string(KETENHUB_SOURCE_DIR "/deploy/monitoring/") + file;
+    const absl::StatusOr<std::string> rules = ReadFileToString(path);
+    ASSERT_TRUE(rules.ok()) << rules.status();
+    static const std::regex kName("ketenhub_[a-z_]+");
+    int used = 0;
+    for (auto it = std::sregex_iterator(rules->begin(), rules->end(), kName);
+         it != std::sregex_iterator(); ++it, ++used) {
+      std::string name = it->str();
+      for (const char* suffix : {"_bucket", "_sum", "_count"}) {
+        if (absl::EndsWith(name, suffix) &&
+            !absl::StrContains(text, "# TYPE " + name + " "))
+          name.resize(name.size() - std::strlen(suffix));
+      }
+      EXPECT_THAT(text, HasSubstr("# TYPE " + name + " ")) << file;
+    }
+    EXPECT_GT(used, 5) << file;
+  }
+  (*hub)->Shutdown();
+}
+
+}  // namespace
+}  // namespace ketenhub
