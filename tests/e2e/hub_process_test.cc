@@ -33,21 +33,8 @@ using ::ketenhub::testing::PkiFile;
 using ::ketenhub::testing::TempDir;
 using ::testing::HasSubstr;
 
-struct CommandResult {
-  int exit_code;
-  std::string output;  // stdout and stderr
-};
-
-CommandResult RunCommand(const std::string& command) {
-  std::string output;
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  char buffer[4096];
-  size_t n;
-  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0)
-    output.append(buffer, n);
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
+using ::ketenhub::testing::CommandResult;
+using ::ketenhub::testing::RunCommand;
 
 class HubProcessTest : public ::testing::Test {
  protected:

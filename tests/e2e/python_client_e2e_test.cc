@@ -1,38 +1,22 @@
 // The contract from another gRPC implementation: the Python example client
 // (Debian's python3-grpcio, stubs generated from the .proto files by protoc)
 // submits a signal to the real hub over mutual TLS and reads its status.
-#include <cstdio>
 #include <regex>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/hub_process.h"
 #include "tests/testing/test_hub.h"
 
 namespace ketenhub {
 namespace {
 
+using ::ketenhub::testing::CommandResult;
 using ::ketenhub::testing::PkiFile;
+using ::ketenhub::testing::RunCommand;
 using ::testing::HasSubstr;
-
-struct CommandResult {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr
-};
-
-CommandResult RunCommand(const std::string& command) {
-  CommandResult result;
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return result;
-  char buffer[4096];
-  size_t n;
-  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0)
-    result.output.append(buffer, n);
-  const int status = pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
 
 class PythonClientE2eTest : public ::testing::Test {
  protected:

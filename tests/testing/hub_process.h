@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 
 #include <chrono>
+#include <cstdio>
 #include <regex>
 #include <string>
 #include <thread>
@@ -16,6 +17,26 @@
 extern char** environ;
 
 namespace ketenhub::testing {
+
+// What a shell command printed (stdout and stderr) and its exit code (-1
+// when it did not exit normally).
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;
+};
+
+inline CommandResult RunCommand(const std::string& command) {
+  CommandResult result;
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  if (pipe == nullptr) return result;
+  char buffer[4096];
+  size_t n;
+  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0)
+    result.output.append(buffer, n);
+  const int status = pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
 
 // The real hub binary in its own process, for tests that signal or kill it.
 class HubProcess {
