@@ -6,7 +6,7 @@ BUILD_TYPE ?= RelWithDebInfo
 DEV_PKI := var/dev-pki
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps configure build run test bench soak sanitize fuzz fuzz-smoke format clean
+.PHONY: all deps configure build run test bench package soak sanitize fuzz fuzz-smoke format clean
 
 all: build
 
@@ -36,6 +36,10 @@ bench: build $(DEV_PKI)/ca.pem
 	bench/run-submit-bench.sh $(BUILD_DIR)
 	bench/run-stream-bench.sh $(BUILD_DIR)
 	bench/run-audit-bench.sh $(BUILD_DIR)
+
+# The Debian package (build/ketenhub_VERSION_amd64.deb); see the operator guide.
+package: build
+	cd $(BUILD_DIR) && cpack -G DEB
 
 # Long crash test: 100 SIGKILLs of the hub under load (make test runs 10).
 soak: build
