@@ -2,6 +2,7 @@
 # Creates a development/test PKI for KetenHub in DIR (default var/dev-pki):
 #   ca.pem                      the dev CA every hub and partner certificate chains to
 #   hub.pem, hub-key.pem        the hub's server certificate (SAN localhost, 127.0.0.1)
+#   hub-renewed.pem, -key.pem   a second one, as after a renewal (tests)
 #   NAME.pem, NAME-key.pem      client certificates, subject serialNumber = the OIN
 #   crl.pem                     the dev CA's CRL, listing `revoked`
 #   crl-stale.pem               the same, past its nextUpdate (tests)
@@ -94,6 +95,7 @@ make_ca dev "/C=NL/O=KetenHub Dev/CN=KetenHub Dev CA"
 make_ca outsider "/C=NL/O=Elders/CN=Unrelated CA"
 
 issue dev hub "/C=NL/O=KetenHub Dev/CN=localhost" server_ext
+issue dev hub-renewed "/C=NL/O=KetenHub Dev/CN=localhost" server_ext
 for entry in "${clients[@]}"; do
   IFS='|' read -r name org oin ca validity <<<"$entry"
   subj="/C=NL/O=$org/CN=$name.ketenhub.test"

@@ -104,7 +104,8 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
   auto provider =
       std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
           tls.key_file(), tls.cert_file(), tls.ca_file(),
-          kRefreshIntervalSeconds);
+          tls.reload_interval_seconds() > 0 ? tls.reload_interval_seconds()
+                                            : kRefreshIntervalSeconds);
   grpc::experimental::TlsServerCredentialsOptions options(provider);
   options.watch_root_certs();
   options.watch_identity_key_cert_pairs();

@@ -4,19 +4,51 @@
 // hub's.
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <openssl/bn.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
 #include <string>
+#include <thread>
 
 #include "gmock/gmock.h"
+#include "grpcpp/channel.h"
+#include "grpcpp/client_context.h"
 #include "gtest/gtest.h"
+#include "ketenhub/v1/chain_director.grpc.pb.h"
+#include "server/service/hub.h"
 #include "tests/testing/test_hub.h"
+#include "tests/testing/test_signals.h"
 
 namespace ketenhub {
 namespace {
+
+std::string SerialOf(X509* cert) {
+  if (cert == nullptr) return "";
+  BIGNUM* number = ASN1_INTEGER_to_BN(X509_get_serialNumber(cert), nullptr);
+  char* hex = BN_bn2hex(number);
+  std::string serial = hex;
+  OPENSSL_free(hex);
+  BN_free(number);
+  return serial;
+}
+
+std::string SerialOfFile(const std::string& path) {
+  FILE* file = fopen(path.c_str(), "r");
+  if (file == nullptr) return "";
+  X509* cert = PEM_read_X509(file, nullptr, nullptr, nullptr);
+  fclose(file);
+  std::string serial = SerialOf(cert);
+  X509_free(cert);
+  return serial;
+}
 
 using ::ketenhub::testing::PkiFile;
 
@@ -24,7 +56,8 @@ struct Handshake {
   bool ok = false;
   std::string protocol;  // negotiated, when ok
   std::string cipher;
-  std::string error;  // OpenSSL's reason, when not
+  std::string server_serial;  // hex serial of the hub's certificate, when ok
+  std::string error;          // OpenSSL's reason, when not
 };
 
 Handshake Connect(int port, int version, const char* ciphers) {
@@ -54,6 +87,9 @@ Handshake Connect(int port, int version, const char* ciphers) {
       result.ok = true;
       result.protocol = SSL_get_version(ssl);
       result.cipher = SSL_get_cipher_name(ssl);
+      X509* peer = SSL_get1_peer_certificate(ssl);
+      result.server_serial = SerialOf(peer);
+      X509_free(peer);
     } else {
       char reason[256];
       ERR_error_string_n(ERR_get_error(), reason, sizeof(reason));
@@ -99,6 +135,73 @@ TEST(TlsE2eTest, OffersOnlyModernProtocolsAndAeadSuites) {
     EXPECT_FALSE(refused.ok) << weak << " was accepted";
     ExpectRefusedByTheHub(refused);
   }
+}
+
+// A renewed hub certificate, dropped in place of the old files, is served
+// to new connections without a restart, while a running stream goes on.
+TEST(TlsE2eTest, ARenewedHubCertificateTakesEffectWhileAStreamRuns) {
+  testing::TempDir dir;
+  const std::string cert = dir.path() + "/hub.pem";
+  const std::string key = dir.path() + "/hub-key.pem";
+  std::filesystem::copy_file(PkiFile("hub.pem"), cert);
+  std::filesystem::copy_file(PkiFile("hub-key.pem"), key);
+  v1::HubConfig config = testing::TestHubConfig(dir.path() + "/data");
+  config.mutable_tls()->set_cert_file(cert);
+  config.mutable_tls()->set_key_file(key);
+  config.mutable_tls()->set_reload_interval_seconds(1);
+  auto hub = Hub::Start(config);
+  ASSERT_TRUE(hub.ok()) << hub.status();
+  const int port = (*hub)->port();
+  const std::string old_serial = SerialOfFile(PkiFile("hub.pem"));
+  const std::string new_serial = SerialOfFile(PkiFile("hub-renewed.pem"));
+  ASSERT_NE(old_serial, new_serial);
+  EXPECT_EQ(Connect(port, TLS1_3_VERSION, nullptr).server_serial, old_serial);
+
+  auto options = [port](const std::string& name) {
+    ClientOptions o;
+    o.target = "127.0.0.1:" + std::to_string(port);
+    o.cert_file = PkiFile(name + ".pem");
+    o.key_file = PkiFile(name + "-key.pem");
+    o.ca_file = PkiFile("ca.pem");
+    o.max_attempts = 3;
+    return o;
+  };
+  auto director = v1::ChainDirectorService::NewStub(
+      *MakeHubChannel(options("ketenregisseur")));
+  grpc::ClientContext stream_context;
+  auto stream = director->Subscribe(&stream_context, v1::SubscribeRequest());
+  std::atomic<int> received{0};
+  std::thread reader([&] {
+    v1::Event event;
+    while (stream->Read(&event)) {
+      if (event.has_signal_received()) ++received;
+    }
+  });
+  ASSERT_TRUE((*SignalClient::Connect(options("politie")))
+                  ->Submit(testing::ValidSignal("before"))
+                  .ok());
+
+  // The renewal: new files in place (each replaced in one rename).
+  std::filesystem::copy_file(PkiFile("hub-renewed-key.pem"), key + ".new");
+  std::filesystem::rename(key + ".new", key);
+  std::filesystem::copy_file(PkiFile("hub-renewed.pem"), cert + ".new");
+  std::filesystem::rename(cert + ".new", cert);
+  std::string served;
+  for (int attempt = 0; attempt < 50 && served != new_serial; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    served = Connect(port, TLS1_3_VERSION, nullptr).server_serial;
+  }
+  EXPECT_EQ(served, new_serial);
+
+  ASSERT_TRUE((*SignalClient::Connect(options("ggd")))
+                  ->Submit(testing::ValidSignal("after"))
+                  .ok());  // a new connection, under the new certificate
+  for (int wait = 0; wait < 50 && received < 2; ++wait)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(received.load(), 2);  // the old stream saw both
+  stream_context.TryCancel();
+  reader.join();
+  (*hub)->Shutdown();
 }
 
 }  // namespace
