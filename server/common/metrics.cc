@@ -65,6 +65,12 @@ void Metrics::DeclareGaugeReader(const std::string& name,
   family.reader = std::move(read);
 }
 
+void Metrics::RemoveGaugeReader(absl::string_view name) {
+  absl::MutexLock lock(&mu_);
+  auto it = families_.find(name);
+  if (it != families_.end()) it->second.reader = nullptr;
+}
+
 void Metrics::Add(absl::string_view name, const MetricLabels& labels,
                   double value) {
   absl::MutexLock lock(&mu_);
@@ -96,13 +102,17 @@ void Metrics::Observe(absl::string_view name, double value) {
 
 std::string Metrics::Render() const {
   // Readers run without the lock: they may take their own.
-  std::vector<std::pair<std::string, GaugeReader>> readers;
+  struct Reader {
+    std::string name, help;
+    GaugeReader read;
+  };
+  std::vector<Reader> readers;
   std::string text;
   {
     absl::MutexLock lock(&mu_);
     for (const auto& [name, family] : families_) {
       if (family.reader) {
-        readers.emplace_back(name, family.reader);
+        readers.push_back({name, family.help, family.reader});
         continue;
       }
       const char* type = family.type == Type::kCounter ? "counter"
@@ -127,12 +137,7 @@ std::string Metrics::Render() const {
                       family.count, "\n");
     }
   }
-  for (const auto& [name, read] : readers) {
-    std::string help;
-    {
-      absl::MutexLock lock(&mu_);
-      help = families_.find(name)->second.help;
-    }
+  for (const auto& [name, help, read] : readers) {
     absl::StrAppend(&text, "# HELP ", name, " ", help, "\n# TYPE ", name,
                     " gauge\n");
     for (const Sample& sample : read())

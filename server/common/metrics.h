@@ -43,6 +43,8 @@ class Metrics {
   // thread; it must not block for long). Replaces an earlier reader.
   void DeclareGaugeReader(const std::string& name, const std::string& help,
                           GaugeReader read);
+  // Drops the reader of `name` (its gauge then shows no samples).
+  void RemoveGaugeReader(absl::string_view name);
 
   void Add(absl::string_view name, const MetricLabels& labels,
            double value = 1);

@@ -323,7 +323,8 @@ void RunningHub::Shutdown() {
   }
   metrics_server_.reset();
   if (server_) {
-    // Load balancers and probes see NOT_SERVING while calls drain.
+    // Health watchers (load balancers) see NOT_SERVING at once, while
+    // calls in flight drain; new calls are refused from here on.
     if (grpc::HealthCheckServiceInterface* health =
             server_->GetHealthCheckService()) {
       health->Shutdown();

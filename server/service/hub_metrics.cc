@@ -87,9 +87,8 @@ void RegisterHubMetrics(const v1::HubConfig& config, const SignalStore* store,
 
 void UnregisterHubGauges() {
   Metrics& metrics = HubMetrics();
-  metrics.DeclareGaugeReader(kStreams, "Open chain-director streams.", {});
-  metrics.DeclareGaugeReader(kAuditRecords, "Records in the audit log.", {});
-  metrics.DeclareGaugeReader(kCertificateDays, "Days until expiry.", {});
+  for (const char* name : {kStreams, kAuditRecords, kCertificateDays})
+    metrics.RemoveGaugeReader(name);
 }
 
 }  // namespace ketenhub

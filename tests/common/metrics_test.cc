@@ -45,6 +45,9 @@ TEST(MetricsTest, GaugeReadersRunAtEachRenderAndEscapeLabels) {
   EXPECT_THAT(metrics.Render(), HasSubstr("g{name=\"a\\\"b\\\\c\"} 1.5\n"));
   metrics.Render();
   EXPECT_EQ(reads, 2);
+  metrics.RemoveGaugeReader("g");
+  EXPECT_THAT(metrics.Render(), Not(HasSubstr("g{")));
+  EXPECT_EQ(reads, 2);
 }
 
 }  // namespace

@@ -33,13 +33,10 @@ int Cycles() {
 }
 
 ClientOptions Patient(const std::string& name, int port) {
-  ClientOptions options;
-  options.target = absl::StrCat("127.0.0.1:", port);
-  options.cert_file = PkiFile(name + ".pem");
-  options.key_file = PkiFile(name + "-key.pem");
-  options.ca_file = PkiFile("ca.pem");
+  // Rides out a restart, as a partner system would.
+  ClientOptions options =
+      testing::ClientOptionsFor(name, port, /*max_attempts=*/40);
   options.attempt_deadline = absl::Seconds(5);
-  options.max_attempts = 40;  // rides out a restart, as a partner system would
   options.initial_backoff = absl::Milliseconds(50);
   options.max_backoff = absl::Milliseconds(500);
   return options;

@@ -27,13 +27,8 @@ TEST(MetricsE2eTest, AScrapeShowsSubmitsCommitsAuditAndCertificates) {
   ASSERT_TRUE(hub.ok()) << hub.status();
   ASSERT_GT((*hub)->metrics_port(), 0);
 
-  ClientOptions options;
-  options.target = "127.0.0.1:" + std::to_string((*hub)->port());
-  options.cert_file = testing::PkiFile("politie.pem");
-  options.key_file = testing::PkiFile("politie-key.pem");
-  options.ca_file = testing::PkiFile("ca.pem");
-  options.max_attempts = 1;
-  auto politie = *SignalClient::Connect(options);
+  auto politie = *SignalClient::Connect(
+      testing::ClientOptionsFor("politie", (*hub)->port()));
   const v1::Signal signal = testing::ValidSignal("metrics-1");
   ASSERT_TRUE(politie->Submit(signal).ok());
   v1::Signal bad = testing::ValidSignal("metrics-2");

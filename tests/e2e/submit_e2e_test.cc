@@ -9,6 +9,7 @@
 #include "gmock/gmock.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/generic/generic_stub.h"
+#include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "server/common/text_proto.h"
 #include "tests/testing/test_hub.h"
@@ -258,6 +259,59 @@ std::string HealthOf(const std::string& target, const std::string& service) {
   for (const grpc::Slice& s : slices)
     bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
   return bytes;
+}
+
+std::string BytesOf(const grpc::ByteBuffer& buffer) {
+  std::vector<grpc::Slice> slices;
+  std::string bytes;
+  if (!buffer.Dump(&slices).ok()) return bytes;
+  for (const grpc::Slice& s : slices)
+    bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  return bytes;
+}
+
+// Waits for the one operation in flight on `queue`; its ok flag.
+bool Await(grpc::CompletionQueue& queue) {
+  void* tag;
+  bool ok = false;
+  return queue.Next(&tag, &ok) && ok;
+}
+
+// A load balancer that watches health sees NOT_SERVING as soon as the hub
+// begins to shut down, while calls in flight still drain.
+TEST(HealthE2eTest, AWatcherSeesNotServingWhenShutdownBegins) {
+  testing::TestHub hub;
+  grpc::GenericStub stub(*MakeHubChannel(hub.Options("operator")));
+  grpc::CompletionQueue queue;
+  grpc::ClientContext context;
+  auto call =
+      stub.PrepareCall(&context, "/grpc.health.v1.Health/Watch", &queue);
+  call->StartCall(nullptr);
+  ASSERT_TRUE(Await(queue));
+  grpc::Slice empty("");  // the whole hub
+  grpc::ByteBuffer request(&empty, 1), update;
+  call->Write(request, nullptr);
+  ASSERT_TRUE(Await(queue));
+  call->Read(&update, nullptr);
+  ASSERT_TRUE(Await(queue));
+  EXPECT_EQ(BytesOf(update), std::string("\x08\x01", 2));  // SERVING
+
+  std::thread stopping([&hub] { hub.Shutdown(); });
+  call->Read(&update, nullptr);
+  const bool got_update = Await(queue);
+  EXPECT_TRUE(got_update);
+  if (got_update)
+    EXPECT_EQ(BytesOf(update), std::string("\x08\x02", 2));  // NOT_SERVING
+  context.TryCancel();
+  stopping.join();
+  grpc::Status status;
+  call->Finish(&status, nullptr);
+  Await(queue);
+  queue.Shutdown();
+  void* tag;
+  bool ok;
+  while (queue.Next(&tag, &ok)) {
+  }
 }
 
 TEST_F(SubmitE2eTest, HealthServiceReportsServing) {

@@ -157,17 +157,8 @@ TEST(TlsE2eTest, ARenewedHubCertificateTakesEffectWhileAStreamRuns) {
   ASSERT_NE(old_serial, new_serial);
   EXPECT_EQ(Connect(port, TLS1_3_VERSION, nullptr).server_serial, old_serial);
 
-  auto options = [port](const std::string& name) {
-    ClientOptions o;
-    o.target = "127.0.0.1:" + std::to_string(port);
-    o.cert_file = PkiFile(name + ".pem");
-    o.key_file = PkiFile(name + "-key.pem");
-    o.ca_file = PkiFile("ca.pem");
-    o.max_attempts = 3;
-    return o;
-  };
   auto director = v1::ChainDirectorService::NewStub(
-      *MakeHubChannel(options("ketenregisseur")));
+      *MakeHubChannel(testing::ClientOptionsFor("ketenregisseur", port)));
   grpc::ClientContext stream_context;
   auto stream = director->Subscribe(&stream_context, v1::SubscribeRequest());
   std::atomic<int> received{0};
@@ -177,9 +168,10 @@ TEST(TlsE2eTest, ARenewedHubCertificateTakesEffectWhileAStreamRuns) {
       if (event.has_signal_received()) ++received;
     }
   });
-  ASSERT_TRUE((*SignalClient::Connect(options("politie")))
-                  ->Submit(testing::ValidSignal("before"))
-                  .ok());
+  ASSERT_TRUE(
+      (*SignalClient::Connect(testing::ClientOptionsFor("politie", port, 3)))
+          ->Submit(testing::ValidSignal("before"))
+          .ok());
 
   // The renewal: new files in place (each replaced in one rename).
   std::filesystem::copy_file(PkiFile("hub-renewed-key.pem"), key + ".new");
@@ -193,9 +185,10 @@ TEST(TlsE2eTest, ARenewedHubCertificateTakesEffectWhileAStreamRuns) {
   }
   EXPECT_EQ(served, new_serial);
 
-  ASSERT_TRUE((*SignalClient::Connect(options("ggd")))
-                  ->Submit(testing::ValidSignal("after"))
-                  .ok());  // a new connection, under the new certificate
+  ASSERT_TRUE(
+      (*SignalClient::Connect(testing::ClientOptionsFor("ggd", port, 3)))
+          ->Submit(testing::ValidSignal("after"))
+          .ok());  // a new connection, under the new certificate
   for (int wait = 0; wait < 50 && received < 2; ++wait)
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   EXPECT_EQ(received.load(), 2);  // the old stream saw both

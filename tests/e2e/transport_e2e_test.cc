@@ -28,8 +28,6 @@
 namespace ketenhub {
 namespace {
 
-using ::ketenhub::testing::PkiFile;
-
 // The example policy allowing one open stream per partner.
 std::string PolicyWithOneStream(const testing::TempDir& dir) {
   std::string text =
@@ -40,16 +38,6 @@ std::string PolicyWithOneStream(const testing::TempDir& dir) {
   const std::string path = dir.path() + "/policy.textproto";
   std::ofstream(path) << text;
   return path;
-}
-
-ClientOptions OptionsFor(const std::string& name, int port) {
-  ClientOptions options;
-  options.target = absl::StrCat("127.0.0.1:", port);
-  options.cert_file = PkiFile(name + ".pem");
-  options.key_file = PkiFile(name + "-key.pem");
-  options.ca_file = PkiFile("ca.pem");
-  options.max_attempts = 1;
-  return options;
 }
 
 // Opens a Subscribe stream that the hub ends at `deadline` if it serves it;
@@ -74,14 +62,15 @@ TEST(TransportE2eTest, KeepaliveFreesTheStreamOfAChainDirectorGoneSilent) {
   auto hub = Hub::Start(config);
   ASSERT_TRUE(hub.ok()) << hub.status();
   const int hub_port = (*hub)->port();
-  auto politie = *SignalClient::Connect(OptionsFor("politie", hub_port));
+  auto politie =
+      *SignalClient::Connect(testing::ClientOptionsFor("politie", hub_port));
   ASSERT_TRUE(politie->Submit(testing::ValidSignal("k1")).ok());
 
   // The chain director's laptop follows the stream through a network that
   // will go silent; the hub allows one stream per partner.
   testing::TcpProxy network(hub_port);
-  auto laptop = v1::ChainDirectorService::NewStub(
-      *MakeHubChannel(OptionsFor("ketenregisseur", network.port())));
+  auto laptop = v1::ChainDirectorService::NewStub(*MakeHubChannel(
+      testing::ClientOptionsFor("ketenregisseur", network.port())));
   grpc::ClientContext laptop_context;
   auto laptop_stream =
       laptop->Subscribe(&laptop_context, v1::SubscribeRequest());
@@ -95,7 +84,7 @@ TEST(TransportE2eTest, KeepaliveFreesTheStreamOfAChainDirectorGoneSilent) {
   network.GoSilent();
 
   auto desk = v1::ChainDirectorService::NewStub(
-      *MakeHubChannel(OptionsFor("ketenregisseur", hub_port)));
+      *MakeHubChannel(testing::ClientOptionsFor("ketenregisseur", hub_port)));
   EXPECT_EQ(TrySubscribe(*desk, std::chrono::milliseconds(300)),
             grpc::StatusCode::RESOURCE_EXHAUSTED);  // the silent one holds it
   // Within a few keepalive rounds the hub drops the silent connection, and

@@ -252,6 +252,21 @@ TEST_F(ProtectionTest, RotationWhileSubmittingKeepsEverySignalReadable) {
 namespace ketenhub {
 namespace {
 
+// Submits `count` signals from politie, one after the other, each receipted.
+void SubmitSignals(SignalStore& store, int count, const std::string& prefix) {
+  for (int i = 0; i < count; ++i) {
+    SubmitCommand command;
+    command.partner_id = "politie";
+    command.signal = ValidSignal(absl::StrCat(prefix, i));
+    command.subject_key = "k";
+    std::promise<absl::StatusOr<v1::Receipt>> done;
+    store.Submit(std::move(command), [&](absl::StatusOr<v1::Receipt> r) {
+      done.set_value(std::move(r));
+    });
+    ASSERT_TRUE(done.get_future().get().ok());
+  }
+}
+
 // A damaged data folder: a truncated SST file stops the store from opening
 // (DATA_LOSS, "storage corrupted") rather than serving part of the data.
 TEST(DamagedStorageTest, ATruncatedSstFileStopsTheStoreFromOpening) {
@@ -259,17 +274,7 @@ TEST(DamagedStorageTest, ATruncatedSstFileStopsTheStoreFromOpening) {
   const std::string path = dir.path() + "/db";
   {
     auto store = *SignalStore::Open({path, 64, nullptr});
-    for (int i = 0; i < 50; ++i) {
-      SubmitCommand command;
-      command.partner_id = "politie";
-      command.signal = ValidSignal(absl::StrCat("d", i));
-      command.subject_key = "k";
-      std::promise<absl::StatusOr<v1::Receipt>> done;
-      store->Submit(std::move(command), [&](absl::StatusOr<v1::Receipt> r) {
-        done.set_value(std::move(r));
-      });
-      ASSERT_TRUE(done.get_future().get().ok());
-    }
+    ASSERT_NO_FATAL_FAILURE(SubmitSignals(*store, 50, "d"));
   }  // closing flushes to SST files
   std::string sst;
   for (const auto& entry : std::filesystem::directory_iterator(path)) {
@@ -295,17 +300,7 @@ TEST(DamagedStorageTest, ACorruptedWriteAheadLogStopsTheStoreFromOpening) {
   std::unique_ptr<rocksdb::Env> env = testing::EnvOver(file_system);
   {
     auto store = *SignalStore::Open({path, 64, env.get()});
-    for (int i = 0; i < 50; ++i) {
-      SubmitCommand command;
-      command.partner_id = "politie";
-      command.signal = ValidSignal(absl::StrCat("w", i));
-      command.subject_key = "k";
-      std::promise<absl::StatusOr<v1::Receipt>> done;
-      store->Submit(std::move(command), [&](absl::StatusOr<v1::Receipt> r) {
-        done.set_value(std::move(r));
-      });
-      ASSERT_TRUE(done.get_future().get().ok());
-    }
+    ASSERT_NO_FATAL_FAILURE(SubmitSignals(*store, 50, "w"));
     file_system->CutPower();  // no flush at close: the writes stay in the WAL
   }
   file_system->DropUnsynced();

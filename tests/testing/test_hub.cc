@@ -90,10 +90,10 @@ std::string TestHub::target() const {
   return absl::StrCat("127.0.0.1:", port_);
 }
 
-ClientOptions TestHub::Options(const std::string& name,
-                               int max_attempts) const {
+ClientOptions ClientOptionsFor(const std::string& name, int port,
+                               int max_attempts) {
   ClientOptions options;
-  options.target = target();
+  options.target = absl::StrCat("127.0.0.1:", port);
   options.cert_file = PkiFile(name + ".pem");
   options.key_file = PkiFile(name + "-key.pem");
   options.ca_file = PkiFile("ca.pem");
@@ -101,6 +101,11 @@ ClientOptions TestHub::Options(const std::string& name,
   options.initial_backoff = absl::Milliseconds(20);
   options.max_backoff = absl::Milliseconds(500);
   return options;
+}
+
+ClientOptions TestHub::Options(const std::string& name,
+                               int max_attempts) const {
+  return ClientOptionsFor(name, port_, max_attempts);
 }
 
 std::unique_ptr<SignalClient> TestHub::Client(const std::string& name,

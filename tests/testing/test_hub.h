@@ -39,6 +39,11 @@ class TempDir {
 // policy from deploy/, and data under `data_dir`.
 v1::HubConfig TestHubConfig(const std::string& data_dir);
 
+// Options for dev identity `name` (politie, ggd, ...) against a hub on
+// 127.0.0.1:`port`, with the test PKI and short backoffs.
+ClientOptions ClientOptionsFor(const std::string& name, int port,
+                               int max_attempts = 1);
+
 // The real hub, in this process, over real mutual TLS on loopback, with
 // RocksDB in a temporary folder that survives Restart().
 class TestHub {
