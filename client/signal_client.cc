@@ -127,6 +127,130 @@ absl::StatusOr<v1::Receipt> SignalClient::Submit(v1::Signal signal) {
   return receipt;
 }
 
+namespace {
+
+// A SubmitBatch message holds at most this many signals, and stops growing
+// once this many bytes are in it (the hub accepts 256 KiB by default).
+constexpr int kMaxSignalsPerMessage = 64;
+constexpr size_t kMaxBytesPerMessage = 128 * 1024;
+
+// One SubmitBatch stream over the signals at `todo` (positions in
+// `signals`). Fills `results` for each answered signal, except that those
+// the submit rate turned away go to `rate_limited` with the longest wait in
+// `wait`. Returns the stream's final status and the positions without an
+// answer in `unanswered`.
+absl::Status SubmitBatchOnce(v1::SignalService::Stub& stub,
+                             const std::vector<v1::Signal>& signals,
+                             const std::vector<size_t>& todo,
+                             std::vector<absl::StatusOr<v1::Receipt>>& results,
+                             std::vector<size_t>& unanswered,
+                             std::vector<size_t>& rate_limited,
+                             absl::Duration& wait, size_t& answered,
+                             const SignalClient::BatchProgress& progress) {
+  grpc::ClientContext context;
+  std::unique_ptr<
+      grpc::ClientReaderWriter<v1::SubmitBatchRequest, v1::SubmitBatchResponse>>
+      stream = stub.SubmitBatch(&context);
+  std::thread writer([&] {
+    v1::SubmitBatchRequest message;
+    size_t bytes = 0;
+    for (size_t position : todo) {
+      *message.add_requests()->mutable_signal() = signals[position];
+      bytes += signals[position].ByteSizeLong();
+      if (message.requests_size() >= kMaxSignalsPerMessage ||
+          bytes >= kMaxBytesPerMessage) {
+        if (!stream->Write(message)) return;
+        message.Clear();
+        bytes = 0;
+      }
+    }
+    if (message.requests_size() > 0 && !stream->Write(message)) return;
+    stream->WritesDone();
+  });
+  std::vector<bool> done(todo.size(), false);
+  v1::SubmitBatchResponse response;
+  while (stream->Read(&response)) {
+    for (v1::SubmitResult& result : *response.mutable_results()) {
+      if (result.index() >= todo.size() || done[result.index()]) continue;
+      done[result.index()] = true;
+      const size_t position = todo[result.index()];
+      const auto code = static_cast<absl::StatusCode>(result.code());
+      if (code == absl::StatusCode::kResourceExhausted &&
+          result.retry_after_ms() > 0) {
+        rate_limited.push_back(position);
+        wait = std::max(wait, absl::Milliseconds(result.retry_after_ms()));
+        continue;
+      }
+      if (code == absl::StatusCode::kOk) {
+        results[position] = std::move(*result.mutable_receipt());
+      } else {
+        results[position] = absl::Status(code, result.message());
+      }
+      ++answered;
+      if (progress) progress(answered, signals.size());
+    }
+  }
+  // A broken stream makes the writer's Write fail, so it ends too.
+  const absl::Status status = FromGrpcStatus(stream->Finish());
+  writer.join();
+  for (size_t i = 0; i < todo.size(); ++i) {
+    if (!done[i]) unanswered.push_back(todo[i]);
+  }
+  if (status.ok() && !unanswered.empty()) {
+    return absl::UnavailableError("the hub ended the stream early");
+  }
+  return status;
+}
+
+}  // namespace
+
+std::vector<absl::StatusOr<v1::Receipt>> SignalClient::SubmitBatch(
+    std::vector<v1::Signal> signals, const BatchProgress& progress) {
+  std::vector<absl::StatusOr<v1::Receipt>> results(
+      signals.size(), absl::UnavailableError("not sent"));
+  std::vector<size_t> todo(signals.size());
+  for (size_t i = 0; i < signals.size(); ++i) {
+    if (signals[i].client_ref().empty())
+      signals[i].set_client_ref(NewClientRef());
+    todo[i] = i;
+  }
+  absl::BitGen random;
+  absl::Duration backoff = options_.initial_backoff;
+  int attempts_without_progress = 0;
+  size_t answered = 0;
+  while (!todo.empty()) {
+    std::vector<size_t> unanswered, rate_limited;
+    absl::Duration wait;
+    const size_t answered_before = answered;
+    const absl::Status status =
+        SubmitBatchOnce(*stub_, signals, todo, results, unanswered,
+                        rate_limited, wait, answered, progress);
+    const bool progressed = answered > answered_before || !rate_limited.empty();
+    attempts_without_progress = progressed ? 0 : attempts_without_progress + 1;
+    if (!status.ok()) {
+      if (!IsRetryable(status) ||
+          attempts_without_progress >= options_.max_attempts) {
+        for (size_t position : unanswered) results[position] = status;
+        for (size_t position : rate_limited) {
+          results[position] = absl::ResourceExhaustedError(
+              "the partner's submit rate is exhausted; send again later");
+        }
+        break;
+      }
+      wait = std::max(
+          wait, backoff / 2 + absl::Uniform(random, 0.0, 1.0) * (backoff / 2));
+      backoff = std::min(backoff * 2, options_.max_backoff);
+    } else {
+      backoff = options_.initial_backoff;
+    }
+    todo = std::move(unanswered);
+    todo.insert(todo.end(), rate_limited.begin(), rate_limited.end());
+    std::sort(todo.begin(), todo.end());
+    if (!todo.empty()) absl::SleepFor(wait);
+  }
+  return results;
+}
+
 absl::StatusOr<v1::SignalStatus> SignalClient::GetStatus(
     absl::string_view signal_id) {
   v1::GetStatusRequest request;

@@ -4,6 +4,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -65,6 +66,22 @@ class SignalClient {
   // exponential backoff and jitter; retrying is safe because the hub is
   // idempotent on client_ref.
   absl::StatusOr<v1::Receipt> Submit(v1::Signal signal);
+
+  // Reports progress of SubmitBatch: signals answered so far, of `total`.
+  using BatchProgress = std::function<void(size_t answered, size_t total)>;
+
+  // Submits many signals over SubmitBatch streams, many per fsync, and
+  // returns one outcome per signal, in the order given: its receipt, or the
+  // hub's refusal of that signal (INVALID_ARGUMENT naming the field,
+  // PERMISSION_DENIED, ALREADY_EXISTS, ...). Gives signals without a
+  // client_ref a random one. Signals the hub's submit rate turned away are
+  // sent again after the wait it asked for. When a stream breaks
+  // (UNAVAILABLE), a new one carries what has no answer yet, at most
+  // options.max_attempts times in a row without progress; what is still
+  // unanswered then gets that error. Safe, because the hub is idempotent on
+  // client_ref. A stream has no deadline: keepalive notices a dead hub.
+  std::vector<absl::StatusOr<v1::Receipt>> SubmitBatch(
+      std::vector<v1::Signal> signals, const BatchProgress& progress = {});
 
   // The state of one of this partner's own signals (NOT_FOUND otherwise).
   // Retried as Submit.

@@ -133,26 +133,34 @@ v1::AuditRecord HubRecord(absl::string_view operation,
   return record;
 }
 
-void FinishAudited(grpc::ServerUnaryReactor* reactor, SignalStore& store,
-                   v1::AuditRecord record, const absl::Status& status) {
+void RecordOutcome(SignalStore& store, v1::AuditRecord record,
+                   const absl::Status& status, StatusCallback done) {
   SetAuditOutcome(status, &record);
   v1::AuditRecord logged = record;
   std::vector<v1::AuditRecord> records;
   records.push_back(std::move(record));
-  store.Record(
-      std::move(records),
-      [reactor, status, logged = std::move(logged)](absl::Status written) {
-        if (!written.ok()) {
-          LogEvent(LogLevel::kError, "audit_write_failed",
-                   {{"operation", logged.operation()},
-                    {"trace_id", logged.trace_id()}});
-          reactor->Finish(ToGrpcStatus(absl::UnavailableError(
-              "the audit trail cannot be written; retry")));
-          return;
-        }
-        LogAudited(logged);
-        reactor->Finish(ToGrpcStatus(status));
-      });
+  store.Record(std::move(records), [status, logged = std::move(logged),
+                                    done = std::move(done)](
+                                       absl::Status written) mutable {
+    if (!written.ok()) {
+      LogEvent(
+          LogLevel::kError, "audit_write_failed",
+          {{"operation", logged.operation()}, {"trace_id", logged.trace_id()}});
+      std::move(done)(
+          absl::UnavailableError("the audit trail cannot be written; retry"));
+      return;
+    }
+    LogAudited(logged);
+    std::move(done)(status);
+  });
+}
+
+void FinishAudited(grpc::ServerUnaryReactor* reactor, SignalStore& store,
+                   v1::AuditRecord record, const absl::Status& status) {
+  RecordOutcome(store, std::move(record), status,
+                [reactor](absl::Status outcome) {
+                  reactor->Finish(ToGrpcStatus(outcome));
+                });
 }
 
 grpc::ServerUnaryReactor* FinishRefused(grpc::ServerUnaryReactor* reactor,

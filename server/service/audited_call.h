@@ -43,6 +43,12 @@ v1::AuditRecord ChildRecord(const v1::AuditRecord& call_record,
                             absl::string_view operation,
                             const AccessPolicy& policy);
 
+// Completes `record` with `status` and commits it; once it is on disk, logs
+// it and calls `done` with `status`, or with UNAVAILABLE if the record cannot
+// be written (nothing leaves unaudited).
+void RecordOutcome(SignalStore& store, v1::AuditRecord record,
+                   const absl::Status& status, StatusCallback done);
+
 // Completes `record` with `status` and commits it; once it is on disk,
 // finishes the call with `status`. If the record cannot be written, the call
 // finishes UNAVAILABLE instead, so nothing leaves unaudited. Logs the call.

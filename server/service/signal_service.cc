@@ -1,6 +1,7 @@
 #include "server/service/signal_service.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "server/audit/audit_record.h"
 #include "server/common/metrics.h"
@@ -14,6 +15,174 @@ namespace {
 
 constexpr size_t kMaxSignalIdBytes = 64;
 constexpr size_t kMaxReasonBytes = 500;
+
+// One SubmitBatch stream. Reads a message, hands each of its signals to
+// SubmitOne, and reads the next while fewer than kMaxOutstanding signals
+// wait for their commit; answers are gathered and written one response at a
+// time, each carrying every answer that arrived during the previous write.
+// Finishes OK once the partner has closed its side and every signal is
+// answered; finishes only when no commit is outstanding, because the commit
+// callbacks hold `this`.
+class SubmitBatchReactor final
+    : public grpc::ServerBidiReactor<v1::SubmitBatchRequest,
+                                     v1::SubmitBatchResponse> {
+ public:
+  SubmitBatchReactor(SignalServiceImpl* service, SignalStore* store,
+                     grpc::CallbackServerContext* context, AuditedCall call)
+      : service_(service),
+        store_(store),
+        context_(context),
+        stream_record_(std::move(call.record)) {
+    if (!call.allowed.ok()) {
+      RecordOutcome(
+          *store_, std::move(stream_record_), call.allowed,
+          [this](absl::Status refused) { Finish(ToGrpcStatus(refused)); });
+      return;
+    }
+    caller_ = *std::move(call.caller);
+    StartRead(&request_);
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {  // the partner closed its side, or the call ended
+      mu_.Lock();
+      reading_ = false;
+      Run(NextLocked());
+      return;
+    }
+    const int count = request_.requests_size();
+    {
+      absl::MutexLock lock(&mu_);
+      outstanding_ += count;
+    }
+    absl::StatusOr<Caller> caller = service_->CurrentCaller(*context_, caller_);
+    if (caller.ok()) caller_ = *caller;
+    for (const v1::SubmitRequest& request : request_.requests()) {
+      const uint64_t index = next_index_++;
+      v1::AuditRecord record =
+          ChildRecord(stream_record_, "submit", *caller_.policy);
+      std::string client_ref = request.signal().client_ref();
+      auto done = [this, index, client_ref = std::move(client_ref)](
+                      absl::StatusOr<v1::Receipt> result,
+                      absl::Duration retry_after) mutable {
+        Answer(index, std::move(client_ref), std::move(result), retry_after);
+      };
+      if (!caller.ok()) {
+        RecordOutcome(*store_, std::move(record), caller.status(),
+                      [done = std::move(done)](absl::Status refused) mutable {
+                        std::move(done)(refused, absl::ZeroDuration());
+                      });
+        continue;
+      }
+      service_->SubmitOne(*caller_.policy, caller_, std::move(record), request,
+                          std::move(done));
+    }
+    mu_.Lock();
+    if (outstanding_ < kMaxOutstanding) {
+      read_pending_ = true;
+    } else {
+      read_paused_ = true;
+    }
+    Run(NextLocked());
+  }
+
+  void OnWriteDone(bool ok) override {
+    mu_.Lock();
+    writing_ = false;
+    if (!ok) broken_ = true;  // the partner is gone; its answers are lost
+    Run(NextLocked());
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  static constexpr int kMaxOutstanding = 2048;
+
+  void Answer(uint64_t index, std::string client_ref,
+              absl::StatusOr<v1::Receipt> result, absl::Duration retry_after) {
+    mu_.Lock();
+    --outstanding_;
+    if (!broken_) {
+      v1::SubmitResult* answer = pending_.add_results();
+      answer->set_index(index);
+      answer->set_client_ref(std::move(client_ref));
+      answer->set_code(static_cast<int>(result.status().code()));
+      if (result.ok()) {
+        *answer->mutable_receipt() = *std::move(result);
+      } else {
+        answer->set_message(std::string(result.status().message()));
+      }
+      answer->set_retry_after_ms(
+          static_cast<uint32_t>(absl::ToInt64Milliseconds(retry_after)));
+    }
+    if (read_paused_ && outstanding_ <= kMaxOutstanding / 2) {
+      read_paused_ = false;
+      read_pending_ = true;
+    }
+    Run(NextLocked());
+  }
+
+  // What to start next: the next read, the next write, or the end of the
+  // call. gRPC allows one read and one write in flight at a time.
+  struct Actions {
+    bool read = false;
+    bool write = false;
+    bool finish = false;
+  };
+
+  Actions NextLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    Actions actions;
+    if (finished_) return actions;
+    if (read_pending_) {
+      read_pending_ = false;
+      actions.read = true;
+    }
+    if (!writing_ && !broken_ && pending_.results_size() > 0) {
+      writing_ = true;
+      writing_response_.Swap(&pending_);
+      pending_.Clear();
+      actions.write = true;
+    } else if (!reading_ && !read_paused_ && outstanding_ == 0 && !writing_) {
+      finished_ = true;
+      actions.finish = true;
+    }
+    return actions;
+  }
+
+  // Releases mu_, then starts `actions`: gRPC may run a reaction inline, and
+  // reactions take mu_. Nothing touches `this` after Finish.
+  void Run(Actions actions) ABSL_UNLOCK_FUNCTION(mu_) {
+    const bool broken = broken_;
+    mu_.Unlock();
+    if (actions.read) StartRead(&request_);
+    if (actions.write) StartWrite(&writing_response_);
+    if (actions.finish) {
+      Finish(broken ? grpc::Status(grpc::StatusCode::CANCELLED,
+                                   "the stream broke; answers were lost")
+                    : grpc::Status::OK);
+    }
+  }
+
+  SignalServiceImpl* const service_;
+  SignalStore* const store_;
+  grpc::CallbackServerContext* const context_;
+  v1::AuditRecord stream_record_;
+  // Used only by the reading side (one read at a time).
+  Caller caller_;
+  v1::SubmitBatchRequest request_;
+  uint64_t next_index_ = 0;
+
+  absl::Mutex mu_;
+  int outstanding_ ABSL_GUARDED_BY(mu_) = 0;        // handed over, not answered
+  bool reading_ ABSL_GUARDED_BY(mu_) = true;        // the partner may send more
+  bool read_pending_ ABSL_GUARDED_BY(mu_) = false;  // to start in Step()
+  bool read_paused_ ABSL_GUARDED_BY(mu_) = false;   // too many outstanding
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool broken_ ABSL_GUARDED_BY(mu_) = false;  // a write failed
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  v1::SubmitBatchResponse pending_ ABSL_GUARDED_BY(mu_);
+  v1::SubmitBatchResponse writing_response_;  // owned by the write in flight
+};
 
 }  // namespace
 
@@ -65,54 +234,93 @@ absl::StatusOr<SubmitCommand> SignalServiceImpl::Admit(
   return command;
 }
 
-grpc::ServerUnaryReactor* SignalServiceImpl::Submit(
-    grpc::CallbackServerContext* context, const v1::SubmitRequest* request,
-    v1::Receipt* receipt) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  AuditedCall call = BeginCall(context, *policy_, *certificates_, "submit",
-                               v1::ROLE_SUBMITTER);
-  if (call.allowed.ok()) {
-    absl::Duration retry_after;
-    call.allowed = partner_limits_->TakeSubmit(
-        call.caller->partner->id(),
-        call.policy->SubmitRate(*call.caller->partner), absl::Now(),
-        &retry_after);
-    if (!call.allowed.ok()) {
-      context->AddTrailingMetadata(
-          "retry-after-ms",
-          absl::StrCat(absl::ToInt64Milliseconds(retry_after)));
-    }
+void SignalServiceImpl::SubmitOne(const AccessPolicy& policy,
+                                  const Caller& caller, v1::AuditRecord record,
+                                  const v1::SubmitRequest& request,
+                                  SubmitDone done) {
+  absl::Duration retry_after;
+  absl::Status allowed = policy.CheckRole(*caller.partner, v1::ROLE_SUBMITTER);
+  if (allowed.ok()) {
+    allowed = partner_limits_->TakeSubmit(caller.partner->id(),
+                                          policy.SubmitRate(*caller.partner),
+                                          absl::Now(), &retry_after);
   }
   absl::StatusOr<SubmitCommand> command =
-      call.allowed.ok()
-          ? Admit(*call.policy, *call.caller, *request, call.record)
-          : absl::StatusOr<SubmitCommand>(call.allowed);
+      allowed.ok() ? Admit(policy, caller, request, record)
+                   : absl::StatusOr<SubmitCommand>(allowed);
   MetricLabels labels = {
-      {"partner", call.caller.ok() ? call.caller->partner->id()
-                                   : std::string("unidentified")},
-      {"category", v1::Category_IsValid(request->signal().category())
-                       ? v1::Category_Name(request->signal().category())
+      {"partner", caller.partner->id()},
+      {"category", v1::Category_IsValid(request.signal().category())
+                       ? v1::Category_Name(request.signal().category())
                        : std::string("unknown")}};
   if (!command.ok()) {
     labels.emplace_back("code",
                         absl::StatusCodeToString(command.status().code()));
     HubMetrics().Add("ketenhub_submits_total", labels);
-    return FinishRefused(reactor, *store_, call, command.status());
+    RecordOutcome(
+        *store_, std::move(record), command.status(),
+        [done = std::move(done), retry_after](absl::Status refused) mutable {
+          std::move(done)(refused, retry_after);
+        });
+    return;
   }
-  command->audit = call.record;
+  command->audit = record;
   store_->Submit(
       *std::move(command),
-      [reactor, receipt, draft = call.record,
+      [done = std::move(done), draft = std::move(record),
        labels = std::move(labels)](absl::StatusOr<v1::Receipt> result) mutable {
         labels.emplace_back("code",
                             absl::StatusCodeToString(result.status().code()));
         HubMetrics().Add("ketenhub_submits_total", labels);
         LogOutcome(std::move(draft), result.status(),
                    result.ok() ? result->signal_id() : "");
-        if (result.ok()) *receipt = *std::move(result);
-        reactor->Finish(ToGrpcStatus(result.status()));
+        std::move(done)(std::move(result), absl::ZeroDuration());
       });
+}
+
+absl::StatusOr<Caller> SignalServiceImpl::CurrentCaller(
+    const grpc::CallbackServerContext& context, const Caller& caller) const {
+  std::shared_ptr<const AccessPolicy> policy = policy_->Get();
+  if (policy == caller.policy) return caller;
+  return IdentifyCaller(context, std::move(policy), *certificates_);
+}
+
+grpc::ServerUnaryReactor* SignalServiceImpl::Submit(
+    grpc::CallbackServerContext* context, const v1::SubmitRequest* request,
+    v1::Receipt* receipt) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  AuditedCall call = BeginCall(context, *policy_, *certificates_, "submit",
+                               v1::ROLE_SUBMITTER);
+  if (!call.allowed.ok()) {
+    HubMetrics().Add(
+        "ketenhub_submits_total",
+        {{"partner", call.caller.ok() ? call.caller->partner->id()
+                                      : std::string("unidentified")},
+         {"category", v1::Category_IsValid(request->signal().category())
+                          ? v1::Category_Name(request->signal().category())
+                          : std::string("unknown")},
+         {"code", absl::StatusCodeToString(call.allowed.code())}});
+    return FinishRefused(reactor, *store_, call, call.allowed);
+  }
+  SubmitOne(*call.policy, *call.caller, std::move(call.record), *request,
+            [context, reactor, receipt](absl::StatusOr<v1::Receipt> result,
+                                        absl::Duration retry_after) {
+              if (retry_after > absl::ZeroDuration()) {
+                context->AddTrailingMetadata(
+                    "retry-after-ms",
+                    absl::StrCat(absl::ToInt64Milliseconds(retry_after)));
+              }
+              if (result.ok()) *receipt = *std::move(result);
+              reactor->Finish(ToGrpcStatus(result.status()));
+            });
   return reactor;
+}
+
+grpc::ServerBidiReactor<v1::SubmitBatchRequest, v1::SubmitBatchResponse>*
+SignalServiceImpl::SubmitBatch(grpc::CallbackServerContext* context) {
+  return new SubmitBatchReactor(this, store_, context,
+                                BeginCall(context, *policy_, *certificates_,
+                                          "submit_batch", v1::ROLE_SUBMITTER));
 }
 
 grpc::ServerUnaryReactor* SignalServiceImpl::GetStatus(

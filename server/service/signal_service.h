@@ -25,12 +25,33 @@ class SignalServiceImpl final : public v1::SignalService::CallbackService {
   grpc::ServerUnaryReactor* Submit(grpc::CallbackServerContext* context,
                                    const v1::SubmitRequest* request,
                                    v1::Receipt* receipt) override;
+  grpc::ServerBidiReactor<v1::SubmitBatchRequest, v1::SubmitBatchResponse>*
+  SubmitBatch(grpc::CallbackServerContext* context) override;
   grpc::ServerUnaryReactor* GetStatus(grpc::CallbackServerContext* context,
                                       const v1::GetStatusRequest* request,
                                       v1::SignalStatus* status) override;
   grpc::ServerUnaryReactor* Withdraw(grpc::CallbackServerContext* context,
                                      const v1::WithdrawRequest* request,
                                      v1::SignalStatus* status) override;
+
+  // Called once per signal with its receipt or refusal, after the signal
+  // (if accepted) and its audit record are on disk. `retry_after` is set when
+  // the partner's submit rate refused it.
+  using SubmitDone = absl::AnyInvocable<void(absl::StatusOr<v1::Receipt> result,
+                                             absl::Duration retry_after) &&>;
+
+  // Submits one signal for `caller`, identified under `policy`: takes a token
+  // of the partner's submit rate, admits the signal and commits it with
+  // `record` (the call's draft audit record); a refusal is committed as an
+  // audit record of its own. Counts the outcome in the metrics and logs it.
+  void SubmitOne(const AccessPolicy& policy, const Caller& caller,
+                 v1::AuditRecord record, const v1::SubmitRequest& request,
+                 SubmitDone done);
+
+  // The caller of a SubmitBatch stream under the current policy: `caller`
+  // when the policy is unchanged, else the certificate identified again.
+  absl::StatusOr<Caller> CurrentCaller(
+      const grpc::CallbackServerContext& context, const Caller& caller) const;
 
  private:
   // Checks the signal's fields and the category rule, and builds what the

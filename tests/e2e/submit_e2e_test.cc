@@ -300,8 +300,9 @@ TEST(HealthE2eTest, AWatcherSeesNotServingWhenShutdownBegins) {
   call->Read(&update, nullptr);
   const bool got_update = Await(queue);
   EXPECT_TRUE(got_update);
-  if (got_update)
+  if (got_update) {
     EXPECT_EQ(BytesOf(update), std::string("\x08\x02", 2));  // NOT_SERVING
+  }
   context.TryCancel();
   stopping.join();
   grpc::Status status;
@@ -388,28 +389,9 @@ TEST(RevocationE2eTest, UntrustedListStopsTheHubFromStarting) {
 namespace ketenhub {
 namespace {
 
-// The example policy with one partner's submit rate turned down.
-std::string PolicyWithSlowPolitie(const testing::TempDir& dir) {
-  std::string text =
-      *ReadFileToString(KETENHUB_SOURCE_DIR "/deploy/policy-example.textproto");
-  const std::string from =
-      "default_submit_rate { per_second: 5000 burst: 10000 }";
-  text.replace(text.find(from), from.size(),
-               "default_submit_rate { per_second: 5000 burst: 10000 }\n"
-               "max_streams_per_partner: 2");
-  const std::string streams = "max_streams_per_partner: 4";
-  text.replace(text.find(streams), streams.size(), "");
-  const std::string politie = "id: \"politie\"";
-  text.replace(text.find(politie), politie.size(),
-               "id: \"politie\"\n  submit_rate { per_second: 20 burst: 10 }");
-  const std::string path = dir.path() + "/policy.textproto";
-  std::ofstream(path) << text;
-  return path;
-}
-
 TEST(LimitsE2eTest, AFloodingPartnerIsSlowedAndTheOthersAreNot) {
   testing::TempDir dir;
-  testing::TestHub hub(PolicyWithSlowPolitie(dir));
+  testing::TestHub hub(testing::PolicyWithSlowPolitie(dir));
   auto stub = hub.Stub("politie");
   int accepted = 0;
   int exhausted = 0;
@@ -440,7 +422,7 @@ TEST(LimitsE2eTest, AFloodingPartnerIsSlowedAndTheOthersAreNot) {
 
 TEST(LimitsE2eTest, APartnerMayOpenOnlySoManyStreams) {
   testing::TempDir dir;
-  testing::TestHub hub(PolicyWithSlowPolitie(dir));
+  testing::TestHub hub(testing::PolicyWithSlowPolitie(dir));
   auto stub = v1::ChainDirectorService::NewStub(
       *MakeHubChannel(hub.Options("ketenregisseur")));
   // Three at once, each with a deadline: the hub serves two (they end at

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "absl/strings/str_cat.h"
 #include "grpcpp/create_channel.h"
@@ -186,6 +187,24 @@ int TestHub::CountStoredSignalsIn(const std::string& data_dir) {
     db->DestroyColumnFamilyHandle(handle);
   delete db;
   return count;
+}
+
+std::string PolicyWithSlowPolitie(const TempDir& dir) {
+  std::string text =
+      *ReadFileToString(KETENHUB_SOURCE_DIR "/deploy/policy-example.textproto");
+  const std::string from =
+      "default_submit_rate { per_second: 5000 burst: 10000 }";
+  text.replace(text.find(from), from.size(),
+               "default_submit_rate { per_second: 5000 burst: 10000 }\n"
+               "max_streams_per_partner: 2");
+  const std::string streams = "max_streams_per_partner: 4";
+  text.replace(text.find(streams), streams.size(), "");
+  const std::string politie = "id: \"politie\"";
+  text.replace(text.find(politie), politie.size(),
+               "id: \"politie\"\n  submit_rate { per_second: 20 burst: 10 }");
+  const std::string path = dir.path() + "/policy.textproto";
+  std::ofstream(path) << text;
+  return path;
 }
 
 }  // namespace ketenhub::testing

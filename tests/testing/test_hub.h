@@ -88,6 +88,10 @@ class TestHub {
   std::unique_ptr<Hub> hub_;
 };
 
+// Writes into `dir` the example policy with politie's submit rate turned
+// down to 20/s (burst 10) and at most 2 streams per partner; returns its path.
+std::string PolicyWithSlowPolitie(const TempDir& dir);
+
 }  // namespace ketenhub::testing
 
 #endif  // KETENHUB_TESTS_TESTING_TEST_HUB_H_
