@@ -24,3 +24,6 @@ $load --in-flight 1 --connections 1 --count 2000
 $load --in-flight 16 --count 10000
 $load --in-flight 64 --count 20000
 $load --in-flight 256 --count 20000
+echo "SubmitBatch streams (one per connection), 32 signals per message:"
+$load --batch 32 --in-flight 256 --count 40000
+$load --batch 32 --in-flight 1024 --count 80000

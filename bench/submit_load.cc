@@ -2,6 +2,7 @@
 // from the four dev partners and prints throughput and latency.
 //
 //   ketenhub_submit_load --hub 127.0.0.1:50051 --in-flight 64 --count 20000
+//   ketenhub_submit_load --batch 32 --in-flight 2048 --count 200000
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
@@ -9,6 +10,7 @@
 #include <iostream>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "CLI/CLI.hpp"
@@ -31,6 +33,7 @@ struct Flags {
   int in_flight = 64;
   int count = 20000;
   int connections = 4;
+  int batch = 0;  // signals per SubmitBatch message; 0: unary Submit
   bool json = false;
   std::vector<std::string> partners = kPartners;  // rotated over connections
 };
@@ -85,56 +88,82 @@ std::unique_ptr<ketenhub::v1::SignalService::Stub> StubFor(
       grpc::CreateCustomChannel(flags.hub, grpc::SslCredentials(ssl), args));
 }
 
-// Keeps `in_flight` submits outstanding until `count` have completed.
-class Load {
+// What a run measured: one latency per receipt, and the errors.
+class Tally {
  public:
-  Load(const Flags& flags)
-      : flags_(flags), run_(absl::StrCat(absl::ToUnixNanos(absl::Now()))) {
-    for (int c = 0; c < flags.connections; ++c) {
-      stubs_.push_back(
-          StubFor(flags, flags.partners[c % flags.partners.size()], c));
-    }
-    latencies_.reserve(flags.count);
+  explicit Tally(int count) { latencies_.reserve(count); }
+
+  void Add(absl::Duration latency) {
+    std::lock_guard<std::mutex> lock(mu_);
+    latencies_.push_back(latency);
+  }
+  void AddError(const std::string& message) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (errors_++ == 0) first_error_ = message;
   }
 
-  void Run() {
-    start_ = absl::Now();
-    for (int i = 0; i < std::min(flags_.in_flight, flags_.count); ++i) Issue();
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [&] { return completed_ == flags_.count; });
-    elapsed_ = absl::Now() - start_;
-  }
-
-  void Report() {
+  void Report(const Flags& flags, absl::Duration elapsed) {
+    std::lock_guard<std::mutex> lock(mu_);
     std::sort(latencies_.begin(), latencies_.end());
     auto pct = [&](double p) {
       if (latencies_.empty()) return 0.0;
       return absl::ToDoubleMilliseconds(latencies_[std::min(
           latencies_.size() - 1, static_cast<size_t>(p * latencies_.size()))]);
     };
-    const double seconds = absl::ToDoubleSeconds(elapsed_);
+    const double seconds = absl::ToDoubleSeconds(elapsed);
     const double rate = latencies_.size() / seconds;
-    if (flags_.json) {
+    const std::string mode =
+        flags.batch > 0 ? absl::StrCat("batch", flags.batch) : "unary";
+    if (flags.json) {
       std::cout << absl::StrFormat(
-          "{\"in_flight\":%d,\"connections\":%d,\"ok\":%d,\"errors\":%d,"
-          "\"seconds\":%.3f,"
-          "\"per_second\":%.0f,\"p50_ms\":%.3f,\"p90_ms\":%.3f,\"p99_ms\":%.3f,"
-          "\"max_ms\":%.3f}\n",
-          flags_.in_flight, flags_.connections,
+          "{\"mode\":\"%s\",\"in_flight\":%d,\"connections\":%d,"
+          "\"ok\":%d,\"errors\":%d,\"seconds\":%.3f,\"per_second\":%.0f,"
+          "\"p50_ms\":%.3f,\"p90_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f}\n",
+          mode, flags.in_flight, flags.connections,
           static_cast<int>(latencies_.size()), errors_, seconds, rate,
           pct(0.50), pct(0.90), pct(0.99), pct(1.0));
       return;
     }
     std::cout << absl::StrFormat(
-        "%d in flight over %d connections: %d durable receipts in %.2f s = "
+        "%s%d in flight over %d connections: %d durable receipts in %.2f s = "
         "%.0f signals/s; "
         "latency p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms; %d "
         "errors\n",
-        flags_.in_flight, flags_.connections,
-        static_cast<int>(latencies_.size()), seconds, rate, pct(0.50),
-        pct(0.90), pct(0.99), pct(1.0), errors_);
+        flags.batch > 0
+            ? absl::StrFormat("SubmitBatch (%d per message), ", flags.batch)
+            : "",
+        flags.in_flight, flags.connections, static_cast<int>(latencies_.size()),
+        seconds, rate, pct(0.50), pct(0.90), pct(0.99), pct(1.0), errors_);
     if (!first_error_.empty())
       std::cout << "first error: " << first_error_ << "\n";
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<absl::Duration> latencies_;
+  int errors_ = 0;
+  std::string first_error_;
+};
+
+// Keeps `in_flight` unary submits outstanding until `count` have completed.
+class Load {
+ public:
+  Load(const Flags& flags, Tally* tally)
+      : flags_(flags),
+        tally_(tally),
+        run_(absl::StrCat(absl::ToUnixNanos(absl::Now()))) {
+    for (int c = 0; c < flags.connections; ++c) {
+      stubs_.push_back(
+          StubFor(flags, flags.partners[c % flags.partners.size()], c));
+    }
+  }
+
+  absl::Duration Run() {
+    const absl::Time start = absl::Now();
+    for (int i = 0; i < std::min(flags_.in_flight, flags_.count); ++i) Issue();
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return completed_ == flags_.count; });
+    return absl::Now() - start;
   }
 
  private:
@@ -161,30 +190,111 @@ class Load {
   void Done(Call* call, const grpc::Status& status) {
     const absl::Duration latency = absl::Now() - call->started;
     delete call;
+    if (status.ok()) {
+      tally_->Add(latency);
+    } else {
+      tally_->AddError(status.error_message());
+    }
     {
       std::lock_guard<std::mutex> lock(mu_);
-      if (status.ok()) {
-        latencies_.push_back(latency);
-      } else {
-        if (errors_++ == 0) first_error_ = status.error_message();
-      }
       if (++completed_ == flags_.count) cv_.notify_all();
     }
     Issue();
   }
 
   const Flags flags_;
+  Tally* const tally_;
   const std::string run_;
   std::vector<std::unique_ptr<ketenhub::v1::SignalService::Stub>> stubs_;
   std::atomic<int> issued_{0};
   std::mutex mu_;
   std::condition_variable cv_;
   int completed_ = 0;
-  int errors_ = 0;
-  std::string first_error_;
-  std::vector<absl::Duration> latencies_;
-  absl::Time start_;
-  absl::Duration elapsed_;
+};
+
+// One SubmitBatch stream per connection, each keeping its share of
+// `in_flight` signals outstanding in messages of `batch` signals; a signal's
+// latency runs from writing its message to reading its result.
+class BatchLoad {
+ public:
+  BatchLoad(const Flags& flags, Tally* tally)
+      : flags_(flags),
+        tally_(tally),
+        run_(absl::StrCat(absl::ToUnixNanos(absl::Now()))) {}
+
+  absl::Duration Run() {
+    const absl::Time start = absl::Now();
+    std::vector<std::thread> streams;
+    for (int c = 0; c < flags_.connections; ++c) {
+      const int first = static_cast<int>(static_cast<int64_t>(flags_.count) *
+                                         c / flags_.connections);
+      const int last = static_cast<int>(static_cast<int64_t>(flags_.count) *
+                                        (c + 1) / flags_.connections);
+      streams.emplace_back([this, c, first, last] { Stream(c, first, last); });
+    }
+    for (std::thread& stream : streams) stream.join();
+    return absl::Now() - start;
+  }
+
+ private:
+  // Submits signals [first, last) on connection `c`.
+  void Stream(int c, int first, int last) {
+    auto stub = StubFor(flags_, flags_.partners[c % flags_.partners.size()], c);
+    const int window =
+        std::max(flags_.batch, flags_.in_flight / flags_.connections);
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Minutes(30)));
+    auto stream = stub->SubmitBatch(&context);
+    std::vector<absl::Time> sent(last - first);
+    std::mutex mu;
+    std::condition_variable room;
+    int outstanding = 0;
+    std::thread writer([&] {
+      for (int i = first; i < last;) {
+        const int n = std::min(flags_.batch, last - i);
+        {
+          std::unique_lock<std::mutex> lock(mu);
+          room.wait(lock, [&] { return outstanding + n <= window; });
+          outstanding += n;
+        }
+        ketenhub::v1::SubmitBatchRequest message;
+        for (int k = 0; k < n; ++k) {
+          *message.add_requests() = MakeRequest(run_, i + k);
+        }
+        const absl::Time now = absl::Now();
+        for (int k = 0; k < n; ++k) sent[i - first + k] = now;
+        if (!stream->Write(message)) return;
+        i += n;
+      }
+      stream->WritesDone();
+    });
+    ketenhub::v1::SubmitBatchResponse response;
+    while (stream->Read(&response)) {
+      const absl::Time now = absl::Now();
+      for (const ketenhub::v1::SubmitResult& result : response.results()) {
+        if (result.code() == 0) {
+          tally_->Add(now - sent[result.index()]);
+        } else {
+          tally_->AddError(result.message());
+        }
+      }
+      std::lock_guard<std::mutex> lock(mu);
+      outstanding -= response.results_size();
+      room.notify_one();
+    }
+    const grpc::Status status = stream->Finish();
+    if (!status.ok()) tally_->AddError(status.error_message());
+    {  // a writer still waiting for room must not wait forever
+      std::lock_guard<std::mutex> lock(mu);
+      outstanding = -window;
+      room.notify_one();
+    }
+    writer.join();
+  }
+
+  const Flags flags_;
+  Tally* const tally_;
+  const std::string run_;
 };
 
 }  // namespace
@@ -204,18 +314,29 @@ int main(int argc, char** argv) {
   app.add_option("--connections", flags.connections,
                  "TLS connections (partners rotate)")
       ->capture_default_str();
+  app.add_option("--batch", flags.batch,
+                 "SubmitBatch streams with this many signals per message "
+                 "(0: unary Submit)")
+      ->capture_default_str();
   app.add_flag("--json", flags.json, "one JSON object instead of a sentence");
   app.add_option("--partners", flags.partners,
                  "dev partners to submit as, comma-separated")
       ->delimiter(',');
   CLI11_PARSE(app, argc, argv);
   gpr_set_log_function([](gpr_log_func_args*) {});
-  if (flags.in_flight < 1 || flags.count < 1 || flags.connections < 1) {
-    std::cerr << "--in-flight, --count and --connections must be at least 1\n";
+  if (flags.in_flight < 1 || flags.count < 1 || flags.connections < 1 ||
+      flags.batch < 0) {
+    std::cerr << "--in-flight, --count and --connections must be at least 1, "
+                 "--batch at least 0\n";
     return 2;
   }
-  Load load(flags);
-  load.Run();
-  load.Report();
+  Tally tally(flags.count);
+  absl::Duration elapsed;
+  if (flags.batch > 0) {
+    elapsed = BatchLoad(flags, &tally).Run();
+  } else {
+    elapsed = Load(flags, &tally).Run();
+  }
+  tally.Report(flags, elapsed);
   return 0;
 }

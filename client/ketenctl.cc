@@ -7,9 +7,13 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "client/chain_director_client.h"
 #include "client/json_input.h"
@@ -28,34 +32,99 @@ namespace {
 
 // ---- partner commands ------------------------------------------------------
 
-int Submit(const GlobalFlags& flags, const std::vector<std::string>& files) {
-  auto client = ConnectAs<SignalClient>(flags);
-  if (!client.ok()) return Report(client.status(), flags);
-  int failures = 0;
+// The signals in `files`: a whole file is one signal; a file ending in
+// ".jsonl" holds one per line (blank lines skipped). Each comes with where it
+// was read from, for messages.
+std::vector<std::pair<std::string, absl::StatusOr<v1::Signal>>> ReadSignals(
+    const std::vector<std::string>& files) {
+  std::vector<std::pair<std::string, absl::StatusOr<v1::Signal>>> signals;
   for (const std::string& file : files) {
     absl::StatusOr<std::string> text = ReadFileToString(file);
-    absl::StatusOr<v1::Signal> signal =
-        text.ok() ? SignalFromJson(*text, file)
-                  : absl::StatusOr<v1::Signal>(text.status());
-    absl::StatusOr<v1::Receipt> receipt =
-        signal.ok() ? (*client)->Submit(*signal)
-                    : absl::StatusOr<v1::Receipt>(signal.status());
-    if (!receipt.ok()) {
-      Report(receipt.status(), flags);
-      ++failures;
+    if (!text.ok()) {
+      signals.emplace_back(file, text.status());
       continue;
     }
-    if (flags.json) {
-      std::cout << ToJson(*receipt) << "\n";
-    } else {
-      std::cout << "Signal " << receipt->client_ref()
-                << " is stored by the hub as " << receipt->signal_id()
-                << " (sequence " << receipt->sequence() << ", received "
-                << FormatTimestamp(receipt->received_at()) << ").\n";
+    if (!absl::EndsWith(file, ".jsonl")) {
+      signals.emplace_back(file, SignalFromJson(*text, file));
+      continue;
+    }
+    int number = 0;
+    for (absl::string_view line : absl::StrSplit(*text, '\n')) {
+      ++number;
+      if (absl::StripAsciiWhitespace(line).empty()) continue;
+      const std::string source = absl::StrCat(file, ":", number);
+      signals.emplace_back(source, SignalFromJson(line, source));
     }
   }
-  if (files.size() > 1 && !flags.json) {
-    std::cout << files.size() - failures << " of " << files.size()
+  return signals;
+}
+
+void PrintReceipt(const GlobalFlags& flags, const v1::Receipt& receipt) {
+  if (flags.json) {
+    std::cout << ToJson(receipt) << "\n";
+    return;
+  }
+  std::cout << "Signal " << receipt.client_ref() << " is stored by the hub as "
+            << receipt.signal_id() << " (sequence " << receipt.sequence()
+            << ", received " << FormatTimestamp(receipt.received_at())
+            << ").\n";
+}
+
+// Submits the signals of `files`, one call each, or with `batch` all over
+// SubmitBatch streams (many per fsync), with progress on stderr.
+int Submit(const GlobalFlags& flags, const std::vector<std::string>& files,
+           bool batch) {
+  auto client = ConnectAs<SignalClient>(flags);
+  if (!client.ok()) return Report(client.status(), flags);
+  std::vector<std::pair<std::string, absl::StatusOr<v1::Signal>>> signals =
+      ReadSignals(files);
+  std::vector<absl::StatusOr<v1::Receipt>> receipts(
+      signals.size(), absl::UnknownError("not sent"));
+  int failures = 0;
+  auto print = [&](size_t i) {
+    if (receipts[i].ok()) {
+      PrintReceipt(flags, *receipts[i]);
+      return;
+    }
+    ++failures;
+    if (signals.size() > 1) std::cerr << signals[i].first << ": ";
+    Report(receipts[i].status(), flags);
+  };
+  std::vector<v1::Signal> to_send;
+  std::vector<size_t> sent_from;
+  for (size_t i = 0; i < signals.size(); ++i) {
+    if (!signals[i].second.ok()) {
+      receipts[i] = signals[i].second.status();
+    } else if (batch) {
+      to_send.push_back(*signals[i].second);
+      sent_from.push_back(i);
+      continue;
+    } else {
+      receipts[i] = (*client)->Submit(*signals[i].second);
+    }
+    if (!batch) print(i);
+  }
+  if (batch && !to_send.empty()) {
+    absl::Time last_report = absl::Now();
+    std::vector<absl::StatusOr<v1::Receipt>> results = (*client)->SubmitBatch(
+        std::move(to_send), [&](size_t answered, size_t total) {
+          if (flags.json || (answered != total &&
+                             absl::Now() - last_report < absl::Seconds(1))) {
+            return;
+          }
+          last_report = absl::Now();
+          std::cerr << "ketenctl: " << answered << " of " << total
+                    << " signals answered\n";
+        });
+    for (size_t k = 0; k < results.size(); ++k) {
+      receipts[sent_from[k]] = std::move(results[k]);
+    }
+  }
+  if (batch) {
+    for (size_t i = 0; i < signals.size(); ++i) print(i);
+  }
+  if (signals.size() > 1 && !flags.json) {
+    std::cout << signals.size() - failures << " of " << signals.size()
               << " signals submitted.\n";
   }
   return failures == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
@@ -366,9 +435,16 @@ int main(int argc, char** argv) {
   std::vector<std::string> files;
   CLI::App* submit =
       app.add_subcommand("submit", "submit signals from JSON files (partners)");
-  submit->add_option("files", files, "signal files (protobuf JSON mapping)")
+  bool batch = false;
+  submit
+      ->add_option("files", files,
+                   "signal files (protobuf JSON mapping); a .jsonl file holds "
+                   "one signal per line")
       ->required()
       ->check(CLI::ExistingFile);
+  submit->add_flag("--batch", batch,
+                   "send all signals over one SubmitBatch stream (backfills: "
+                   "many per fsync, each answered on its own)");
   std::string signal_id, reason, kind, legal_basis, outcome, handed_to;
   CLI::App* status =
       app.add_subcommand("status", "show one of your signals and its decision");
@@ -433,7 +509,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   // ketenctl reports failures itself, in plain words; gRPC core stays quiet.
   gpr_set_log_function([](gpr_log_func_args*) {});
-  if (*submit) return ketenhub::Submit(flags, files);
+  if (*submit) return ketenhub::Submit(flags, files, batch);
   if (*status) return ketenhub::Status(flags, signal_id);
   if (*withdraw) return ketenhub::Withdraw(flags, signal_id, reason);
   if (*watch) return ketenhub::Watch(flags, from, count);

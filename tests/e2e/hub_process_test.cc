@@ -15,6 +15,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "gmock/gmock.h"
 #include "grpcpp/channel.h"
 #include "gtest/gtest.h"
@@ -32,6 +33,7 @@ using ::ketenhub::testing::HubProcess;
 using ::ketenhub::testing::PkiFile;
 using ::ketenhub::testing::TempDir;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 using ::ketenhub::testing::CommandResult;
 using ::ketenhub::testing::RunCommand;
@@ -381,6 +383,62 @@ TEST_F(HubProcessTest, StalledSubscriberDoesNotGrowTheHub) {
   // subscriber (bench/run-stream-bench.sh).
   EXPECT_LT(after - before, 64 * 1024);
   stalled.TryCancel();
+  EXPECT_EQ(hub.Stop(SIGTERM), 0);
+}
+
+TEST_F(HubProcessTest, KetenctlSubmitsAJsonLinesFileAsABatch) {
+  HubProcess hub(KETENHUB_HUB_BINARY,
+                 WriteConfig(testing::TestHubConfig(dir_.path() + "/data")),
+                 dir_.path() + "/hub.log");
+  const int port = hub.WaitForPort();
+  ASSERT_GT(port, 0) << hub.Log();
+  std::string one_line = *ReadFileToString(Example("politie"));
+  absl::StrReplaceAll({{"\n", " "}}, &one_line);
+  const std::string file = dir_.path() + "/backfill.jsonl";
+  {
+    std::ofstream out(file);
+    for (int i = 0; i < 5; ++i) {
+      out << absl::StrReplaceAll(one_line, {{"POL-2026-000417",
+                                             absl::StrCat("POL-BACKFILL-", i)}})
+          << "\n";
+    }
+    out << "\n{ not json\n";  // line 7
+    out << absl::StrReplaceAll(one_line, {{"999990019", "123456789"}})
+        << "\n";  // line 8: fails the 11-proef
+  }
+  CommandResult batch =
+      RunCommand(Ketenctl(port, "--as politie submit --batch " + file));
+  EXPECT_EQ(batch.exit_code, 1) << batch.output;
+  EXPECT_THAT(batch.output, HasSubstr("Signal POL-BACKFILL-4 is stored"));
+  EXPECT_THAT(batch.output, HasSubstr("backfill.jsonl:7: ketenctl:"));
+  EXPECT_THAT(batch.output,
+              HasSubstr("backfill.jsonl:8: ketenctl: INVALID_ARGUMENT"));
+  EXPECT_THAT(batch.output, HasSubstr("5 of 7 signals submitted."));
+  EXPECT_THAT(batch.output, HasSubstr("6 of 6 signals answered"));
+  EXPECT_THAT(batch.output, Not(HasSubstr("123456789")));  // no BSN echoed
+  // Sent again, one call each: the same signals, nothing new.
+  CommandResult again =
+      RunCommand(Ketenctl(port, "--as politie submit " + file));
+  EXPECT_THAT(again.output, HasSubstr("5 of 7 signals submitted."));
+  EXPECT_EQ(hub.Stop(SIGTERM), 0);
+  EXPECT_EQ(testing::TestHub::CountStoredSignalsIn(dir_.path() + "/data"), 5);
+}
+
+TEST_F(HubProcessTest, TheLoadGeneratorRunsUnaryAndBatch) {
+  HubProcess hub(KETENHUB_HUB_BINARY,
+                 WriteConfig(testing::TestHubConfig(dir_.path() + "/data")),
+                 dir_.path() + "/hub.log");
+  const int port = hub.WaitForPort();
+  ASSERT_GT(port, 0) << hub.Log();
+  for (const std::string mode : {"", " --batch 16"}) {
+    CommandResult load = RunCommand(absl::StrCat(
+        KETENHUB_LOAD_BINARY, " --hub 127.0.0.1:", port, " --pki-dir ",
+        KETENHUB_TEST_PKI_DIR, " --in-flight 64 --count 600 --json", mode));
+    ASSERT_EQ(load.exit_code, 0) << load.output;
+    EXPECT_THAT(load.output, HasSubstr("\"ok\":600,\"errors\":0")) << mode;
+    EXPECT_THAT(load.output, HasSubstr(mode.empty() ? "\"mode\":\"unary\""
+                                                    : "\"mode\":\"batch16\""));
+  }
   EXPECT_EQ(hub.Stop(SIGTERM), 0);
 }
 
