@@ -6,7 +6,7 @@ BUILD_TYPE ?= RelWithDebInfo
 DEV_PKI := var/dev-pki
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps configure build run test bench package soak sanitize fuzz fuzz-smoke format clean
+.PHONY: all deps configure build run test bench bench-peers bench-growth package soak sanitize fuzz fuzz-smoke format clean
 
 all: build
 
@@ -36,6 +36,12 @@ bench: build $(DEV_PKI)/ca.pem
 	bench/run-submit-bench.sh $(BUILD_DIR)
 	bench/run-stream-bench.sh $(BUILD_DIR)
 	bench/run-audit-bench.sh $(BUILD_DIR)
+
+bench-peers: build $(DEV_PKI)/ca.pem
+	bench/compare-peers.sh $(BUILD_DIR)
+
+bench-growth: build $(DEV_PKI)/ca.pem
+	bench/run-growth-bench.sh $(BUILD_DIR)
 
 # The Debian package (build/ketenhub_VERSION_amd64.deb); see the operator guide.
 package: build
