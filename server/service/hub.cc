@@ -40,6 +40,8 @@ namespace {
 constexpr absl::Duration kShutdownGrace = absl::Seconds(5);
 // As often as gRPC re-reads the certificate files.
 constexpr absl::Duration kRevocationReload = absl::Seconds(60);
+// How often readiness looks at storage (and probes it after a failed write).
+constexpr absl::Duration kStorageWatchInterval = absl::Seconds(1);
 
 // The client library pings every 20 s on a silent call; the hub accepts
 // pings twice as often before it counts them as abuse.
@@ -158,7 +160,7 @@ void SignIfGrown(SignalStore& store, const CheckpointSigner& signer,
 
 class RunningHub final : public Hub {
  public:
-  absl::Status Init(const v1::HubConfig& config);
+  absl::Status Init(const v1::HubConfig& config, rocksdb::Env* storage_env);
   int port() const override { return port_; }
   int metrics_port() const override {
     return metrics_server_ ? metrics_server_->port() : 0;
@@ -169,6 +171,22 @@ class RunningHub final : public Hub {
     if (absl::Status reloaded = revocation_->Reload(); !reloaded.ok()) {
       LogEvent(LogLevel::kError, "revocation_list_unusable",
                {{"reason", reloaded.message()}});
+    }
+  }
+  // Readiness: every service NOT_SERVING while storage refuses writes, and
+  // SERVING again once a probe write lands.
+  void WatchStorage(grpc::HealthCheckServiceInterface& health) {
+    absl::Status probe;
+    if (!store_->StorageWritable()) probe = store_->ProbeStorage();
+    const bool ready = probe.ok();
+    if (ready == storage_ready_) return;
+    storage_ready_ = ready;
+    health.SetServingStatus(ready);
+    if (ready) {
+      LogEvent(LogLevel::kInfo, "storage_recovered", {});
+    } else {
+      LogEvent(LogLevel::kError, "storage_failing",
+               {{"reason", probe.message()}});
     }
   }
   void Shutdown() override;
@@ -191,6 +209,8 @@ class RunningHub final : public Hub {
   uint64_t signed_size_ = 0;  // only the checkpoint task touches it
   std::unique_ptr<PeriodicTask> checkpoints_;
   std::unique_ptr<PeriodicTask> retention_;
+  std::unique_ptr<PeriodicTask> storage_watch_;
+  bool storage_ready_ = true;  // only the storage watch touches it
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<MetricsServer> metrics_server_;
   int port_ = 0;
@@ -198,7 +218,8 @@ class RunningHub final : public Hub {
   bool shut_down_ ABSL_GUARDED_BY(shutdown_mu_) = false;
 };
 
-absl::Status RunningHub::Init(const v1::HubConfig& config) {
+absl::Status RunningHub::Init(const v1::HubConfig& config,
+                              rocksdb::Env* storage_env) {
   absl::StatusOr<std::unique_ptr<AccessPolicy>> policy =
       AccessPolicy::FromFile(config.policy_file());
   KETENHUB_RETURN_IF_ERROR(policy.status());
@@ -220,8 +241,9 @@ absl::Status RunningHub::Init(const v1::HubConfig& config) {
                                      key_dir + "/audit-signing.pub");
   KETENHUB_RETURN_IF_ERROR(signer.status());
   signer_ = *std::move(signer);
-  absl::StatusOr<std::unique_ptr<SignalStore>> store = SignalStore::Open(
-      {config.data_dir() + "/db", config.commit().max_group_size(), nullptr});
+  absl::StatusOr<std::unique_ptr<SignalStore>> store =
+      SignalStore::Open({config.data_dir() + "/db",
+                         config.commit().max_group_size(), storage_env});
   KETENHUB_RETURN_IF_ERROR(store.status());
   store_ = *std::move(store);
   KETENHUB_RETURN_IF_ERROR(
@@ -298,6 +320,11 @@ absl::Status RunningHub::Init(const v1::HubConfig& config) {
                              v1::AuditService::service_full_name()}) {
       health->SetServingStatus(name, true);
     }
+    // Storage that stops taking writes (a failing disk, a full one) makes
+    // every service NOT_SERVING until a probe write lands again.
+    storage_watch_ = std::make_unique<PeriodicTask>(
+        kStorageWatchInterval, /*at_stop=*/false,
+        [this, health] { WatchStorage(*health); });
   }
   if (!config.metrics_address().empty()) {
     absl::StatusOr<std::unique_ptr<MetricsServer>> metrics =
@@ -330,6 +357,7 @@ void RunningHub::Shutdown() {
       health->Shutdown();
     }
   }
+  if (storage_watch_) storage_watch_->Stop();
   if (notifier_) notifier_->Close();  // idle streams end now
   if (server_) {
     server_->Shutdown(absl::ToChronoTime(absl::Now() + kShutdownGrace));
@@ -365,9 +393,10 @@ absl::StatusOr<std::string> RunningHub::ReloadPolicy() {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Hub>> Hub::Start(const v1::HubConfig& config) {
+absl::StatusOr<std::unique_ptr<Hub>> Hub::Start(const v1::HubConfig& config,
+                                                rocksdb::Env* storage_env) {
   auto hub = std::make_unique<RunningHub>();
-  KETENHUB_RETURN_IF_ERROR(hub->Init(config));
+  KETENHUB_RETURN_IF_ERROR(hub->Init(config, storage_env));
   return hub;
 }
 

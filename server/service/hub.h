@@ -7,6 +7,10 @@
 #include "absl/status/statusor.h"
 #include "ketenhub/v1/config.pb.h"
 
+namespace rocksdb {
+class Env;
+}  // namespace rocksdb
+
 namespace ketenhub {
 
 // A running KetenHub: storage open, policy loaded, gRPC server listening with
@@ -16,8 +20,10 @@ class Hub {
   // Starts a hub for a config from LoadHubConfig. Creates the data folder
   // (0700) and the pseudonym key on first start. Fails with a status naming
   // the config field or file at fault; nothing listens then.
+  // `storage_env` replaces RocksDB's environment, for fault injection in
+  // tests only (not owned; must outlive the hub).
   static absl::StatusOr<std::unique_ptr<Hub>> Start(
-      const v1::HubConfig& config);
+      const v1::HubConfig& config, rocksdb::Env* storage_env = nullptr);
 
   virtual ~Hub() = default;
 

@@ -110,6 +110,7 @@ absl::Status CommitPipeline::CommitGroup(Group& group) {
     written = FromRocksDbStatus(
         database_->db()->Write(Database::SyncWrite(), &context.batch()),
         "commit");
+    last_write_failed_.store(!written.ok(), std::memory_order_release);
     HubMetrics().Observe("ketenhub_commit_write_seconds",
                          absl::ToDoubleSeconds(absl::Now() - start));
     HubMetrics().Observe("ketenhub_commit_group_size",

@@ -47,6 +47,16 @@ class CommitPipeline {
     return last_cursor_.load(std::memory_order_acquire);
   }
 
+  // Whether the last synced write failed (storage trouble): every commit
+  // fails until storage works again. ClearWriteFailure after a successful
+  // probe.
+  bool last_write_failed() const {
+    return last_write_failed_.load(std::memory_order_acquire);
+  }
+  void ClearWriteFailure() {
+    last_write_failed_.store(false, std::memory_order_release);
+  }
+
   // The committed audit tree: its size and root hash.
   struct TreeHead {
     uint64_t size = 0;
@@ -77,6 +87,7 @@ class CommitPipeline {
   merkle::Frontier audit_tree_;
   absl::Time last_time_ = absl::InfinitePast();  // group times never go back
   std::atomic<uint64_t> last_cursor_;
+  std::atomic<bool> last_write_failed_{false};
   mutable absl::Mutex head_mu_;
   merkle::Frontier committed_tree_ ABSL_GUARDED_BY(head_mu_);
 

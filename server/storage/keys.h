@@ -32,6 +32,8 @@ inline constexpr char kDataKeys[] = "data_keys";  // signal id -> WrappedDataKey
 // The default column family holds metadata such as kSchemaVersionKey.
 inline constexpr char kSchemaVersionKey[] = "meta/schema_version";
 inline constexpr char kPseudonymKeyCheckKey[] = "meta/pseudonym_key_check";
+// Written by the storage probe after a failed write (its time, as text).
+inline constexpr char kStorageProbeKey[] = "meta/storage_probe";
 // 4 added the audit families and encrypted payloads (data_keys) to 3; the
 // upgrade encrypts the stored signals, and the audit trail starts there.
 inline constexpr char kSchemaVersion[] = "4";

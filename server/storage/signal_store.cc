@@ -219,6 +219,22 @@ class RocksSignalStore final : public SignalStore {
 
   uint64_t LastCursor() const override { return pipeline_.last_cursor(); }
 
+  bool StorageWritable() const override {
+    return !pipeline_.last_write_failed();
+  }
+
+  absl::Status ProbeStorage() override {
+    rocksdb::Status s = database_->db()->Resume();
+    if (s.ok()) {
+      s = database_->db()->Put(Database::SyncWrite(),
+                               storage_keys::kStorageProbeKey,
+                               absl::FormatTime(absl::Now()));
+    }
+    if (!s.ok()) return absl::UnavailableError(s.ToString());
+    pipeline_.ClearWriteFailure();
+    return absl::OkStatus();
+  }
+
   absl::StatusOr<uint64_t> AckedCursor(
       absl::string_view subscriber) const override {
     return database_->ReadAckedCursor(subscriber);

@@ -184,6 +184,16 @@ class SignalStore {
   // The cursor of the last committed event (0 when none).
   virtual uint64_t LastCursor() const = 0;
 
+  // False from a commit that could not be written until ProbeStorage
+  // succeeds: readiness for the health service.
+  virtual bool StorageWritable() const = 0;
+  // Asks RocksDB to resume after a write error and makes one synced write of
+  // a metadata key; when it lands, the store counts as writable again.
+  // RocksDB resumes from some errors (such as a full disk during a flush);
+  // after a failed write-ahead-log write it stays read-only until reopened,
+  // so the probe keeps failing, with RocksDB's reason, until a restart.
+  virtual absl::Status ProbeStorage() = 0;
+
   // `subscriber`'s acked cursor (0 when it never acked).
   virtual absl::StatusOr<uint64_t> AckedCursor(
       absl::string_view subscriber) const = 0;

@@ -6,12 +6,15 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "server/common/text_proto.h"
+#include "server/service/hub.h"
+#include "tests/testing/failing_file_system.h"
 #include "tests/testing/test_hub.h"
 #include "tests/testing/test_signals.h"
 
@@ -313,6 +316,59 @@ TEST(HealthE2eTest, AWatcherSeesNotServingWhenShutdownBegins) {
   bool ok;
   while (queue.Next(&tag, &ok)) {
   }
+}
+
+// Storage that stops taking writes (a failing or full disk) turns the hub
+// NOT_SERVING, so a load balancer stops sending. After a failed write-ahead
+// log write RocksDB stays read-only, so the hub stays NOT_SERVING until it is
+// restarted on working storage; nothing acknowledged is lost.
+TEST(HealthE2eTest, StorageRefusingWritesMakesTheHubNotServing) {
+  testing::TempDir dir;
+  const v1::HubConfig config = testing::TestHubConfig(dir.path() + "/data");
+  auto file_system = std::make_shared<testing::FailingFileSystem>();
+  std::unique_ptr<rocksdb::Env> env = testing::EnvOver(file_system);
+  auto hub = Hub::Start(config, env.get());
+  ASSERT_TRUE(hub.ok()) << hub.status();
+  const std::string target = absl::StrCat("127.0.0.1:", (*hub)->port());
+  const std::string serving("\x08\x01", 2);
+  const std::string not_serving("\x08\x02", 2);
+  auto health_becomes = [&](const std::string& wanted) {
+    for (int i = 0; i < 50; ++i) {
+      if (HealthOf(target, "ketenhub.v1.SignalService") == wanted) return true;
+      absl::SleepFor(absl::Milliseconds(100));
+    }
+    return false;
+  };
+  auto client = *SignalClient::Connect(
+      testing::ClientOptionsFor("politie", (*hub)->port(), 1));
+  absl::StatusOr<v1::Receipt> before = client->Submit(ValidSignal("before"));
+  ASSERT_TRUE(before.ok()) << before.status();
+  EXPECT_EQ(HealthOf(target, "ketenhub.v1.SignalService"), serving);
+
+  file_system->SetFailing(true);
+  EXPECT_EQ(client->Submit(ValidSignal("during")).status().code(),
+            absl::StatusCode::kUnavailable);
+  EXPECT_TRUE(health_becomes(not_serving));
+  EXPECT_EQ(HealthOf(target, ""), not_serving);
+  EXPECT_EQ(HealthOf(target, "ketenhub.v1.AuditService"), not_serving);
+  file_system->SetFailing(false);
+  absl::SleepFor(absl::Seconds(2));  // probes run, RocksDB stays read-only
+  EXPECT_EQ(HealthOf(target, "ketenhub.v1.SignalService"), not_serving);
+  (*hub)->Shutdown();
+  hub->reset();
+
+  hub = Hub::Start(config);  // restarted on working storage
+  ASSERT_TRUE(hub.ok()) << hub.status();
+  client = *SignalClient::Connect(
+      testing::ClientOptionsFor("politie", (*hub)->port(), 1));
+  EXPECT_EQ(HealthOf(absl::StrCat("127.0.0.1:", (*hub)->port()),
+                     "ketenhub.v1.SignalService"),
+            serving);
+  absl::StatusOr<v1::SignalStatus> kept =
+      client->GetStatus(before->signal_id());
+  EXPECT_TRUE(kept.ok()) << kept.status();
+  EXPECT_TRUE(client->Submit(ValidSignal("after")).ok());
+  (*hub)->Shutdown();
 }
 
 TEST_F(SubmitE2eTest, HealthServiceReportsServing) {
