@@ -294,7 +294,7 @@ absl::Status RunningHub::Init(const v1::HubConfig& config,
                            static_cast<double>(destroyed->size()));
         }
       });
-  RegisterHubMetrics(config, store_.get(), &partner_limits_);
+  RegisterHubMetrics(config, store_.get(), &partner_limits_, policy_.get());
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
   builder.AddListeningPort(config.listen_address(), *credentials, &port_);

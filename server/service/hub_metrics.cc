@@ -17,6 +17,7 @@ namespace {
 constexpr char kStreams[] = "ketenhub_stream_subscribers";
 constexpr char kAuditRecords[] = "ketenhub_audit_records";
 constexpr char kCertificateDays[] = "ketenhub_certificate_expiry_days";
+constexpr char kSubscriberLag[] = "ketenhub_subscriber_lag_events";
 
 // Days until the first certificate in the PEM file at `path` expires
 // (negative once expired); nullopt when it cannot be read.
@@ -37,7 +38,7 @@ std::optional<double> DaysLeft(const std::string& path) {
 }  // namespace
 
 void RegisterHubMetrics(const v1::HubConfig& config, const SignalStore* store,
-                        PartnerLimits* limits) {
+                        PartnerLimits* limits, const CurrentPolicy* policy) {
   Metrics& metrics = HubMetrics();
   metrics.DeclareCounter("ketenhub_requests_total",
                          "Calls by operation, partner and gRPC status code.");
@@ -70,6 +71,24 @@ void RegisterHubMetrics(const v1::HubConfig& config, const SignalStore* store,
                                return std::vector<Metrics::Sample>{
                                    {{}, double(store->AuditHead().size)}};
                              });
+  metrics.DeclareGaugeReader(
+      kSubscriberLag,
+      "Events committed after the last one each chain director acknowledged "
+      "(cursor distance: every receiver's events count).",
+      [store, policy] {
+        std::vector<Metrics::Sample> samples;
+        const uint64_t last = store->LastCursor();
+        std::shared_ptr<const AccessPolicy> current = policy->Get();
+        for (const v1::Partner& partner : current->policy().partners()) {
+          if (!current->CheckRole(partner, v1::ROLE_CHAIN_DIRECTOR).ok())
+            continue;
+          absl::StatusOr<uint64_t> acked = store->AckedCursor(partner.id());
+          if (!acked.ok()) continue;
+          samples.push_back({{{"partner", partner.id()}},
+                             double(last > *acked ? last - *acked : 0)});
+        }
+        return samples;
+      });
   const std::string cert = config.tls().cert_file();
   const std::string ca = config.tls().ca_file();
   metrics.DeclareGaugeReader(
@@ -87,7 +106,8 @@ void RegisterHubMetrics(const v1::HubConfig& config, const SignalStore* store,
 
 void UnregisterHubGauges() {
   Metrics& metrics = HubMetrics();
-  for (const char* name : {kStreams, kAuditRecords, kCertificateDays})
+  for (const char* name :
+       {kStreams, kAuditRecords, kCertificateDays, kSubscriberLag})
     metrics.RemoveGaugeReader(name);
 }
 

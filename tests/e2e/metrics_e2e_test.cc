@@ -1,10 +1,13 @@
 // The loopback metrics endpoint as a Prometheus agent scrapes it from the
 // real hub: what happened shows, what is personal never does.
 #include <cstring>
+#include <optional>
 #include <regex>
 #include <string>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "client/chain_director_client.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "httplib.h"
@@ -79,6 +82,40 @@ TEST(MetricsE2eTest, AScrapeShowsSubmitsCommitsAuditAndCertificates) {
     }
     EXPECT_GT(used, 5) << file;
   }
+  (*hub)->Shutdown();
+}
+
+// The value of the sample that starts with `series` (name and labels).
+std::optional<double> Sample(const std::string& text,
+                             const std::string& series) {
+  const size_t at = text.find(series + " ");
+  if (at == std::string::npos) return std::nullopt;
+  return std::stod(text.substr(at + series.size() + 1));
+}
+
+TEST(MetricsE2eTest, SubscriberLagGrowsWithSignalsAndFallsWithAcks) {
+  testing::TempDir dir;
+  v1::HubConfig config = testing::TestHubConfig(dir.path() + "/data");
+  config.set_metrics_address("127.0.0.1:0");
+  auto hub = Hub::Start(config);
+  ASSERT_TRUE(hub.ok()) << hub.status();
+  httplib::Client scraper("127.0.0.1", (*hub)->metrics_port());
+  const std::string series =
+      "ketenhub_subscriber_lag_events{partner=\"ketenregisseur\"}";
+  EXPECT_EQ(Sample(scraper.Get("/metrics")->body, series), 0.0);
+
+  auto politie = *SignalClient::Connect(
+      testing::ClientOptionsFor("politie", (*hub)->port()));
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(
+        politie->Submit(testing::ValidSignal(absl::StrCat("lag-", i))).ok());
+  }
+  EXPECT_EQ(Sample(scraper.Get("/metrics")->body, series), 3.0);
+
+  auto director = *ChainDirectorClient::Connect(
+      testing::ClientOptionsFor("ketenregisseur", (*hub)->port()));
+  ASSERT_TRUE(director->Ack(2).ok());
+  EXPECT_EQ(Sample(scraper.Get("/metrics")->body, series), 1.0);
   (*hub)->Shutdown();
 }
 
