@@ -20,6 +20,7 @@
 #include "client/ketenctl_admin.h"
 #include "client/ketenctl_audit.h"
 #include "client/ketenctl_common.h"
+#include "client/ketenctl_docs.h"
 #include "client/signal_client.h"
 #include "grpc/support/log.h"
 #include "grpcpp/channel.h"
@@ -506,7 +507,25 @@ int main(int argc, char** argv) {
   ketenhub::AdminCommands admin_commands;
   admin_commands.Register(*admin);
 
+  CLI::App* man = app.add_subcommand(
+      "man", "print ketenctl's manual page (roff; view with man -l -)");
+  std::string shell = "bash";
+  CLI::App* completion = app.add_subcommand(
+      "completion",
+      "print a shell completion script: source <(ketenctl completion bash)");
+  completion->add_option("shell", shell, "the shell (bash)")
+      ->check(CLI::IsMember({"bash"}))
+      ->capture_default_str();
+
   CLI11_PARSE(app, argc, argv);
+  if (*man) {
+    std::cout << ketenhub::ManPage(app);
+    return EXIT_SUCCESS;
+  }
+  if (*completion) {
+    std::cout << ketenhub::BashCompletion(app);
+    return EXIT_SUCCESS;
+  }
   // ketenctl reports failures itself, in plain words; gRPC core stays quiet.
   gpr_set_log_function([](gpr_log_func_args*) {});
   if (*submit) return ketenhub::Submit(flags, files, batch);

@@ -11,6 +11,7 @@ packages=(
   clang libclang-rt-14-dev llvm  # the fuzz targets: make fuzz, make fuzz-smoke
   systemd  # systemd-analyze, to check the service unit
   python3-grpcio python3-protobuf  # the Python example client and its test
+  groff-base  # renders ketenctl's generated man page in its test
 )
 
 missing=()

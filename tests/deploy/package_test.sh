@@ -39,6 +39,8 @@ expect_mode /etc/ketenhub/ketenhub.textproto.example "640 root ketenhub"
 expect_mode /usr/bin/ketenhub "755 root root"
 [ ! -e /etc/ketenhub/ketenhub.textproto ] || fail "a live config was installed"
 /usr/bin/ketenctl --help >/dev/null || fail "ketenctl --help"
+expect_mode /usr/share/man/man1/ketenctl.1.gz "644 root root"
+expect_mode /usr/share/bash-completion/completions/ketenctl "644 root root"
 if out=$("${as_root[@]}" runuser -u ketenhub -- /usr/bin/ketenhub \
     --config /etc/ketenhub/ketenhub.textproto.example 2>&1); then
   fail "the hub started on the example without certificates"
