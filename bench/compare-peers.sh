@@ -84,11 +84,7 @@ mkdir -p "$pki"
 port_hub=50171 port_redis=50172 port_pg=50173 port_nats=50174
 
 # --- KetenHub: the dev configuration on a fresh data folder -----------------
-sed -e "/^metrics_address/d" -e "s|\"../var/dev-pki/|\"$root/var/dev-pki/|" \
-  -e "s|\"policy-example.textproto\"|\"$root/deploy/policy-example.textproto\"|" \
-  -e "s|\"../var/data\"|\"$work/ketenhub\"|" \
-  -e "s|127.0.0.1:50051|127.0.0.1:$port_hub|" \
-  "$root/deploy/ketenhub-dev.textproto" >"$work/hub.textproto"
+"$root/bench/dev-hub-config.sh" 127.0.0.1:$port_hub "$work/ketenhub" >"$work/hub.textproto"
 "$root/$build/server/ketenhub" --config "$work/hub.textproto" >/dev/null 2>"$work/hub.log" &
 pids+=($!)
 

@@ -17,11 +17,7 @@ trap '[ -n "$hub_pid" ] && kill $hub_pid 2>/dev/null; wait 2>/dev/null; rm -rf "
 echo "KetenHub audit benchmark: $(nproc) cores, $records records"
 "$root/$build/bench/ketenhub_audit_bench" --data-dir "$work/data" --records "$records"
 
-sed -e "/^metrics_address/d" -e "s|\"../var/dev-pki/|\"$root/var/dev-pki/|" \
-    -e "s|\"policy-example.textproto\"|\"$root/deploy/policy-example.textproto\"|" \
-    -e "s|\"../var/data\"|\"$work/data\"|" \
-    -e "s|127.0.0.1:50051|127.0.0.1:50152|" \
-    "$root/deploy/ketenhub-dev.textproto" >"$work/hub.textproto"
+"$root/bench/dev-hub-config.sh" 127.0.0.1:50152 "$work/data" >"$work/hub.textproto"
 start=$(date +%s%N)
 "$root/$build/server/ketenhub" --config "$work/hub.textproto" 2>"$work/hub.log" &
 hub_pid=$!

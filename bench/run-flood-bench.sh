@@ -13,11 +13,8 @@ trap '[ -n "$hub_pid" ] && kill $hub_pid 2>/dev/null; wait 2>/dev/null; rm -rf "
 [ -f "$root/var/dev-pki/ca.pem" ] || "$root/certs/gen-dev-pki.sh" "$root/var/dev-pki"
 sed -e 's|^  id: "politie"|  id: "politie"\n  submit_rate { per_second: 1000 burst: 1000 }|' \
   "$root/deploy/policy-example.textproto" >"$work/policy.textproto"
-sed -e "/^metrics_address/d" -e "s|\"../var/dev-pki/|\"$root/var/dev-pki/|" \
-    -e "s|\"policy-example.textproto\"|\"$work/policy.textproto\"|" \
-    -e "s|\"../var/data\"|\"$work/data\"|" \
-    -e "s|127.0.0.1:50051|127.0.0.1:50153|" \
-    "$root/deploy/ketenhub-dev.textproto" >"$work/hub.textproto"
+"$root/bench/dev-hub-config.sh" 127.0.0.1:50153 "$work/data" "$work/policy.textproto" \
+  >"$work/hub.textproto"
 "$root/$build/server/ketenhub" --config "$work/hub.textproto" 2>"$work/hub.log" &
 hub_pid=$!
 for _ in $(seq 50); do grep -q '"listening"' "$work/hub.log" && break; sleep 0.1; done

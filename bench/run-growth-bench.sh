@@ -23,13 +23,9 @@ stop_hub() {
 trap 'stop_hub; rm -rf "$work"' EXIT
 
 [ -f "$root/var/dev-pki/ca.pem" ] || "$root/certs/gen-dev-pki.sh" "$root/var/dev-pki"
-sed -e "/^metrics_address/d" -e "s|\"../var/dev-pki/|\"$root/var/dev-pki/|" \
-    -e "s|\"policy-example.textproto\"|\"$root/deploy/policy-example.textproto\"|" \
-    -e "s|\"../var/data\"|\"$work/data\"|" \
-    -e "s|127.0.0.1:50051|127.0.0.1:50181|" \
-    "$root/deploy/ketenhub-dev.textproto" >"$work/hub.textproto"
+"$root/bench/dev-hub-config.sh" 127.0.0.1:50181 "$work/data" >"$work/hub.textproto"
 
-# Starts the hub and prints the seconds until it listens.
+# Starts the hub; sets startup_seconds to the time until it listens.
 start_hub() {
   : >"$work/hub.log"
   local start
@@ -38,7 +34,7 @@ start_hub() {
   hub_pid=$!
   for _ in $(seq 600); do grep -q '"listening"' "$work/hub.log" && break; sleep 0.01; done
   local ms=$(( ($(date +%s%N) - start) / 1000000 ))
-  printf '%d.%03d' $(( ms / 1000 )) $(( ms % 1000 ))
+  startup_seconds=$(printf '%d.%03d' $(( ms / 1000 )) $(( ms % 1000 )))
 }
 rss_mb() { awk '/VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$hub_pid/status"; }
 load="$root/$build/bench/ketenhub_submit_load --hub 127.0.0.1:50181 --pki-dir $root/var/dev-pki"
@@ -52,7 +48,7 @@ print("%9s stored: unary at 64 in flight %6.0f signals/s, p99 %5.1f ms; hub RSS 
       % (format(int(sys.argv[1]), ","), j["per_second"], j["p99_ms"], sys.argv[2]))' "$1" "$(rss_mb)"
 }
 
-start_hub >/dev/null
+start_hub
 echo "KetenHub growth benchmark: $(nproc) cores, filling to $target signals"
 stored=0
 measure $stored
@@ -67,5 +63,6 @@ while [ "$stored" -lt "$target" ]; do
   stored=$(( stored + 20000 ))
 done
 stop_hub
-echo "start-up with $stored signals stored: $(start_hub) s; RSS after start $(rss_mb) MB"
+start_hub
+echo "start-up with $stored signals stored: $startup_seconds s; RSS after start $(rss_mb) MB"
 echo "data folder: $(du -sh "$work/data" | cut -f1)"

@@ -18,10 +18,7 @@ pki="--hub $addr --pki-dir $root/var/dev-pki"
 
 start_hub() {
   rm -rf "$work/data"
-  sed -e "/^metrics_address/d" -e "s|\"../var/dev-pki/|\"$root/var/dev-pki/|" \
-      -e "s|\"policy-example.textproto\"|\"$root/deploy/policy-example.textproto\"|" \
-      -e "s|\"../var/data\"|\"$work/data\"|" -e "s|127.0.0.1:50051|$addr|" \
-      "$root/deploy/ketenhub-dev.textproto" >"$work/hub.textproto"
+  "$root/bench/dev-hub-config.sh" "$addr" "$work/data" >"$work/hub.textproto"
   "$root/$build/server/ketenhub" --config "$work/hub.textproto" 2>"$work/hub.log" &
   hub_pid=$!
   for _ in $(seq 50); do grep -q '"listening"' "$work/hub.log" && break; sleep 0.1; done

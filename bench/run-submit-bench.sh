@@ -9,11 +9,7 @@ work=$(mktemp -d)
 trap 'kill $hub_pid 2>/dev/null; wait $hub_pid 2>/dev/null; rm -rf "$work"' EXIT
 
 [ -f "$root/var/dev-pki/ca.pem" ] || "$root/certs/gen-dev-pki.sh" "$root/var/dev-pki"
-sed -e "/^metrics_address/d" -e "s|\"../var/dev-pki/|\"$root/var/dev-pki/|" \
-    -e "s|\"policy-example.textproto\"|\"$root/deploy/policy-example.textproto\"|" \
-    -e "s|\"../var/data\"|\"$work/data\"|" \
-    -e "s|127.0.0.1:50051|127.0.0.1:50151|" \
-    "$root/deploy/ketenhub-dev.textproto" >"$work/hub.textproto"
+"$root/bench/dev-hub-config.sh" 127.0.0.1:50151 "$work/data" >"$work/hub.textproto"
 "$root/$build/server/ketenhub" --config "$work/hub.textproto" 2>"$work/hub.log" &
 hub_pid=$!
 for _ in $(seq 50); do grep -q '"listening"' "$work/hub.log" && break; sleep 0.1; done
