@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/filter_policy.h"
+#include "rocksdb/slice_transform.h"
 #include "rocksdb/table.h"
 #include "server/common/json_log.h"
 #include "server/storage/keys.h"
@@ -141,6 +142,16 @@ absl::StatusOr<std::unique_ptr<Database>> Database::OpenWith(
     // 16 KiB blocks keep the indexes small.
     table.block_size = 16 * 1024;
     if (IsEncrypted(name)) family.compression = rocksdb::kNoCompression;
+    if (name == std::string_view(storage_keys::kSubjectIndex)) {
+      // Matching asks whether a person has earlier entries; most have none.
+      // A Bloom filter on the subject key (the first kSubjectKeyBytes of
+      // every entry's key) answers that without reading each SST file.
+      family.prefix_extractor.reset(
+          rocksdb::NewFixedPrefixTransform(storage_keys::kSubjectKeyBytes));
+      family.memtable_prefix_bloom_size_ratio = 0.02;
+      table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+      table.whole_key_filtering = false;
+    }
     if (HasPointLookups(name)) {
       table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
       family.memtable_whole_key_filtering = true;
@@ -244,8 +255,11 @@ absl::StatusOr<std::map<uint64_t, v1::storage::SubjectIndexEntry>>
 Database::SubjectEntries(absl::string_view subject_key) const {
   std::map<uint64_t, v1::storage::SubjectIndexEntry> entries;
   const rocksdb::Slice prefix(subject_key.data(), subject_key.size());
+  // Prefix mode (the default with a prefix extractor): the Bloom filters
+  // skip SST files without the subject; the loop stops at its last entry.
+  rocksdb::ReadOptions options;
   std::unique_ptr<rocksdb::Iterator> it(
-      db_->NewIterator(rocksdb::ReadOptions(), subject_index()));
+      db_->NewIterator(options, subject_index()));
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
        it->Next()) {
     if (it->key().size() != prefix.size() + 8)
@@ -270,8 +284,11 @@ absl::Status Database::VisitSubjectEntriesNewestFirst(
         visit) const {
   const rocksdb::Slice prefix(subject_key.data(), subject_key.size());
   const std::string last = absl::StrCat(subject_key, std::string(8, '\xff'));
+  // Prefix mode (the default with a prefix extractor): the Bloom filters
+  // skip SST files without the subject; the loop stops at its last entry.
+  rocksdb::ReadOptions options;
   std::unique_ptr<rocksdb::Iterator> it(
-      db_->NewIterator(rocksdb::ReadOptions(), subject_index()));
+      db_->NewIterator(options, subject_index()));
   for (it->SeekForPrev(last); it->Valid() && it->key().starts_with(prefix);
        it->Prev()) {
     if (it->key().size() != prefix.size() + 8) continue;

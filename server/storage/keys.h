@@ -45,6 +45,8 @@ std::optional<uint64_t> DecodeSequence(absl::string_view key);
 
 std::string IdempotencyKey(absl::string_view partner_id,
                            absl::string_view client_ref);
+// A subject key is an HMAC-SHA256: the subject index's keys start with it.
+inline constexpr size_t kSubjectKeyBytes = 32;
 std::string SubjectIndexKey(absl::string_view subject_key, uint64_t sequence);
 
 // A perfect Merkle subtree: level byte, then index.
