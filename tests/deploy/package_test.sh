@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The Debian package on this machine: builds it, installs it, checks the
-# service user, file modes and ownership, that the installed hub runs and
-# refuses the unconfigured example, that systemd accepts the installed
-# unit, then purges it. Needs root (or passwordless sudo); refuses to touch
+# service user, file modes and ownership, that the installed hub refuses the
+# unconfigured example, that systemd accepts the installed unit, that once
+# configured per the operator guide it runs as ketenhub, takes a signal and
+# serves metrics, then purges it. Needs root (or passwordless sudo); refuses to touch
 # a machine where KetenHub is already installed.
 # Usage: package_test.sh BUILD_DIR
 set -euo pipefail
@@ -18,8 +19,9 @@ fi
 (cd "$build" && cpack -G DEB >/dev/null)
 deb=$(ls "$build"/ketenhub_*_amd64.deb | head -1)
 cleanup() {
+  "${as_root[@]}" pkill -u ketenhub -x ketenhub 2>/dev/null || true
   "${as_root[@]}" dpkg --purge ketenhub >/dev/null 2>&1 || true
-  "${as_root[@]}" rm -rf /var/lib/ketenhub
+  "${as_root[@]}" rm -rf /var/lib/ketenhub /etc/ketenhub
 }
 trap cleanup EXIT
 
@@ -48,6 +50,48 @@ fi
 grep -q 'cannot read' <<<"$out" || fail "unclear refusal: $out"
 systemd-analyze verify /usr/lib/systemd/system/ketenhub.service ||
   fail "systemd-analyze verify on the installed unit"
+
+# Configured as the operator guide says (certificates in /etc/ketenhub/tls,
+# the example config and policy copied into place), the installed hub runs
+# as the ketenhub user, takes a signal from the installed ketenctl, and
+# serves metrics on loopback. (As the unit would start it; this machine may
+# have no systemd as PID 1.)
+source_dir=$(cd "$(dirname "$0")/../.." && pwd)
+pki=$(mktemp -d)
+"$source_dir/certs/gen-dev-pki.sh" "$pki" >/dev/null
+tls=/etc/ketenhub/tls
+"${as_root[@]}" install -d -m 750 -o root -g ketenhub "$tls"
+"${as_root[@]}" install -m 644 -o root -g ketenhub "$pki/hub.pem" "$tls/hub.pem"
+"${as_root[@]}" install -m 600 -o ketenhub -g ketenhub "$pki/hub-key.pem" "$tls/hub-key.pem"
+"${as_root[@]}" install -m 644 -o root -g ketenhub "$pki/ca.pem" "$tls/partners-ca.pem"
+"${as_root[@]}" install -m 644 -o root -g ketenhub "$pki/crl.pem" "$tls/partners-ca.crl"
+"${as_root[@]}" install -m 640 -o root -g ketenhub \
+  /etc/ketenhub/policy.textproto.example /etc/ketenhub/policy.textproto
+sed -e 's|0.0.0.0:50051|127.0.0.1:0|' -e 's|127.0.0.1:9464|127.0.0.1:0|' \
+  /etc/ketenhub/ketenhub.textproto.example >"$pki/ketenhub.textproto"
+"${as_root[@]}" install -m 640 -o root -g ketenhub "$pki/ketenhub.textproto" \
+  /etc/ketenhub/ketenhub.textproto
+log=$pki/hub.log
+"${as_root[@]}" runuser -u ketenhub -- /usr/bin/ketenhub \
+  --config /etc/ketenhub/ketenhub.textproto 2>"$log" &
+hub=$!
+for _ in $(seq 100); do grep -q '"listening"' "$log" && break; sleep 0.1; done
+port=$(sed -n 's/.*"event":"listening".*"port":\([0-9]*\).*/\1/p' "$log")
+metrics=$(sed -n 's/.*"event":"metrics_listening".*"port":\([0-9]*\).*/\1/p' "$log")
+[ -n "$port" ] || { cat "$log"; fail "the configured hub did not start"; }
+/usr/bin/ketenctl --hub "127.0.0.1:$port" --pki-dir "$pki" --as politie \
+  submit "$source_dir/deploy/examples/signal-politie.json" >"$pki/submit.out" 2>&1 ||
+  { cat "$pki/submit.out"; fail "the installed ketenctl could not submit"; }
+grep -q "is stored by the hub" "$pki/submit.out" || fail "no receipt"
+python3 -c "import sys, urllib.request
+body = urllib.request.urlopen('http://127.0.0.1:%s/metrics' % sys.argv[1]).read().decode()
+sys.exit(0 if 'ketenhub_submits_total{partner=\"politie\"' in body else 1)" "$metrics" ||
+  fail "metrics do not show the submit"
+"${as_root[@]}" pkill -TERM -u ketenhub -x ketenhub
+wait "$hub" || fail "the hub did not stop cleanly"
+expect_mode /var/lib/ketenhub/data "700 ketenhub ketenhub"
+"${as_root[@]}" rm -rf "$tls" "$pki" /etc/ketenhub/ketenhub.textproto \
+  /etc/ketenhub/policy.textproto
 
 "${as_root[@]}" dpkg --purge ketenhub >/dev/null
 [ ! -e /usr/bin/ketenhub ] || fail "purge left /usr/bin/ketenhub"
