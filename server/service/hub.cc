@@ -298,6 +298,9 @@ absl::Status RunningHub::Init(const v1::HubConfig& config,
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
   builder.AddListeningPort(config.listen_address(), *credentials, &port_);
+  // gRPC sets SO_REUSEPORT by default: a second hub on the same port would
+  // start and silently take half the connections, with its own storage.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.SetMaxReceiveMessageSize(
       static_cast<int>(config.limits().max_message_bytes()));
   SetTransportOptions(config.transport(), builder);

@@ -371,6 +371,21 @@ TEST(HealthE2eTest, StorageRefusingWritesMakesTheHubNotServing) {
   (*hub)->Shutdown();
 }
 
+// Two hubs on one port would split the partners' connections between two
+// stores; the second must refuse to start instead.
+TEST(ListenE2eTest, ASecondHubOnTheSamePortDoesNotStart) {
+  testing::TestHub first;
+  testing::TempDir dir;
+  v1::HubConfig config = testing::TestHubConfig(dir.path() + "/data");
+  config.set_listen_address(first.target());
+  absl::StatusOr<std::unique_ptr<Hub>> second = Hub::Start(config);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(std::string(second.status().message()),
+              HasSubstr("listen_address: cannot listen"));
+  EXPECT_TRUE(first.Client("politie")->Submit(ValidSignal("still-one")).ok());
+}
+
 TEST_F(SubmitE2eTest, HealthServiceReportsServing) {
   const std::string serving("\x08\x01", 2);  // status: SERVING
   EXPECT_EQ(HealthOf(hub_.target(), ""), serving);
