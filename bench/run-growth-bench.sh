@@ -44,8 +44,9 @@ measure() {  # stored
   echo "$out" | python3 -c '
 import json, sys
 j = json.load(sys.stdin)
-print("%9s stored: unary at 64 in flight %6.0f signals/s, p99 %5.1f ms; hub RSS %s MB"
-      % (format(int(sys.argv[1]), ","), j["per_second"], j["p99_ms"], sys.argv[2]))' "$1" "$(rss_mb)"
+print("%9s stored: unary at 64 in flight %6.0f signals/s, p99 %5.1f ms; hub RSS %s MB; %d errors"
+      % (format(int(sys.argv[1]), ","), j["per_second"], j["p99_ms"], sys.argv[2], j["errors"]))
+sys.exit(1 if j["errors"] else 0)' "$1" "$(rss_mb)" || { echo "errors: the figures are not valid"; exit 1; }
 }
 
 start_hub
@@ -56,7 +57,8 @@ stored=20000
 while [ "$stored" -lt "$target" ]; do
   next=$(( stored + step > target ? target : stored + step ))
   fill_start=$(date +%s)
-  $load --batch 32 --in-flight 1024 --count $(( next - stored )) >/dev/null
+  fill=$($load --batch 32 --in-flight 1024 --count $(( next - stored )) --json)
+  grep -q '"errors":0,' <<<"$fill" || { echo "the fill had errors: $fill"; exit 1; }
   echo "  filled $(( next - stored )) in $(( $(date +%s) - fill_start )) s"
   stored=$next
   measure $stored
