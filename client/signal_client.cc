@@ -190,9 +190,10 @@ absl::Status SubmitBatchOnce(v1::SignalService::Stub& stub,
       if (progress) progress(answered, signals.size());
     }
   }
-  // A broken stream makes the writer's Write fail, so it ends too.
-  const absl::Status status = FromGrpcStatus(stream->Finish());
+  // The hub has ended the stream: a Write still waiting fails, so the writer
+  // ends. Finish only once nothing more will be written.
   writer.join();
+  const absl::Status status = FromGrpcStatus(stream->Finish());
   for (size_t i = 0; i < todo.size(); ++i) {
     if (!done[i]) unanswered.push_back(todo[i]);
   }

@@ -22,23 +22,33 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-TEST(MetricsE2eTest, AScrapeShowsSubmitsCommitsAuditAndCertificates) {
-  testing::TempDir dir;
-  v1::HubConfig config = testing::TestHubConfig(dir.path() + "/data");
-  config.set_metrics_address("127.0.0.1:0");
-  auto hub = Hub::Start(config);
-  ASSERT_TRUE(hub.ok()) << hub.status();
-  ASSERT_GT((*hub)->metrics_port(), 0);
+// The real hub with its metrics endpoint on a free loopback port.
+class MetricsE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    v1::HubConfig config = testing::TestHubConfig(dir_.path() + "/data");
+    config.set_metrics_address("127.0.0.1:0");
+    absl::StatusOr<std::unique_ptr<Hub>> hub = Hub::Start(config);
+    ASSERT_TRUE(hub.ok()) << hub.status();
+    hub_ = *std::move(hub);
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<Hub> hub_;
+};
+
+TEST_F(MetricsE2eTest, AScrapeShowsSubmitsCommitsAuditAndCertificates) {
+  ASSERT_GT(hub_->metrics_port(), 0);
 
   auto politie = *SignalClient::Connect(
-      testing::ClientOptionsFor("politie", (*hub)->port()));
+      testing::ClientOptionsFor("politie", hub_->port()));
   const v1::Signal signal = testing::ValidSignal("metrics-1");
   ASSERT_TRUE(politie->Submit(signal).ok());
   v1::Signal bad = testing::ValidSignal("metrics-2");
   bad.mutable_subject()->set_bsn("123456789");  // fails the 11-proef
   ASSERT_FALSE(politie->Submit(bad).ok());
 
-  httplib::Client scraper("127.0.0.1", (*hub)->metrics_port());
+  httplib::Client scraper("127.0.0.1", hub_->metrics_port());
   const httplib::Result scrape = scraper.Get("/metrics");
   ASSERT_TRUE(scrape) << "no answer from the metrics endpoint";
   EXPECT_EQ(scrape->status, 200);
@@ -82,7 +92,7 @@ TEST(MetricsE2eTest, AScrapeShowsSubmitsCommitsAuditAndCertificates) {
     }
     EXPECT_GT(used, 5) << file;
   }
-  (*hub)->Shutdown();
+  hub_->Shutdown();
 }
 
 // The value of the sample that starts with `series` (name and labels).
@@ -93,19 +103,14 @@ std::optional<double> Sample(const std::string& text,
   return std::stod(text.substr(at + series.size() + 1));
 }
 
-TEST(MetricsE2eTest, SubscriberLagGrowsWithSignalsAndFallsWithAcks) {
-  testing::TempDir dir;
-  v1::HubConfig config = testing::TestHubConfig(dir.path() + "/data");
-  config.set_metrics_address("127.0.0.1:0");
-  auto hub = Hub::Start(config);
-  ASSERT_TRUE(hub.ok()) << hub.status();
-  httplib::Client scraper("127.0.0.1", (*hub)->metrics_port());
+TEST_F(MetricsE2eTest, SubscriberLagGrowsWithSignalsAndFallsWithAcks) {
+  httplib::Client scraper("127.0.0.1", hub_->metrics_port());
   const std::string series =
       "ketenhub_subscriber_lag_events{partner=\"ketenregisseur\"}";
   EXPECT_EQ(Sample(scraper.Get("/metrics")->body, series), 0.0);
 
   auto politie = *SignalClient::Connect(
-      testing::ClientOptionsFor("politie", (*hub)->port()));
+      testing::ClientOptionsFor("politie", hub_->port()));
   for (int i = 0; i < 3; ++i) {
     ASSERT_TRUE(
         politie->Submit(testing::ValidSignal(absl::StrCat("lag-", i))).ok());
@@ -113,10 +118,10 @@ TEST(MetricsE2eTest, SubscriberLagGrowsWithSignalsAndFallsWithAcks) {
   EXPECT_EQ(Sample(scraper.Get("/metrics")->body, series), 3.0);
 
   auto director = *ChainDirectorClient::Connect(
-      testing::ClientOptionsFor("ketenregisseur", (*hub)->port()));
+      testing::ClientOptionsFor("ketenregisseur", hub_->port()));
   ASSERT_TRUE(director->Ack(2).ok());
   EXPECT_EQ(Sample(scraper.Get("/metrics")->body, series), 1.0);
-  (*hub)->Shutdown();
+  hub_->Shutdown();
 }
 
 }  // namespace

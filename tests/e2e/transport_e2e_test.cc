@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <fstream>
 #include <set>
 #include <string>
 #include <thread>
@@ -28,18 +27,6 @@
 namespace ketenhub {
 namespace {
 
-// The example policy allowing one open stream per partner.
-std::string PolicyWithOneStream(const testing::TempDir& dir) {
-  std::string text =
-      *ReadFileToString(KETENHUB_SOURCE_DIR "/deploy/policy-example.textproto");
-  const std::string streams = "max_streams_per_partner: 4";
-  text.replace(text.find(streams), streams.size(),
-               "max_streams_per_partner: 1");
-  const std::string path = dir.path() + "/policy.textproto";
-  std::ofstream(path) << text;
-  return path;
-}
-
 // Opens a Subscribe stream that the hub ends at `deadline` if it serves it;
 // returns how it ended.
 grpc::StatusCode TrySubscribe(v1::ChainDirectorService::Stub& stub,
@@ -56,7 +43,8 @@ grpc::StatusCode TrySubscribe(v1::ChainDirectorService::Stub& stub,
 TEST(TransportE2eTest, KeepaliveFreesTheStreamOfAChainDirectorGoneSilent) {
   testing::TempDir dir;
   v1::HubConfig config = testing::TestHubConfig(dir.path() + "/data");
-  config.set_policy_file(PolicyWithOneStream(dir));
+  config.set_policy_file(testing::ExamplePolicyWith(
+      dir, {{"max_streams_per_partner: 4", "max_streams_per_partner: 1"}}));
   config.mutable_transport()->set_keepalive_time_seconds(1);
   config.mutable_transport()->set_keepalive_timeout_seconds(1);
   auto hub = Hub::Start(config);

@@ -189,22 +189,26 @@ int TestHub::CountStoredSignalsIn(const std::string& data_dir) {
   return count;
 }
 
-std::string PolicyWithSlowPolitie(const TempDir& dir) {
+std::string ExamplePolicyWith(
+    const TempDir& dir,
+    const std::vector<std::pair<std::string, std::string>>& replacements) {
   std::string text =
       *ReadFileToString(KETENHUB_SOURCE_DIR "/deploy/policy-example.textproto");
-  const std::string from =
-      "default_submit_rate { per_second: 5000 burst: 10000 }";
-  text.replace(text.find(from), from.size(),
-               "default_submit_rate { per_second: 5000 burst: 10000 }\n"
-               "max_streams_per_partner: 2");
-  const std::string streams = "max_streams_per_partner: 4";
-  text.replace(text.find(streams), streams.size(), "");
-  const std::string politie = "id: \"politie\"";
-  text.replace(text.find(politie), politie.size(),
-               "id: \"politie\"\n  submit_rate { per_second: 20 burst: 10 }");
+  for (const auto& [from, to] : replacements) {
+    const size_t at = text.find(from);
+    EXPECT_NE(at, std::string::npos) << "not in the example policy: " << from;
+    if (at != std::string::npos) text.replace(at, from.size(), to);
+  }
   const std::string path = dir.path() + "/policy.textproto";
   std::ofstream(path) << text;
   return path;
+}
+
+std::string PolicyWithSlowPolitie(const TempDir& dir) {
+  return ExamplePolicyWith(
+      dir, {{"max_streams_per_partner: 4", "max_streams_per_partner: 2"},
+            {"id: \"politie\"",
+             "id: \"politie\"\n  submit_rate { per_second: 20 burst: 10 }"}});
 }
 
 }  // namespace ketenhub::testing

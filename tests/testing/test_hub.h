@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "client/audit_client.h"
@@ -88,8 +89,14 @@ class TestHub {
   std::unique_ptr<Hub> hub_;
 };
 
-// Writes into `dir` the example policy with politie's submit rate turned
-// down to 20/s (burst 10) and at most 2 streams per partner; returns its path.
+// Writes into `dir` the example policy with each `from` text replaced by its
+// `to` (every `from` must occur; the test fails otherwise); returns its path.
+std::string ExamplePolicyWith(
+    const TempDir& dir,
+    const std::vector<std::pair<std::string, std::string>>& replacements);
+
+// The example policy with politie's submit rate turned down to 20/s (burst
+// 10) and at most 2 streams per partner, written into `dir`; its path.
 std::string PolicyWithSlowPolitie(const TempDir& dir);
 
 }  // namespace ketenhub::testing
