@@ -12,6 +12,17 @@
 #include "server/service/hub.h"
 #include "server/service/hub_config.h"
 
+#ifdef KETENHUB_JEMALLOC
+// jemalloc reads this at start-up (MALLOC_CONF in the environment still
+// overrides it). Two arenas suit a hub on a few cores; the background thread
+// returns freed pages to the system within about a second, which keeps the
+// resident set near what RocksDB's memtable and cache budgets allow.
+extern "C" {
+const char* malloc_conf =
+    "narenas:2,background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0";
+}
+#endif
+
 namespace {
 
 // gRPC core's own messages (handshake failures, transport errors) become JSON
