@@ -65,17 +65,28 @@ bool EventStream::ReadBatch(std::deque<v1::Event>& out,
   return true;
 }
 
-void EventStream::OnAudited(std::deque<v1::Event> batch,
+void EventStream::OnAudited(uint64_t ticket, std::deque<v1::Event> batch,
                             const absl::Status& written) {
   {
     absl::MutexLock lock(&mu_);
-    auditing_ = false;
+    --auditing_;
+    auditing_events_ -= batch.size();
     if (written.ok()) {
-      for (v1::Event& event : batch) buffer_.push_back(std::move(event));
+      audited_[ticket] = std::move(batch);
     } else {
-      failure_ =
-          grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                       "the audit trail cannot be written; subscribe again");
+      audited_[ticket] = std::nullopt;
+    }
+    // In order: a batch after one whose records failed is never sent.
+    for (auto it = audited_.begin();
+         it != audited_.end() && it->first == next_to_buffer_;
+         it = audited_.erase(it), ++next_to_buffer_) {
+      if (!it->second.has_value()) {
+        failure_ =
+            grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                         "the audit trail cannot be written; subscribe again");
+      }
+      if (failure_.has_value()) continue;
+      for (v1::Event& event : *it->second) buffer_.push_back(std::move(event));
     }
   }
   Pump();
@@ -124,7 +135,8 @@ void EventStream::Pump() {
           writing_ = true;
           next = &buffer_.front();  // stays put until OnWriteDone pops it
         }
-        read = !auditing_ && !waiting_ && buffer_.size() <= kBatch;
+        read = auditing_ < kAuditDepth && !waiting_ &&
+               buffer_.size() + auditing_events_ <= 2 * kBatch;
       }
       if (!read) pumping_ = false;
     }
@@ -142,14 +154,17 @@ void EventStream::Pump() {
       continue;
     }
     if (!batch.empty()) {
+      uint64_t ticket;
       {
         absl::MutexLock lock(&mu_);
-        auditing_ = true;
+        ++auditing_;
+        auditing_events_ += batch.size();
+        ticket = next_ticket_++;
       }
       store_->Record(std::move(records),
-                     [self = hold,
+                     [self = hold, ticket,
                       batch = std::move(batch)](absl::Status written) mutable {
-                       self->OnAudited(std::move(batch), written);
+                       self->OnAudited(ticket, std::move(batch), written);
                      });
       continue;
     }

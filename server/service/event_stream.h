@@ -3,6 +3,7 @@
 
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -18,14 +19,16 @@
 namespace ketenhub {
 
 // One Subscribe call: writes `receiver`'s events after a cursor, first the
-// backlog, then live as the notifier announces commits. Reads and audits the
-// next batch while the previous one is being written, holding at most about
-// two batches. Owns itself until gRPC calls OnDone.
+// backlog, then live as the notifier announces commits. Reads the next batch
+// while earlier ones are being audited and written: at most kAuditDepth
+// batches in audit at once, and at most about three batches held. Owns itself
+// until gRPC calls OnDone.
 class EventStream final : public grpc::ServerWriteReactor<v1::Event>,
                           public EventWaiter,
                           public std::enable_shared_from_this<EventStream> {
  public:
   static constexpr size_t kBatch = 256;
+  static constexpr int kAuditDepth = 2;
 
   // Starts streaming; the returned reactor belongs to gRPC.
   // Each batch is written to the stream only after its "deliver" audit
@@ -51,8 +54,10 @@ class EventStream final : public grpc::ServerWriteReactor<v1::Event>,
   // false when the stream must end with `status` set.
   bool ReadBatch(std::deque<v1::Event>& out,
                  std::vector<v1::AuditRecord>& records, grpc::Status& status);
-  // The batch's records were written (or not): buffer it and pump.
-  void OnAudited(std::deque<v1::Event> batch, const absl::Status& written);
+  // Batch number `ticket`'s records were written (or not): buffer it, in
+  // ticket order, and pump.
+  void OnAudited(uint64_t ticket, std::deque<v1::Event> batch,
+                 const absl::Status& written);
   void FinishOnce(const grpc::Status& status);
 
   const CurrentPolicy* const policy_;
@@ -68,8 +73,16 @@ class EventStream final : public grpc::ServerWriteReactor<v1::Event>,
   bool pumping_ ABSL_GUARDED_BY(mu_) = false;
   bool repump_ ABSL_GUARDED_BY(mu_) = false;
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
-  bool auditing_ ABSL_GUARDED_BY(mu_) = false;  // a batch's records in flight
-  bool waiting_ ABSL_GUARDED_BY(mu_) = false;   // for the notifier's Wake
+  // Batches whose records are in flight, and their events.
+  int auditing_ ABSL_GUARDED_BY(mu_) = 0;
+  size_t auditing_events_ ABSL_GUARDED_BY(mu_) = 0;
+  // Batch numbers: the next to send to audit, and the next to buffer; batches
+  // audited out of turn wait in audited_.
+  uint64_t next_ticket_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t next_to_buffer_ ABSL_GUARDED_BY(mu_) = 0;
+  std::map<uint64_t, std::optional<std::deque<v1::Event>>> audited_
+      ABSL_GUARDED_BY(mu_);
+  bool waiting_ ABSL_GUARDED_BY(mu_) = false;  // for the notifier's Wake
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
   // Set when the stream must end; it ends once no write is in flight.
   std::optional<grpc::Status> failure_ ABSL_GUARDED_BY(mu_);

@@ -12,6 +12,8 @@
 #include "grpcpp/channel.h"
 #include "gtest/gtest.h"
 #include "server/common/text_proto.h"
+#include "server/service/hub.h"
+#include "tests/testing/failing_file_system.h"
 #include "tests/testing/test_hub.h"
 #include "tests/testing/test_signals.h"
 
@@ -390,6 +392,45 @@ TEST_F(ChainDirectorE2eTest, AckBeyondTheLastEventIsRefused) {
   EXPECT_EQ(*director->Ack(0), 1u);  // never moves back
   EXPECT_EQ(director->Ack(99).status().code(),
             absl::StatusCode::kInvalidArgument);
+}
+
+// Fail closed: an event whose "deliver" audit record cannot be written never
+// leaves the hub, in any of the batches read ahead while earlier ones are
+// audited; the stream ends UNAVAILABLE and says why.
+TEST(DeliveryAuditE2eTest, NoEventLeavesTheHubUnaudited) {
+  testing::TempDir dir;
+  const v1::HubConfig config = testing::TestHubConfig(dir.path() + "/data");
+  auto file_system = std::make_shared<testing::FailingFileSystem>();
+  std::unique_ptr<rocksdb::Env> env = testing::EnvOver(file_system);
+  auto hub = Hub::Start(config, env.get());
+  ASSERT_TRUE(hub.ok()) << hub.status();
+  {
+    auto client = *SignalClient::Connect(
+        testing::ClientOptionsFor("politie", (*hub)->port(), 1));
+    std::vector<v1::Signal> signals;
+    for (int i = 0; i < 1000; ++i)
+      signals.push_back(ValidSignal(absl::StrCat("audit-", i)));
+    for (const absl::StatusOr<v1::Receipt>& receipt :
+         client->SubmitBatch(signals)) {
+      ASSERT_TRUE(receipt.ok()) << receipt.status();
+    }
+  }
+  file_system->SetFailing(true);
+  auto stub = v1::ChainDirectorService::NewStub(*MakeHubChannel(
+      testing::ClientOptionsFor("ketenregisseur", (*hub)->port(), 1)));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(10));
+  v1::SubscribeRequest request;
+  request.set_from_cursor(0);
+  auto reader = stub->Subscribe(&context, request);
+  int received = 0;
+  for (v1::Event event; reader->Read(&event);) ++received;
+  const grpc::Status status = reader->Finish();
+  EXPECT_EQ(received, 0);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(status.error_message(), HasSubstr("audit trail"));
+  (*hub)->Shutdown();
 }
 
 TEST(PolicyReloadE2eTest, BadFileIsRefusedAndTheOldPolicyStays) {
