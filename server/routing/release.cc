@@ -119,14 +119,16 @@ absl::Status DescribeEvent(const v1::storage::StoredEvent& event,
 
 absl::StatusOr<std::optional<v1::Event>> RenderEvent(
     const v1::storage::StoredEvent& event, const SignalStore& store,
-    const AccessPolicy& policy, absl::string_view receiver, EventAbout* about) {
+    const AccessPolicy& policy, absl::string_view receiver, EventAbout* about,
+    absl::StatusOr<StoredSignal>* read) {
   v1::Event out;
   out.set_cursor(event.cursor());
   *out.mutable_time() = event.time();
   switch (event.kind_case()) {
     case v1::storage::StoredEvent::kReceivedSignalId: {
       absl::StatusOr<StoredSignal> signal =
-          store.GetSignal(event.received_signal_id());
+          read != nullptr ? std::move(*read)
+                          : store.GetSignal(event.received_signal_id());
       if (!signal.ok()) return signal.status();
       KETENHUB_RETURN_IF_ERROR(DescribeEvent(event, store, &*signal, about));
       if (signal->state() == v1::SIGNAL_STATE_DESTROYED) return std::nullopt;

@@ -32,10 +32,12 @@ struct EventAbout {
 
 // The event as `receiver` sees it, or nullopt when current routes no longer
 // carry its signal to `receiver`; fills `about` (not null) either way. Reads
-// each event's first signal once, decrypting it only for a "received" event.
+// each event's first signal once, decrypting it only for a "received" event;
+// a "received" event's signal may come `read` already (from GetSignals).
 absl::StatusOr<std::optional<v1::Event>> RenderEvent(
     const v1::storage::StoredEvent& event, const SignalStore& store,
-    const AccessPolicy& policy, absl::string_view receiver, EventAbout* about);
+    const AccessPolicy& policy, absl::string_view receiver, EventAbout* about,
+    absl::StatusOr<v1::storage::StoredSignal>* read = nullptr);
 
 // The SignalStatus a source partner sees of its own signal at `now`: never
 // another partner's data; whether it is archived, when retention destroys

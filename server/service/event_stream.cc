@@ -42,10 +42,20 @@ bool EventStream::ReadBatch(std::deque<v1::Event>& out,
   }
   scanned_to_ = page->scanned_to;
   const std::shared_ptr<const AccessPolicy> policy = policy_->Get();
+  // The received signals of the page in one batched read.
+  std::vector<std::string> received_ids;
+  for (const v1::storage::StoredEvent& stored : page->events) {
+    if (stored.has_received_signal_id())
+      received_ids.push_back(stored.received_signal_id());
+  }
+  std::vector<absl::StatusOr<v1::storage::StoredSignal>> received =
+      store_->GetSignals(received_ids);
+  size_t next_received = 0;
   for (const v1::storage::StoredEvent& stored : page->events) {
     EventAbout about;
-    absl::StatusOr<std::optional<v1::Event>> event =
-        RenderEvent(stored, *store_, *policy, receiver_, &about);
+    absl::StatusOr<std::optional<v1::Event>> event = RenderEvent(
+        stored, *store_, *policy, receiver_, &about,
+        stored.has_received_signal_id() ? &received[next_received++] : nullptr);
     if (!event.ok()) {
       status = ToGrpcStatus(event.status());
       return false;

@@ -199,6 +199,11 @@ class RocksSignalStore final : public SignalStore {
     return database_->ReadSignal(signal_id);
   }
 
+  std::vector<absl::StatusOr<StoredSignal>> GetSignals(
+      absl::Span<const std::string> signal_ids) const override {
+    return database_->ReadSignals(signal_ids);
+  }
+
   absl::StatusOr<StoredSignal> GetSignalRecord(
       absl::string_view signal_id) const override {
     return database_->ReadSignal(signal_id, /*decrypt=*/false);

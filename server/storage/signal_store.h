@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "ketenhub/v1/audit.pb.h"
 #include "ketenhub/v1/signal.pb.h"
 #include "ketenhub/v1/storage.pb.h"
@@ -158,6 +159,9 @@ class SignalStore {
   // Reads a signal. NOT_FOUND when there is none.
   virtual absl::StatusOr<v1::storage::StoredSignal> GetSignal(
       absl::string_view signal_id) const = 0;
+  // GetSignal for many signals at once: one result per id, in that order.
+  virtual std::vector<absl::StatusOr<v1::storage::StoredSignal>> GetSignals(
+      absl::Span<const std::string> signal_ids) const = 0;
   // Reads a signal's record without decrypting its content: its state,
   // source, subject key and times are there, its `signal` is empty.
   // NOT_FOUND when there is none.

@@ -126,6 +126,59 @@ TEST_F(ProtectionTest, AlteredCiphertextIsReportedNotServed) {
   EXPECT_TRUE(absl::StrContains(read.status().message(), "integrity"));
 }
 
+// GetSignals (the stream's batched read) answers each id as GetSignal does:
+// content decrypted, NOT_FOUND, DATA_LOSS for altered ciphertext, a
+// destroyed signal's tombstone.
+TEST_F(ProtectionTest, ManySignalsReadAtOnceAsEachAlone) {
+  std::vector<std::string> ids;
+  for (const char* ref : {"kept", "altered", "erased", "also-kept"}) {
+    absl::StatusOr<v1::Receipt> receipt =
+        Submit(SecretSignal(ref, "999990019"), ref);
+    ASSERT_TRUE(receipt.ok()) << receipt.status();
+    ids.push_back(receipt->signal_id());
+  }
+  DestroyCommand erase;
+  erase.signal_ids = {ids[2]};
+  erase.erasure_reason = "AVG-17 verzoek 2026-0043";
+  erase.as_of = absl::Now();
+  erase.audit.set_operation("subject_erase");
+  ASSERT_EQ(Destroy(erase)->size(), 1u);
+  store_.reset();
+  {
+    auto db = *Database::Open(dir_.path() + "/db");
+    const std::string key = storage_keys::EncodeSequence(2);
+    std::string value;
+    ASSERT_TRUE(
+        db->db()->Get(rocksdb::ReadOptions(), db->signals(), key, &value).ok());
+    StoredSignal stored;
+    ASSERT_TRUE(stored.ParseFromString(value));
+    ASSERT_EQ(stored.signal_id(), ids[1]);
+    (*stored.mutable_payload()->mutable_ciphertext())[10] ^= 0x01;
+    ASSERT_TRUE(db->db()
+                    ->Put(Database::SyncWrite(), db->signals(), key,
+                          stored.SerializeAsString())
+                    .ok());
+  }
+  Open();
+  std::vector<std::string> asked = {ids[0], ids[1], "no-such-signal",
+                                    ids[2], ids[3], ids[0]};
+  std::vector<absl::StatusOr<StoredSignal>> read = store_->GetSignals(asked);
+  ASSERT_EQ(read.size(), asked.size());
+  for (size_t i = 0; i < asked.size(); ++i) {
+    absl::StatusOr<StoredSignal> alone = store_->GetSignal(asked[i]);
+    ASSERT_EQ(read[i].status().code(), alone.status().code()) << i;
+    if (alone.ok()) {
+      EXPECT_EQ(read[i]->SerializeAsString(), alone->SerializeAsString()) << i;
+    }
+  }
+  EXPECT_EQ(read[0]->signal().summary(), testing::kTestNarrative);
+  EXPECT_EQ(read[1].status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(read[2].status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(read[3]->state(), v1::SIGNAL_STATE_DESTROYED);
+  EXPECT_EQ(read[4]->signal().summary(), testing::kTestNarrative);
+  EXPECT_TRUE(store_->GetSignals({}).empty());
+}
+
 TEST_F(ProtectionTest, RetentionMovesActiveThenArchivedThenDestroyed) {
   absl::StatusOr<v1::Receipt> receipt =
       Submit(SecretSignal("r", "999990019"), "subject-r", /*window=*/10,
