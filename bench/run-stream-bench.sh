@@ -47,6 +47,6 @@ done
 backlog=${STREAM_BACKLOG:-1000000}
 start_hub
 echo "filling a backlog of $backlog signals..."
-"$root/$build/bench/ketenhub_submit_load" $pki --in-flight 64 --count "$backlog"
+"$root/$build/bench/ketenhub_submit_load" $pki --batch 32 --in-flight 1024 --count "$backlog"
 "$root/$build/bench/ketenhub_stream_bench" $pki catchup --count "$backlog"
 stop_hub
