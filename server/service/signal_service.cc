@@ -57,10 +57,12 @@ class SubmitBatchReactor final
     }
     absl::StatusOr<Caller> caller = service_->CurrentCaller(*context_, caller_);
     if (caller.ok()) caller_ = *caller;
+    // A refusal of the caller is recorded under the policy that refused it.
+    const std::shared_ptr<const AccessPolicy> policy =
+        caller.ok() ? caller_.policy : service_->Policy();
     for (const v1::SubmitRequest& request : request_.requests()) {
       const uint64_t index = next_index_++;
-      v1::AuditRecord record =
-          ChildRecord(stream_record_, "submit", *caller_.policy);
+      v1::AuditRecord record = ChildRecord(stream_record_, "submit", *policy);
       std::string client_ref = request.signal().client_ref();
       auto done = [this, index, client_ref = std::move(client_ref)](
                       absl::StatusOr<v1::Receipt> result,

@@ -52,6 +52,8 @@ class SignalServiceImpl final : public v1::SignalService::CallbackService {
   // when the policy is unchanged, else the certificate identified again.
   absl::StatusOr<Caller> CurrentCaller(
       const grpc::CallbackServerContext& context, const Caller& caller) const;
+  // The policy in force now.
+  std::shared_ptr<const AccessPolicy> Policy() const { return policy_->Get(); }
 
  private:
   // Checks the signal's fields and the category rule, and builds what the

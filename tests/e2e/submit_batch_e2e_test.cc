@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
+#include "grpcpp/channel.h"
 #include "gtest/gtest.h"
 #include "tests/testing/test_hub.h"
 #include "tests/testing/test_signals.h"
@@ -174,6 +175,83 @@ TEST(SubmitBatchE2eTest, ACallerWithoutTheRightIsRefusedAsAWhole) {
   EXPECT_EQ(refusals, 4);
   hub.Shutdown();
   EXPECT_EQ(hub.CountStoredSignals(), 0);
+}
+
+// A stream outlives a policy reload: each signal is judged (and audited)
+// under the policy in force when it arrives, not the one the stream began
+// under.
+TEST(SubmitBatchE2eTest, APolicyReloadTakesEffectInsideAnOpenStream) {
+  testing::TempDir dir;
+  const std::string policy = testing::ExamplePolicyWith(dir, {});
+  TestHub hub(policy);
+  auto stub = v1::SignalService::NewStub(*MakeHubChannel(hub.Options("ggd")));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(30));
+  auto stream = stub->SubmitBatch(&context);
+  uint64_t index = 0;
+  auto send = [&](const v1::Signal& signal) {
+    v1::SubmitBatchRequest message;
+    *message.add_requests()->mutable_signal() = signal;
+    EXPECT_TRUE(stream->Write(message));
+    for (v1::SubmitBatchResponse response; stream->Read(&response);) {
+      for (const v1::SubmitResult& result : response.results()) {
+        if (result.index() == index) {
+          ++index;
+          return result;
+        }
+      }
+    }
+    ADD_FAILURE() << "no answer for signal " << index;
+    return v1::SubmitResult();
+  };
+  const v1::SubmitResult before = send(ValidSignal("before-reload"));
+  EXPECT_EQ(before.code(), grpc::StatusCode::OK) << before.message();
+
+  // GGD loses its sexual-exploitation right while the stream stays open.
+  const std::string grant =
+      "  may_submit: [\n    CATEGORY_SEXUAL_EXPLOITATION, "
+      "CATEGORY_LABOUR_EXPLOITATION,\n    CATEGORY_CRIMINAL_EXPLOITATION, "
+      "CATEGORY_ORGAN_REMOVAL,\n    CATEGORY_LOVERBOY_GROOMING, "
+      "CATEGORY_CONFUSED_BEHAVIOUR\n  ]\n}";
+  testing::ExamplePolicyWith(
+      dir, {{grant, "  may_submit: [ CATEGORY_CONFUSED_BEHAVIOUR ]\n}"}});
+  grpc::ClientContext reload_context;
+  v1::ReloadPolicyResponse reloaded;
+  ASSERT_TRUE(
+      hub.Admin()
+          ->ReloadPolicy(&reload_context, v1::ReloadPolicyRequest(), &reloaded)
+          .ok());
+
+  const v1::SubmitResult denied = send(ValidSignal("after-reload"));
+  EXPECT_EQ(denied.code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(denied.message(), HasSubstr("partners.may_submit"));
+  const v1::SubmitResult allowed =
+      send(ValidSignal("still-allowed", v1::CATEGORY_CONFUSED_BEHAVIOUR));
+  EXPECT_EQ(allowed.code(), grpc::StatusCode::OK) << allowed.message();
+  stream->WritesDone();
+  EXPECT_TRUE(stream->Finish().ok());
+
+  // The trail names the policy each signal was judged under.
+  std::vector<std::pair<std::string, std::string>> judged;  // code, version
+  v1::AuditQueryRequest query;
+  query.set_operation("submit");
+  query.set_actor("ggd");
+  ASSERT_TRUE(hub.Auditor()
+                  ->Query(query,
+                          [&](const v1::AuditRecord& record) {
+                            judged.emplace_back(record.status_code(),
+                                                record.policy_version());
+                            return true;
+                          })
+                  .ok());
+  ASSERT_EQ(judged.size(), 3u);
+  EXPECT_EQ(judged[0].first, "OK");
+  EXPECT_NE(judged[0].second, reloaded.policy_version());
+  EXPECT_EQ(judged[1], std::make_pair(std::string("PERMISSION_DENIED"),
+                                      reloaded.policy_version()));
+  EXPECT_EQ(judged[2],
+            std::make_pair(std::string("OK"), reloaded.policy_version()));
 }
 
 TEST(SubmitBatchE2eTest, AnEmptyStreamEndsWell) {
