@@ -27,7 +27,7 @@ stop_hub() { kill "$hub_pid"; wait "$hub_pid" 2>/dev/null || true; hub_pid=; }
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$hub_pid/status"; }
 
 start_hub
-"$root/$build/bench/ketenhub_stream_bench" $pki latency --count 2000 --rate 200
+"$root/$build/bench/ketenhub_stream_bench" $pki latency --count 10000 --rate 1000
 stop_hub
 
 for stalled in no yes; do
