@@ -71,6 +71,28 @@ class ProtectionTest : public ::testing::Test {
     return promise.get_future().get();
   }
 
+  // Flips one ciphertext bit of the signal at `sequence` on disk, with the
+  // store closed, and opens the store again.
+  void AlterCiphertext(uint64_t sequence) {
+    store_.reset();
+    {
+      auto db = *Database::Open(dir_.path() + "/db");
+      const std::string key = storage_keys::EncodeSequence(sequence);
+      std::string value;
+      ASSERT_TRUE(db->db()
+                      ->Get(rocksdb::ReadOptions(), db->signals(), key, &value)
+                      .ok());
+      StoredSignal stored;
+      ASSERT_TRUE(stored.ParseFromString(value));
+      (*stored.mutable_payload()->mutable_ciphertext())[10] ^= 0x01;
+      ASSERT_TRUE(db->db()
+                      ->Put(Database::SyncWrite(), db->signals(), key,
+                            stored.SerializeAsString())
+                      .ok());
+    }
+    Open();
+  }
+
   TempDir dir_;
   std::unique_ptr<SignalStore> store_;
 };
@@ -105,22 +127,7 @@ TEST_F(ProtectionTest, AlteredCiphertextIsReportedNotServed) {
   absl::StatusOr<v1::Receipt> receipt =
       Submit(SecretSignal("a", "999990019"), "k");
   ASSERT_TRUE(receipt.ok());
-  store_.reset();
-  {
-    auto db = *Database::Open(dir_.path() + "/db");
-    const std::string key = storage_keys::EncodeSequence(receipt->sequence());
-    std::string value;
-    ASSERT_TRUE(
-        db->db()->Get(rocksdb::ReadOptions(), db->signals(), key, &value).ok());
-    StoredSignal stored;
-    ASSERT_TRUE(stored.ParseFromString(value));
-    (*stored.mutable_payload()->mutable_ciphertext())[10] ^= 0x01;
-    ASSERT_TRUE(db->db()
-                    ->Put(Database::SyncWrite(), db->signals(), key,
-                          stored.SerializeAsString())
-                    .ok());
-  }
-  Open();
+  ASSERT_NO_FATAL_FAILURE(AlterCiphertext(receipt->sequence()));
   absl::StatusOr<StoredSignal> read = store_->GetSignal(receipt->signal_id());
   EXPECT_EQ(read.status().code(), absl::StatusCode::kDataLoss);
   EXPECT_TRUE(absl::StrContains(read.status().message(), "integrity"));
@@ -143,23 +150,7 @@ TEST_F(ProtectionTest, ManySignalsReadAtOnceAsEachAlone) {
   erase.as_of = absl::Now();
   erase.audit.set_operation("subject_erase");
   ASSERT_EQ(Destroy(erase)->size(), 1u);
-  store_.reset();
-  {
-    auto db = *Database::Open(dir_.path() + "/db");
-    const std::string key = storage_keys::EncodeSequence(2);
-    std::string value;
-    ASSERT_TRUE(
-        db->db()->Get(rocksdb::ReadOptions(), db->signals(), key, &value).ok());
-    StoredSignal stored;
-    ASSERT_TRUE(stored.ParseFromString(value));
-    ASSERT_EQ(stored.signal_id(), ids[1]);
-    (*stored.mutable_payload()->mutable_ciphertext())[10] ^= 0x01;
-    ASSERT_TRUE(db->db()
-                    ->Put(Database::SyncWrite(), db->signals(), key,
-                          stored.SerializeAsString())
-                    .ok());
-  }
-  Open();
+  ASSERT_NO_FATAL_FAILURE(AlterCiphertext(2));  // "altered", ids[1]
   std::vector<std::string> asked = {ids[0], ids[1], "no-such-signal",
                                     ids[2], ids[3], ids[0]};
   std::vector<absl::StatusOr<StoredSignal>> read = store_->GetSignals(asked);
