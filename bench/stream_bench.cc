@@ -137,8 +137,8 @@ int CatchUp(const std::string& hub, const std::string& pki, int count) {
   const grpc::Status status = reader->Finish();
   if (events < count) {
     std::cerr << absl::StrFormat(
-        "catch-up: the stream ended after %d of %d events: %s\n", events,
-        count, status.error_message());
+        "catch-up: the stream ended after %d of %d events: %s\n", events, count,
+        status.error_message());
     return 1;
   }
   const double seconds = absl::ToDoubleSeconds(end - start);

@@ -79,7 +79,6 @@ void EventStream::OnAudited(uint64_t ticket, std::deque<v1::Event> batch,
                             const absl::Status& written) {
   {
     absl::MutexLock lock(&mu_);
-    --auditing_;
     auditing_events_ -= batch.size();
     if (written.ok()) {
       audited_[ticket] = std::move(batch);
@@ -145,7 +144,7 @@ void EventStream::Pump() {
           writing_ = true;
           next = &buffer_.front();  // stays put until OnWriteDone pops it
         }
-        read = auditing_ < kAuditDepth && !waiting_ &&
+        read = next_ticket_ - next_to_buffer_ < kAuditDepth && !waiting_ &&
                buffer_.size() + auditing_events_ <= 2 * kBatch;
       }
       if (!read) pumping_ = false;
@@ -167,7 +166,6 @@ void EventStream::Pump() {
       uint64_t ticket;
       {
         absl::MutexLock lock(&mu_);
-        ++auditing_;
         auditing_events_ += batch.size();
         ticket = next_ticket_++;
       }

@@ -28,7 +28,7 @@ class EventStream final : public grpc::ServerWriteReactor<v1::Event>,
                           public std::enable_shared_from_this<EventStream> {
  public:
   static constexpr size_t kBatch = 256;
-  static constexpr int kAuditDepth = 2;
+  static constexpr uint64_t kAuditDepth = 2;
 
   // Starts streaming; the returned reactor belongs to gRPC.
   // Each batch is written to the stream only after its "deliver" audit
@@ -73,10 +73,11 @@ class EventStream final : public grpc::ServerWriteReactor<v1::Event>,
   bool pumping_ ABSL_GUARDED_BY(mu_) = false;
   bool repump_ ABSL_GUARDED_BY(mu_) = false;
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
-  // Batches whose records are in flight, and their events.
-  int auditing_ ABSL_GUARDED_BY(mu_) = 0;
+  // Events of the batches sent to audit and not yet buffered.
   size_t auditing_events_ ABSL_GUARDED_BY(mu_) = 0;
-  // Batch numbers: the next to send to audit, and the next to buffer; batches
+  // Batch numbers: the next to send to audit, and the next to buffer. The
+  // store completes records in commit order, except that once it stops it
+  // refuses new ones at once, before earlier ones complete; so batches
   // audited out of turn wait in audited_.
   uint64_t next_ticket_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t next_to_buffer_ ABSL_GUARDED_BY(mu_) = 0;

@@ -16,6 +16,16 @@ namespace {
 constexpr size_t kMaxSignalIdBytes = 64;
 constexpr size_t kMaxReasonBytes = 500;
 
+// The partner and category labels of ketenhub_submits_total.
+MetricLabels SubmitLabels(const std::string& partner,
+                          const v1::SubmitRequest& request) {
+  const v1::Category category = request.signal().category();
+  return {
+      {"partner", partner},
+      {"category", v1::Category_IsValid(category) ? v1::Category_Name(category)
+                                                  : std::string("unknown")}};
+}
+
 // One SubmitBatch stream. Reads a message, hands each of its signals to
 // SubmitOne, and reads the next while fewer than kMaxOutstanding signals
 // wait for their commit; answers are gathered and written one response at a
@@ -177,7 +187,7 @@ class SubmitBatchReactor final
   absl::Mutex mu_;
   int outstanding_ ABSL_GUARDED_BY(mu_) = 0;        // handed over, not answered
   bool reading_ ABSL_GUARDED_BY(mu_) = true;        // the partner may send more
-  bool read_pending_ ABSL_GUARDED_BY(mu_) = false;  // to start in Step()
+  bool read_pending_ ABSL_GUARDED_BY(mu_) = false;  // for NextLocked
   bool read_paused_ ABSL_GUARDED_BY(mu_) = false;   // too many outstanding
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool broken_ ABSL_GUARDED_BY(mu_) = false;  // a write failed
@@ -250,11 +260,7 @@ void SignalServiceImpl::SubmitOne(const AccessPolicy& policy,
   absl::StatusOr<SubmitCommand> command =
       allowed.ok() ? Admit(policy, caller, request, record)
                    : absl::StatusOr<SubmitCommand>(allowed);
-  MetricLabels labels = {
-      {"partner", caller.partner->id()},
-      {"category", v1::Category_IsValid(request.signal().category())
-                       ? v1::Category_Name(request.signal().category())
-                       : std::string("unknown")}};
+  MetricLabels labels = SubmitLabels(caller.partner->id(), request);
   if (!command.ok()) {
     labels.emplace_back("code",
                         absl::StatusCodeToString(command.status().code()));
@@ -294,14 +300,11 @@ grpc::ServerUnaryReactor* SignalServiceImpl::Submit(
   AuditedCall call = BeginCall(context, *policy_, *certificates_, "submit",
                                v1::ROLE_SUBMITTER);
   if (!call.allowed.ok()) {
-    HubMetrics().Add(
-        "ketenhub_submits_total",
-        {{"partner", call.caller.ok() ? call.caller->partner->id()
-                                      : std::string("unidentified")},
-         {"category", v1::Category_IsValid(request->signal().category())
-                          ? v1::Category_Name(request->signal().category())
-                          : std::string("unknown")},
-         {"code", absl::StatusCodeToString(call.allowed.code())}});
+    MetricLabels labels = SubmitLabels(
+        call.caller.ok() ? call.caller->partner->id() : "unidentified",
+        *request);
+    labels.emplace_back("code", absl::StatusCodeToString(call.allowed.code()));
+    HubMetrics().Add("ketenhub_submits_total", labels);
     return FinishRefused(reactor, *store_, call, call.allowed);
   }
   SubmitOne(*call.policy, *call.caller, std::move(call.record), *request,

@@ -16,8 +16,8 @@ namespace {
 constexpr uint64_t kShredCompactionSeconds = 24 * 60 * 60;
 
 // Memory, whatever the size of the store: the memtables of all column
-// families together, and one block cache shared by all (index and filter
-// blocks included), so the hub's resident size stays bounded as it fills.
+// families together, and one block cache for the data blocks of all, so the
+// hub's resident size stays bounded as it fills.
 constexpr size_t kMemtableBudgetBytes = size_t{128} << 20;
 constexpr size_t kBlockCacheBytes = size_t{64} << 20;
 // The write-ahead log is cut (the oldest memtables flushed) at this size, so
