@@ -13,6 +13,13 @@ namespace ketenhub {
 namespace {
 
 absl::Mutex log_mutex(absl::kConstInit);
+thread_local ScopedLogBatch* current_batch = nullptr;
+
+void WriteLines(absl::string_view lines) {
+  absl::MutexLock lock(&log_mutex);
+  std::fwrite(lines.data(), 1, lines.size(), stderr);
+  std::fflush(stderr);
+}
 
 absl::string_view LevelName(LogLevel level) {
   switch (level) {
@@ -82,9 +89,20 @@ void LogEvent(LogLevel level, absl::string_view event,
     std::visit(ValueFormatter{&line}, value);
   }
   line += "}\n";
-  absl::MutexLock lock(&log_mutex);
-  std::fwrite(line.data(), 1, line.size(), stderr);
-  std::fflush(stderr);
+  if (current_batch != nullptr) {
+    current_batch->lines_ += line;
+    return;
+  }
+  WriteLines(line);
+}
+
+ScopedLogBatch::ScopedLogBatch() : outer_(current_batch) {
+  current_batch = this;
+}
+
+ScopedLogBatch::~ScopedLogBatch() {
+  current_batch = outer_;
+  if (!lines_.empty()) WriteLines(lines_);
 }
 
 }  // namespace ketenhub

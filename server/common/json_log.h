@@ -25,6 +25,25 @@ using LogField = std::pair<absl::string_view, LogValue>;
 void LogEvent(LogLevel level, absl::string_view event,
               std::initializer_list<LogField> fields = {});
 
+// Gathers the lines this thread logs while it lives and writes them at once
+// when it ends, in order: for a thread that logs a burst of lines, such as
+// the completion thread answering a whole commit group. One write instead of
+// one per line; no line is held past the scope. Scopes may nest (the inner
+// one writes when it ends).
+class ScopedLogBatch {
+ public:
+  ScopedLogBatch();
+  ScopedLogBatch(const ScopedLogBatch&) = delete;
+  ScopedLogBatch& operator=(const ScopedLogBatch&) = delete;
+  ~ScopedLogBatch();
+
+ private:
+  friend void LogEvent(LogLevel, absl::string_view,
+                       std::initializer_list<LogField>);
+  std::string lines_;
+  ScopedLogBatch* const outer_;
+};
+
 // Escapes `text` for use inside a JSON string literal (without the quotes).
 std::string JsonEscape(absl::string_view text);
 

@@ -93,6 +93,7 @@ void CommitPipeline::RunCompletions() {
       next = std::move(committed_.front());
       committed_.pop_front();
     }
+    ScopedLogBatch lines;  // the group's log lines in one write
     for (const std::unique_ptr<Mutation>& mutation : next.group)
       mutation->Complete(next.written);
   }

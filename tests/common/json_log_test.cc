@@ -1,5 +1,9 @@
 #include "server/common/json_log.h"
 
+#include <algorithm>
+#include <string>
+#include <thread>
+
 #include "gtest/gtest.h"
 
 namespace ketenhub {
@@ -21,6 +25,36 @@ TEST(LogEventTest, WritesOneJsonObjectPerLine) {
       line.find(
           "\"event\":\"submit\",\"partner\":\"ggd\",\"count\":3,\"ok\":false}"),
       std::string::npos);
+}
+
+TEST(ScopedLogBatchTest, WritesTheThreadsLinesInOrderWhenItEnds) {
+  ::testing::internal::CaptureStderr();
+  {
+    ScopedLogBatch batch;
+    LogEvent(LogLevel::kInfo, "first");
+    {
+      ScopedLogBatch inner;
+      LogEvent(LogLevel::kInfo, "second");
+    }
+    LogEvent(LogLevel::kError, "third");
+    std::thread other([] { LogEvent(LogLevel::kInfo, "elsewhere"); });
+    other.join();
+  }
+  LogEvent(LogLevel::kInfo, "after");
+  const std::string lines = ::testing::internal::GetCapturedStderr();
+  // The other thread wrote at once; the inner batch when it ended; the
+  // outer batch's lines together when it ended.
+  const size_t elsewhere = lines.find("\"event\":\"elsewhere\"");
+  const size_t second = lines.find("\"event\":\"second\"");
+  const size_t first = lines.find("\"event\":\"first\"");
+  const size_t third = lines.find("\"event\":\"third\"");
+  const size_t after = lines.find("\"event\":\"after\"");
+  ASSERT_NE(after, std::string::npos) << lines;
+  EXPECT_LT(second, elsewhere);
+  EXPECT_LT(elsewhere, first);
+  EXPECT_LT(first, third);
+  EXPECT_LT(third, after);
+  EXPECT_EQ(std::count(lines.begin(), lines.end(), '\n'), 5);
 }
 
 }  // namespace
