@@ -102,35 +102,40 @@ absl::StatusOr<std::vector<SubjectIndexEntry>> CommitContext::SubjectEntries(
   return ordered;
 }
 
-absl::StatusOr<bool> CommitContext::AnySubjectEntry(
-    const std::string& subject_key,
+absl::StatusOr<std::optional<uint64_t>> CommitContext::ReadNewestOfPartner(
+    const std::string& key, absl::string_view subject_key,
+    absl::string_view partner_id) {
+  if (auto it = newest_of_partner_.find(key); it != newest_of_partner_.end())
+    return it->second;
+  return database_->ReadNewestOfPartner(subject_key, partner_id);
+}
+
+absl::StatusOr<bool> CommitContext::NewestOfPartnerIs(
+    const std::string& subject_key, absl::string_view partner_id,
     const std::function<bool(const SubjectIndexEntry&)>& wanted) {
-  const auto written = subject_entries_.find(subject_key);
-  const auto deleted = deleted_entries_.find(subject_key);
-  auto is_deleted = [&](uint64_t sequence) {
-    return deleted != deleted_entries_.end() &&
-           deleted->second.contains(sequence);
-  };
-  // This group's entries (new ones, and new versions of stored ones) first.
-  if (written != subject_entries_.end()) {
-    for (auto it = written->second.rbegin(); it != written->second.rend();
-         ++it) {
-      if (!is_deleted(it->first) && wanted(it->second)) return true;
+  const std::string key =
+      storage_keys::SubjectPartnerKey(subject_key, partner_id);
+  absl::StatusOr<std::optional<uint64_t>> sequence =
+      ReadNewestOfPartner(key, subject_key, partner_id);
+  if (!sequence.ok()) return sequence.status();
+  if (!sequence->has_value()) return false;
+  if (auto deleted = deleted_entries_.find(subject_key);
+      deleted != deleted_entries_.end() &&
+      deleted->second.contains(**sequence)) {
+    return false;
+  }
+  if (auto written = subject_entries_.find(subject_key);
+      written != subject_entries_.end()) {
+    if (auto it = written->second.find(**sequence);
+        it != written->second.end()) {
+      return it->second.source_partner() == partner_id && wanted(it->second);
     }
   }
-  bool found = false;
-  absl::Status read = database_->VisitSubjectEntriesNewestFirst(
-      subject_key, [&](uint64_t sequence, const SubjectIndexEntry& entry) {
-        if (is_deleted(sequence)) return true;
-        if (written != subject_entries_.end() &&
-            written->second.contains(sequence)) {
-          return true;  // judged above in its newer version
-        }
-        found = wanted(entry);
-        return !found;
-      });
-  if (!read.ok()) return read;
-  return found;
+  absl::StatusOr<std::optional<SubjectIndexEntry>> entry =
+      database_->ReadSubjectEntry(subject_key, **sequence);
+  if (!entry.ok()) return entry.status();
+  return entry->has_value() && (*entry)->source_partner() == partner_id &&
+         wanted(**entry);
 }
 
 void CommitContext::PutSignal(const StoredSignal& signal,
@@ -149,8 +154,13 @@ void CommitContext::PutSignal(const StoredSignal& signal,
     batch_.Put(database_->signals(), sequence_key, sealed.SerializeAsString());
     sealed.mutable_signal()->Swap(&content);
   }
-  if (is_new)
+  if (is_new) {
     batch_.Put(database_->signal_ids(), signal.signal_id(), sequence_key);
+    std::string key = storage_keys::SubjectPartnerKey(signal.subject_key(),
+                                                      signal.source_partner());
+    batch_.Put(database_->subject_partners(), key, sequence_key);
+    newest_of_partner_[std::move(key)] = signal.sequence();
+  }
   SubjectIndexEntry entry;
   entry.set_signal_id(signal.signal_id());
   entry.set_source_partner(signal.source_partner());
@@ -167,8 +177,19 @@ void CommitContext::PutSignal(const StoredSignal& signal,
   signals_[signal.signal_id()] = std::move(sealed);
 }
 
-void CommitContext::DestroySignal(StoredSignal& signal,
-                                  absl::string_view rule) {
+absl::Status CommitContext::DestroySignal(StoredSignal& signal,
+                                          absl::string_view rule) {
+  // The partner's newest-signal pointer goes with the signal it points at:
+  // it links the partner to the person.
+  const std::string partner_key = storage_keys::SubjectPartnerKey(
+      signal.subject_key(), signal.source_partner());
+  absl::StatusOr<std::optional<uint64_t>> newest = ReadNewestOfPartner(
+      partner_key, signal.subject_key(), signal.source_partner());
+  if (!newest.ok()) return newest.status();
+  if (*newest == signal.sequence()) {
+    batch_.Delete(database_->subject_partners(), partner_key);
+    newest_of_partner_[partner_key] = std::nullopt;
+  }
   batch_.Delete(database_->data_keys(), signal.signal_id());
   data_keys_[signal.signal_id()] = std::nullopt;
   batch_.Delete(
@@ -190,6 +211,7 @@ void CommitContext::DestroySignal(StoredSignal& signal,
              tombstone.SerializeAsString());
   signals_[signal.signal_id()] = tombstone;
   signal = std::move(tombstone);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::optional<v1::storage::WrappedDataKey>>

@@ -61,22 +61,26 @@ class CommitContext {
   // The subject index entries of `subject_key`, oldest first.
   absl::StatusOr<std::vector<v1::storage::SubjectIndexEntry>> SubjectEntries(
       const std::string& subject_key);
-  // Whether any current entry of `subject_key` satisfies `wanted`, looking
-  // newest first and stopping at the first: cheap for a person with many
-  // signals when a recent one answers.
-  absl::StatusOr<bool> AnySubjectEntry(
-      const std::string& subject_key,
+  // Whether `partner_id`'s newest signal about `subject_key` has a current
+  // entry that satisfies `wanted`: two point lookups, for the question
+  // matching asks most (does this partner know the person already?) about
+  // persons with many signals. False says only that this shortcut does not
+  // answer: read SubjectEntries.
+  absl::StatusOr<bool> NewestOfPartnerIs(
+      const std::string& subject_key, absl::string_view partner_id,
       const std::function<bool(const v1::storage::SubjectIndexEntry&)>& wanted);
   // Writes a new or changed signal (as read: content decrypted, payload
   // sealed) with its subject index entry; a new one, which brings
-  // `new_data_key`, also gets its id mapping and its wrapped data key.
+  // `new_data_key`, also gets its id mapping and its wrapped data key, and
+  // becomes its partner's newest signal about the subject.
   void PutSignal(const v1::storage::StoredSignal& signal,
                  const v1::storage::WrappedDataKey* new_data_key);
 
   // Crypto-shreds `signal`: deletes its data key and subject index entry and
   // leaves a tombstone (id, partner, client_ref, category, urgency, times,
   // the rule). `signal` becomes that tombstone.
-  void DestroySignal(v1::storage::StoredSignal& signal, absl::string_view rule);
+  absl::Status DestroySignal(v1::storage::StoredSignal& signal,
+                             absl::string_view rule);
 
   // The wrapped data key of `signal_id` as this group sees it, or nullopt.
   absl::StatusOr<std::optional<v1::storage::WrappedDataKey>> ReadDataKey(
@@ -90,6 +94,10 @@ class CommitContext {
   void PutAckedCursor(const std::string& subscriber, uint64_t cursor);
 
  private:
+  absl::StatusOr<std::optional<uint64_t>> ReadNewestOfPartner(
+      const std::string& key, absl::string_view subject_key,
+      absl::string_view partner_id);
+
   Database* const database_;
   const absl::Time now_;
   uint64_t next_sequence_;
@@ -108,6 +116,9 @@ class CommitContext {
   absl::flat_hash_map<std::string, absl::flat_hash_set<uint64_t>>
       deleted_entries_;
   absl::flat_hash_map<std::string, uint64_t> cursors_;
+  // Newest-of-partner pointers written (value) or deleted (nullopt) in this
+  // group, by SubjectPartnerKey.
+  absl::flat_hash_map<std::string, std::optional<uint64_t>> newest_of_partner_;
   // Data keys written (value) or deleted (nullopt) in this group.
   absl::flat_hash_map<std::string, std::optional<v1::storage::WrappedDataKey>>
       data_keys_;

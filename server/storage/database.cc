@@ -1,5 +1,7 @@
 #include "server/storage/database.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/filter_policy.h"
@@ -34,7 +36,19 @@ bool IsEncrypted(absl::string_view family) {
 bool HasPointLookups(absl::string_view family) {
   return family == storage_keys::kIdempotency ||
          family == storage_keys::kSignalIds ||
-         family == storage_keys::kDataKeys || family == storage_keys::kCursors;
+         family == storage_keys::kDataKeys ||
+         family == storage_keys::kCursors ||
+         family == storage_keys::kSubjectPartners;
+}
+
+// Whether the database at `path` has the column family `name`.
+bool HasFamily(const std::string& path, absl::string_view name) {
+  std::vector<std::string> names;
+  if (!rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &names)
+           .ok()) {
+    return true;  // let the open report what is wrong
+  }
+  return std::find(names.begin(), names.end(), name) != names.end();
 }
 
 }  // namespace
@@ -132,7 +146,13 @@ absl::StatusOr<std::unique_ptr<Database>> Database::OpenWith(
         storage_keys::kSubjectIndex, storage_keys::kEvents,
         storage_keys::kCursors, storage_keys::kAudit, storage_keys::kAuditTree,
         storage_keys::kAuditIndex, storage_keys::kAuditCheckpoints,
-        storage_keys::kDataKeys}) {
+        storage_keys::kDataKeys, storage_keys::kSubjectPartners}) {
+    // A read-only open cannot create a family; one added later (the last)
+    // may be missing from a store no hub of this version has opened yet.
+    if (read_only && name == std::string_view(storage_keys::kSubjectPartners) &&
+        !HasFamily(path, name)) {
+      continue;
+    }
     rocksdb::ColumnFamilyOptions family;
     rocksdb::BlockBasedTableOptions table;
     table.block_cache = cache;
@@ -358,33 +378,32 @@ Database::SubjectEntries(absl::string_view subject_key) const {
   return entries;
 }
 
-absl::Status Database::VisitSubjectEntriesNewestFirst(
-    absl::string_view subject_key,
-    const std::function<bool(uint64_t, const v1::storage::SubjectIndexEntry&)>&
-        visit) const {
-  const rocksdb::Slice prefix(subject_key.data(), subject_key.size());
-  const std::string last = absl::StrCat(subject_key, std::string(8, '\xff'));
-  // Prefix mode (the default with a prefix extractor): the Bloom filters
-  // skip SST files without the subject; the loop stops at its last entry.
-  rocksdb::ReadOptions options;
-  std::unique_ptr<rocksdb::Iterator> it(
-      db_->NewIterator(options, subject_index()));
-  for (it->SeekForPrev(last); it->Valid() && it->key().starts_with(prefix);
-       it->Prev()) {
-    if (it->key().size() != prefix.size() + 8) continue;
-    std::optional<uint64_t> sequence = storage_keys::DecodeSequence(
-        absl::string_view(it->key().data() + prefix.size(), 8));
-    v1::storage::SubjectIndexEntry entry;
-    if (!sequence ||
-        !entry.ParseFromArray(it->value().data(),
-                              static_cast<int>(it->value().size()))) {
-      return absl::DataLossError("subject index entry unreadable");
-    }
-    if (!visit(*sequence, entry)) return absl::OkStatus();
-  }
-  if (!it->status().ok())
-    return FromRocksDbStatus(it->status(), "read subject index");
-  return absl::OkStatus();
+absl::StatusOr<std::optional<v1::storage::SubjectIndexEntry>>
+Database::ReadSubjectEntry(absl::string_view subject_key,
+                           uint64_t sequence) const {
+  std::string value;
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), subject_index(),
+               storage_keys::SubjectIndexKey(subject_key, sequence), &value);
+  if (s.IsNotFound()) return std::nullopt;
+  if (!s.ok()) return FromRocksDbStatus(s, "read subject index");
+  v1::storage::SubjectIndexEntry entry;
+  if (!entry.ParseFromString(value))
+    return absl::DataLossError("subject index entry unreadable");
+  return entry;
+}
+
+absl::StatusOr<std::optional<uint64_t>> Database::ReadNewestOfPartner(
+    absl::string_view subject_key, absl::string_view partner_id) const {
+  std::string value;
+  rocksdb::Status s = db_->Get(
+      rocksdb::ReadOptions(), subject_partners(),
+      storage_keys::SubjectPartnerKey(subject_key, partner_id), &value);
+  if (s.IsNotFound()) return std::nullopt;
+  if (!s.ok()) return FromRocksDbStatus(s, "read subject partners");
+  std::optional<uint64_t> sequence = storage_keys::DecodeSequence(value);
+  if (!sequence) return absl::DataLossError("subject partner entry unreadable");
+  return *sequence;
 }
 
 absl::StatusOr<uint64_t> Database::ReadAckedCursor(

@@ -4,6 +4,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -50,6 +51,10 @@ class Database {
     return handles_[10];
   }
   rocksdb::ColumnFamilyHandle* data_keys() const { return handles_[11]; }
+  // Null in a read-only open of a store that never had it.
+  rocksdb::ColumnFamilyHandle* subject_partners() const {
+    return handles_.size() > 12 ? handles_[12] : nullptr;
+  }
   // Wraps and unwraps data keys; null for a read-only (verification) open.
   const KekRing* key_ring() const { return key_ring_; }
 
@@ -73,13 +78,13 @@ class Database {
   // The subject index entries of `subject_key`, by sequence.
   absl::StatusOr<std::map<uint64_t, v1::storage::SubjectIndexEntry>>
   SubjectEntries(absl::string_view subject_key) const;
-  // Calls `visit` with the subject's entries, newest first, until it returns
-  // false. DATA_LOSS for an unreadable entry.
-  absl::Status VisitSubjectEntriesNewestFirst(
-      absl::string_view subject_key,
-      const std::function<bool(uint64_t sequence,
-                               const v1::storage::SubjectIndexEntry& entry)>&
-          visit) const;
+  // The subject index entry (subject_key, sequence), or nullopt.
+  absl::StatusOr<std::optional<v1::storage::SubjectIndexEntry>>
+  ReadSubjectEntry(absl::string_view subject_key, uint64_t sequence) const;
+  // The sequence of `partner_id`'s newest signal about `subject_key` as
+  // subject_partners holds it, or nullopt.
+  absl::StatusOr<std::optional<uint64_t>> ReadNewestOfPartner(
+      absl::string_view subject_key, absl::string_view partner_id) const;
   // The subscriber's acked cursor; 0 when it never acked.
   absl::StatusOr<uint64_t> ReadAckedCursor(absl::string_view subscriber) const;
   // One past the last key of `family` (keys are EncodeSequence); 1 if empty.

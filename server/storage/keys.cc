@@ -31,6 +31,11 @@ std::string SubjectIndexKey(absl::string_view subject_key, uint64_t sequence) {
   return absl::StrCat(subject_key, EncodeSequence(sequence));
 }
 
+std::string SubjectPartnerKey(absl::string_view subject_key,
+                              absl::string_view partner_id) {
+  return absl::StrCat(subject_key, partner_id);
+}
+
 std::string AuditNodeKey(int level, uint64_t index) {
   return absl::StrCat(std::string(1, static_cast<char>(level)),
                       EncodeSequence(index));

@@ -29,6 +29,11 @@ inline constexpr char kAuditIndex[] =
 inline constexpr char kAuditCheckpoints[] =
     "audit_checkpoints";  // tree size -> SignedCheckpoint
 inline constexpr char kDataKeys[] = "data_keys";  // signal id -> WrappedDataKey
+// SubjectPartnerKey -> the sequence of that partner's newest signal about the
+// subject (EncodeSequence). A pointer that matching checks against the
+// subject index: missing or stale, matching reads the index instead. Added
+// after schema 4 without a migration: it starts empty and fills.
+inline constexpr char kSubjectPartners[] = "subject_partners";
 // The default column family holds metadata such as kSchemaVersionKey.
 inline constexpr char kSchemaVersionKey[] = "meta/schema_version";
 inline constexpr char kPseudonymKeyCheckKey[] = "meta/pseudonym_key_check";
@@ -48,6 +53,8 @@ std::string IdempotencyKey(absl::string_view partner_id,
 // A subject key is an HMAC-SHA256: the subject index's keys start with it.
 inline constexpr size_t kSubjectKeyBytes = 32;
 std::string SubjectIndexKey(absl::string_view subject_key, uint64_t sequence);
+std::string SubjectPartnerKey(absl::string_view subject_key,
+                              absl::string_view partner_id);
 
 // A perfect Merkle subtree: level byte, then index.
 std::string AuditNodeKey(int level, uint64_t index);

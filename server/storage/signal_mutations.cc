@@ -61,12 +61,13 @@ class SubmitMutation final : public Mutation {
     if (!known.ok()) return known.status();
     if (known->has_value()) return Replay(**known);
     // A match is news only when this partner had no active signal about the
-    // person yet; a recent one usually answers that, without reading all.
-    absl::StatusOr<bool> known_here = context.AnySubjectEntry(
-        command_.subject_key, [&](const SubjectIndexEntry& entry) {
-          return entry.source_partner() == command_.partner_id &&
-                 IsActive(entry, context.now());
-        });
+    // person yet. Its newest one usually answers that in two lookups; else
+    // AppendMatch judges all the person's entries.
+    absl::StatusOr<bool> known_here =
+        context.NewestOfPartnerIs(command_.subject_key, command_.partner_id,
+                                  [&](const SubjectIndexEntry& entry) {
+                                    return IsActive(entry, context.now());
+                                  });
     if (!known_here.ok()) return known_here.status();
     absl::StatusOr<std::vector<SubjectIndexEntry>> earlier =
         *known_here ? std::vector<SubjectIndexEntry>()
@@ -292,7 +293,11 @@ class DestroyMutation final : public Mutation {
       if (rule.empty()) continue;  // not (or no longer) due
       const std::string pseudonym = SubjectPseudonym(signal->subject_key());
       const auto receivers = signal->receivers();
-      context.DestroySignal(*signal, rule);
+      if (absl::Status shredded = context.DestroySignal(*signal, rule);
+          !shredded.ok()) {
+        result_ = shredded;
+        return;
+      }
       AppendEvent(context, *signal, receivers);
       if (command_.erasure_reason.empty()) {
         v1::AuditRecord record = command_.audit;

@@ -46,10 +46,11 @@ class ProtectionTest : public ::testing::Test {
   absl::StatusOr<v1::Receipt> Submit(const v1::Signal& signal,
                                      const std::string& subject,
                                      uint32_t window = 730,
-                                     uint32_t retention = 1825) {
+                                     uint32_t retention = 1825,
+                                     const std::string& partner = "politie") {
     std::promise<absl::StatusOr<v1::Receipt>> promise;
     SubmitCommand command;
-    command.partner_id = "politie";
+    command.partner_id = partner;
     command.signal = signal;
     command.subject_key = subject;
     command.receivers = {"ketenregisseur"};
@@ -121,6 +122,31 @@ TEST_F(ProtectionTest, NoPersonOrNarrativeInAnyFile) {
   absl::StatusOr<StoredSignal> read = store_->GetSignal(again->signal_id());
   ASSERT_TRUE(read.ok()) << read.status();
   EXPECT_EQ(read->signal().summary(), testing::kTestNarrative);  // decrypted
+}
+
+// Matching keeps a pointer to each partner's newest signal about a person,
+// which links the partner to the person: it goes with the signal.
+TEST_F(ProtectionTest, ErasureLeavesNoLinkBetweenPartnerAndPerson) {
+  ASSERT_TRUE(Submit(SecretSignal("a", "999990019"), "erased-person").ok());
+  ASSERT_TRUE(
+      Submit(SecretSignal("b", "999990019"), "erased-person", 730, 1825, "ggd")
+          .ok());
+  ASSERT_TRUE(Submit(SecretSignal("c", "999990032"), "kept-person").ok());
+  DestroyCommand erase;
+  erase.subject_key = "erased-person";
+  erase.erasure_reason = "AVG-17 verzoek 2026-0051";
+  erase.as_of = absl::Now();
+  erase.audit.set_operation("subject_erase");
+  ASSERT_EQ(Destroy(erase)->size(), 2u);
+  store_.reset();
+  auto db = *Database::Open(dir_.path() + "/db");
+  std::vector<std::string> keys;
+  std::unique_ptr<rocksdb::Iterator> it(
+      db->db()->NewIterator(rocksdb::ReadOptions(), db->subject_partners()));
+  for (it->SeekToFirst(); it->Valid(); it->Next())
+    keys.push_back(it->key().ToString());
+  ASSERT_TRUE(it->status().ok());
+  EXPECT_EQ(keys, std::vector<std::string>{"kept-personpolitie"});
 }
 
 TEST_F(ProtectionTest, AlteredCiphertextIsReportedNotServed) {

@@ -8,6 +8,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "rocksdb/db.h"
+#include "server/storage/database.h"
 #include "server/storage/keys.h"
 #include "tests/testing/test_hub.h"
 #include "tests/testing/test_signals.h"
@@ -149,6 +150,75 @@ TEST_F(SignalStoreTest, ClosedStoreRefusesWithUnavailable) {
             absl::StatusCode::kUnavailable);
 }
 
+// A submit is a match when its partner had no active signal about the person
+// yet and another partner has one. The partner's newest signal answers that
+// first; when it is withdrawn, the person's other entries must.
+class MatchingTest : public SignalStoreTest {
+ protected:
+  absl::StatusOr<v1::Receipt> SubmitAboutPerson(const std::string& partner,
+                                                const std::string& ref) {
+    std::promise<absl::StatusOr<v1::Receipt>> promise;
+    SubmitCommand command;
+    command.partner_id = partner;
+    command.signal = ValidSignal(ref);
+    command.subject_key = "subject-key-of-the-person";
+    command.receivers = {"ketenregisseur"};
+    store_->Submit(std::move(command), [&](absl::StatusOr<v1::Receipt> r) {
+      promise.set_value(std::move(r));
+    });
+    return promise.get_future().get();
+  }
+
+  absl::Status Withdraw(const std::string& partner,
+                        const std::string& signal_id) {
+    std::promise<absl::Status> promise;
+    store_->Withdraw(partner, signal_id, "entered in error", {},
+                     [&](absl::StatusOr<v1::storage::StoredSignal> r) {
+                       promise.set_value(r.status());
+                     });
+    return promise.get_future().get();
+  }
+
+  // The match events so far: for each, the partners it names.
+  std::vector<std::set<std::string>> Matches() {
+    std::vector<std::set<std::string>> matches;
+    absl::StatusOr<SignalStore::EventPage> page =
+        store_->ReadEvents("ketenregisseur", 0, 1000);
+    EXPECT_TRUE(page.ok()) << page.status();
+    if (!page.ok()) return matches;
+    for (const v1::storage::StoredEvent& event : page->events) {
+      if (!event.has_match()) continue;
+      std::set<std::string> partners;
+      for (const v1::MatchedSignal& signal : event.match().signals())
+        partners.insert(signal.source_partner());
+      matches.push_back(partners);
+    }
+    return matches;
+  }
+};
+
+TEST_F(MatchingTest, APartnerWithAnActiveSignalIsNoNewsEvenIfItsNewestIsNot) {
+  const std::set<std::string> both = {"politie", "ggd"};
+  ASSERT_TRUE(SubmitAboutPerson("politie", "p1").ok());
+  EXPECT_TRUE(Matches().empty());
+  absl::StatusOr<v1::Receipt> g1 = SubmitAboutPerson("ggd", "g1");
+  ASSERT_TRUE(g1.ok());
+  EXPECT_EQ(Matches(), std::vector<std::set<std::string>>{both});
+  absl::StatusOr<v1::Receipt> g2 = SubmitAboutPerson("ggd", "g2");
+  ASSERT_TRUE(g2.ok());
+  EXPECT_EQ(Matches().size(), 1u);  // ggd knew the person (g1)
+  // ggd's newest is withdrawn, g1 is still active: still no news.
+  ASSERT_TRUE(Withdraw("ggd", g2->signal_id()).ok());
+  absl::StatusOr<v1::Receipt> g3 = SubmitAboutPerson("ggd", "g3");
+  ASSERT_TRUE(g3.ok());
+  EXPECT_EQ(Matches().size(), 1u);
+  // With none of ggd's signals active, its next one is news again.
+  ASSERT_TRUE(Withdraw("ggd", g1->signal_id()).ok());
+  ASSERT_TRUE(Withdraw("ggd", g3->signal_id()).ok());
+  ASSERT_TRUE(SubmitAboutPerson("ggd", "g4").ok());
+  EXPECT_EQ(Matches(), (std::vector<std::set<std::string>>{both, both}));
+}
+
 TEST(SignalStoreOpenTest, RefusesForeignSchemaVersion) {
   TempDir dir;
   const std::string path = dir.path() + "/db";
@@ -224,6 +294,44 @@ TEST(SignalStoreOpenTest, UpgradesSchemaThreeByAddingTheAuditTrail) {
       rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &names).ok());
   EXPECT_THAT(names, ::testing::Contains("audit_tree"));
   EXPECT_TRUE(SignalStore::Open({path, 8}).ok());  // now version 4
+}
+
+// A version 4 store from before subject_partners: a read-only open (an
+// auditor verifying a copy) works without it; a hub adds it.
+TEST(SignalStoreOpenTest, OpensAStoreFromBeforeTheSubjectPartners) {
+  TempDir dir;
+  const std::string path = dir.path() + "/db";
+  {
+    rocksdb::DBOptions options;
+    options.create_if_missing = true;
+    options.create_missing_column_families = true;
+    std::vector<rocksdb::ColumnFamilyDescriptor> families;
+    for (const char* name :
+         {"default", "signals", "signal_ids", "idempotency", "subject_index",
+          "events", "cursors", "audit", "audit_tree", "audit_index",
+          "audit_checkpoints", "data_keys"}) {
+      families.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    }
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* db = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(options, path, families, &handles, &db).ok());
+    ASSERT_TRUE(
+        db->Put(rocksdb::WriteOptions(), storage_keys::kSchemaVersionKey, "4")
+            .ok());
+    for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+    delete db;
+  }
+  {
+    absl::StatusOr<std::unique_ptr<Database>> copy =
+        Database::OpenReadOnly(path);
+    ASSERT_TRUE(copy.ok()) << copy.status();
+    EXPECT_EQ((*copy)->subject_partners(), nullptr);
+    EXPECT_TRUE((*copy)->AuditSize().ok());
+  }
+  ASSERT_TRUE(SignalStore::Open({path, 8}).ok());
+  absl::StatusOr<std::unique_ptr<Database>> copy = Database::OpenReadOnly(path);
+  ASSERT_TRUE(copy.ok()) << copy.status();
+  EXPECT_NE((*copy)->subject_partners(), nullptr);
 }
 
 }  // namespace
