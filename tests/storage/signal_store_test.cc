@@ -262,28 +262,35 @@ TEST(SignalContentHashTest, EqualForEqualContentOnly) {
 namespace ketenhub {
 namespace {
 
+// Makes a data folder as an older hub left it: these column families and
+// this schema version.
+void MakeStore(const std::string& path, const std::vector<std::string>& names,
+               const std::string& version) {
+  rocksdb::DBOptions options;
+  options.create_if_missing = true;
+  options.create_missing_column_families = true;
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  for (const std::string& name : names)
+    families.emplace_back(name, rocksdb::ColumnFamilyOptions());
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+  ASSERT_TRUE(rocksdb::DB::Open(options, path, families, &handles, &db).ok());
+  ASSERT_TRUE(
+      db->Put(rocksdb::WriteOptions(), storage_keys::kSchemaVersionKey, version)
+          .ok());
+  for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+  delete db;
+}
+
 // A version 3 data folder: the six families of before the audit trail.
 TEST(SignalStoreOpenTest, UpgradesSchemaThreeByAddingTheAuditTrail) {
   TempDir dir;
   const std::string path = dir.path() + "/db";
-  {
-    rocksdb::DBOptions options;
-    options.create_if_missing = true;
-    options.create_missing_column_families = true;
-    std::vector<rocksdb::ColumnFamilyDescriptor> families;
-    for (const char* name : {"default", "signals", "signal_ids", "idempotency",
-                             "subject_index", "events", "cursors"}) {
-      families.emplace_back(name, rocksdb::ColumnFamilyOptions());
-    }
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    rocksdb::DB* db = nullptr;
-    ASSERT_TRUE(rocksdb::DB::Open(options, path, families, &handles, &db).ok());
-    ASSERT_TRUE(
-        db->Put(rocksdb::WriteOptions(), storage_keys::kSchemaVersionKey, "3")
-            .ok());
-    for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
-    delete db;
-  }
+  ASSERT_NO_FATAL_FAILURE(
+      MakeStore(path,
+                {"default", "signals", "signal_ids", "idempotency",
+                 "subject_index", "events", "cursors"},
+                "3"));
   absl::StatusOr<std::unique_ptr<SignalStore>> store =
       SignalStore::Open({path, 8});
   ASSERT_TRUE(store.ok()) << store.status();
@@ -301,26 +308,12 @@ TEST(SignalStoreOpenTest, UpgradesSchemaThreeByAddingTheAuditTrail) {
 TEST(SignalStoreOpenTest, OpensAStoreFromBeforeTheSubjectPartners) {
   TempDir dir;
   const std::string path = dir.path() + "/db";
-  {
-    rocksdb::DBOptions options;
-    options.create_if_missing = true;
-    options.create_missing_column_families = true;
-    std::vector<rocksdb::ColumnFamilyDescriptor> families;
-    for (const char* name :
-         {"default", "signals", "signal_ids", "idempotency", "subject_index",
-          "events", "cursors", "audit", "audit_tree", "audit_index",
-          "audit_checkpoints", "data_keys"}) {
-      families.emplace_back(name, rocksdb::ColumnFamilyOptions());
-    }
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    rocksdb::DB* db = nullptr;
-    ASSERT_TRUE(rocksdb::DB::Open(options, path, families, &handles, &db).ok());
-    ASSERT_TRUE(
-        db->Put(rocksdb::WriteOptions(), storage_keys::kSchemaVersionKey, "4")
-            .ok());
-    for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
-    delete db;
-  }
+  ASSERT_NO_FATAL_FAILURE(
+      MakeStore(path,
+                {"default", "signals", "signal_ids", "idempotency",
+                 "subject_index", "events", "cursors", "audit", "audit_tree",
+                 "audit_index", "audit_checkpoints", "data_keys"},
+                "4"));
   {
     absl::StatusOr<std::unique_ptr<Database>> copy =
         Database::OpenReadOnly(path);
