@@ -538,6 +538,14 @@ absl::StatusOr<uint64_t> RekeySubjects(
     batch.Delete(db.subject_index(), old_index);
     batch.Put(db.subject_index(),
               storage_keys::SubjectIndexKey(*key, signal.sequence()), entry);
+    // The partner's newest-signal pointer moves too: signals come in
+    // sequence order, so the last one put is the newest.
+    batch.Delete(db.subject_partners(),
+                 storage_keys::SubjectPartnerKey(signal.subject_key(),
+                                                 signal.source_partner()));
+    batch.Put(db.subject_partners(),
+              storage_keys::SubjectPartnerKey(*key, signal.source_partner()),
+              storage_keys::EncodeSequence(signal.sequence()));
     signal.set_subject_key(*key);
     batch.Put(db.signals(), it->key(),
               Database::StoredForm(signal).SerializeAsString());
