@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <map>
 #include <thread>
 
 #include "absl/strings/match.h"
@@ -147,6 +148,39 @@ TEST_F(ProtectionTest, ErasureLeavesNoLinkBetweenPartnerAndPerson) {
     keys.push_back(it->key().ToString());
   ASSERT_TRUE(it->status().ok());
   EXPECT_EQ(keys, std::vector<std::string>{"kept-personpolitie"});
+}
+
+// Re-keying moves each partner's pointer to its newest signal about a person
+// along with the person's index entries: none stays under the old pseudonym.
+TEST_F(ProtectionTest, RekeyingMovesTheNewestSignalPointers) {
+  ASSERT_TRUE(Submit(SecretSignal("a", "999990019"), "old-key").ok());
+  absl::StatusOr<v1::Receipt> newest =
+      Submit(SecretSignal("b", "999990019"), "old-key");
+  ASSERT_TRUE(newest.ok());
+  absl::StatusOr<v1::Receipt> ggd =
+      Submit(SecretSignal("c", "999990019"), "old-key", 730, 1825, "ggd");
+  ASSERT_TRUE(ggd.ok());
+  store_.reset();
+  absl::StatusOr<uint64_t> rekeyed = RekeySubjects(
+      dir_.path() + "/db", dir_.path() + "/keys/kek",
+      [](const v1::Subject& subject) -> absl::StatusOr<std::string> {
+        return "new-key-" + subject.bsn();
+      },
+      "new-check");
+  ASSERT_TRUE(rekeyed.ok()) << rekeyed.status();
+  EXPECT_EQ(*rekeyed, 3u);
+  auto db = *Database::OpenReadOnly(dir_.path() + "/db");
+  std::map<std::string, uint64_t> pointers;
+  std::unique_ptr<rocksdb::Iterator> it(
+      db->db()->NewIterator(rocksdb::ReadOptions(), db->subject_partners()));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    pointers[it->key().ToString()] =
+        *storage_keys::DecodeSequence(it->value().ToString());
+  }
+  ASSERT_TRUE(it->status().ok());
+  EXPECT_EQ(pointers, (std::map<std::string, uint64_t>{
+                          {"new-key-999990019ggd", ggd->sequence()},
+                          {"new-key-999990019politie", newest->sequence()}}));
 }
 
 TEST_F(ProtectionTest, AlteredCiphertextIsReportedNotServed) {
