@@ -20,6 +20,22 @@ using v1::storage::StoredEvent;
 using v1::storage::StoredSignal;
 using v1::storage::SubjectIndexEntry;
 
+// `wrapped` (signal `signal_id`'s data key) under the ring's current KEK: as
+// it is when it already is, else unwrapped and wrapped again. Every data key
+// is written through this on the commit thread, so a key sealed before a
+// KEK rotation and committed after it never lands under the old KEK.
+absl::StatusOr<v1::storage::WrappedDataKey> UnderCurrentKek(
+    const KekRing& keys, const std::string& signal_id,
+    const v1::storage::WrappedDataKey& wrapped) {
+  if (wrapped.kek_id() == keys.current_id()) return wrapped;
+  absl::StatusOr<std::string> key = keys.Unwrap(signal_id, wrapped);
+  if (!key.ok()) return key.status();
+  absl::StatusOr<v1::storage::WrappedDataKey> again =
+      keys.Wrap(signal_id, wrapped.data_key_id(), *key);
+  OPENSSL_cleanse(key->data(), key->size());
+  return again;
+}
+
 bool IsActive(const SubjectIndexEntry& entry, absl::Time now) {
   return !entry.withdrawn() &&
          FromTimestamp(entry.received_at()) +
@@ -74,8 +90,11 @@ class SubmitMutation final : public Mutation {
                     : context.SubjectEntries(command_.subject_key);
     if (!earlier.ok()) return earlier.status();
 
+    absl::StatusOr<v1::storage::WrappedDataKey> data_key = UnderCurrentKek(
+        *context.database()->key_ring(), sealed_.signal_id(), data_key_);
+    if (!data_key.ok()) return data_key.status();
     StoredSignal stored = NewRecord(context);
-    context.PutSignal(stored, &data_key_);
+    context.PutSignal(stored, &*data_key);
     IdempotencyRecord record;
     record.set_content_hash(content_hash_);
     record.set_signal_id(stored.signal_id());
@@ -378,11 +397,8 @@ class RewrapMutation final : public Mutation {
         return;
       }
       if (!wrapped->has_value() || (*wrapped)->kek_id() == current) continue;
-      absl::StatusOr<std::string> key = keys_->Unwrap(id, **wrapped);
       absl::StatusOr<v1::storage::WrappedDataKey> again =
-          key.ok() ? keys_->Wrap(id, (*wrapped)->data_key_id(), *key)
-                   : absl::StatusOr<v1::storage::WrappedDataKey>(key.status());
-      if (key.ok()) OPENSSL_cleanse(key->data(), key->size());
+          UnderCurrentKek(*keys_, id, **wrapped);
       if (!again.ok()) {
         result_ = again.status();
         return;

@@ -450,9 +450,10 @@ absl::StatusOr<SignalStore::Rotation> RocksSignalStore::RotateKek() {
   absl::StatusOr<std::string> kek_id = keys_->Rotate();
   if (!kek_id.ok()) return kek_id.status();
   rotation.kek_id = *kek_id;
-  // Two passes: the second catches keys that writes queued before the
-  // rotation committed after the first pass had read past them. After it,
-  // every write sealed under the new KEK.
+  // Every data key a commit writes from now on is under the new KEK, also
+  // one sealed before the rotation and queued late (the commit re-wraps
+  // it). Two passes: the second catches keys that groups in flight during
+  // the rotation committed after the first pass had read past them.
   for (int pass = 0; pass < 2; ++pass) {
     absl::StatusOr<uint64_t> rewrapped = RewrapPass(rotation.kek_id);
     if (!rewrapped.ok()) return rewrapped.status();

@@ -12,9 +12,13 @@
 #include "gtest/gtest.h"
 #include "rocksdb/db.h"
 #include "server/audit/audit_record.h"
+#include "server/crypto/kek_ring.h"
 #include "server/routing/release.h"
+#include "server/storage/commit_pipeline.h"
 #include "server/storage/database.h"
 #include "server/storage/keys.h"
+#include "server/storage/payload_cipher.h"
+#include "server/storage/signal_mutations.h"
 #include "server/storage/signal_store.h"
 #include "server/storage/time_conversion.h"
 #include "tests/testing/failing_file_system.h"
@@ -313,6 +317,50 @@ TEST_F(ProtectionTest, ErasureRemovesThePersonAndKeepsTheTrail) {
   ASSERT_GE(events->events.size(), 2u);
   EXPECT_EQ(events->events.back().withdrawn().reason(),
             "erasure: AVG-17 verzoek 2026-0042");
+}
+
+// A submit seals its content on the caller's thread, then queues it. One
+// sealed just before a KEK rotation may commit after the rotation's passes
+// and its check of which KEKs are unused: the commit wraps its data key
+// under the current KEK, so the old one is safe to delete.
+TEST(KekRotationTest, ASignalSealedBeforeARotationCommitsUnderTheNewKek) {
+  TempDir dir;
+  auto keys = *KekRing::OpenOrCreate(dir.path() + "/kek");
+  auto db = *Database::Open(dir.path() + "/db", keys.get());
+  StoredSignal sealed;
+  sealed.set_signal_id(NewSignalId());
+  *sealed.mutable_signal() = SecretSignal("late", "999990019");
+  absl::StatusOr<v1::storage::WrappedDataKey> data_key =
+      SealPayload(*keys, sealed);
+  ASSERT_TRUE(data_key.ok()) << data_key.status();
+  const std::string old_kek = data_key->kek_id();
+  absl::StatusOr<std::string> new_kek = keys->Rotate();
+  ASSERT_TRUE(new_kek.ok()) << new_kek.status();
+  ASSERT_NE(*new_kek, old_kek);
+
+  SubmitCommand command;
+  command.partner_id = "politie";
+  command.signal = sealed.signal();
+  command.subject_key = "k";
+  std::promise<absl::StatusOr<v1::Receipt>> receipt;
+  {
+    CommitPipeline pipeline(db.get(), 8, 1, 1, merkle::Frontier(), nullptr);
+    pipeline.Enqueue(MakeSubmitMutation(
+        std::move(command), sealed, *data_key,
+        [&](absl::StatusOr<v1::Receipt> r) { receipt.set_value(r); }));
+  }  // stops after committing
+  ASSERT_TRUE(receipt.get_future().get().ok());
+  std::string value;
+  ASSERT_TRUE(db->db()
+                  ->Get(rocksdb::ReadOptions(), db->data_keys(),
+                        sealed.signal_id(), &value)
+                  .ok());
+  v1::storage::WrappedDataKey stored;
+  ASSERT_TRUE(stored.ParseFromString(value));
+  EXPECT_EQ(stored.kek_id(), *new_kek);
+  absl::StatusOr<StoredSignal> read = db->ReadSignal(sealed.signal_id());
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(read->signal().summary(), testing::kTestNarrative);
 }
 
 TEST_F(ProtectionTest, RotationWhileSubmittingKeepsEverySignalReadable) {
