@@ -398,15 +398,13 @@ TEST_F(ChainDirectorE2eTest, AckBeyondTheLastEventIsRefused) {
 // leaves the hub, in any of the batches read ahead while earlier ones are
 // audited; the stream ends UNAVAILABLE and says why.
 TEST(DeliveryAuditE2eTest, NoEventLeavesTheHubUnaudited) {
-  testing::TempDir dir;
-  const v1::HubConfig config = testing::TestHubConfig(dir.path() + "/data");
-  auto file_system = std::make_shared<testing::FailingFileSystem>();
-  std::unique_ptr<rocksdb::Env> env = testing::EnvOver(file_system);
-  auto hub = Hub::Start(config, env.get());
-  ASSERT_TRUE(hub.ok()) << hub.status();
+  auto storage = testing::StartHubOverFailingStorage();
+  ASSERT_TRUE(storage.ok()) << storage.status();
+  Hub* hub = (*storage)->hub.get();
+  testing::FailingFileSystem* file_system = (*storage)->file_system.get();
   {
     auto client = *SignalClient::Connect(
-        testing::ClientOptionsFor("politie", (*hub)->port(), 1));
+        testing::ClientOptionsFor("politie", hub->port(), 1));
     std::vector<v1::Signal> signals;
     for (int i = 0; i < 1000; ++i)
       signals.push_back(ValidSignal(absl::StrCat("audit-", i)));
@@ -417,7 +415,7 @@ TEST(DeliveryAuditE2eTest, NoEventLeavesTheHubUnaudited) {
   }
   file_system->SetFailing(true);
   auto stub = v1::ChainDirectorService::NewStub(*MakeHubChannel(
-      testing::ClientOptionsFor("ketenregisseur", (*hub)->port(), 1)));
+      testing::ClientOptionsFor("ketenregisseur", hub->port(), 1)));
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() +
                        std::chrono::seconds(10));
@@ -430,7 +428,7 @@ TEST(DeliveryAuditE2eTest, NoEventLeavesTheHubUnaudited) {
   EXPECT_EQ(received, 0);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_THAT(status.error_message(), HasSubstr("audit trail"));
-  (*hub)->Shutdown();
+  hub->Shutdown();
 }
 
 TEST(PolicyReloadE2eTest, BadFileIsRefusedAndTheOldPolicyStays) {

@@ -323,13 +323,11 @@ TEST(HealthE2eTest, AWatcherSeesNotServingWhenShutdownBegins) {
 // log write RocksDB stays read-only, so the hub stays NOT_SERVING until it is
 // restarted on working storage; nothing acknowledged is lost.
 TEST(HealthE2eTest, StorageRefusingWritesMakesTheHubNotServing) {
-  testing::TempDir dir;
-  const v1::HubConfig config = testing::TestHubConfig(dir.path() + "/data");
-  auto file_system = std::make_shared<testing::FailingFileSystem>();
-  std::unique_ptr<rocksdb::Env> env = testing::EnvOver(file_system);
-  auto hub = Hub::Start(config, env.get());
-  ASSERT_TRUE(hub.ok()) << hub.status();
-  const std::string target = absl::StrCat("127.0.0.1:", (*hub)->port());
+  auto storage = testing::StartHubOverFailingStorage();
+  ASSERT_TRUE(storage.ok()) << storage.status();
+  std::unique_ptr<Hub>& hub = (*storage)->hub;
+  testing::FailingFileSystem* file_system = (*storage)->file_system.get();
+  const std::string target = absl::StrCat("127.0.0.1:", hub->port());
   const std::string serving("\x08\x01", 2);
   const std::string not_serving("\x08\x02", 2);
   auto health_becomes = [&](const std::string& wanted) {
@@ -340,7 +338,7 @@ TEST(HealthE2eTest, StorageRefusingWritesMakesTheHubNotServing) {
     return false;
   };
   auto client = *SignalClient::Connect(
-      testing::ClientOptionsFor("politie", (*hub)->port(), 1));
+      testing::ClientOptionsFor("politie", hub->port(), 1));
   absl::StatusOr<v1::Receipt> before = client->Submit(ValidSignal("before"));
   ASSERT_TRUE(before.ok()) << before.status();
   EXPECT_EQ(HealthOf(target, "ketenhub.v1.SignalService"), serving);
@@ -354,21 +352,23 @@ TEST(HealthE2eTest, StorageRefusingWritesMakesTheHubNotServing) {
   file_system->SetFailing(false);
   absl::SleepFor(absl::Seconds(2));  // probes run, RocksDB stays read-only
   EXPECT_EQ(HealthOf(target, "ketenhub.v1.SignalService"), not_serving);
-  (*hub)->Shutdown();
-  hub->reset();
+  hub->Shutdown();
+  hub.reset();
 
-  hub = Hub::Start(config);  // restarted on working storage
-  ASSERT_TRUE(hub.ok()) << hub.status();
+  absl::StatusOr<std::unique_ptr<Hub>> restarted = Hub::Start(
+      testing::TestHubConfig((*storage)->dir.path() + "/data"));  // working
+  ASSERT_TRUE(restarted.ok()) << restarted.status();
+  hub = *std::move(restarted);
   client = *SignalClient::Connect(
-      testing::ClientOptionsFor("politie", (*hub)->port(), 1));
-  EXPECT_EQ(HealthOf(absl::StrCat("127.0.0.1:", (*hub)->port()),
+      testing::ClientOptionsFor("politie", hub->port(), 1));
+  EXPECT_EQ(HealthOf(absl::StrCat("127.0.0.1:", hub->port()),
                      "ketenhub.v1.SignalService"),
             serving);
   absl::StatusOr<v1::SignalStatus> kept =
       client->GetStatus(before->signal_id());
   EXPECT_TRUE(kept.ok()) << kept.status();
   EXPECT_TRUE(client->Submit(ValidSignal("after")).ok());
-  (*hub)->Shutdown();
+  hub->Shutdown();
 }
 
 // Two hubs on one port would split the partners' connections between two

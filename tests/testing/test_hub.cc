@@ -91,6 +91,18 @@ std::string TestHub::target() const {
   return absl::StrCat("127.0.0.1:", port_);
 }
 
+absl::StatusOr<std::unique_ptr<HubOverFailingStorage>>
+StartHubOverFailingStorage() {
+  auto started = std::make_unique<HubOverFailingStorage>();
+  started->file_system = std::make_shared<FailingFileSystem>();
+  started->env = EnvOver(started->file_system);
+  absl::StatusOr<std::unique_ptr<Hub>> hub = Hub::Start(
+      TestHubConfig(started->dir.path() + "/data"), started->env.get());
+  if (!hub.ok()) return hub.status();
+  started->hub = *std::move(hub);
+  return started;
+}
+
 ClientOptions ClientOptionsFor(const std::string& name, int port,
                                int max_attempts) {
   ClientOptions options;

@@ -13,6 +13,7 @@
 #include "ketenhub/v1/config.pb.h"
 #include "ketenhub/v1/signal.grpc.pb.h"
 #include "server/service/hub.h"
+#include "tests/testing/failing_file_system.h"
 
 namespace ketenhub::testing {
 
@@ -44,6 +45,18 @@ v1::HubConfig TestHubConfig(const std::string& data_dir);
 // 127.0.0.1:`port`, with the test PKI and short backoffs.
 ClientOptions ClientOptionsFor(const std::string& name, int port,
                                int max_attempts = 1);
+
+// A hub (the test configuration) on storage whose writes the test turns off
+// and on with file_system->SetFailing. Members end in reverse order: the
+// hub first, the folder last.
+struct HubOverFailingStorage {
+  TempDir dir;
+  std::shared_ptr<FailingFileSystem> file_system;
+  std::unique_ptr<rocksdb::Env> env;
+  std::unique_ptr<Hub> hub;
+};
+absl::StatusOr<std::unique_ptr<HubOverFailingStorage>>
+StartHubOverFailingStorage();
 
 // The real hub, in this process, over real mutual TLS on loopback, with
 // RocksDB in a temporary folder that survives Restart().
