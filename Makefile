@@ -6,7 +6,7 @@ BUILD_TYPE ?= RelWithDebInfo
 DEV_PKI := var/dev-pki
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps configure build run test bench bench-peers bench-growth package soak sanitize fuzz fuzz-smoke format clean
+.PHONY: all deps configure build run test check-fresh bench bench-peers bench-growth package soak sanitize fuzz fuzz-smoke format clean
 
 all: build
 
@@ -31,6 +31,12 @@ run: build $(DEV_PKI)/ca.pem
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
 	@$(MAKE) --no-print-directory fuzz-smoke
+
+# The README's two commands on a fresh Debian 12 root (debootstrap, kept in
+# var/fresh-root). Not part of make test; run it when the dependencies or the
+# set-up change. Needs root.
+check-fresh:
+	deploy/check-fresh.sh
 
 bench: build $(DEV_PKI)/ca.pem
 	bench/run-submit-bench.sh $(BUILD_DIR)

@@ -13,6 +13,7 @@ packages=(
   systemd  # systemd-analyze, to check the service unit
   python3-grpcio python3-protobuf  # the Python example client and its test
   groff-base  # renders ketenctl's generated man page in its test
+  file  # cpack's Debian generator reads the binaries' type with it
 )
 
 missing=()

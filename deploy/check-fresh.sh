@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Proves the README's two commands on a fresh Debian 12: builds a minimal
+# Debian 12 root with debootstrap (kept in var/fresh-root between runs, so
+# the next run skips the download), adds only git and make, clones this
+# repository's committed HEAD into it, and runs `make test`, then `make run`
+# until the hub answers. Needs root (chroot and mounts). Not part of
+# `make test`: run it whenever the dependency list or the set-up changes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+top=$(pwd)
+root=${FRESH_ROOT:-$top/var/fresh-root}
+mirror=${FRESH_MIRROR:-http://deb.debian.org/debian}
+
+[ "$(id -u)" -eq 0 ] || { echo "check-fresh: needs root (debootstrap, chroot)" >&2; exit 1; }
+command -v debootstrap >/dev/null || {
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap
+}
+
+if [ ! -x "$root/usr/bin/apt-get" ]; then
+  echo "check-fresh: building a minimal Debian 12 root in $root"
+  mkdir -p "$root"
+  debootstrap --variant=minbase bookworm "$root" "$mirror"
+fi
+
+mounts=()
+cleanup() {
+  [ -n "${hub_pid:-}" ] && kill "$hub_pid" 2>/dev/null || true
+  for ((i = ${#mounts[@]} - 1; i >= 0; i--)); do umount -l "${mounts[$i]}" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+for fs in proc sys dev dev/pts; do
+  mkdir -p "$root/$fs"
+  mount --bind "/$fs" "$root/$fs"
+  mounts+=("$root/$fs")
+done
+cp /etc/resolv.conf "$root/etc/resolv.conf"
+
+in_root() { chroot "$root" /usr/bin/env -i HOME=/root PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 bash -c "$1"; }
+
+in_root "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq git make ca-certificates"
+rm -rf "$root/src/ketenhub"
+mkdir -p "$root/src"
+git clone -q "$top" "$root/src/ketenhub"
+
+echo "check-fresh: make test in the fresh root"
+in_root "cd /src/ketenhub && make test"
+
+echo "check-fresh: make run in the fresh root, until the hub answers"
+in_root "cd /src/ketenhub && exec make run" >"$root/src/run.log" 2>&1 &
+hub_pid=$!
+for _ in $(seq 1 600); do
+  if grep -q '"event":"listening"' "$root/src/run.log"; then
+    echo "check-fresh: the hub is listening; both commands work on a fresh Debian 12"
+    exit 0
+  fi
+  kill -0 "$hub_pid" 2>/dev/null || break
+  sleep 1
+done
+echo "check-fresh: make run did not bring the hub up:" >&2
+tail -n 30 "$root/src/run.log" >&2
+exit 1
