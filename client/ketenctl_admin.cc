@@ -4,6 +4,7 @@
 
 #include "grpcpp/channel.h"
 #include "ketenhub/v1/admin.grpc.pb.h"
+#include "server/common/files.h"
 #include "server/common/text_proto.h"
 #include "server/security/subject_pseudonymizer.h"
 #include "server/storage/signal_store.h"
@@ -166,7 +167,8 @@ int AdminCommands::Export(const GlobalFlags& flags) {
   if (out_file_.empty()) {
     std::cout << json << "\n";
   } else {
-    std::ofstream(out_file_, std::ios::trunc) << json << "\n";
+    absl::Status written = WritePrivateFile(out_file_, json + "\n");
+    if (!written.ok()) return Report(written, flags);
     std::cerr << response.signals_size() << " signal(s) and "
               << response.access_history_size()
               << " access record(s) written to " << out_file_

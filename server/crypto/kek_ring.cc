@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "server/common/files.h"
 #include "server/common/text_proto.h"
 #include "server/crypto/aead.h"
 
@@ -89,19 +90,21 @@ KekRing::~KekRing() {
 
 absl::Status KekRing::Load() {
   std::map<std::string, std::string> keys;
-  for (const auto& entry : std::filesystem::directory_iterator(dir_)) {
-    const std::string name = entry.path().filename().string();
+  absl::StatusOr<std::vector<std::string>> entries = ListFolder(dir_);
+  if (!entries.ok()) return entries.status();
+  for (const std::string& path : *entries) {
+    const std::string name = std::filesystem::path(path).filename().string();
     if (!absl::EndsWith(name, kKeySuffix)) continue;
     struct stat st;
-    if (::stat(entry.path().c_str(), &st) != 0 || (st.st_mode & 077) != 0) {
+    if (::stat(path.c_str(), &st) != 0 || (st.st_mode & 077) != 0) {
       return absl::FailedPreconditionError(
-          absl::StrCat("key file ", entry.path().string(),
+          absl::StrCat("key file ", path,
                        " must be readable by the hub user only (mode 0600)"));
     }
-    absl::StatusOr<std::string> key = ReadFileToString(entry.path().string());
+    absl::StatusOr<std::string> key = ReadFileToString(path);
     if (!key.ok() || key->size() != aead::kKeyBytes) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "key file ", entry.path().string(), " must hold exactly 32 bytes"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("key file ", path, " must hold exactly 32 bytes"));
     }
     keys[std::string(absl::StripSuffix(name, kKeySuffix))] = *std::move(key);
   }

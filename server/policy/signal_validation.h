@@ -4,6 +4,7 @@
 #include <cstddef>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "ketenhub/v1/signal.pb.h"
 
@@ -28,6 +29,12 @@ struct SignalLimits {
 // Thread-safe.
 absl::Status ValidateSignal(const v1::Signal& signal,
                             const SignalLimits& limits, absl::Time now);
+
+// Checks a free-text field a caller must fill in (a reason, a legal basis):
+// INVALID_ARGUMENT "FIELD: required, at most N bytes" when `value` is empty,
+// only whitespace, or longer than `max_bytes`. Thread-safe.
+absl::Status CheckRequiredText(absl::string_view field,
+                               absl::string_view value, size_t max_bytes);
 
 }  // namespace ketenhub
 

@@ -20,6 +20,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "server/common/files.h"
 #include "server/common/identifiers.h"
 
 namespace ketenhub {
@@ -113,9 +114,10 @@ SubjectPseudonymizer::OpenOrCreate(const std::string& key_file) {
   const std::filesystem::path previous = PreviousKeyDir(key_file);
   std::error_code error;
   if (std::filesystem::is_directory(previous, error)) {
-    std::vector<std::string> files;
-    for (const auto& entry : std::filesystem::directory_iterator(previous))
-      files.push_back(entry.path().string());
+    absl::StatusOr<std::vector<std::string>> listed =
+        ListFolder(previous.string());
+    if (!listed.ok()) return listed.status();
+    std::vector<std::string> files = *std::move(listed);
     std::sort(files.rbegin(), files.rend());  // newest (by name) first
     for (const std::string& file : files) {
       absl::StatusOr<std::string> old = ReadKeyFile(file);

@@ -10,8 +10,10 @@
 #include "server/audit/audit_record.h"
 #include "server/common/json_log.h"
 #include "server/common/thread_name.h"
+#include "server/policy/signal_validation.h"
 #include "server/service/audited_call.h"
 #include "server/service/grpc_status.h"
+#include "server/service/parsed_request.h"
 #include "server/storage/time_conversion.h"
 
 namespace ketenhub {
@@ -85,7 +87,35 @@ AdminServiceImpl::AdminServiceImpl(CurrentPolicy* policy, SignalStore* store,
       certificates_(certificates),
       backup_dir_(std::move(backup_dir)),
       audit_public_key_pem_(std::move(audit_public_key_pem)),
-      worker_([this] { WorkerLoop(); }) {}
+      worker_([this] { WorkerLoop(); }) {
+  const std::string service = v1::AdminService::service_full_name();
+  auto refusal = [&](std::string operation) {
+    return UnparsableRefusal{policy, certificates, store, std::move(operation),
+                             v1::ROLE_OPERATOR};
+  };
+  using Self = AdminServiceImpl;
+  MarkMethodCallback(MethodIndex(service, "ReloadPolicy"),
+                     ParsingUnaryHandler(this, &Self::ReloadPolicy,
+                                         refusal("reload_policy")));
+  MarkMethodCallback(MethodIndex(service, "ListUnrouted"),
+                     ParsingUnaryHandler(this, &Self::ListUnrouted,
+                                         refusal("list_unrouted")));
+  MarkMethodCallback(MethodIndex(service, "RunRetention"),
+                     ParsingUnaryHandler(this, &Self::RunRetention,
+                                         refusal("run_retention")));
+  MarkMethodCallback(MethodIndex(service, "ExportSubject"),
+                     ParsingUnaryHandler(this, &Self::ExportSubject,
+                                         refusal("subject_export")));
+  MarkMethodCallback(MethodIndex(service, "EraseSubject"),
+                     ParsingUnaryHandler(this, &Self::EraseSubject,
+                                         refusal("subject_erase")));
+  MarkMethodCallback(
+      MethodIndex(service, "RotateKek"),
+      ParsingUnaryHandler(this, &Self::RotateKek, refusal("rotate_kek")));
+  MarkMethodCallback(
+      MethodIndex(service, "Backup"),
+      ParsingUnaryHandler(this, &Self::Backup, refusal("backup")));
+}
 
 AdminServiceImpl::~AdminServiceImpl() {
   {
@@ -290,9 +320,12 @@ grpc::ServerUnaryReactor* AdminServiceImpl::EraseSubject(
   absl::StatusOr<std::string> key =
       call.allowed.ok() ? pseudonymizer_->SubjectKey(request->subject())
                         : absl::StatusOr<std::string>(call.allowed);
-  if (key.ok() && (request->reason().empty() ||
-                   request->reason().size() > kMaxReasonBytes)) {
-    key = absl::InvalidArgumentError("reason: required, at most 200 bytes");
+  if (key.ok()) {
+    if (absl::Status reason = CheckRequiredText("reason", request->reason(),
+                                                kMaxReasonBytes);
+        !reason.ok()) {
+      key = reason;
+    }
   }
   if (!key.ok()) return FinishRefused(reactor, *store_, call, key.status());
   call.record.set_data_subject_pseudonym(SubjectPseudonym(*key));
@@ -377,6 +410,10 @@ grpc::ServerUnaryReactor* AdminServiceImpl::Backup(
                record = std::move(call.record)]() mutable {
     std::error_code error;
     std::filesystem::create_directories(backup_dir_, error);
+    if (!error) {
+      std::filesystem::permissions(
+          backup_dir_, std::filesystem::perms::owner_all, error);
+    }
     absl::StatusOr<SignalStore::BackupInfo> info =
         error ? absl::StatusOr<SignalStore::BackupInfo>(
                     absl::FailedPreconditionError(

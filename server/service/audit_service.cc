@@ -9,6 +9,7 @@
 #include "server/audit/merkle.h"
 #include "server/service/audited_call.h"
 #include "server/service/grpc_status.h"
+#include "server/service/parsed_request.h"
 #include "server/storage/time_conversion.h"
 
 namespace ketenhub {
@@ -80,7 +81,26 @@ AuditServiceImpl::AuditServiceImpl(const CurrentPolicy* policy,
       store_(store),
       pseudonymizer_(pseudonymizer),
       signer_(signer),
-      certificates_(certificates) {}
+      certificates_(certificates) {
+  const std::string service = v1::AuditService::service_full_name();
+  auto refusal = [&](std::string operation) {
+    return UnparsableRefusal{policy, certificates, store, std::move(operation),
+                             v1::ROLE_AUDITOR};
+  };
+  using Self = AuditServiceImpl;
+  MarkMethodCallback(
+      MethodIndex(service, "Query"),
+      ParsingServerStreamingHandler(this, &Self::Query, refusal("audit_query")));
+  MarkMethodCallback(MethodIndex(service, "GetCheckpoint"),
+                     ParsingUnaryHandler(this, &Self::GetCheckpoint,
+                                         refusal("audit_checkpoint")));
+  MarkMethodCallback(MethodIndex(service, "GetInclusionProof"),
+                     ParsingUnaryHandler(this, &Self::GetInclusionProof,
+                                         refusal("audit_inclusion_proof")));
+  MarkMethodCallback(MethodIndex(service, "GetConsistencyProof"),
+                     ParsingUnaryHandler(this, &Self::GetConsistencyProof,
+                                         refusal("audit_consistency_proof")));
+}
 
 grpc::ServerWriteReactor<v1::AuditQueryResponse>* AuditServiceImpl::Query(
     grpc::CallbackServerContext* context,

@@ -3,10 +3,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "server/audit/audit_record.h"
+#include "server/common/status_macros.h"
+#include "server/policy/signal_validation.h"
 #include "server/routing/release.h"
 #include "server/service/audited_call.h"
 #include "server/service/event_stream.h"
 #include "server/service/grpc_status.h"
+#include "server/service/parsed_request.h"
 #include "server/service/signal_service.h"
 #include "server/storage/time_conversion.h"
 
@@ -54,9 +57,8 @@ absl::Status CheckDecision(const v1::DecideRequest& request,
       !v1::Outcome_IsValid(request.outcome())) {
     return absl::InvalidArgumentError("outcome: must be a known outcome");
   }
-  if (request.reason().empty() || request.reason().size() > kMaxReasonBytes) {
-    return absl::InvalidArgumentError("reason: required, at most 500 bytes");
-  }
+  KETENHUB_RETURN_IF_ERROR(
+      CheckRequiredText("reason", request.reason(), kMaxReasonBytes));
   const bool handed = request.outcome() == v1::OUTCOME_HANDED_TO_PARTNER;
   if (handed && policy.PartnerById(request.handed_to()) == nullptr) {
     return absl::InvalidArgumentError(
@@ -101,7 +103,28 @@ ChainDirectorServiceImpl::ChainDirectorServiceImpl(
       store_(store),
       notifier_(notifier),
       certificates_(certificates),
-      partner_limits_(partner_limits) {}
+      partner_limits_(partner_limits) {
+  const std::string service = v1::ChainDirectorService::service_full_name();
+  auto refusal = [&](std::string operation) {
+    return UnparsableRefusal{policy, certificates, store, std::move(operation),
+                             v1::ROLE_CHAIN_DIRECTOR};
+  };
+  using Self = ChainDirectorServiceImpl;
+  MarkMethodCallback(MethodIndex(service, "Subscribe"),
+                     ParsingServerStreamingHandler(this, &Self::Subscribe,
+                                                   refusal("subscribe")));
+  MarkMethodCallback(MethodIndex(service, "Ack"),
+                     ParsingUnaryHandler(this, &Self::Ack, refusal("ack")));
+  MarkMethodCallback(
+      MethodIndex(service, "GetSignal"),
+      ParsingUnaryHandler(this, &Self::GetSignal, refusal("get_signal")));
+  MarkMethodCallback(
+      MethodIndex(service, "Release"),
+      ParsingUnaryHandler(this, &Self::Release, refusal("release")));
+  MarkMethodCallback(
+      MethodIndex(service, "Decide"),
+      ParsingUnaryHandler(this, &Self::Decide, refusal("decide")));
+}
 
 grpc::ServerWriteReactor<v1::Event>* ChainDirectorServiceImpl::Subscribe(
     grpc::CallbackServerContext* context, const v1::SubscribeRequest* request) {
@@ -193,10 +216,9 @@ grpc::ServerUnaryReactor* ChainDirectorServiceImpl::Release(
                        !v1::DataKind_IsValid(request->kind()))) {
     allowed = absl::InvalidArgumentError("kind: must be a known data kind");
   }
-  if (allowed.ok() && (request->legal_basis().empty() ||
-                       request->legal_basis().size() > kMaxLegalBasisBytes)) {
-    allowed =
-        absl::InvalidArgumentError("legal_basis: required, at most 200 bytes");
+  if (allowed.ok()) {
+    allowed = CheckRequiredText("legal_basis", request->legal_basis(),
+                                kMaxLegalBasisBytes);
   }
   if (allowed.ok()) {
     call.record.add_signal_ids(request->signal_id());

@@ -31,6 +31,7 @@
 #include "server/service/hub_config.h"
 #include "server/service/hub_metrics.h"
 #include "server/service/metrics_server.h"
+#include "server/service/parsed_request.h"
 #include "server/service/signal_service.h"
 #include "server/storage/signal_store.h"
 
@@ -398,6 +399,7 @@ absl::StatusOr<std::string> RunningHub::ReloadPolicy() {
 
 absl::StatusOr<std::unique_ptr<Hub>> Hub::Start(const v1::HubConfig& config,
                                                 rocksdb::Env* storage_env) {
+  RouteProtobufLogToJsonLog();  // before anything parses
   auto hub = std::make_unique<RunningHub>();
   KETENHUB_RETURN_IF_ERROR(hub->Init(config, storage_env));
   return hub;

@@ -101,8 +101,13 @@ absl::StatusOr<v1::HubConfig> ParseHubConfig(absl::string_view text,
 absl::StatusOr<v1::HubConfig> LoadHubConfig(const std::string& path) {
   absl::StatusOr<std::string> text = ReadFileToString(path);
   if (!text.ok()) return text.status();
-  const std::string base_dir =
-      std::filesystem::absolute(path).parent_path().string();
+  std::error_code error;
+  const std::filesystem::path absolute = std::filesystem::absolute(path, error);
+  if (error) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("config: cannot resolve ", path, ": ", error.message()));
+  }
+  const std::string base_dir = absolute.parent_path().string();
   return ParseHubConfig(*text, path, base_dir);
 }
 

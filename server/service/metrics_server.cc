@@ -1,5 +1,7 @@
 #include "server/service/metrics_server.h"
 
+#include <sys/socket.h>
+
 #include <thread>
 
 #include "absl/strings/numbers.h"
@@ -14,6 +16,13 @@ namespace {
 class HttpMetricsServer final : public MetricsServer {
  public:
   HttpMetricsServer() {
+    // cpp-httplib's default also sets SO_REUSEPORT, which lets a second hub
+    // bind the same port and take every other scrape; only SO_REUSEADDR (a
+    // quick restart) is wanted.
+    server_.set_socket_options([](socket_t sock) {
+      int yes = 1;
+      setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    });
     server_.Get("/metrics", [](const httplib::Request&, httplib::Response& r) {
       r.set_content(HubMetrics().Render(), "text/plain; version=0.0.4");
     });

@@ -6,9 +6,11 @@
 #include "server/audit/audit_record.h"
 #include "server/common/metrics.h"
 #include "server/common/status_macros.h"
+#include "server/policy/signal_validation.h"
 #include "server/routing/release.h"
 #include "server/service/audited_call.h"
 #include "server/service/grpc_status.h"
+#include "server/service/parsed_request.h"
 
 namespace ketenhub {
 namespace {
@@ -32,9 +34,12 @@ MetricLabels SubmitLabels(const std::string& partner,
 // time, each carrying every answer that arrived during the previous write.
 // Finishes OK once the partner has closed its side and every signal is
 // answered; finishes only when no commit is outstanding, because the commit
-// callbacks hold `this`.
+// callbacks hold `this`. A message that cannot be parsed ends the reading:
+// the stream finishes INVALID_ARGUMENT, naming the message, once the signals
+// before it are answered (its refusal is audited), so that no signal is left
+// unanswered under an OK.
 class SubmitBatchReactor final
-    : public grpc::ServerBidiReactor<v1::SubmitBatchRequest,
+    : public grpc::ServerBidiReactor<ParsedRequest<v1::SubmitBatchRequest>,
                                      v1::SubmitBatchResponse> {
  public:
   SubmitBatchReactor(SignalServiceImpl* service, SignalStore* store,
@@ -60,17 +65,19 @@ class SubmitBatchReactor final
       Run(NextLocked());
       return;
     }
-    const int count = request_.requests_size();
+    const uint64_t message_index = next_message_++;
+    if (!request_.status.ok()) return Unparsable(message_index);
+    const v1::SubmitBatchRequest& message = request_.message;
     {
       absl::MutexLock lock(&mu_);
-      outstanding_ += count;
+      outstanding_ += message.requests_size();
     }
     absl::StatusOr<Caller> caller = service_->CurrentCaller(*context_, caller_);
     if (caller.ok()) caller_ = *caller;
     // A refusal of the caller is recorded under the policy that refused it.
     const std::shared_ptr<const AccessPolicy> policy =
         caller.ok() ? caller_.policy : service_->Policy();
-    for (const v1::SubmitRequest& request : request_.requests()) {
+    for (const v1::SubmitRequest& request : message.requests()) {
       const uint64_t index = next_index_++;
       v1::AuditRecord record = ChildRecord(stream_record_, "submit", *policy);
       std::string client_ref = request.signal().client_ref();
@@ -110,6 +117,28 @@ class SubmitBatchReactor final
  private:
   static constexpr int kMaxOutstanding = 2048;
 
+  // Stops reading at message `message_index`, which did not parse; the
+  // stream ends with its refusal once everything before it is answered.
+  void Unparsable(uint64_t message_index) {
+    const absl::Status refused = absl::InvalidArgumentError(absl::StrCat(
+        "message ", message_index, " of the stream: ", request_.status.message(),
+        "; neither it nor anything after it was read, the signals answered "
+        "before it stand"));
+    {
+      absl::MutexLock lock(&mu_);
+      reading_ = false;
+      ++outstanding_;  // the refusal's audit record
+    }
+    std::shared_ptr<const AccessPolicy> policy = service_->Policy();
+    RecordOutcome(*store_, ChildRecord(stream_record_, "submit", *policy),
+                  refused, [this](absl::Status outcome) {
+                    mu_.Lock();
+                    --outstanding_;
+                    stream_error_ = outcome;
+                    Run(NextLocked());
+                  });
+  }
+
   void Answer(uint64_t index, std::string client_ref,
               absl::StatusOr<v1::Receipt> result, absl::Duration retry_after) {
     mu_.Lock();
@@ -118,11 +147,13 @@ class SubmitBatchReactor final
       v1::SubmitResult* answer = pending_.add_results();
       answer->set_index(index);
       answer->set_client_ref(std::move(client_ref));
-      answer->set_code(static_cast<int>(result.status().code()));
+      // The same scrubbed mapping as a unary call's status.
+      const grpc::Status status = ToGrpcStatus(result.status());
+      answer->set_code(static_cast<int>(status.error_code()));
       if (result.ok()) {
         *answer->mutable_receipt() = *std::move(result);
       } else {
-        answer->set_message(std::string(result.status().message()));
+        answer->set_message(status.error_message());
       }
       answer->set_retry_after_ms(
           static_cast<uint32_t>(absl::ToInt64Milliseconds(retry_after)));
@@ -165,13 +196,14 @@ class SubmitBatchReactor final
   // reactions take mu_. Nothing touches `this` after Finish.
   void Run(Actions actions) ABSL_UNLOCK_FUNCTION(mu_) {
     const bool broken = broken_;
+    const absl::Status stream_error = stream_error_;
     mu_.Unlock();
     if (actions.read) StartRead(&request_);
     if (actions.write) StartWrite(&writing_response_);
     if (actions.finish) {
       Finish(broken ? grpc::Status(grpc::StatusCode::CANCELLED,
                                    "the stream broke; answers were lost")
-                    : grpc::Status::OK);
+                    : ToGrpcStatus(stream_error));
     }
   }
 
@@ -181,8 +213,9 @@ class SubmitBatchReactor final
   v1::AuditRecord stream_record_;
   // Used only by the reading side (one read at a time).
   Caller caller_;
-  v1::SubmitBatchRequest request_;
-  uint64_t next_index_ = 0;
+  ParsedRequest<v1::SubmitBatchRequest> request_;
+  uint64_t next_index_ = 0;    // of the next signal
+  uint64_t next_message_ = 0;  // of the next message
 
   absl::Mutex mu_;
   int outstanding_ ABSL_GUARDED_BY(mu_) = 0;        // handed over, not answered
@@ -192,6 +225,7 @@ class SubmitBatchReactor final
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool broken_ ABSL_GUARDED_BY(mu_) = false;  // a write failed
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Status stream_error_ ABSL_GUARDED_BY(mu_);  // how the stream ends
   v1::SubmitBatchResponse pending_ ABSL_GUARDED_BY(mu_);
   v1::SubmitBatchResponse writing_response_;  // owned by the write in flight
 };
@@ -216,7 +250,32 @@ SignalServiceImpl::SignalServiceImpl(const CurrentPolicy* policy,
       pseudonymizer_(pseudonymizer),
       limits_(limits),
       certificates_(certificates),
-      partner_limits_(partner_limits) {}
+      partner_limits_(partner_limits) {
+  const std::string service = v1::SignalService::service_full_name();
+  auto refusal = [&](std::string operation) {
+    return UnparsableRefusal{policy, certificates, store, std::move(operation),
+                             v1::ROLE_SUBMITTER};
+  };
+  MarkMethodCallback(
+      MethodIndex(service, "Submit"),
+      ParsingUnaryHandler(this, &SignalServiceImpl::Submit, refusal("submit")));
+  MarkMethodCallback(MethodIndex(service, "GetStatus"),
+                     ParsingUnaryHandler(this, &SignalServiceImpl::GetStatus,
+                                         refusal("get_status")));
+  MarkMethodCallback(MethodIndex(service, "Withdraw"),
+                     ParsingUnaryHandler(this, &SignalServiceImpl::Withdraw,
+                                         refusal("withdraw")));
+  MarkMethodCallback(
+      MethodIndex(service, "SubmitBatch"),
+      new grpc::internal::CallbackBidiHandler<
+          ParsedRequest<v1::SubmitBatchRequest>, v1::SubmitBatchResponse>(
+          [this](grpc::CallbackServerContext* context) {
+            return new SubmitBatchReactor(
+                this, store_, context,
+                BeginCall(context, *policy_, *certificates_, "submit_batch",
+                          v1::ROLE_SUBMITTER));
+          }));
+}
 
 absl::StatusOr<SubmitCommand> SignalServiceImpl::Admit(
     const AccessPolicy& policy, const Caller& caller,
@@ -321,13 +380,6 @@ grpc::ServerUnaryReactor* SignalServiceImpl::Submit(
   return reactor;
 }
 
-grpc::ServerBidiReactor<v1::SubmitBatchRequest, v1::SubmitBatchResponse>*
-SignalServiceImpl::SubmitBatch(grpc::CallbackServerContext* context) {
-  return new SubmitBatchReactor(this, store_, context,
-                                BeginCall(context, *policy_, *certificates_,
-                                          "submit_batch", v1::ROLE_SUBMITTER));
-}
-
 grpc::ServerUnaryReactor* SignalServiceImpl::GetStatus(
     grpc::CallbackServerContext* context, const v1::GetStatusRequest* request,
     v1::SignalStatus* status) {
@@ -358,10 +410,8 @@ grpc::ServerUnaryReactor* SignalServiceImpl::Withdraw(
                                v1::ROLE_SUBMITTER);
   absl::Status admitted = call.allowed;
   if (admitted.ok()) admitted = CheckSignalId(request->signal_id());
-  if (admitted.ok() && (request->reason().empty() ||
-                        request->reason().size() > kMaxReasonBytes)) {
-    admitted =
-        absl::InvalidArgumentError("reason: required, at most 500 bytes");
+  if (admitted.ok()) {
+    admitted = CheckRequiredText("reason", request->reason(), kMaxReasonBytes);
   }
   if (!admitted.ok()) return FinishRefused(reactor, *store_, call, admitted);
   const std::string partner = call.caller->partner->id();

@@ -13,8 +13,10 @@ namespace ketenhub {
 
 // SignalService for partner systems (role SUBMITTER), on gRPC's callback API.
 // Handlers never wait for disk: writes go to the store's commit pipeline,
-// which finishes the call after the fsync. Thread-safe. The collaborators
-// must outlive the service.
+// which finishes the call after the fsync. Requests are read with
+// ParseRequest (parsed_request.h), so bytes that are no request are refused
+// INVALID_ARGUMENT; SubmitBatch is registered in the constructor, on such
+// requests. Thread-safe. The collaborators must outlive the service.
 class SignalServiceImpl final : public v1::SignalService::CallbackService {
  public:
   SignalServiceImpl(const CurrentPolicy* policy, SignalStore* store,
@@ -25,8 +27,6 @@ class SignalServiceImpl final : public v1::SignalService::CallbackService {
   grpc::ServerUnaryReactor* Submit(grpc::CallbackServerContext* context,
                                    const v1::SubmitRequest* request,
                                    v1::Receipt* receipt) override;
-  grpc::ServerBidiReactor<v1::SubmitBatchRequest, v1::SubmitBatchResponse>*
-  SubmitBatch(grpc::CallbackServerContext* context) override;
   grpc::ServerUnaryReactor* GetStatus(grpc::CallbackServerContext* context,
                                       const v1::GetStatusRequest* request,
                                       v1::SignalStatus* status) override;

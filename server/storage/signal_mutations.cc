@@ -192,9 +192,11 @@ class SubmitMutation final : public Mutation {
 
 class SignalUpdate final : public Mutation {
  public:
-  SignalUpdate(std::string signal_id, SignalChange change, EventBuilder event,
-               v1::AuditRecord audit, SignalCallback done)
+  SignalUpdate(std::string signal_id, SignalAccess may_touch,
+               SignalChange change, EventBuilder event, v1::AuditRecord audit,
+               SignalCallback done)
       : signal_id_(std::move(signal_id)),
+        may_touch_(std::move(may_touch)),
         change_(std::move(change)),
         event_(std::move(event)),
         audit_(std::move(audit)),
@@ -202,7 +204,9 @@ class SignalUpdate final : public Mutation {
 
   void Apply(CommitContext& context) override {
     absl::StatusOr<StoredSignal> signal = context.ReadSignal(signal_id_);
-    if (signal.ok() && signal->state() == v1::SIGNAL_STATE_DESTROYED) {
+    if (signal.ok() && !may_touch_(*signal)) {
+      signal = absl::NotFoundError("signal_id: no such signal");
+    } else if (signal.ok() && signal->state() == v1::SIGNAL_STATE_DESTROYED) {
       signal = absl::FailedPreconditionError(
           "signal_id: destroyed (retention or erasure)");
     } else if (signal.ok()) {
@@ -229,6 +233,7 @@ class SignalUpdate final : public Mutation {
 
  private:
   const std::string signal_id_;
+  const SignalAccess may_touch_;
   const SignalChange change_;
   const EventBuilder event_;
   v1::AuditRecord audit_;
@@ -482,13 +487,14 @@ std::unique_ptr<Mutation> MakeSubmitMutation(
 }
 
 std::unique_ptr<Mutation> MakeSignalUpdate(std::string signal_id,
+                                           SignalAccess may_touch,
                                            SignalChange change,
                                            EventBuilder event,
                                            v1::AuditRecord audit,
                                            SignalCallback done) {
-  return std::make_unique<SignalUpdate>(std::move(signal_id), std::move(change),
-                                        std::move(event), std::move(audit),
-                                        std::move(done));
+  return std::make_unique<SignalUpdate>(
+      std::move(signal_id), std::move(may_touch), std::move(change),
+      std::move(event), std::move(audit), std::move(done));
 }
 
 std::unique_ptr<Mutation> MakeAckMutation(std::string subscriber,

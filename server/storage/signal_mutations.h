@@ -22,12 +22,17 @@ std::unique_ptr<Mutation> MakeSubmitMutation(
 // A random (version 4) UUID for a new signal.
 std::string NewSignalId();
 
-// Changes one stored signal. `change` gets the current record and either
-// changes it (OK) or refuses; `event` (optional) builds the event to append.
+// Changes one stored signal. A signal that `may_touch` refuses is NOT_FOUND
+// whatever its state, so that its existence does not leak to another
+// partner; one that is destroyed is FAILED_PRECONDITION. Otherwise `change`
+// gets the current record and either changes it (OK) or refuses; `event`
+// (optional) builds the event to append.
+using SignalAccess = std::function<bool(const v1::storage::StoredSignal&)>;
 using SignalChange = std::function<absl::Status(v1::storage::StoredSignal&)>;
 using EventBuilder = std::function<bool(const v1::storage::StoredSignal&,
                                         v1::storage::StoredEvent&)>;
 std::unique_ptr<Mutation> MakeSignalUpdate(std::string signal_id,
+                                           SignalAccess may_touch,
                                            SignalChange change,
                                            EventBuilder event,
                                            v1::AuditRecord audit,

@@ -12,6 +12,7 @@
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "rocksdb/utilities/checkpoint.h"
+#include "server/common/status_macros.h"
 #include "server/storage/audit_log.h"
 #include "server/storage/audit_verify.h"
 #include "server/storage/commit_pipeline.h"
@@ -25,12 +26,43 @@
 namespace ketenhub {
 namespace {
 
+// Makes the folder `dir` 0700 and every file and folder in it 0600 / 0700,
+// whatever the umask: a copy of the database holds personal data. (The
+// files of a checkpoint may be hard links to the live database's, which are
+// then private too.)
+absl::Status MakePrivate(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  fs::permissions(dir, fs::perms::owner_all, error);
+  fs::recursive_directory_iterator it(dir, error), end;
+  for (; !error && it != end; it.increment(error)) {
+    const bool folder = it->is_directory(error);
+    if (error) break;
+    fs::permissions(it->path(),
+                    folder ? fs::perms::owner_all
+                           : fs::perms::owner_read | fs::perms::owner_write,
+                    error);
+  }
+  if (error) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cannot make ", dir, " private: ", error.message()));
+  }
+  return absl::OkStatus();
+}
+
 using v1::storage::StoredEvent;
 using v1::storage::StoredSignal;
 
 bool IsReceiver(const StoredSignal& signal, absl::string_view receiver) {
   return std::find(signal.receivers().begin(), signal.receivers().end(),
                    receiver) != signal.receivers().end();
+}
+
+// Whether a signal was routed to `receiver`, for MakeSignalUpdate.
+SignalAccess ReceivedBy(std::string receiver) {
+  return [receiver = std::move(receiver)](const StoredSignal& signal) {
+    return IsReceiver(signal, receiver);
+  };
 }
 
 absl::Status NotFound() {
@@ -91,8 +123,10 @@ class RocksSignalStore final : public SignalStore {
   void Withdraw(std::string partner_id, std::string signal_id,
                 std::string reason, v1::AuditRecord audit,
                 SignalCallback done) override {
-    auto change = [partner_id, reason](StoredSignal& signal) -> absl::Status {
-      if (signal.source_partner() != partner_id) return NotFound();
+    auto owns = [partner_id](const StoredSignal& signal) {
+      return signal.source_partner() == partner_id;
+    };
+    auto change = [reason](StoredSignal& signal) -> absl::Status {
       if (signal.state() == v1::SIGNAL_STATE_WITHDRAWN) {
         return absl::FailedPreconditionError("signal_id: already withdrawn");
       }
@@ -109,15 +143,15 @@ class RocksSignalStore final : public SignalStore {
       withdrawn->set_reason(signal.withdraw_reason());
       return true;
     };
-    pipeline_.Enqueue(MakeSignalUpdate(std::move(signal_id), change, event,
-                                       std::move(audit), std::move(done)));
+    pipeline_.Enqueue(MakeSignalUpdate(std::move(signal_id), owns, change,
+                                       event, std::move(audit),
+                                       std::move(done)));
   }
 
   void Decide(std::string receiver, std::string signal_id,
               v1::Decision decision, v1::AuditRecord audit,
               SignalCallback done) override {
-    auto change = [receiver, decision](StoredSignal& signal) -> absl::Status {
-      if (!IsReceiver(signal, receiver)) return NotFound();
+    auto change = [decision](StoredSignal& signal) -> absl::Status {
       if (signal.state() == v1::SIGNAL_STATE_WITHDRAWN) {
         return absl::FailedPreconditionError(
             "signal_id: withdrawn by its source");
@@ -126,22 +160,25 @@ class RocksSignalStore final : public SignalStore {
       *signal.mutable_decision() = decision;
       return absl::OkStatus();
     };
-    pipeline_.Enqueue(MakeSignalUpdate(std::move(signal_id), change, nullptr,
-                                       std::move(audit), std::move(done)));
+    pipeline_.Enqueue(MakeSignalUpdate(std::move(signal_id),
+                                       ReceivedBy(std::move(receiver)), change,
+                                       nullptr, std::move(audit),
+                                       std::move(done)));
   }
 
   void Release(std::string receiver, std::string signal_id, v1::DataKind kind,
                v1::AuditRecord audit, SignalCallback done) override {
-    auto change = [receiver, kind](StoredSignal& signal) -> absl::Status {
-      if (!IsReceiver(signal, receiver)) return NotFound();
+    auto change = [kind](StoredSignal& signal) -> absl::Status {
       const auto& released = signal.released_kinds();
       if (std::find(released.begin(), released.end(), kind) == released.end()) {
         signal.add_released_kinds(kind);
       }
       return absl::OkStatus();
     };
-    pipeline_.Enqueue(MakeSignalUpdate(std::move(signal_id), change, nullptr,
-                                       std::move(audit), std::move(done)));
+    pipeline_.Enqueue(MakeSignalUpdate(std::move(signal_id),
+                                       ReceivedBy(std::move(receiver)), change,
+                                       nullptr, std::move(audit),
+                                       std::move(done)));
   }
 
   void Ack(std::string subscriber, uint64_t cursor, v1::AuditRecord audit,
@@ -280,7 +317,13 @@ class RocksSignalStore final : public SignalStore {
 
   absl::StatusOr<BackupInfo> Backup(
       const std::string& dir, absl::string_view public_key_pem) const override {
-    if (std::filesystem::exists(dir))
+    std::error_code error;
+    const bool exists = std::filesystem::exists(dir, error);
+    if (error) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("backup_dir: cannot be read: ", error.message()));
+    }
+    if (exists)
       return absl::AlreadyExistsError("name: a backup of that name exists");
     rocksdb::Checkpoint* checkpoint = nullptr;
     rocksdb::Status s =
@@ -288,6 +331,7 @@ class RocksSignalStore final : public SignalStore {
     std::unique_ptr<rocksdb::Checkpoint> owned(checkpoint);
     if (s.ok()) s = checkpoint->CreateCheckpoint(dir);
     if (!s.ok()) return FromRocksDbStatus(s, "backup");
+    KETENHUB_RETURN_IF_ERROR(MakePrivate(dir));
     return VerifyCopy(dir, public_key_pem);
   }
 
@@ -480,7 +524,8 @@ absl::StatusOr<SignalStore::Rotation> RocksSignalStore::RotateKek() {
 absl::StatusOr<SignalStore::BackupInfo> RestoreBackup(
     const std::string& backup_dir, const std::string& db_dir,
     absl::string_view public_key_pem) {
-  if (std::filesystem::exists(db_dir)) {
+  std::error_code exists_error;
+  if (std::filesystem::exists(db_dir, exists_error) || exists_error) {
     return absl::FailedPreconditionError(absl::StrCat(
         db_dir, " exists: restore only into a data folder without db/"));
   }
@@ -496,6 +541,7 @@ absl::StatusOr<SignalStore::BackupInfo> RestoreBackup(
     return absl::FailedPreconditionError(absl::StrCat(
         "cannot copy the backup to ", db_dir, ": ", error.message()));
   }
+  KETENHUB_RETURN_IF_ERROR(MakePrivate(db_dir));
   return VerifyCopy(db_dir, public_key_pem);
 }
 

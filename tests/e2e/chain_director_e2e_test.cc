@@ -149,6 +149,36 @@ TEST_F(ChainDirectorE2eTest, HealthFromGgdIsWithheldUntilReleased) {
       testing::kTestSectionText);
 }
 
+// Whitespace is no legal basis and no reason: refused, naming the field, and
+// nothing is disclosed or changed.
+TEST_F(ChainDirectorE2eTest, BlankLegalBasisOrReasonIsRefused) {
+  v1::Signal signal = ValidSignal("ggd-blank");
+  signal.mutable_sections(0)->set_kind(v1::DATA_KIND_HEALTH);
+  const v1::Receipt receipt = Submit("ggd", signal);
+  auto director = hub_.ChainDirector();
+  absl::Status release =
+      director->Release(receipt.signal_id(), v1::DATA_KIND_HEALTH, "  \t ")
+          .status();
+  EXPECT_EQ(release.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(release.message()), HasSubstr("legal_basis"));
+  EXPECT_EQ(SectionOf(*director->GetSignal(receipt.signal_id()),
+                      v1::DATA_KIND_HEALTH)
+                ->disclosure(),
+            v1::DISCLOSURE_WITHHELD_RELEASABLE);
+
+  absl::Status decide =
+      director->Decide(receipt.signal_id(), v1::OUTCOME_NO_ACTION, "   ")
+          .status();
+  EXPECT_EQ(decide.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(decide.message()), HasSubstr("reason"));
+  absl::Status withdraw =
+      hub_.Client("ggd")->Withdraw(receipt.signal_id(), " \n ").status();
+  EXPECT_EQ(withdraw.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(withdraw.message()), HasSubstr("reason"));
+  EXPECT_EQ(hub_.Client("ggd")->GetStatus(receipt.signal_id())->state(),
+            v1::SIGNAL_STATE_RECEIVED);
+}
+
 TEST_F(ChainDirectorE2eTest, PoliceDataFromOthersIsNeverReleased) {
   const v1::Receipt receipt =
       Submit("ggd", ValidSignal("ggd-police"));  // POLICE section

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <cstdio>
@@ -16,6 +17,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/match.h"
 #include "gmock/gmock.h"
 #include "grpcpp/channel.h"
 #include "gtest/gtest.h"
@@ -275,13 +278,18 @@ TEST_F(HubProcessTest, DataFolderHoldsNoPersonAndErasureWorksFromKetenctl) {
   EXPECT_EQ(preview.exit_code, 0) << preview.output;
   EXPECT_THAT(preview.output, HasSubstr("4 signal(s) would be destroyed."));
   const std::string exported = dir_.path() + "/export.json";
+  const mode_t umask_before = ::umask(022);  // a permissive operator shell
   CommandResult export_run = RunCommand(Ketenctl(
       port,
       "--as operator admin subject export --bsn 999990019 --out " + exported));
   ASSERT_EQ(export_run.exit_code, 0) << export_run.output;
   EXPECT_THAT(export_run.output, HasSubstr("2 signal(s) and"));
+  ::umask(umask_before);
   EXPECT_THAT(ReadFileToString(exported).value_or(""),
               HasSubstr("Larenseweg"));  // decrypted for the person
+  struct stat exported_stat;
+  ASSERT_EQ(::stat(exported.c_str(), &exported_stat), 0);
+  EXPECT_EQ(exported_stat.st_mode & 0777, 0600u) << "personal data: private";
   CommandResult erase = RunCommand(
       Ketenctl(port,
                "--as operator admin subject erase --bsn 999990019 --reason "
@@ -467,6 +475,34 @@ TEST_F(HubProcessTest, SighupReloadsThePolicyOrKeepsTheOldOne) {
   kill(hub.pid(), SIGHUP);
   ASSERT_TRUE(hub.WaitForLog("\"event\":\"policy_reloaded\"")) << hub.Log();
   EXPECT_EQ(hub.Stop(SIGTERM), 0);
+}
+
+// The hub's log is one JSON object per line, also when a request's bytes make
+// the protobuf library complain, and never holds the bytes themselves.
+TEST_F(HubProcessTest, TheLogStaysJsonWhenARequestDoesNotParse) {
+  HubProcess hub(KETENHUB_HUB_BINARY,
+                 WriteConfig(testing::TestHubConfig(dir_.path() + "/data")),
+                 dir_.path() + "/hub.log");
+  const int port = hub.WaitForPort();
+  ASSERT_GT(port, 0) << hub.Log();
+  v1::SubmitRequest request;
+  *request.mutable_signal() = testing::ValidSignal("log-utf8");
+  request.mutable_signal()->set_summary("Zx@@");
+  std::string bytes = request.SerializeAsString();
+  bytes.replace(bytes.find("Zx@@"), 4, "Zx\xc3\x28");
+  const grpc::Status status = testing::RawUnaryCall(
+      testing::ClientOptionsFor("politie", port),
+      "/ketenhub.v1.SignalService/Submit", bytes);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  ASSERT_TRUE(hub.WaitForLog("\"event\":\"submit\""));
+  EXPECT_EQ(hub.Stop(SIGTERM), 0);
+  const std::string log = hub.Log();
+  EXPECT_THAT(log, Not(HasSubstr("libprotobuf")));
+  EXPECT_THAT(log, Not(HasSubstr("Zx")));
+  for (absl::string_view line : absl::StrSplit(log, '\n', absl::SkipEmpty())) {
+    EXPECT_TRUE(absl::StartsWith(line, "{") && absl::EndsWith(line, "}"))
+        << line;
+  }
 }
 
 TEST_F(HubProcessTest, MissingCertificateExitsNamingTheField) {

@@ -1,5 +1,7 @@
 // End to end for data protection: a person's access and erasure requests,
 // retention previews, key rotation under load, over real mutual TLS.
+#include <sys/stat.h>
+
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -70,6 +72,13 @@ TEST(ProtectionE2eTest, ErasureShredsThePersonTellsEveryoneAndIsAudited) {
         hub.Admin()->EraseSubject(&context, request, &response).error_code(),
         grpc::StatusCode::INVALID_ARGUMENT);
   }
+  request.set_reason("   ");
+  {
+    grpc::ClientContext context;  // nor is whitespace a reason
+    EXPECT_EQ(
+        hub.Admin()->EraseSubject(&context, request, &response).error_code(),
+        grpc::StatusCode::INVALID_ARGUMENT);
+  }
   request.set_reason("AVG-17 verzoek 2026-0042");
   {
     grpc::ClientContext context;
@@ -131,6 +140,35 @@ TEST(ProtectionE2eTest, ErasureShredsThePersonTellsEveryoneAndIsAudited) {
     }
   }
   EXPECT_TRUE(erased);
+}
+
+// A destroyed signal is NOT_FOUND to every partner but its source, whatever
+// the operation: its state must not tell another partner that it existed.
+TEST(ProtectionE2eTest, ADestroyedSignalIsUnknownToOtherPartners) {
+  TestHub hub;
+  absl::StatusOr<v1::Receipt> mine = hub.Client("politie")->Submit(
+      ValidSignal("d1", v1::CATEGORY_SEXUAL_EXPLOITATION, kBsn));
+  ASSERT_TRUE(mine.ok()) << mine.status();
+  v1::EraseSubjectRequest request;
+  request.mutable_subject()->set_bsn(kBsn);
+  request.set_reason("AVG-17 verzoek 2026-0043");
+  v1::EraseSubjectResponse response;
+  grpc::ClientContext context;
+  ASSERT_TRUE(hub.Admin()->EraseSubject(&context, request, &response).ok());
+
+  auto ggd = hub.Client("ggd");
+  for (const absl::Status& status :
+       {ggd->Withdraw(mine->signal_id(), "niet van ons").status(),
+        ggd->GetStatus(mine->signal_id()).status()}) {
+    EXPECT_EQ(status.code(), absl::StatusCode::kNotFound) << status;
+    EXPECT_EQ(status.message(), "signal_id: no such signal");
+  }
+  // Its source still learns why it cannot withdraw it.
+  EXPECT_EQ(hub.Client("politie")
+                ->Withdraw(mine->signal_id(), "dubbel gemeld")
+                .status()
+                .code(),
+            absl::StatusCode::kFailedPrecondition);
 }
 
 TEST(ProtectionE2eTest, RetentionDryRunPreviewsWhatWillGo) {
@@ -230,7 +268,14 @@ TEST(ProtectionE2eTest, HubRefusesAnotherPseudonymKeyThanItsDataHas) {
 namespace ketenhub {
 namespace {
 
+// The permission bits of `path` (e.g. 0700).
+unsigned ModeOf(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 ? (st.st_mode & 07777) : 0;
+}
+
 TEST(BackupE2eTest, RestoredBackupServesEverySignalCursorAndAuditRecord) {
+  const mode_t umask_before = ::umask(022);  // a permissive operator shell
   testing::TestHub hub;
   auto politie = hub.Client("politie");
   std::vector<std::string> ids;
@@ -262,6 +307,19 @@ TEST(BackupE2eTest, RestoredBackupServesEverySignalCursorAndAuditRecord) {
   }
   EXPECT_EQ(response.signals(), 20u);
   EXPECT_GT(response.audit_records(), 20u);
+  // A backup holds personal data: private, whatever the umask.
+  EXPECT_EQ(ModeOf(std::filesystem::path(response.path()).parent_path()),
+            0700u);
+  EXPECT_EQ(ModeOf(response.path()), 0700u);
+  int files = 0;
+  for (const auto& entry :
+       std::filesystem::recursive_directory_iterator(response.path())) {
+    ++files;
+    EXPECT_EQ(ModeOf(entry.path().string()),
+              entry.is_directory() ? 0700u : 0600u)
+        << entry.path();
+  }
+  EXPECT_GT(files, 3);
   {
     grpc::ClientContext context;  // a name is used once
     EXPECT_EQ(hub.Admin()->Backup(&context, request, &response).error_code(),
@@ -280,6 +338,7 @@ TEST(BackupE2eTest, RestoredBackupServesEverySignalCursorAndAuditRecord) {
       RestoreBackup(response.path(), data + "/db", public_key);
   ASSERT_TRUE(restored.ok()) << restored.status();
   EXPECT_EQ(restored->signals, 20u);
+  EXPECT_EQ(ModeOf(data + "/db"), 0700u);
   EXPECT_EQ(
       RestoreBackup(response.path(), data + "/db", public_key).status().code(),
       absl::StatusCode::kFailedPrecondition);  // never over live data
@@ -310,6 +369,7 @@ TEST(BackupE2eTest, RestoredBackupServesEverySignalCursorAndAuditRecord) {
       auditor->VerifyLog(public_key, std::nullopt);
   ASSERT_TRUE(checkpoint.ok()) << checkpoint.status();
   EXPECT_GT(checkpoint->tree_size(), response.audit_records());
+  ::umask(umask_before);
 }
 
 }  // namespace

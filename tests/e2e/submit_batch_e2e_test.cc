@@ -6,6 +6,8 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "grpcpp/channel.h"
+#include "rocksdb/db.h"
+#include "server/storage/keys.h"
 #include "gtest/gtest.h"
 #include "tests/testing/test_hub.h"
 #include "tests/testing/test_signals.h"
@@ -331,6 +333,64 @@ TEST(SubmitBatchE2eTest, TheSubmitRateHoldsPerSignalAndTheClientWaits) {
       hub.Client("politie")->SubmitBatch(Signals("waits-", 30));
   for (const auto& result : results)
     ASSERT_TRUE(result.ok()) << result.status();
+}
+
+// Overwrites every idempotency record in the hub's data folder (hub
+// stopped) with bytes that are no record.
+void SpoilIdempotencyRecords(const std::string& data_dir) {
+  const std::string path = data_dir + "/db";
+  std::vector<std::string> names;
+  ASSERT_TRUE(
+      rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &names).ok());
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  for (const std::string& name : names)
+    families.emplace_back(name, rocksdb::ColumnFamilyOptions());
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+  ASSERT_TRUE(
+      rocksdb::DB::Open(rocksdb::DBOptions(), path, families, &handles, &db)
+          .ok());
+  int spoiled = 0;
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (names[i] != storage_keys::kIdempotency) continue;
+    std::unique_ptr<rocksdb::Iterator> it(
+        db->NewIterator(rocksdb::ReadOptions(), handles[i]));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      EXPECT_TRUE(db->Put(rocksdb::WriteOptions(), handles[i], it->key(),
+                          std::string("\xff\xff\xff", 3))
+                      .ok());
+      ++spoiled;
+    }
+  }
+  EXPECT_GT(spoiled, 0);
+  for (rocksdb::ColumnFamilyHandle* handle : handles)
+    db->DestroyColumnFamilyHandle(handle);
+  delete db;
+}
+
+// A batch answer goes through the same mapping as a unary call's status: a
+// storage fault reaches the partner as a bare INTERNAL "internal error",
+// never as DATA_LOSS with the hub's own words.
+TEST(SubmitBatchE2eTest, AnAnswerSaysNoMoreThanAUnaryCallWould) {
+  TestHub hub;
+  const std::vector<v1::Signal> signals = Signals("spoil-", 1);
+  ASSERT_EQ(SendRaw(*hub.Stub("politie"), signals).results.at(0).code(), 0);
+  hub.Shutdown();
+  ASSERT_NO_FATAL_FAILURE(SpoilIdempotencyRecords(hub.data_dir()));
+  hub.Restart();
+  RawBatch batch = SendRaw(*hub.Stub("politie"), signals);
+  EXPECT_TRUE(batch.status.ok()) << batch.status.error_message();
+  ASSERT_EQ(batch.results.size(), 1u);
+  EXPECT_EQ(batch.results.at(0).code(), grpc::StatusCode::INTERNAL);
+  EXPECT_EQ(batch.results.at(0).message(), "internal error");
+  grpc::ClientContext context;
+  v1::SubmitRequest request;
+  *request.mutable_signal() = signals[0];
+  v1::Receipt receipt;
+  const grpc::Status unary =
+      hub.Stub("politie")->Submit(&context, request, &receipt);
+  EXPECT_EQ(unary.error_code(), grpc::StatusCode::INTERNAL);
+  EXPECT_EQ(unary.error_message(), batch.results.at(0).message());
 }
 
 }  // namespace

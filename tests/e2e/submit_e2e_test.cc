@@ -1,6 +1,7 @@
 // End to end: the real hub over real mutual TLS on loopback, certificates
 // generated for this run, RocksDB in a temporary folder.
 #include <fstream>
+#include <map>
 #include <future>
 #include <set>
 #include <thread>
@@ -386,6 +387,24 @@ TEST(ListenE2eTest, ASecondHubOnTheSamePortDoesNotStart) {
   EXPECT_TRUE(first.Client("politie")->Submit(ValidSignal("still-one")).ok());
 }
 
+// Nor may a second hub share the first one's metrics port: scrapes would
+// alternate between the two. It refuses to start, naming metrics_address.
+TEST(ListenE2eTest, ASecondHubOnTheSameMetricsPortDoesNotStart) {
+  testing::TempDir dirs;
+  v1::HubConfig config = testing::TestHubConfig(dirs.path() + "/one");
+  config.set_metrics_address("127.0.0.1:0");
+  absl::StatusOr<std::unique_ptr<Hub>> first = Hub::Start(config);
+  ASSERT_TRUE(first.ok()) << first.status();
+  v1::HubConfig other = testing::TestHubConfig(dirs.path() + "/two");
+  other.set_metrics_address(
+      absl::StrCat("127.0.0.1:", (*first)->metrics_port()));
+  absl::StatusOr<std::unique_ptr<Hub>> second = Hub::Start(other);
+  ASSERT_FALSE(second.ok());
+  EXPECT_THAT(std::string(second.status().message()),
+              HasSubstr("metrics_address: cannot listen"));
+  (*first)->Shutdown();
+}
+
 TEST_F(SubmitE2eTest, HealthServiceReportsServing) {
   const std::string serving("\x08\x01", 2);  // status: SERVING
   EXPECT_EQ(HealthOf(hub_.target(), ""), serving);
@@ -544,6 +563,104 @@ TEST(LimitsE2eTest, APartnerMayOpenOnlySoManyStreams) {
     code = next->Finish().error_code();
   }
   EXPECT_EQ(code, grpc::StatusCode::DEADLINE_EXCEEDED);
+}
+
+// A SubmitRequest whose summary holds bytes that are no UTF-8, as a client
+// that does not check its strings would send it.
+std::string SubmitWithSummaryNotUtf8() {
+  v1::SubmitRequest request;
+  *request.mutable_signal() = ValidSignal("utf8-1");
+  request.mutable_signal()->set_summary("@@@@");
+  std::string bytes = request.SerializeAsString();
+  bytes.replace(bytes.find("@@@@"), 4, "\xff\xfe\xc3\x28");
+  return bytes;
+}
+
+// What a foreign client sends that is not a message of the call's type is
+// refused INVALID_ARGUMENT naming the field, never a bare UNIMPLEMENTED; and
+// nothing is stored.
+TEST(MalformedRequestE2eTest, BytesThatAreNoRequestAreRefusedNamingTheField) {
+  TestHub hub;
+  const ClientOptions politie = hub.Options("politie");
+  const grpc::Status not_utf8 = testing::RawUnaryCall(
+      politie, "/ketenhub.v1.SignalService/Submit", SubmitWithSummaryNotUtf8());
+  EXPECT_EQ(not_utf8.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(not_utf8.error_message(),
+            "Signal.summary: not valid UTF-8 (text fields must be UTF-8)");
+
+  const grpc::Status garbage = testing::RawUnaryCall(
+      politie, "/ketenhub.v1.SignalService/GetStatus", "\xff\xff\xff\xff");
+  EXPECT_EQ(garbage.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(garbage.error_message(),
+            "request: not a valid ketenhub.v1.GetStatusRequest message");
+
+  const grpc::Status director = testing::RawUnaryCall(
+      hub.Options("ketenregisseur"), "/ketenhub.v1.ChainDirectorService/Decide",
+      "\x0a\x02\xc3\x28");  // signal_id, not UTF-8
+  EXPECT_EQ(director.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(director.error_message(),
+            "DecideRequest.signal_id: not valid UTF-8 (text fields must be "
+            "UTF-8)");
+  // Identity still comes first.
+  EXPECT_EQ(testing::RawUnaryCall(hub.Options("ggd"),
+                                  "/ketenhub.v1.AdminService/Backup",
+                                  "\xff\xff\xff\xff")
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  hub.Shutdown();
+  EXPECT_EQ(hub.CountStoredSignals(), 0);
+}
+
+// A SubmitBatch stream whose second message cannot be parsed answers the
+// first signal and then fails, naming the message; it never ends OK with a
+// signal unanswered.
+TEST(MalformedRequestE2eTest, ABatchStreamWithABadMessageFailsNamingIt) {
+  TestHub hub;
+  grpc::GenericStub stub(*MakeHubChannel(hub.Options("politie")));
+  grpc::CompletionQueue queue;
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(30));
+  auto call =
+      stub.PrepareCall(&context, "/ketenhub.v1.SignalService/SubmitBatch",
+                       &queue);
+  call->StartCall(nullptr);
+  ASSERT_TRUE(Await(queue));
+  v1::SubmitBatchRequest first;
+  *first.add_requests()->mutable_signal() = ValidSignal("batch-good-1");
+  grpc::Slice good(first.SerializeAsString());
+  grpc::ByteBuffer message(&good, 1);
+  call->Write(message, nullptr);
+  ASSERT_TRUE(Await(queue));
+  grpc::Slice bad(std::string("\x0a\x05\xff\xff\xff\xff\xff", 7));
+  grpc::ByteBuffer spoiled(&bad, 1);
+  call->Write(spoiled, nullptr);
+  Await(queue);  // the hub may already have ended the stream
+  call->WritesDone(nullptr);
+  Await(queue);
+  std::map<uint64_t, int> answers;
+  grpc::ByteBuffer read;
+  for (;;) {
+    call->Read(&read, nullptr);
+    if (!Await(queue)) break;
+    v1::SubmitBatchResponse response;
+    ASSERT_TRUE(response.ParseFromString(BytesOf(read)));
+    for (const v1::SubmitResult& result : response.results())
+      answers[result.index()] = result.code();
+  }
+  grpc::Status status;
+  call->Finish(&status, nullptr);
+  Await(queue);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("message 1 of the stream"));
+  EXPECT_EQ(answers, (std::map<uint64_t, int>{{0, 0}}));
+  queue.Shutdown();
+  void* tag;
+  bool ok;
+  while (queue.Next(&tag, &ok)) {
+  }
+  hub.Shutdown();
+  EXPECT_EQ(hub.CountStoredSignals(), 1);
 }
 
 }  // namespace

@@ -4,9 +4,11 @@
 
 #include <filesystem>
 #include <fstream>
+#include <future>
 
 #include "absl/strings/str_cat.h"
 #include "grpcpp/create_channel.h"
+#include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
 #include "rocksdb/db.h"
 #include "server/common/text_proto.h"
@@ -221,6 +223,26 @@ std::string PolicyWithSlowPolitie(const TempDir& dir) {
       dir, {{"max_streams_per_partner: 4", "max_streams_per_partner: 2"},
             {"id: \"politie\"",
              "id: \"politie\"\n  submit_rate { per_second: 20 burst: 10 }"}});
+}
+
+grpc::Status RawUnaryCall(const ClientOptions& options,
+                          const std::string& method, const std::string& bytes) {
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
+      MakeHubChannel(options);
+  if (!channel.ok()) {
+    return grpc::Status(grpc::StatusCode::UNKNOWN,
+                        std::string(channel.status().message()));
+  }
+  grpc::GenericStub stub(*channel);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(10));
+  grpc::Slice slice(bytes);
+  grpc::ByteBuffer request(&slice, 1), response;
+  std::promise<grpc::Status> done;
+  stub.UnaryCall(&context, method, grpc::StubOptions(), &request, &response,
+                 [&done](grpc::Status status) { done.set_value(status); });
+  return done.get_future().get();
 }
 
 }  // namespace ketenhub::testing

@@ -108,6 +108,12 @@ std::string ExamplePolicyWith(
     const TempDir& dir,
     const std::vector<std::pair<std::string, std::string>>& replacements);
 
+// Sends `bytes` as the request of unary `method` (e.g.
+// "/ketenhub.v1.SignalService/Submit") with `options`, as a client that
+// knows nothing of the message types would; the call's status.
+grpc::Status RawUnaryCall(const ClientOptions& options,
+                          const std::string& method, const std::string& bytes);
+
 // The example policy with politie's submit rate turned down to 20/s (burst
 // 10) and at most 2 streams per partner, written into `dir`; its path.
 std::string PolicyWithSlowPolitie(const TempDir& dir);
