@@ -131,6 +131,37 @@ int Submit(const GlobalFlags& flags, const std::vector<std::string>& files,
   return failures == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
 
+// The state lines of `status` as the partner guide words them: destroyed
+// (when, under which rule) before anything else, then the decision or
+// state, then archived and when retention destroys it.
+void PrintState(const v1::SignalStatus& status) {
+  if (status.state() == v1::SIGNAL_STATE_DESTROYED) {
+    std::cout << "State: destroyed " << FormatTimestamp(status.destroyed_at())
+              << " under the rule \"" << status.destruction_rule()
+              << "\"; its content and key are gone (this is the deletion "
+                 "receipt).\n";
+    return;
+  }
+  if (status.state() == v1::SIGNAL_STATE_DECIDED) {
+    std::cout << "Decision: " << DecisionText(status.decision()) << "\n";
+  } else if (status.state() == v1::SIGNAL_STATE_WITHDRAWN) {
+    std::cout << "State: withdrawn.\n";
+  } else if (!status.routed()) {
+    std::cout << "State: stored; no route delivers this category to a chain "
+                 "director.\n";
+  } else {
+    std::cout << "State: received, awaiting the chain director.\n";
+  }
+  if (status.archived()) {
+    std::cout << "Archived: past its match window, no longer matched with "
+                 "new signals; the chain director can still open it.\n";
+  }
+  if (status.has_destroy_after()) {
+    std::cout << "Destroyed after: " << FormatTimestamp(status.destroy_after())
+              << " (retention).\n";
+  }
+}
+
 int Status(const GlobalFlags& flags, const std::string& signal_id) {
   auto client = ConnectAs<SignalClient>(flags);
   if (!client.ok()) return Report(client.status(), flags);
@@ -146,16 +177,7 @@ int Status(const GlobalFlags& flags, const std::string& signal_id) {
             << ", " << Readable(v1::Urgency_Name(status->urgency()), "URGENCY_")
             << " urgency, received " << FormatTimestamp(status->received_at())
             << ".\n";
-  if (!status->routed()) {
-    std::cout << "State: stored; no route delivers this category to a chain "
-                 "director.\n";
-  } else if (status->state() == v1::SIGNAL_STATE_DECIDED) {
-    std::cout << "Decision: " << DecisionText(status->decision()) << "\n";
-  } else if (status->state() == v1::SIGNAL_STATE_WITHDRAWN) {
-    std::cout << "State: withdrawn.\n";
-  } else {
-    std::cout << "State: received, awaiting the chain director.\n";
-  }
+  PrintState(*status);
   return EXIT_SUCCESS;
 }
 
@@ -245,19 +267,19 @@ void PrintReleased(const v1::ReleasedSignal& s) {
               << "] ";
     switch (section.disclosure()) {
       case v1::DISCLOSURE_RELEASED:
-        std::cout << section.title() << ": " << section.text()
+        std::cout << "released: " << section.title() << ": " << section.text()
                   << (section.no_onward_sharing() ? "  (no onward sharing)"
                                                   : "")
                   << "\n";
         break;
       case v1::DISCLOSURE_WITHHELD_RELEASABLE:
-        std::cout << "withheld; ketenctl release " << s.signal_id()
-                  << " --kind "
+        std::cout << "withheld, release possible: ketenctl release "
+                  << s.signal_id() << " --kind "
                   << Readable(v1::DataKind_Name(section.kind()), "DATA_KIND_")
                   << " --legal-basis TEXT discloses it\n";
         break;
       default:
-        std::cout << "withheld; this route never discloses it\n";
+        std::cout << "withheld, never: this route never discloses it\n";
     }
   }
   std::cout << "  Legal basis: " << s.legal_basis() << "\n"

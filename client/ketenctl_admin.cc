@@ -242,14 +242,14 @@ int AdminCommands::Restore(const GlobalFlags& flags) {
   absl::StatusOr<std::string> key =
       ReadFileToString(data_dir_ + "/keys/audit-signing.pub");
   if (!key.ok()) {
-    return Report(absl::FailedPreconditionError(
-                      "--data-dir: restore the hub's keys/ folder first "
-                      "(keys/audit-signing.pub is missing)"),
-                  flags);
+    return ReportOffline(absl::FailedPreconditionError(
+                             "--data-dir: restore the hub's keys/ folder first "
+                             "(keys/audit-signing.pub is missing)"),
+                         data_dir_);
   }
   absl::StatusOr<SignalStore::BackupInfo> info =
       RestoreBackup(backup_path_, data_dir_ + "/db", *key);
-  if (!info.ok()) return Report(info.status(), flags);
+  if (!info.ok()) return ReportOffline(info.status(), data_dir_);
   std::cout << "Restored " << info->signals << " signal(s) and "
             << info->audit_records << " verified audit record(s) into "
             << data_dir_ << "/db. Start the hub on " << data_dir_ << ".\n";
@@ -260,23 +260,24 @@ int AdminCommands::Rekey(const GlobalFlags& flags) {
   const std::string key_file = data_dir_ + "/keys/pseudonym.key";
   absl::StatusOr<std::string> next =
       SubjectPseudonymizer::CreateNextKey(key_file);
-  if (!next.ok()) return Report(next.status(), flags);
+  if (!next.ok()) return ReportOffline(next.status(), data_dir_);
   absl::StatusOr<std::unique_ptr<SubjectPseudonymizer>> pseudonymizer =
       SubjectPseudonymizer::OpenOrCreate(*next);
-  if (!pseudonymizer.ok()) return Report(pseudonymizer.status(), flags);
+  if (!pseudonymizer.ok())
+    return ReportOffline(pseudonymizer.status(), data_dir_);
   absl::StatusOr<uint64_t> rekeyed = RekeySubjects(
       data_dir_ + "/db", data_dir_ + "/keys/kek",
       [&](const v1::Subject& subject) {
         return (*pseudonymizer)->SubjectKey(subject);
       },
       (*pseudonymizer)->KeyCheck());
-  if (!rekeyed.ok()) return Report(rekeyed.status(), flags);
+  if (!rekeyed.ok()) return ReportOffline(rekeyed.status(), data_dir_);
   const std::string label =
       absl::FormatTime("%Y%m%dT%H%M%S", absl::Now(), absl::UTCTimeZone());
   if (absl::Status adopted =
           SubjectPseudonymizer::AdoptNextKey(key_file, label);
       !adopted.ok()) {
-    return Report(adopted, flags);
+    return ReportOffline(adopted, data_dir_);
   }
   std::cout << "Re-keyed " << *rekeyed
             << " signal(s) under a new pseudonym key."

@@ -1,5 +1,6 @@
 #include "client/ketenctl_audit.h"
 
+#include <filesystem>
 #include <fstream>
 
 #include "absl/strings/escaping.h"
@@ -232,6 +233,24 @@ int AuditCommands::VerifyOnline(const GlobalFlags& flags) {
   return EXIT_SUCCESS;
 }
 
+namespace {
+
+// The database in `dir`: DIR/db of a hub's data folder (or a restored one),
+// or DIR itself, a backup made by 'admin backup'.
+absl::StatusOr<std::string> DatabaseFolderIn(const std::string& dir) {
+  std::error_code error;
+  for (const std::string& candidate : {absl::StrCat(dir, "/db"), dir}) {
+    if (std::filesystem::exists(candidate + "/CURRENT", error))
+      return candidate;
+  }
+  return absl::FailedPreconditionError(
+      absl::StrCat("--data-dir: ", dir,
+                   " holds no hub database (neither a data folder with db/ "
+                   "nor a backup)"));
+}
+
+}  // namespace
+
 int AuditCommands::VerifyOffline(const GlobalFlags& flags) {
   absl::StatusOr<std::string> key = ReadFileToString(public_key_);
   if (!key.ok()) return Report(key.status(), flags);
@@ -244,14 +263,16 @@ int AuditCommands::VerifyOffline(const GlobalFlags& flags) {
   }
   const absl::Time start = absl::Now();
   bool progress_shown = false;
-  absl::StatusOr<AuditVerification> result = VerifyAuditLog(
-      absl::StrCat(data_dir_, "/db"), *key, trusted, [&](uint64_t records) {
+  absl::StatusOr<std::string> db = DatabaseFolderIn(data_dir_);
+  if (!db.ok()) return ReportOffline(db.status(), data_dir_);
+  absl::StatusOr<AuditVerification> result =
+      VerifyAuditLog(*db, *key, trusted, [&](uint64_t records) {
         if (flags.json || records < 100000) return;
         std::cerr << records << " records checked...\r";
         progress_shown = true;
       });
   if (progress_shown) std::cerr << "\n";
-  if (!result.ok()) return Report(result.status(), flags);
+  if (!result.ok()) return ReportOffline(result.status(), data_dir_);
   const std::string seconds =
       absl::StrFormat("%.2f", absl::ToDoubleSeconds(absl::Now() - start));
   if (flags.json) {

@@ -41,6 +41,20 @@ inline int Report(const absl::Status& status, const GlobalFlags& flags) {
   return EXIT_FAILURE;
 }
 
+// Report for a command that works on a folder instead of the hub (restore,
+// re-key, offline verify): its hint is about the folder, not the network.
+inline int ReportOffline(const absl::Status& status, const std::string& dir) {
+  std::cerr << "ketenctl: " << absl::StatusCodeToString(status.code()) << ": "
+            << status.message() << "\n";
+  if (absl::IsUnavailable(status) || absl::IsFailedPrecondition(status)) {
+    std::cerr << "hint: this command reads " << dir
+              << " directly, without the hub: give a hub's data folder or a "
+                 "backup made by 'admin backup', readable by you; a command "
+                 "that changes it needs the hub that uses it stopped\n";
+  }
+  return EXIT_FAILURE;
+}
+
 inline std::string ToJson(const google::protobuf::Message& message) {
   std::string json;
   (void)google::protobuf::util::MessageToJsonString(message, &json);

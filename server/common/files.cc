@@ -32,8 +32,8 @@ absl::Status WritePrivateFile(const std::string& path,
     return absl::FailedPreconditionError(
         absl::StrCat("cannot write ", path, ": ", std::strerror(error)));
   };
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-                        0600);
+  const int fd =
+      ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return failed(errno);
   // An existing file keeps its mode through O_CREAT: set it.
   bool ok = ::fchmod(fd, 0600) == 0;

@@ -160,11 +160,11 @@ absl::Status ValidateSignal(const v1::Signal& signal,
   return CheckContact(signal, limits);
 }
 
-absl::Status CheckRequiredText(absl::string_view field,
-                               absl::string_view value, size_t max_bytes) {
+absl::Status CheckRequiredText(absl::string_view field, absl::string_view value,
+                               size_t max_bytes) {
   if (absl::StripAsciiWhitespace(value).empty() || value.size() > max_bytes) {
-    return Invalid(field, absl::StrCat("required, at most ", max_bytes,
-                                       " bytes"));
+    return Invalid(field,
+                   absl::StrCat("required, at most ", max_bytes, " bytes"));
   }
   return absl::OkStatus();
 }

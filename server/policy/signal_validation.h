@@ -33,8 +33,8 @@ absl::Status ValidateSignal(const v1::Signal& signal,
 // Checks a free-text field a caller must fill in (a reason, a legal basis):
 // INVALID_ARGUMENT "FIELD: required, at most N bytes" when `value` is empty,
 // only whitespace, or longer than `max_bytes`. Thread-safe.
-absl::Status CheckRequiredText(absl::string_view field,
-                               absl::string_view value, size_t max_bytes);
+absl::Status CheckRequiredText(absl::string_view field, absl::string_view value,
+                               size_t max_bytes);
 
 }  // namespace ketenhub
 

@@ -8,6 +8,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "server/common/json_log.h"
 #include "server/common/text_proto.h"
 #include "server/security/openssl_handles.h"
 
@@ -111,18 +112,38 @@ absl::Status RevocationList::Reload() {
   return status;
 }
 
+absl::Status RevocationList::Usable(absl::Time now) const {
+  absl::MutexLock lock(&mu_);
+  return UsableLocked(now);
+}
+
+absl::Status RevocationList::UsableLocked(absl::Time now) const {
+  if (!usable_.ok()) return usable_;
+  if (now > next_update_) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("tls.crl_files: a CRL is past its nextUpdate (",
+                     absl::FormatTime("%Y-%m-%d %H:%M:%S UTC", next_update_,
+                                      absl::UTCTimeZone()),
+                     "); renew it"));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status RevocationList::Check(absl::string_view serial_hex,
                                    absl::Time now) const {
   absl::MutexLock lock(&mu_);
-  if (!usable_.ok()) {
+  if (absl::Status usable = UsableLocked(now); !usable.ok()) {
+    if (now - refusal_logged_ >= kRefusalLogInterval) {
+      refusal_logged_ = now;
+      LogEvent(LogLevel::kError, "revocation_list_unusable",
+               {{"reason", usable.message()}, {"refusing", true}});
+    }
     return absl::UnavailableError(
-        "the hub cannot check certificate revocation; refused until its "
-        "operator repairs the revocation list");
-  }
-  if (now > next_update_) {
-    return absl::UnavailableError(
-        "the hub's certificate revocation list is out of date; refused "
-        "until its operator renews it");
+        !usable_.ok()
+            ? "the hub cannot check certificate revocation; refused until "
+              "its operator repairs the revocation list"
+            : "the hub's certificate revocation list is out of date; "
+              "refused until its operator renews it");
   }
   if (revoked_.contains(serial_hex)) {
     return absl::UnauthenticatedError("client certificate is revoked");

@@ -29,8 +29,16 @@ class RevocationList {
   // OK when a certificate with this serial (lower-case hex, as
   // CertificateIdentity has it) is not revoked and every CRL is current at
   // `now`. UNAUTHENTICATED when revoked; UNAVAILABLE when a CRL is past its
-  // nextUpdate or unusable since the last reload.
+  // nextUpdate or unusable since the last reload. Such a refusal is logged
+  // (revocation_list_unusable, with the operator's reason) at most once per
+  // kRefusalLogInterval.
   absl::Status Check(absl::string_view serial_hex, absl::Time now) const;
+
+  // OK when the lists are usable at `now`; else FAILED_PRECONDITION with
+  // what the operator must repair (which file, or the nextUpdate passed).
+  absl::Status Usable(absl::Time now) const;
+
+  static constexpr absl::Duration kRefusalLogInterval = absl::Seconds(10);
 
   // Re-reads the files. On failure the lists become unusable (every Check
   // refuses) until a reload succeeds; returns the problem, which the caller
@@ -40,6 +48,8 @@ class RevocationList {
  private:
   RevocationList(std::vector<std::string> crl_files, std::string ca_file)
       : crl_files_(std::move(crl_files)), ca_file_(std::move(ca_file)) {}
+  absl::Status UsableLocked(absl::Time now) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const std::vector<std::string> crl_files_;
   const std::string ca_file_;
@@ -47,6 +57,8 @@ class RevocationList {
   absl::flat_hash_set<std::string> revoked_ ABSL_GUARDED_BY(mu_);
   absl::Time next_update_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
   absl::Status usable_ ABSL_GUARDED_BY(mu_);
+  mutable absl::Time refusal_logged_ ABSL_GUARDED_BY(mu_) =
+      absl::InfinitePast();
 };
 
 }  // namespace ketenhub

@@ -94,21 +94,21 @@ AdminServiceImpl::AdminServiceImpl(CurrentPolicy* policy, SignalStore* store,
                              v1::ROLE_OPERATOR};
   };
   using Self = AdminServiceImpl;
-  MarkMethodCallback(MethodIndex(service, "ReloadPolicy"),
-                     ParsingUnaryHandler(this, &Self::ReloadPolicy,
-                                         refusal("reload_policy")));
-  MarkMethodCallback(MethodIndex(service, "ListUnrouted"),
-                     ParsingUnaryHandler(this, &Self::ListUnrouted,
-                                         refusal("list_unrouted")));
-  MarkMethodCallback(MethodIndex(service, "RunRetention"),
-                     ParsingUnaryHandler(this, &Self::RunRetention,
-                                         refusal("run_retention")));
+  MarkMethodCallback(
+      MethodIndex(service, "ReloadPolicy"),
+      ParsingUnaryHandler(this, &Self::ReloadPolicy, refusal("reload_policy")));
+  MarkMethodCallback(
+      MethodIndex(service, "ListUnrouted"),
+      ParsingUnaryHandler(this, &Self::ListUnrouted, refusal("list_unrouted")));
+  MarkMethodCallback(
+      MethodIndex(service, "RunRetention"),
+      ParsingUnaryHandler(this, &Self::RunRetention, refusal("run_retention")));
   MarkMethodCallback(MethodIndex(service, "ExportSubject"),
                      ParsingUnaryHandler(this, &Self::ExportSubject,
                                          refusal("subject_export")));
-  MarkMethodCallback(MethodIndex(service, "EraseSubject"),
-                     ParsingUnaryHandler(this, &Self::EraseSubject,
-                                         refusal("subject_erase")));
+  MarkMethodCallback(
+      MethodIndex(service, "EraseSubject"),
+      ParsingUnaryHandler(this, &Self::EraseSubject, refusal("subject_erase")));
   MarkMethodCallback(
       MethodIndex(service, "RotateKek"),
       ParsingUnaryHandler(this, &Self::RotateKek, refusal("rotate_kek")));
@@ -321,8 +321,8 @@ grpc::ServerUnaryReactor* AdminServiceImpl::EraseSubject(
       call.allowed.ok() ? pseudonymizer_->SubjectKey(request->subject())
                         : absl::StatusOr<std::string>(call.allowed);
   if (key.ok()) {
-    if (absl::Status reason = CheckRequiredText("reason", request->reason(),
-                                                kMaxReasonBytes);
+    if (absl::Status reason =
+            CheckRequiredText("reason", request->reason(), kMaxReasonBytes);
         !reason.ok()) {
       key = reason;
     }
@@ -411,8 +411,8 @@ grpc::ServerUnaryReactor* AdminServiceImpl::Backup(
     std::error_code error;
     std::filesystem::create_directories(backup_dir_, error);
     if (!error) {
-      std::filesystem::permissions(
-          backup_dir_, std::filesystem::perms::owner_all, error);
+      std::filesystem::permissions(backup_dir_,
+                                   std::filesystem::perms::owner_all, error);
     }
     absl::StatusOr<SignalStore::BackupInfo> info =
         error ? absl::StatusOr<SignalStore::BackupInfo>(

@@ -88,9 +88,9 @@ AuditServiceImpl::AuditServiceImpl(const CurrentPolicy* policy,
                              v1::ROLE_AUDITOR};
   };
   using Self = AuditServiceImpl;
-  MarkMethodCallback(
-      MethodIndex(service, "Query"),
-      ParsingServerStreamingHandler(this, &Self::Query, refusal("audit_query")));
+  MarkMethodCallback(MethodIndex(service, "Query"),
+                     ParsingServerStreamingHandler(this, &Self::Query,
+                                                   refusal("audit_query")));
   MarkMethodCallback(MethodIndex(service, "GetCheckpoint"),
                      ParsingUnaryHandler(this, &Self::GetCheckpoint,
                                          refusal("audit_checkpoint")));

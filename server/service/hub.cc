@@ -42,7 +42,7 @@ constexpr absl::Duration kShutdownGrace = absl::Seconds(5);
 // As often as gRPC re-reads the certificate files.
 constexpr absl::Duration kRevocationReload = absl::Seconds(60);
 // How often readiness looks at storage (and probes it after a failed write).
-constexpr absl::Duration kStorageWatchInterval = absl::Seconds(1);
+constexpr absl::Duration kReadinessWatchInterval = absl::Seconds(1);
 
 // The client library pings every 20 s on a silent call; the hub accepts
 // pings twice as often before it counts them as abuse.
@@ -174,21 +174,34 @@ class RunningHub final : public Hub {
                {{"reason", reloaded.message()}});
     }
   }
-  // Readiness: every service NOT_SERVING while storage refuses writes, and
-  // SERVING again once a probe write lands.
-  void WatchStorage(grpc::HealthCheckServiceInterface& health) {
+  // Readiness: every service NOT_SERVING while storage refuses writes (until
+  // a probe write lands) or the CRLs are unusable (every caller is refused
+  // then); logs each change with its reason.
+  void WatchReadiness(grpc::HealthCheckServiceInterface& health) {
     absl::Status probe;
     if (!store_->StorageWritable()) probe = store_->ProbeStorage();
-    const bool ready = probe.ok();
-    if (ready == storage_ready_) return;
-    storage_ready_ = ready;
-    health.SetServingStatus(ready);
-    if (ready) {
-      LogEvent(LogLevel::kInfo, "storage_recovered", {});
-    } else {
-      LogEvent(LogLevel::kError, "storage_failing",
-               {{"reason", probe.message()}});
+    const absl::Status revocation = revocation_->Usable(absl::Now());
+    const bool was_ready = storage_ready_ && revocation_ready_;
+    if (probe.ok() != storage_ready_) {
+      storage_ready_ = probe.ok();
+      if (storage_ready_) {
+        LogEvent(LogLevel::kInfo, "storage_recovered", {});
+      } else {
+        LogEvent(LogLevel::kError, "storage_failing",
+                 {{"reason", probe.message()}});
+      }
     }
+    if (revocation.ok() != revocation_ready_) {
+      revocation_ready_ = revocation.ok();
+      if (revocation_ready_) {
+        LogEvent(LogLevel::kInfo, "revocation_list_usable", {});
+      } else {
+        LogEvent(LogLevel::kError, "revocation_list_unusable",
+                 {{"reason", revocation.message()}});
+      }
+    }
+    const bool ready = storage_ready_ && revocation_ready_;
+    if (ready != was_ready) health.SetServingStatus(ready);
   }
   void Shutdown() override;
   ~RunningHub() override { Shutdown(); }
@@ -210,8 +223,9 @@ class RunningHub final : public Hub {
   uint64_t signed_size_ = 0;  // only the checkpoint task touches it
   std::unique_ptr<PeriodicTask> checkpoints_;
   std::unique_ptr<PeriodicTask> retention_;
-  std::unique_ptr<PeriodicTask> storage_watch_;
-  bool storage_ready_ = true;  // only the storage watch touches it
+  std::unique_ptr<PeriodicTask> readiness_watch_;
+  bool storage_ready_ = true;  // only WatchReadiness touches these
+  bool revocation_ready_ = true;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<MetricsServer> metrics_server_;
   int port_ = 0;
@@ -324,11 +338,13 @@ absl::Status RunningHub::Init(const v1::HubConfig& config,
                              v1::AuditService::service_full_name()}) {
       health->SetServingStatus(name, true);
     }
-    // Storage that stops taking writes (a failing disk, a full one) makes
-    // every service NOT_SERVING until a probe write lands again.
-    storage_watch_ = std::make_unique<PeriodicTask>(
-        kStorageWatchInterval, /*at_stop=*/false,
-        [this, health] { WatchStorage(*health); });
+    // Storage that stops taking writes (a failing disk, a full one), or
+    // CRLs that cannot be used (an out-of-date one at start among them),
+    // make every service NOT_SERVING until repaired.
+    WatchReadiness(*health);
+    readiness_watch_ = std::make_unique<PeriodicTask>(
+        kReadinessWatchInterval, /*at_stop=*/false,
+        [this, health] { WatchReadiness(*health); });
   }
   if (!config.metrics_address().empty()) {
     absl::StatusOr<std::unique_ptr<MetricsServer>> metrics =
@@ -361,7 +377,7 @@ void RunningHub::Shutdown() {
       health->Shutdown();
     }
   }
-  if (storage_watch_) storage_watch_->Stop();
+  if (readiness_watch_) readiness_watch_->Stop();
   if (notifier_) notifier_->Close();  // idle streams end now
   if (server_) {
     server_->Shutdown(absl::ToChronoTime(absl::Now() + kShutdownGrace));

@@ -24,11 +24,10 @@ void OnProtobufLog(google::protobuf::LogLevel level, const char* /*file*/,
     *parse_log = message;
     return;
   }
-  const LogLevel ours = level >= google::protobuf::LOGLEVEL_ERROR
-                            ? LogLevel::kError
-                        : level == google::protobuf::LOGLEVEL_WARNING
-                            ? LogLevel::kWarning
-                            : LogLevel::kInfo;
+  const LogLevel ours =
+      level >= google::protobuf::LOGLEVEL_ERROR     ? LogLevel::kError
+      : level == google::protobuf::LOGLEVEL_WARNING ? LogLevel::kWarning
+                                                    : LogLevel::kInfo;
   LogEvent(ours, "protobuf_library", {{"message", message}});
 }
 
@@ -70,8 +69,8 @@ absl::Status ParseRequest(grpc::ByteBuffer& buffer,
     return absl::InvalidArgumentError(
         absl::StrCat(field, ": not valid UTF-8 (text fields must be UTF-8)"));
   }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "request: not a valid ", message.GetTypeName(), " message"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("request: not a valid ", message.GetTypeName(), " message"));
 }
 
 void RouteProtobufLogToJsonLog() {

@@ -121,7 +121,8 @@ class SubmitBatchReactor final
   // stream ends with its refusal once everything before it is answered.
   void Unparsable(uint64_t message_index) {
     const absl::Status refused = absl::InvalidArgumentError(absl::StrCat(
-        "message ", message_index, " of the stream: ", request_.status.message(),
+        "message ", message_index,
+        " of the stream: ", request_.status.message(),
         "; neither it nor anything after it was read, the signals answered "
         "before it stand"));
     {

@@ -204,14 +204,18 @@ class SignalUpdate final : public Mutation {
 
   void Apply(CommitContext& context) override {
     absl::StatusOr<StoredSignal> signal = context.ReadSignal(signal_id_);
+    // The record names the person even when the attempt is refused (a
+    // destroyed signal no longer knows them).
+    if (signal.ok() && !signal->subject_key().empty()) {
+      audit_.set_data_subject_pseudonym(
+          SubjectPseudonym(signal->subject_key()));
+    }
     if (signal.ok() && !may_touch_(*signal)) {
       signal = absl::NotFoundError("signal_id: no such signal");
     } else if (signal.ok() && signal->state() == v1::SIGNAL_STATE_DESTROYED) {
       signal = absl::FailedPreconditionError(
           "signal_id: destroyed (retention or erasure)");
     } else if (signal.ok()) {
-      audit_.set_data_subject_pseudonym(
-          SubjectPseudonym(signal->subject_key()));
       if (absl::Status changed = change_(*signal); !changed.ok())
         signal = changed;
     }
@@ -486,12 +490,9 @@ std::unique_ptr<Mutation> MakeSubmitMutation(
                                           std::move(data_key), std::move(done));
 }
 
-std::unique_ptr<Mutation> MakeSignalUpdate(std::string signal_id,
-                                           SignalAccess may_touch,
-                                           SignalChange change,
-                                           EventBuilder event,
-                                           v1::AuditRecord audit,
-                                           SignalCallback done) {
+std::unique_ptr<Mutation> MakeSignalUpdate(
+    std::string signal_id, SignalAccess may_touch, SignalChange change,
+    EventBuilder event, v1::AuditRecord audit, SignalCallback done) {
   return std::make_unique<SignalUpdate>(
       std::move(signal_id), std::move(may_touch), std::move(change),
       std::move(event), std::move(audit), std::move(done));

@@ -31,12 +31,9 @@ using SignalAccess = std::function<bool(const v1::storage::StoredSignal&)>;
 using SignalChange = std::function<absl::Status(v1::storage::StoredSignal&)>;
 using EventBuilder = std::function<bool(const v1::storage::StoredSignal&,
                                         v1::storage::StoredEvent&)>;
-std::unique_ptr<Mutation> MakeSignalUpdate(std::string signal_id,
-                                           SignalAccess may_touch,
-                                           SignalChange change,
-                                           EventBuilder event,
-                                           v1::AuditRecord audit,
-                                           SignalCallback done);
+std::unique_ptr<Mutation> MakeSignalUpdate(
+    std::string signal_id, SignalAccess may_touch, SignalChange change,
+    EventBuilder event, v1::AuditRecord audit, SignalCallback done);
 
 std::unique_ptr<Mutation> MakeAckMutation(std::string subscriber,
                                           uint64_t cursor,

@@ -44,8 +44,8 @@ absl::Status MakePrivate(const std::string& dir) {
                     error);
   }
   if (error) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "cannot make ", dir, " private: ", error.message()));
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot make ", dir, " private: ", error.message()));
   }
   return absl::OkStatus();
 }
@@ -160,10 +160,9 @@ class RocksSignalStore final : public SignalStore {
       *signal.mutable_decision() = decision;
       return absl::OkStatus();
     };
-    pipeline_.Enqueue(MakeSignalUpdate(std::move(signal_id),
-                                       ReceivedBy(std::move(receiver)), change,
-                                       nullptr, std::move(audit),
-                                       std::move(done)));
+    pipeline_.Enqueue(
+        MakeSignalUpdate(std::move(signal_id), ReceivedBy(std::move(receiver)),
+                         change, nullptr, std::move(audit), std::move(done)));
   }
 
   void Release(std::string receiver, std::string signal_id, v1::DataKind kind,
@@ -175,10 +174,9 @@ class RocksSignalStore final : public SignalStore {
       }
       return absl::OkStatus();
     };
-    pipeline_.Enqueue(MakeSignalUpdate(std::move(signal_id),
-                                       ReceivedBy(std::move(receiver)), change,
-                                       nullptr, std::move(audit),
-                                       std::move(done)));
+    pipeline_.Enqueue(
+        MakeSignalUpdate(std::move(signal_id), ReceivedBy(std::move(receiver)),
+                         change, nullptr, std::move(audit), std::move(done)));
   }
 
   void Ack(std::string subscriber, uint64_t cursor, v1::AuditRecord audit,

@@ -161,10 +161,10 @@ TEST_F(ChainDirectorE2eTest, BlankLegalBasisOrReasonIsRefused) {
           .status();
   EXPECT_EQ(release.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(release.message()), HasSubstr("legal_basis"));
-  EXPECT_EQ(SectionOf(*director->GetSignal(receipt.signal_id()),
-                      v1::DATA_KIND_HEALTH)
-                ->disclosure(),
-            v1::DISCLOSURE_WITHHELD_RELEASABLE);
+  EXPECT_EQ(
+      SectionOf(*director->GetSignal(receipt.signal_id()), v1::DATA_KIND_HEALTH)
+          ->disclosure(),
+      v1::DISCLOSURE_WITHHELD_RELEASABLE);
 
   absl::Status decide =
       director->Decide(receipt.signal_id(), v1::OUTCOME_NO_ACTION, "   ")

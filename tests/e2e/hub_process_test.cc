@@ -14,11 +14,11 @@
 #include <regex>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
-#include "absl/strings/match.h"
 #include "gmock/gmock.h"
 #include "grpcpp/channel.h"
 #include "gtest/gtest.h"
@@ -154,6 +154,7 @@ TEST_F(HubProcessTest, KetenctlWalksTheChainDirectorThrough) {
       RunCommand(Ketenctl(port, "--as ketenregisseur get " + id[1].str()));
   EXPECT_EQ(get.exit_code, 0) << get.output;
   EXPECT_THAT(get.output, HasSubstr("(no onward sharing)"));
+  EXPECT_THAT(get.output, HasSubstr("[police] released: "));
   CommandResult decide = RunCommand(Ketenctl(
       port,
       "--as ketenregisseur decide " + id[1].str() +
@@ -221,6 +222,36 @@ TEST_F(HubProcessTest, KetenctlAuditShowsAccessAndFindsTampering) {
       RunCommand(Ketenctl(port, "--as auditor audit verify --public-key " +
                                     key + " --checkpoint " + saved));
   EXPECT_THAT(extends.output, HasSubstr("it extends your checkpoint"));
+
+  // A backup verifies offline, as it is and once restored, while the hub
+  // runs on; a folder that holds no database gets an offline hint.
+  CommandResult backup =
+      RunCommand(Ketenctl(port, "--as operator admin backup audit-copy"));
+  ASSERT_EQ(backup.exit_code, 0) << backup.output;
+  const std::string copy = data + "-backups/audit-copy";
+  CommandResult copy_verified = RunCommand(
+      absl::StrCat(KETENCTL_BINARY, " audit verify --data-dir ", copy,
+                   " --public-key ", key, " --checkpoint ", saved));
+  EXPECT_EQ(copy_verified.exit_code, 0) << copy_verified.output;
+  EXPECT_THAT(copy_verified.output, HasSubstr("Verified offline"));
+  const std::string restored = dir_.path() + "/restored";
+  std::filesystem::create_directories(restored + "/keys");
+  std::filesystem::copy_file(key, restored + "/keys/audit-signing.pub");
+  CommandResult restore =
+      RunCommand(absl::StrCat(KETENCTL_BINARY, " admin restore --backup ", copy,
+                              " --data-dir ", restored));
+  ASSERT_EQ(restore.exit_code, 0) << restore.output;
+  CommandResult restored_verified =
+      RunCommand(absl::StrCat(KETENCTL_BINARY, " audit verify --data-dir ",
+                              restored, " --public-key ", key));
+  EXPECT_EQ(restored_verified.exit_code, 0) << restored_verified.output;
+  EXPECT_THAT(restored_verified.output, HasSubstr("Verified offline"));
+  CommandResult nothing =
+      RunCommand(absl::StrCat(KETENCTL_BINARY, " audit verify --data-dir ",
+                              dir_.path(), "/nothing --public-key ", key));
+  EXPECT_EQ(nothing.exit_code, 1);
+  EXPECT_THAT(nothing.output, HasSubstr("holds no hub database"));
+  EXPECT_THAT(nothing.output, Not(HasSubstr("is the hub running")));
   EXPECT_EQ(hub.Stop(SIGTERM), 0);
 
   const std::string offline =
@@ -257,13 +288,24 @@ TEST_F(HubProcessTest, DataFolderHoldsNoPersonAndErasureWorksFromKetenctl) {
                  dir_.path() + "/hub.log");
   const int port = hub.WaitForPort();
   ASSERT_GT(port, 0) << hub.Log();
+  std::string politie_id;
   for (const std::string partner :
        {"politie", "ggd", "veilig-thuis", "gemeente-hilversum"}) {
-    ASSERT_EQ(RunCommand(Ketenctl(port, "--as " + partner + " submit " +
-                                            Example(partner)))
-                  .exit_code,
-              0);
+    CommandResult submit = RunCommand(Ketenctl(
+        port, "--as " + partner + " --json submit " + Example(partner)));
+    ASSERT_EQ(submit.exit_code, 0) << submit.output;
+    std::smatch id;
+    if (partner == "politie" &&
+        std::regex_search(submit.output, id,
+                          std::regex("\"signalId\":\"([0-9a-f-]{36})\""))) {
+      politie_id = id[1].str();
+    }
   }
+  ASSERT_FALSE(politie_id.empty());
+  CommandResult fresh =
+      RunCommand(Ketenctl(port, "--as politie status " + politie_id));
+  EXPECT_THAT(fresh.output, HasSubstr("State: received, awaiting"));
+  EXPECT_THAT(fresh.output, HasSubstr("Destroyed after: "));
   const std::vector<std::string> secrets = {
       "999990019",  "999990032",   "Pieter Voorbeeld",
       "Larenseweg", "verdiensten", "Brigadier J. de Vries",
@@ -296,6 +338,14 @@ TEST_F(HubProcessTest, DataFolderHoldsNoPersonAndErasureWorksFromKetenctl) {
                "'AVG-17 verzoek 2026-0042'"));
   EXPECT_EQ(erase.exit_code, 0) << erase.output;
   EXPECT_THAT(erase.output, HasSubstr("Erased 2 signal(s)"));
+  CommandResult destroyed =
+      RunCommand(Ketenctl(port, "--as politie status " + politie_id));
+  EXPECT_EQ(destroyed.exit_code, 0) << destroyed.output;
+  EXPECT_THAT(destroyed.output, HasSubstr("State: destroyed "));
+  EXPECT_THAT(
+      destroyed.output,
+      HasSubstr("under the rule \"erasure: AVG-17 verzoek 2026-0042\""));
+  EXPECT_THAT(destroyed.output, Not(HasSubstr("awaiting")));
   CommandResult denied = RunCommand(Ketenctl(
       port, "--as politie admin subject erase --bsn 999990032 --reason x"));
   EXPECT_THAT(denied.output, HasSubstr("PERMISSION_DENIED"));
@@ -490,9 +540,9 @@ TEST_F(HubProcessTest, TheLogStaysJsonWhenARequestDoesNotParse) {
   request.mutable_signal()->set_summary("Zx@@");
   std::string bytes = request.SerializeAsString();
   bytes.replace(bytes.find("Zx@@"), 4, "Zx\xc3\x28");
-  const grpc::Status status = testing::RawUnaryCall(
-      testing::ClientOptionsFor("politie", port),
-      "/ketenhub.v1.SignalService/Submit", bytes);
+  const grpc::Status status =
+      testing::RawUnaryCall(testing::ClientOptionsFor("politie", port),
+                            "/ketenhub.v1.SignalService/Submit", bytes);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   ASSERT_TRUE(hub.WaitForLog("\"event\":\"submit\""));
   EXPECT_EQ(hub.Stop(SIGTERM), 0);
@@ -503,6 +553,29 @@ TEST_F(HubProcessTest, TheLogStaysJsonWhenARequestDoesNotParse) {
     EXPECT_TRUE(absl::StartsWith(line, "{") && absl::EndsWith(line, "}"))
         << line;
   }
+}
+
+// Fail closed, and say why: a CRL past its nextUpdate at start is logged at
+// start and, rate-limited, with the refusals it causes.
+TEST_F(HubProcessTest, AnOutOfDateRevocationListIsLoggedAtStartAndOnRefusal) {
+  v1::HubConfig config = testing::TestHubConfig(dir_.path() + "/data");
+  config.mutable_tls()->clear_crl_files();
+  config.mutable_tls()->add_crl_files(PkiFile("crl-stale.pem"));
+  HubProcess hub(KETENHUB_HUB_BINARY, WriteConfig(config),
+                 dir_.path() + "/hub.log");
+  const int port = hub.WaitForPort();
+  ASSERT_GT(port, 0) << hub.Log();
+  const std::string log = hub.Log();
+  const size_t unusable = log.find("\"event\":\"revocation_list_unusable\"");
+  ASSERT_NE(unusable, std::string::npos) << log;
+  EXPECT_LT(unusable, log.find("\"event\":\"listening\""));
+  EXPECT_THAT(log, HasSubstr("past its nextUpdate"));
+  CommandResult submit =
+      RunCommand(Ketenctl(port, "--as politie submit " + Example("politie")));
+  EXPECT_NE(submit.exit_code, 0);
+  EXPECT_THAT(submit.output, HasSubstr("out of date"));
+  EXPECT_TRUE(hub.WaitForLog("\"refusing\":true")) << hub.Log();
+  EXPECT_EQ(hub.Stop(SIGTERM), 0);
 }
 
 TEST_F(HubProcessTest, MissingCertificateExitsNamingTheField) {

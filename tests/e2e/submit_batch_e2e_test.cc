@@ -6,9 +6,9 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "grpcpp/channel.h"
+#include "gtest/gtest.h"
 #include "rocksdb/db.h"
 #include "server/storage/keys.h"
-#include "gtest/gtest.h"
 #include "tests/testing/test_hub.h"
 #include "tests/testing/test_signals.h"
 

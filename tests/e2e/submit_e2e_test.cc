@@ -1,8 +1,8 @@
 // End to end: the real hub over real mutual TLS on loopback, certificates
 // generated for this run, RocksDB in a temporary folder.
 #include <fstream>
-#include <map>
 #include <future>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -462,6 +462,11 @@ TEST(RevocationE2eTest, OutOfDateListRefusesEveryCaller) {
       (*SignalClient::Connect(options))->Submit(testing::ValidSignal("s-1"));
   EXPECT_EQ(receipt.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_THAT(receipt.status().message(), ::testing::HasSubstr("out of date"));
+  // A load balancer sees that the hub serves no one.
+  const std::string target = absl::StrCat("127.0.0.1:", (*hub)->port());
+  EXPECT_EQ(HealthOf(target, ""), std::string("\x08\x02", 2));
+  EXPECT_EQ(HealthOf(target, "ketenhub.v1.SignalService"),
+            std::string("\x08\x02", 2));
 }
 
 TEST(RevocationE2eTest, UntrustedListStopsTheHubFromStarting) {
@@ -621,9 +626,8 @@ TEST(MalformedRequestE2eTest, ABatchStreamWithABadMessageFailsNamingIt) {
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() +
                        std::chrono::seconds(30));
-  auto call =
-      stub.PrepareCall(&context, "/ketenhub.v1.SignalService/SubmitBatch",
-                       &queue);
+  auto call = stub.PrepareCall(
+      &context, "/ketenhub.v1.SignalService/SubmitBatch", &queue);
   call->StartCall(nullptr);
   ASSERT_TRUE(Await(queue));
   v1::SubmitBatchRequest first;

@@ -43,7 +43,11 @@ TEST(RevocationListTest, AnOutOfDateListRefusesEveryone) {
   const absl::Status status = list->Check(Serial("politie"), absl::Now());
   EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable);
   EXPECT_THAT(status.message(), HasSubstr("out of date"));
+  const absl::Status usable = list->Usable(absl::Now());
+  EXPECT_EQ(usable.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(usable.message(), HasSubstr("past its nextUpdate (2025-02-01"));
   auto current = Load(PkiFile("crl.pem"));
+  EXPECT_TRUE(current->Usable(absl::Now()).ok());
   EXPECT_EQ(
       current->Check(Serial("politie"), absl::Now() + absl::Hours(24 * 900))
           .code(),
