@@ -36,6 +36,25 @@ absl::Status Call(const GlobalFlags& flags, Method method,
   });
 }
 
+// A person's whole export: every part of the ExportSubject stream, merged
+// into `response`.
+absl::Status ReadExport(const GlobalFlags& flags,
+                        const v1::ExportSubjectRequest& request,
+                        v1::ExportSubjectResponse& response) {
+  absl::StatusOr<std::unique_ptr<v1::AdminService::Stub>> stub = Stub(flags);
+  if (!stub.ok()) return stub.status();
+  ClientOptions options = *OptionsFrom(flags);
+  options.attempt_deadline = absl::Hours(1);
+  return CallWithRetries(options, [&](grpc::ClientContext* context) {
+    response.Clear();
+    std::unique_ptr<grpc::ClientReader<v1::ExportSubjectResponse>> reader =
+        (*stub)->ExportSubject(context, request);
+    v1::ExportSubjectResponse part;
+    while (reader->Read(&part)) response.MergeFrom(part);
+    return reader->Finish();
+  });
+}
+
 }  // namespace
 
 void AdminCommands::Register(CLI::App& admin) {
@@ -157,8 +176,7 @@ int AdminCommands::Export(const GlobalFlags& flags) {
   v1::ExportSubjectRequest request;
   *request.mutable_subject() = *subject;
   v1::ExportSubjectResponse response;
-  absl::Status status = Call(flags, &v1::AdminService::Stub::ExportSubject,
-                             request, response, /*long_running=*/true);
+  absl::Status status = ReadExport(flags, request, response);
   if (!status.ok()) return Report(status, flags);
   std::string json;
   google::protobuf::util::JsonPrintOptions options;

@@ -13,6 +13,7 @@
 #include "server/policy/signal_validation.h"
 #include "server/service/audited_call.h"
 #include "server/service/grpc_status.h"
+#include "server/service/message_stream.h"
 #include "server/service/parsed_request.h"
 #include "server/storage/time_conversion.h"
 
@@ -21,7 +22,9 @@ namespace {
 
 constexpr uint32_t kMaxPage = 1000;
 constexpr size_t kMaxReasonBytes = 200;
-constexpr size_t kMaxHistory = 100000;
+constexpr size_t kMaxHistory = 10000;  // audit records per query page
+// A subject export's parts stay well under gRPC's default 4 MiB message.
+constexpr size_t kExportPartBytes = 1 << 20;
 
 void LogReload(const absl::StatusOr<std::string>& version,
                const CurrentPolicy& policy) {
@@ -104,8 +107,8 @@ AdminServiceImpl::AdminServiceImpl(CurrentPolicy* policy, SignalStore* store,
       MethodIndex(service, "RunRetention"),
       ParsingUnaryHandler(this, &Self::RunRetention, refusal("run_retention")));
   MarkMethodCallback(MethodIndex(service, "ExportSubject"),
-                     ParsingUnaryHandler(this, &Self::ExportSubject,
-                                         refusal("subject_export")));
+                     ParsingServerStreamingHandler(this, &Self::ExportSubject,
+                                                   refusal("subject_export")));
   MarkMethodCallback(
       MethodIndex(service, "EraseSubject"),
       ParsingUnaryHandler(this, &Self::EraseSubject, refusal("subject_erase")));
@@ -262,52 +265,92 @@ grpc::ServerUnaryReactor* AdminServiceImpl::RunRetention(
   return reactor;
 }
 
-grpc::ServerUnaryReactor* AdminServiceImpl::ExportSubject(
-    grpc::CallbackServerContext* context,
-    const v1::ExportSubjectRequest* request,
-    v1::ExportSubjectResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+grpc::ServerWriteReactor<v1::ExportSubjectResponse>*
+AdminServiceImpl::ExportSubject(grpc::CallbackServerContext* context,
+                                const v1::ExportSubjectRequest* request) {
   AuditedCall call = BeginCall(context, *policy_, *certificates_,
                                "subject_export", v1::ROLE_OPERATOR);
   absl::StatusOr<std::string> key =
       call.allowed.ok() ? pseudonymizer_->SubjectKey(request->subject())
                         : absl::StatusOr<std::string>(call.allowed);
-  if (!key.ok()) return FinishRefused(reactor, *store_, call, key.status());
-  const std::string pseudonym = SubjectPseudonym(*key);
-  call.record.set_data_subject_pseudonym(pseudonym);
-  absl::StatusOr<std::vector<v1::storage::StoredSignal>> signals =
-      store_->SubjectSignals(*key);
-  absl::Status status = signals.status();
-  if (signals.ok()) {
-    response->set_subject_pseudonym(pseudonym);
-    for (const v1::storage::StoredSignal& stored : *signals) {
-      v1::SubjectSignal* out = response->add_signals();
-      out->set_signal_id(stored.signal_id());
-      out->set_source_partner(stored.source_partner());
-      *out->mutable_received_at() = stored.received_at();
-      out->set_state(stored.state());
-      *out->mutable_signal() = stored.signal();
-      if (stored.has_decision()) *out->mutable_decision() = stored.decision();
-      *out->mutable_receivers() = stored.receivers();
-      call.record.add_signal_ids(stored.signal_id());
-    }
-    AuditFilter filter;
-    filter.subject_pseudonym = pseudonym;
-    for (const std::string& earlier :
+  absl::StatusOr<std::deque<v1::ExportSubjectResponse>> parts =
+      absl::UnknownError("not exported");
+  if (!key.ok()) {
+    parts = key.status();
+  } else {
+    const std::string pseudonym = SubjectPseudonym(*key);
+    call.record.set_data_subject_pseudonym(pseudonym);
+    std::vector<std::string> earlier;
+    for (const std::string& earlier_key :
          pseudonymizer_->EarlierSubjectKeys(request->subject())) {
-      filter.earlier_pseudonyms.push_back(SubjectPseudonym(earlier));
+      earlier.push_back(SubjectPseudonym(earlier_key));
     }
-    absl::StatusOr<AuditPage> history =
-        store_->QueryAudit(filter, 0, kMaxHistory, kMaxHistory);
-    status = history.status();
-    if (history.ok()) {
-      for (v1::AuditRecord& record : history->records)
-        *response->add_access_history() = std::move(record);
-    }
+    parts = ExportParts(*key, pseudonym, earlier, call.record);
   }
-  if (!status.ok()) response->Clear();
-  FinishAudited(reactor, *store_, std::move(call.record), status);
-  return reactor;
+  SetAuditOutcome(parts.status(), &call.record);
+  LogAudited(call.record);
+  auto* stream = new MessageStream<v1::ExportSubjectResponse>(
+      parts.ok() ? *std::move(parts)
+                 : std::deque<v1::ExportSubjectResponse>());
+  std::vector<v1::AuditRecord> records;
+  records.push_back(std::move(call.record));
+  store_->Record(std::move(records),
+                 [stream, status = parts.status()](absl::Status written) {
+                   stream->Begin(written.ok() ? status : written);
+                 });
+  return stream;
+}
+
+absl::StatusOr<std::deque<v1::ExportSubjectResponse>>
+AdminServiceImpl::ExportParts(const std::string& subject_key,
+                              const std::string& pseudonym,
+                              const std::vector<std::string>& earlier,
+                              v1::AuditRecord& record) const {
+  absl::StatusOr<std::vector<v1::storage::StoredSignal>> signals =
+      store_->SubjectSignals(subject_key);
+  if (!signals.ok()) return signals.status();
+  std::deque<v1::ExportSubjectResponse> parts(1);
+  parts.back().set_subject_pseudonym(pseudonym);
+  size_t part_bytes = pseudonym.size();
+  // The part to add an item of `bytes` to: a new one once the current one
+  // would pass kExportPartBytes (an item alone is always far smaller).
+  auto part_for = [&](size_t bytes) -> v1::ExportSubjectResponse& {
+    bytes += 8;  // its tag and length
+    if (part_bytes + bytes > kExportPartBytes && part_bytes > 0) {
+      parts.emplace_back();
+      part_bytes = 0;
+    }
+    part_bytes += bytes;
+    return parts.back();
+  };
+  for (const v1::storage::StoredSignal& stored : *signals) {
+    v1::SubjectSignal out;
+    out.set_signal_id(stored.signal_id());
+    out.set_source_partner(stored.source_partner());
+    *out.mutable_received_at() = stored.received_at();
+    out.set_state(stored.state());
+    *out.mutable_signal() = stored.signal();
+    if (stored.has_decision()) *out.mutable_decision() = stored.decision();
+    *out.mutable_receivers() = stored.receivers();
+    record.add_signal_ids(stored.signal_id());
+    *part_for(out.ByteSizeLong()).add_signals() = std::move(out);
+  }
+  AuditFilter filter;
+  filter.subject_pseudonym = pseudonym;
+  filter.earlier_pseudonyms = earlier;
+  std::optional<uint64_t> from = 0;
+  while (from) {
+    absl::StatusOr<AuditPage> history =
+        store_->QueryAudit(filter, *from, kMaxHistory, kMaxHistory);
+    if (!history.ok()) return history.status();
+    for (v1::AuditRecord& entry : history->records) {
+      *part_for(entry.ByteSizeLong()).add_access_history() =
+          std::move(entry);
+    }
+    from = history->next_index;
+  }
+  (*record.mutable_details())["parts"] = absl::StrCat(parts.size());
+  return parts;
 }
 
 grpc::ServerUnaryReactor* AdminServiceImpl::EraseSubject(

@@ -39,10 +39,9 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
       grpc::CallbackServerContext* context,
       const v1::RunRetentionRequest* request,
       v1::RunRetentionResponse* response) override;
-  grpc::ServerUnaryReactor* ExportSubject(
+  grpc::ServerWriteReactor<v1::ExportSubjectResponse>* ExportSubject(
       grpc::CallbackServerContext* context,
-      const v1::ExportSubjectRequest* request,
-      v1::ExportSubjectResponse* response) override;
+      const v1::ExportSubjectRequest* request) override;
   grpc::ServerUnaryReactor* EraseSubject(
       grpc::CallbackServerContext* context,
       const v1::EraseSubjectRequest* request,
@@ -55,6 +54,12 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
                                    v1::BackupResponse* response) override;
 
  private:
+  // The parts of the export of the person with `subject_key` (whose audit
+  // records carry `pseudonym`, or one of the `earlier` ones from before a
+  // re-keying); adds the exported signal ids to `record`.
+  absl::StatusOr<std::deque<v1::ExportSubjectResponse>> ExportParts(
+      const std::string& subject_key, const std::string& pseudonym,
+      const std::vector<std::string>& earlier, v1::AuditRecord& record) const;
   void RunOnWorker(absl::AnyInvocable<void() &&> work);
   void WorkerLoop();
 

@@ -9,6 +9,7 @@
 #include "server/audit/merkle.h"
 #include "server/service/audited_call.h"
 #include "server/service/grpc_status.h"
+#include "server/service/message_stream.h"
 #include "server/service/parsed_request.h"
 #include "server/storage/time_conversion.h"
 
@@ -17,35 +18,6 @@ namespace {
 
 constexpr uint32_t kMaxPage = 1000;
 constexpr size_t kMaxScanned = 100000;
-
-// Writes a finished query's messages once its audit record is on disk.
-class QueryStream final
-    : public grpc::ServerWriteReactor<v1::AuditQueryResponse> {
- public:
-  explicit QueryStream(std::deque<v1::AuditQueryResponse> messages)
-      : messages_(std::move(messages)) {}
-
-  // Starts writing, or finishes with `status` (a refusal or a failed audit
-  // write).
-  void Begin(const absl::Status& status) {
-    if (!status.ok()) return Finish(ToGrpcStatus(status));
-    Next();
-  }
-  void OnWriteDone(bool ok) override {
-    if (!ok) return Finish(grpc::Status::CANCELLED);
-    messages_.pop_front();
-    Next();
-  }
-  void OnDone() override { delete this; }
-
- private:
-  void Next() {
-    if (messages_.empty()) return Finish(grpc::Status::OK);
-    StartWrite(&messages_.front());
-  }
-
-  std::deque<v1::AuditQueryResponse> messages_;
-};
 
 absl::StatusOr<absl::Time> ReadTime(const google::protobuf::Timestamp& ts,
                                     absl::string_view field, absl::Time unset) {
@@ -167,7 +139,8 @@ grpc::ServerWriteReactor<v1::AuditQueryResponse>* AuditServiceImpl::Query(
   }
   SetAuditOutcome(page.status(), &call.record);
   LogAudited(call.record);
-  auto* stream = new QueryStream(std::move(messages));
+  auto* stream =
+      new MessageStream<v1::AuditQueryResponse>(std::move(messages));
   std::vector<v1::AuditRecord> records;
   records.push_back(std::move(call.record));
   store_->Record(std::move(records),

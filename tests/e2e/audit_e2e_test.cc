@@ -271,11 +271,9 @@ TEST(AuditE2eTest, EveryOperationIsRecorded) {
     ASSERT_TRUE(hub.Admin()->RunRetention(&context, dry, &response).ok());
   }
   {
-    grpc::ClientContext context;
-    v1::ExportSubjectRequest request;
-    request.mutable_subject()->set_bsn(kBsn);
-    v1::ExportSubjectResponse response;
-    ASSERT_TRUE(hub.Admin()->ExportSubject(&context, request, &response).ok());
+    v1::Subject subject;
+    subject.set_bsn(kBsn);
+    ASSERT_TRUE(hub.ExportSubject(subject).ok());
   }
   {
     grpc::ClientContext context;

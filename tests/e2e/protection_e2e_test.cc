@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -33,11 +34,12 @@ TEST(ProtectionE2eTest, ExportGivesThePersonsSignalsAndAccessHistory) {
                   .ok());  // someone else
   ASSERT_TRUE(hub.ChainDirector()->GetSignal(receipt->signal_id()).ok());
 
-  grpc::ClientContext context;
-  v1::ExportSubjectRequest request;
-  request.mutable_subject()->set_bsn(kBsn);
-  v1::ExportSubjectResponse response;
-  ASSERT_TRUE(hub.Admin()->ExportSubject(&context, request, &response).ok());
+  v1::Subject subject;
+  subject.set_bsn(kBsn);
+  absl::StatusOr<v1::ExportSubjectResponse> exported =
+      hub.ExportSubject(subject);
+  ASSERT_TRUE(exported.ok()) << exported.status();
+  const v1::ExportSubjectResponse& response = *exported;
   ASSERT_EQ(response.signals_size(), 1);
   EXPECT_EQ(response.signals(0).signal().summary(), testing::kTestNarrative);
   EXPECT_EQ(response.signals(0).signal().subject().bsn(), kBsn);
@@ -47,11 +49,40 @@ TEST(ProtectionE2eTest, ExportGivesThePersonsSignalsAndAccessHistory) {
   EXPECT_THAT(history, ::testing::ElementsAre("politie submit",
                                               "ketenregisseur get_signal"));
 
-  grpc::ClientContext denied_context;
-  EXPECT_EQ(hub.Admin("ketenregisseur")
-                ->ExportSubject(&denied_context, request, &response)
-                .error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(hub.ExportSubject(subject, "ketenregisseur").status().code(),
+            absl::StatusCode::kPermissionDenied);
+}
+
+// The right of access holds for a person with thousands of signals and
+// audit records: the export streams in parts, each under gRPC's message
+// limit, and leaves nothing out.
+TEST(ProtectionE2eTest, ExportOfAPersonWithThousandsOfSignalsIsWhole) {
+  TestHub hub;
+  constexpr int kSignals = 2000;
+  std::vector<v1::Signal> signals;
+  for (int i = 0; i < kSignals; ++i) {
+    v1::Signal signal = ValidSignal(absl::StrCat("many-", i),
+                                    v1::CATEGORY_SEXUAL_EXPLOITATION, kBsn);
+    signal.set_summary(std::string(2000, 'x'));  // 4 MB of summaries
+    signals.push_back(std::move(signal));
+  }
+  for (const absl::StatusOr<v1::Receipt>& receipt :
+       hub.Client("politie")->SubmitBatch(signals)) {
+    ASSERT_TRUE(receipt.ok()) << receipt.status();
+  }
+  v1::Subject subject;
+  subject.set_bsn(kBsn);
+  int parts = 0;
+  absl::StatusOr<v1::ExportSubjectResponse> exported =
+      hub.ExportSubject(subject, "operator", &parts);
+  ASSERT_TRUE(exported.ok()) << exported.status();
+  EXPECT_EQ(exported->signals_size(), kSignals);
+  EXPECT_EQ(exported->access_history_size(), kSignals);  // each submit
+  EXPECT_EQ(exported->subject_pseudonym().size(), 64u);
+  EXPECT_GT(parts, 4);
+  std::set<std::string> ids;
+  for (const v1::SubjectSignal& s : exported->signals()) ids.insert(s.signal_id());
+  EXPECT_EQ(ids.size(), static_cast<size_t>(kSignals));
 }
 
 TEST(ProtectionE2eTest, ErasureShredsThePersonTellsEveryoneAndIsAudited) {

@@ -203,6 +203,29 @@ int TestHub::CountStoredSignalsIn(const std::string& data_dir) {
   return count;
 }
 
+absl::StatusOr<v1::ExportSubjectResponse> TestHub::ExportSubject(
+    const v1::Subject& subject, const std::string& name, int* parts) {
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(120));
+  v1::ExportSubjectRequest request;
+  *request.mutable_subject() = subject;
+  auto reader = Admin(name)->ExportSubject(&context, request);
+  v1::ExportSubjectResponse whole, part;
+  int count = 0;
+  while (reader->Read(&part)) {
+    whole.MergeFrom(part);
+    ++count;
+  }
+  if (parts != nullptr) *parts = count;
+  const grpc::Status status = reader->Finish();
+  if (!status.ok()) {
+    return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                        status.error_message());
+  }
+  return whole;
+}
+
 std::string ExamplePolicyWith(
     const TempDir& dir,
     const std::vector<std::pair<std::string, std::string>>& replacements) {

@@ -82,6 +82,12 @@ class TestHub {
   std::unique_ptr<AuditClient> Auditor(const std::string& name = "auditor");
   std::unique_ptr<v1::AuditService::Stub> AuditStub(
       const std::string& name = "auditor");
+  // A person's whole export (AdminService.ExportSubject) as dev identity
+  // `name`: every part of the stream merged; `parts` (optional) gets how
+  // many messages it took.
+  absl::StatusOr<v1::ExportSubjectResponse> ExportSubject(
+      const v1::Subject& subject, const std::string& name = "operator",
+      int* parts = nullptr);
   // The hub's audit public key (PEM).
   std::string AuditPublicKey() const;
   ClientOptions Options(const std::string& name, int max_attempts = 1) const;
