@@ -8,6 +8,7 @@
 #include "CLI/CLI.hpp"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
@@ -35,9 +36,10 @@ namespace {
 
 // The signals in `files`: a whole file is one signal; a file ending in
 // ".jsonl" holds one per line (blank lines skipped). Each comes with where it
-// was read from, for messages.
+// was read from, for messages. With `batch`, a file that is no signal says
+// that many signals go in a .jsonl file.
 std::vector<std::pair<std::string, absl::StatusOr<v1::Signal>>> ReadSignals(
-    const std::vector<std::string>& files) {
+    const std::vector<std::string>& files, bool batch) {
   std::vector<std::pair<std::string, absl::StatusOr<v1::Signal>>> signals;
   for (const std::string& file : files) {
     absl::StatusOr<std::string> text = ReadFileToString(file);
@@ -46,7 +48,14 @@ std::vector<std::pair<std::string, absl::StatusOr<v1::Signal>>> ReadSignals(
       continue;
     }
     if (!absl::EndsWith(file, ".jsonl")) {
-      signals.emplace_back(file, SignalFromJson(*text, file));
+      absl::StatusOr<v1::Signal> signal = SignalFromJson(*text, file);
+      if (!signal.ok() && batch) {
+        signal = absl::InvalidArgumentError(absl::StrCat(
+            signal.status().message(),
+            "\nhint: a file of many signals is JSON Lines, one signal per "
+            "line, in a file whose name ends in .jsonl"));
+      }
+      signals.emplace_back(file, std::move(signal));
       continue;
     }
     int number = 0;
@@ -78,7 +87,7 @@ int Submit(const GlobalFlags& flags, const std::vector<std::string>& files,
   auto client = ConnectAs<SignalClient>(flags);
   if (!client.ok()) return Report(client.status(), flags);
   std::vector<std::pair<std::string, absl::StatusOr<v1::Signal>>> signals =
-      ReadSignals(files);
+      ReadSignals(files, batch);
   std::vector<absl::StatusOr<v1::Receipt>> receipts(
       signals.size(), absl::UnknownError("not sent"));
   int failures = 0;
@@ -88,8 +97,15 @@ int Submit(const GlobalFlags& flags, const std::vector<std::string>& files,
       return;
     }
     ++failures;
-    if (signals.size() > 1) std::cerr << signals[i].first << ": ";
-    Report(receipts[i].status(), flags);
+    // A signal that could not be read says where itself; a refusal by the
+    // hub gets its file (and line) here, in the same place.
+    const absl::Status& refused = receipts[i].status();
+    Report(
+        signals.size() > 1 && signals[i].second.ok()
+            ? absl::Status(refused.code(), absl::StrCat(signals[i].first, ": ",
+                                                        refused.message()))
+            : refused,
+        flags);
   };
   std::vector<v1::Signal> to_send;
   std::vector<size_t> sent_from;
@@ -427,6 +443,70 @@ int ListUnrouted(const GlobalFlags& flags) {
   return EXIT_SUCCESS;
 }
 
+// The values of `descriptor` as ketenctl's options take them: without
+// `prefix` and *_UNSPECIFIED, lower case, '-' for '_' ("case-meeting").
+std::vector<std::string> OptionChoices(
+    const google::protobuf::EnumDescriptor* descriptor,
+    absl::string_view prefix) {
+  std::vector<std::string> choices;
+  for (int i = 0; i < descriptor->value_count(); ++i) {
+    const std::string& name = descriptor->value(i)->name();
+    if (absl::EndsWith(name, "_UNSPECIFIED")) continue;
+    choices.push_back(absl::StrReplaceAll(
+        absl::AsciiStrToLower(absl::StripPrefix(name, prefix)), {{"_", "-"}}));
+  }
+  return choices;
+}
+
+// "HOST:PORT", or why not, for --hub.
+std::string CheckHubAddress(const std::string& address) {
+  const size_t colon = address.rfind(':');
+  int port = 0;
+  if (colon == std::string::npos || colon == 0 ||
+      !absl::SimpleAtoi(address.substr(colon + 1), &port) || port < 1 ||
+      port > 65535) {
+    return "give HOST:PORT, e.g. 127.0.0.1:50051 (the port is required)";
+  }
+  return "";
+}
+
+// A number of seconds above 0, or why not, for --timeout.
+std::string CheckTimeout(const std::string& text) {
+  double seconds = 0;
+  if (!absl::SimpleAtod(text, &seconds) || !(seconds > 0)) {
+    return "give the seconds per attempt, a number above 0";
+  }
+  return "";
+}
+
+// A command line ketenctl does not understand: says what and how to get
+// help, with the nearest command for a mistyped one; exit code 1. Help
+// itself (--help) exits 0.
+int UsageError(CLI::App& app, const CLI::ParseError& error) {
+  if (error.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) {
+    return app.exit(error);
+  }
+  std::string unknown;
+  for (const std::string& word : app.remaining(/*recurse=*/true)) {
+    if (!absl::StartsWith(word, "-")) {
+      unknown = word;
+      break;
+    }
+  }
+  const std::string nearest =
+      unknown.empty() ? "" : NearestCommand(app, unknown);
+  if (!nearest.empty()) {
+    std::cerr << "ketenctl: '" << unknown
+              << "' is not a ketenctl command; did you mean '" << nearest
+              << "'?\n";
+  } else {
+    std::cerr << "ketenctl: " << error.what() << "\n";
+  }
+  std::cerr << "Run 'ketenctl --help' (or COMMAND --help) for what ketenctl "
+               "understands.\n";
+  return EXIT_FAILURE;
+}
+
 }  // namespace
 }  // namespace ketenhub
 
@@ -440,7 +520,8 @@ int main(int argc, char** argv) {
                       // too
   GlobalFlags flags;
   app.add_option("--hub", flags.hub, "hub address host:port")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(CLI::Validator(ketenhub::CheckHubAddress, "HOST:PORT"));
   app.add_option("--as", flags.as,
                  "dev identity: use PKI-DIR/NAME.pem, NAME-key.pem and ca.pem");
   app.add_option("--pki-dir", flags.pki_dir, "folder of the dev PKI")
@@ -452,7 +533,8 @@ int main(int argc, char** argv) {
                  "private key of the client certificate (PEM)");
   app.add_option("--ca", flags.ca, "CA certificate that signed the hub (PEM)");
   app.add_option("--timeout", flags.timeout_seconds, "seconds per attempt")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(CLI::Validator(ketenhub::CheckTimeout, "SECONDS"));
   app.add_flag("--json", flags.json, "print JSON for scripts");
 
   std::vector<std::string> files;
@@ -492,8 +574,15 @@ int main(int argc, char** argv) {
   CLI::App* release =
       app.add_subcommand("release", "disclose a withheld section (two-stage)");
   release->add_option("signal_id", signal_id, "signal id")->required();
-  release->add_option("--kind", kind, "general, health, criminal or police")
-      ->required();
+  const std::vector<std::string> kinds = ketenhub::OptionChoices(
+      ketenhub::v1::DataKind_descriptor(), "DATA_KIND_");
+  const std::vector<std::string> outcomes =
+      ketenhub::OptionChoices(ketenhub::v1::Outcome_descriptor(), "OUTCOME_");
+  release
+      ->add_option("--kind", kind,
+                   absl::StrCat("the data kind: ", absl::StrJoin(kinds, ", ")))
+      ->required()
+      ->check(CLI::IsMember(kinds, CLI::ignore_case));
   release
       ->add_option("--legal-basis", legal_basis,
                    "why this disclosure is lawful")
@@ -503,8 +592,9 @@ int main(int argc, char** argv) {
   decide->add_option("signal_id", signal_id, "signal id")->required();
   decide
       ->add_option("--outcome", outcome,
-                   "case-meeting, handed-to-partner, advice-given or no-action")
-      ->required();
+                   absl::StrCat("the outcome: ", absl::StrJoin(outcomes, ", ")))
+      ->required()
+      ->check(CLI::IsMember(outcomes, CLI::ignore_case));
   decide->add_option("--reason", reason, "the reason, for the source partner")
       ->required();
   decide->add_option("--handed-to", handed_to,
@@ -539,13 +629,18 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"bash"}))
       ->capture_default_str();
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    return ketenhub::UsageError(app, error);
+  }
   if (*man) {
     std::cout << ketenhub::ManPage(app);
     return EXIT_SUCCESS;
   }
   if (*completion) {
-    std::cout << ketenhub::BashCompletion(app);
+    std::cout << ketenhub::BashCompletion(
+        app, {{"--kind", kinds}, {"--outcome", outcomes}}, argv[0]);
     return EXIT_SUCCESS;
   }
   // ketenctl reports failures itself, in plain words; gRPC core stays quiet.

@@ -1,5 +1,7 @@
 #include "server/common/text_proto.h"
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <vector>
@@ -29,9 +31,13 @@ class CollectingErrors : public google::protobuf::io::ErrorCollector {
 }  // namespace
 
 absl::StatusOr<std::string> ReadFileToString(const std::string& path) {
+  errno = 0;
   std::ifstream in(path, std::ios::binary);
-  if (!in)
-    return absl::FailedPreconditionError(absl::StrCat(path, ": cannot read"));
+  if (!in) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        path, ": cannot read",
+        errno != 0 ? absl::StrCat(" (", std::strerror(errno), ")") : ""));
+  }
   std::ostringstream text;
   text << in.rdbuf();
   if (in.bad())

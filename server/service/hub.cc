@@ -237,7 +237,11 @@ absl::Status RunningHub::Init(const v1::HubConfig& config,
                               rocksdb::Env* storage_env) {
   absl::StatusOr<std::unique_ptr<AccessPolicy>> policy =
       AccessPolicy::FromFile(config.policy_file());
-  KETENHUB_RETURN_IF_ERROR(policy.status());
+  if (!policy.ok()) {
+    return absl::Status(
+        policy.status().code(),
+        absl::StrCat("policy_file: ", policy.status().message()));
+  }
   policy_ =
       std::make_unique<CurrentPolicy>(*std::move(policy), config.policy_file());
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =

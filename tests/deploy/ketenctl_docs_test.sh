@@ -39,6 +39,12 @@ expect "ketenctl audit q" "query"
 expect "ketenctl admin subject e" "export erase"
 expect "ketenctl submit --b" "--batch"
 expect "ketenctl watch --js" "--json"
+expect "ketenctl decide ID --outcome ca" "case-meeting"
+expect "ketenctl decide ID --reason x --outcome " "case-meeting handed-to-partner advice-given no-action"
+expect "ketenctl release ID --kind he" "health"
+# Registered for the path ketenctl was run by, too (build/client/ketenctl).
+bash -c 'source <("$1" completion bash); complete -p "$1"' _ "$ketenctl" \
+  >/dev/null 2>&1 || fail "no completion for $ketenctl"
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 touch "$dir/signal-one.json"

@@ -468,9 +468,10 @@ TEST_F(HubProcessTest, KetenctlSubmitsAJsonLinesFileAsABatch) {
       RunCommand(Ketenctl(port, "--as politie submit --batch " + file));
   EXPECT_EQ(batch.exit_code, 1) << batch.output;
   EXPECT_THAT(batch.output, HasSubstr("Signal POL-BACKFILL-4 is stored"));
-  EXPECT_THAT(batch.output, HasSubstr("backfill.jsonl:7: ketenctl:"));
   EXPECT_THAT(batch.output,
-              HasSubstr("backfill.jsonl:8: ketenctl: INVALID_ARGUMENT"));
+              HasSubstr("INVALID_ARGUMENT: " + file + ":7: not a signal"));
+  EXPECT_THAT(batch.output,
+              HasSubstr("INVALID_ARGUMENT: " + file + ":8: subject.bsn"));
   EXPECT_THAT(batch.output, HasSubstr("5 of 7 signals submitted."));
   EXPECT_THAT(batch.output, HasSubstr("6 of 6 signals answered"));
   EXPECT_THAT(batch.output, Not(HasSubstr("123456789")));  // no BSN echoed
@@ -595,6 +596,69 @@ TEST_F(HubProcessTest, MalformedConfigExitsNamingTheLine) {
       RunCommand(absl::StrCat(KETENHUB_HUB_BINARY, " --config ", path));
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_THAT(run.output, HasSubstr("line 2"));
+}
+
+TEST_F(HubProcessTest, MissingPolicyExitsNamingTheFieldAndTheCause) {
+  v1::HubConfig config = testing::TestHubConfig(dir_.path() + "/data");
+  config.set_policy_file(dir_.path() + "/no-such-policy.textproto");
+  CommandResult run = RunCommand(
+      absl::StrCat(KETENHUB_HUB_BINARY, " --config ", WriteConfig(config)));
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_THAT(run.output, HasSubstr("policy_file: "));
+  EXPECT_THAT(run.output, HasSubstr("(No such file or directory)"));
+}
+
+// What a person mistypes gets a plain answer and exit code 1: the command
+// they meant, the form a value takes, the values an enum has, and where in
+// which file a signal is wrong (once).
+TEST_F(HubProcessTest, KetenctlExplainsWhatItDoesNotUnderstand) {
+  const std::string k = KETENCTL_BINARY;
+  auto run = [](const std::string& command) { return RunCommand(command); };
+  CommandResult typo = run(k + " stauts abc");
+  EXPECT_EQ(typo.exit_code, 1);
+  EXPECT_THAT(typo.output, HasSubstr("'stauts' is not a ketenctl command; "
+                                     "did you mean 'status'?"));
+  CommandResult deep = run(k + " admin relaod-policy");
+  EXPECT_EQ(deep.exit_code, 1);
+  EXPECT_THAT(deep.output, HasSubstr("did you mean 'reload-policy'?"));
+  CommandResult no_port = run(k + " --hub localhost status abc");
+  EXPECT_EQ(no_port.exit_code, 1);
+  EXPECT_THAT(no_port.output, HasSubstr("--hub: give HOST:PORT"));
+  CommandResult timeout = run(k + " --timeout -1 status abc");
+  EXPECT_EQ(timeout.exit_code, 1);
+  EXPECT_THAT(timeout.output, HasSubstr("--timeout: give the seconds"));
+  CommandResult outcome =
+      run(k + " --as ketenregisseur decide abc --outcome x --reason y");
+  EXPECT_EQ(outcome.exit_code, 1);
+  EXPECT_THAT(outcome.output, HasSubstr("case-meeting,handed-to-partner"));
+  CommandResult help = run(k + " status --help");
+  EXPECT_EQ(help.exit_code, 0);
+
+  const std::string bad_enum = dir_.path() + "/urgent.json";
+  std::ofstream(bad_enum) << "{\"clientRef\": \"x\", \"urgency\": \"URGENT\"}";
+  const std::string pki = absl::StrCat(" --pki-dir ", KETENHUB_TEST_PKI_DIR);
+  CommandResult enum_value =
+      run(k + pki + " --as politie --hub 127.0.0.1:1 submit " + bad_enum);
+  EXPECT_EQ(enum_value.exit_code, 1);
+  EXPECT_THAT(enum_value.output,
+              HasSubstr("valid values: URGENCY_ROUTINE, URGENCY_ELEVATED, "
+                        "URGENCY_ACUTE"));
+  const std::string lines = dir_.path() + "/two.json";
+  std::ofstream(lines) << "{\"clientRef\": \"a\"}\n{\"clientRef\": \"b\"}\n";
+  CommandResult batch_json =
+      run(k + pki + " --as politie --hub 127.0.0.1:1 submit --batch " + lines);
+  EXPECT_EQ(batch_json.exit_code, 1);
+  EXPECT_THAT(batch_json.output, HasSubstr("JSON Lines"));
+  const std::string jsonl = dir_.path() + "/two.jsonl";
+  std::ofstream(jsonl) << "{\"clientRef\": \"a\"}\n{\"urgency\": 7.5}\n";
+  CommandResult line = run(
+      k + pki + " --as politie --hub 127.0.0.1:1 --timeout 1 submit " + jsonl);
+  EXPECT_EQ(line.exit_code, 1);
+  const std::string where = jsonl + ":2";
+  const size_t first = line.output.find(where);
+  ASSERT_NE(first, std::string::npos) << line.output;
+  EXPECT_EQ(line.output.find(where, first + 1), std::string::npos)
+      << line.output;
 }
 
 TEST_F(HubProcessTest, BadPolicyExitsNamingThePartner) {
