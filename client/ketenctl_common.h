@@ -29,14 +29,22 @@ struct GlobalFlags {
   double timeout_seconds = 10;
 };
 
+// The connection options `flags` ask for (below).
+inline absl::StatusOr<ClientOptions> OptionsFrom(const GlobalFlags& flags);
+
 // Prints a refusal the way scripts and people both read it; returns the exit
 // code.
 inline int Report(const absl::Status& status, const GlobalFlags& flags) {
   std::cerr << "ketenctl: " << absl::StatusCodeToString(status.code()) << ": "
             << status.message() << "\n";
   if (absl::IsUnavailable(status)) {
-    std::cerr << "hint: is the hub running at " << flags.hub
-              << ", and does it trust your certificate?\n";
+    // Expiry and the key pair are checked before connecting; what is left
+    // is the hub itself, or its trust in the certificate.
+    absl::StatusOr<ClientOptions> options = OptionsFrom(flags);
+    std::cerr << "hint: is the hub running at " << flags.hub << "? If it is, "
+              << "it did not accept your certificate"
+              << (options.ok() ? " " + options->cert_file : std::string())
+              << " (signed by a CA it does not trust, or revoked)\n";
   }
   return EXIT_FAILURE;
 }

@@ -11,6 +11,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "client/client_certificate.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 
@@ -57,6 +58,12 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeHubChannel(
   if (!key.ok()) return key.status();
   absl::StatusOr<std::string> ca = ReadPem("CA certificate", options.ca_file);
   if (!ca.ok()) return ca.status();
+  if (absl::Status usable = CheckClientCertificate(
+          *cert, options.cert_file, *key, options.key_file, *ca,
+          options.ca_file, absl::Now());
+      !usable.ok()) {
+    return usable;
+  }
   ssl.pem_cert_chain = *std::move(cert);
   ssl.pem_private_key = *std::move(key);
   ssl.pem_root_certs = *std::move(ca);

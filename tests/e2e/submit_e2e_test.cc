@@ -85,9 +85,39 @@ TEST_F(SubmitE2eTest, CertificateFromOtherCaFails) {
             absl::StatusCode::kUnavailable);
 }
 
+// The hub refuses an expired certificate in the handshake; the client
+// library sees it before connecting and says so, instead of the network
+// fault (UNAVAILABLE) the handshake looks like.
 TEST_F(SubmitE2eTest, ExpiredCertificateFails) {
-  EXPECT_EQ(SubmitAs("expired", ValidSignal("x")).status().code(),
-            absl::StatusCode::kUnavailable);
+  absl::Status status = SignalClient::Connect(hub_.Options("expired")).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(status.message()),
+              HasSubstr("expired.pem expired on 2025-01-01 00:00 UTC"));
+
+  grpc::SslCredentialsOptions ssl;  // past the library, the hub refuses too
+  ssl.pem_root_certs = *ReadFileToString(PkiFile("ca.pem"));
+  ssl.pem_cert_chain = *ReadFileToString(PkiFile("expired.pem"));
+  ssl.pem_private_key = *ReadFileToString(PkiFile("expired-key.pem"));
+  auto stub = v1::SignalService::NewStub(
+      grpc::CreateChannel(hub_.target(), grpc::SslCredentials(ssl)));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(5));
+  v1::SubmitRequest request;
+  *request.mutable_signal() = ValidSignal("expired-raw");
+  v1::Receipt receipt;
+  EXPECT_EQ(stub->Submit(&context, request, &receipt).error_code(),
+            grpc::StatusCode::UNAVAILABLE);
+}
+
+TEST_F(SubmitE2eTest, AKeyOfAnotherCertificateIsNamedBeforeConnecting) {
+  ClientOptions options = hub_.Options("politie");
+  options.key_file = PkiFile("ggd-key.pem");
+  absl::Status status = SignalClient::Connect(options).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(status.message()),
+              HasSubstr("ggd-key.pem does not belong to the certificate"));
+  EXPECT_THAT(std::string(status.message()), HasSubstr("politie.pem"));
 }
 
 TEST_F(SubmitE2eTest, UnknownOinIsUnauthenticated) {
