@@ -49,7 +49,9 @@ bench-peers: build $(DEV_PKI)/ca.pem
 bench-growth: build $(DEV_PKI)/ca.pem
 	bench/run-growth-bench.sh $(BUILD_DIR)
 
-# The Debian package (build/ketenhub_VERSION_amd64.deb); see the operator guide.
+# The Debian packages (build/ketenhub_VERSION_amd64.deb, the hub, and
+# build/ketenhub-client_VERSION_amd64.deb, ketenctl and the partner
+# library); see the operator guide.
 package: build
 	cd $(BUILD_DIR) && cpack -G DEB
 

@@ -18,7 +18,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "server/audit/audit_record.h"
-#include "server/audit/checkpoint.h"
+#include "server/audit/checkpoint_signer.h"
 #include "server/security/subject_pseudonymizer.h"
 #include "server/storage/audit_verify.h"
 #include "server/storage/signal_store.h"

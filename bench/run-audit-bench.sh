@@ -3,7 +3,7 @@
 # (default 1,000,000), measures a query for one person and the offline
 # verification in-process, then starts a real hub on that folder and times
 # what an auditor runs: `ketenctl audit query --bsn` over mutual TLS and
-# `ketenctl audit verify --data-dir` on the stopped hub's folder.
+# `ketenhub-admin audit verify --data-dir` on the stopped hub's folder.
 # Usage: bench/run-audit-bench.sh [BUILD_DIR] [RECORDS]   (make bench)
 set -euo pipefail
 build=${1:-build}
@@ -24,7 +24,7 @@ hub_pid=$!
 for _ in $(seq 300); do grep -q '"listening"' "$work/hub.log" && break; sleep 0.05; done
 echo "  hub start-up on the filled folder: $(( ($(date +%s%N) - start) / 1000000 )) ms"
 
-ctl="$root/$build/client/ketenctl --hub 127.0.0.1:50152 --pki-dir $root/var/dev-pki --as auditor"
+ctl="$root/$build/tools/ketenctl/ketenctl --hub 127.0.0.1:50152 --pki-dir $root/var/dev-pki --as auditor"
 times=()
 for _ in 1 2 3 4 5 6 7; do
   t0=$(date +%s%N)
@@ -36,5 +36,5 @@ echo "  ketenctl audit query --bsn (whole process, mTLS, $(wc -l <"$work/query.j
 
 kill "$hub_pid"; wait "$hub_pid" 2>/dev/null || true; hub_pid=
 t0=$(date +%s%N)
-$ctl audit verify --data-dir "$work/data" --public-key "$work/data/keys/audit-signing.pub" 2>/dev/null
-echo "  ketenctl audit verify --data-dir (whole process): $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+"$root/$build/tools/ketenhub_admin/ketenhub-admin" audit verify --data-dir "$work/data" --public-key "$work/data/keys/audit-signing.pub" 2>/dev/null
+echo "  ketenhub-admin audit verify --data-dir (whole process): $(( ($(date +%s%N) - t0) / 1000000 )) ms"

@@ -1,34 +1,39 @@
 #include "client/signal_outbox.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <deque>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
-#include "rocksdb/db.h"
 
 namespace ketenhub {
 namespace {
 
-constexpr char kDeadLetters[] = "dead_letters";
+// The outbox folder holds queue/ (what is still to be sent) and
+// dead-letters/ (what the hub refused for good), one file per signal named
+// by its sequence number, so that a directory listing is the queue's order.
+constexpr char kQueue[] = "queue";
+constexpr char kDeadLetters[] = "dead-letters";
+constexpr char kSuffix[] = ".signal";
 constexpr size_t kBatch = 64;
 
-std::string EncodeSequence(uint64_t sequence) {
-  std::string key(8, '\0');
-  for (int i = 7; i >= 0; --i) {
-    key[i] = static_cast<char>(sequence & 0xff);
-    sequence >>= 8;
-  }
-  return key;
-}
-
-uint64_t DecodeSequence(const rocksdb::Slice& key) {
-  uint64_t sequence = 0;
-  for (size_t i = 0; i < key.size() && i < 8; ++i)
-    sequence = (sequence << 8) | static_cast<unsigned char>(key[i]);
-  return sequence;
+std::string FileName(uint64_t sequence) {
+  return absl::StrFormat("%020d%s", sequence, kSuffix);
 }
 
 bool IsRetryable(const absl::Status& status) {
@@ -37,46 +42,101 @@ bool IsRetryable(const absl::Status& status) {
          absl::IsInternal(status) || absl::IsUnknown(status);
 }
 
-class RocksOutbox final : public SignalOutbox {
+// fsyncs the folder `dir`, so that a rename or unlink in it is durable.
+bool SyncFolder(const std::string& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const bool ok = ::fsync(fd) == 0;
+  ::close(fd);
+  return ok;
+}
+
+// Writes `bytes` to `dir`/`name` durably: a temporary file, fsynced, renamed
+// into place, the folder fsynced.
+absl::Status WriteDurably(const std::string& dir, const std::string& name,
+                          const std::string& bytes) {
+  const std::string temporary = absl::StrCat(dir, "/.", name, ".tmp");
+  const std::string path = absl::StrCat(dir, "/", name);
+  const int fd =
+      ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  bool ok = fd >= 0;
+  for (size_t done = 0; ok && done < bytes.size();) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    ok = n > 0;
+    if (ok) done += static_cast<size_t>(n);
+  }
+  ok = ok && ::fsync(fd) == 0;
+  const int error = errno;
+  if (fd >= 0) ::close(fd);
+  ok = ok && std::rename(temporary.c_str(), path.c_str()) == 0 &&
+       SyncFolder(dir);
+  if (!ok) {
+    ::unlink(temporary.c_str());
+    return absl::UnavailableError(absl::StrCat(
+        "outbox: cannot write to disk: ", std::strerror(error ? error : EIO)));
+  }
+  return absl::OkStatus();
+}
+
+// The sequence numbers of the signal files in `dir`, in order; removes
+// temporary files a crash left behind.
+absl::StatusOr<std::deque<uint64_t>> ListSequences(const std::string& dir) {
+  std::error_code error;
+  std::deque<uint64_t> sequences;
+  std::filesystem::directory_iterator it(dir, error), end;
+  for (; !error && it != end; it.increment(error)) {
+    const std::string name = it->path().filename().string();
+    absl::string_view stem = name;
+    uint64_t sequence = 0;
+    if (absl::ConsumeSuffix(&stem, kSuffix) &&
+        absl::SimpleAtoi(stem, &sequence)) {
+      sequences.push_back(sequence);
+    } else if (name.front() == '.') {
+      ::unlink(it->path().c_str());
+    }
+  }
+  if (error) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("outbox: cannot read ", dir, ": ", error.message()));
+  }
+  std::sort(sequences.begin(), sequences.end());
+  return sequences;
+}
+
+class FileOutbox final : public SignalOutbox {
  public:
-  RocksOutbox(Options options, OutcomeHandler on_outcome,
-              std::unique_ptr<SignalClient> client, rocksdb::DB* db,
-              std::vector<rocksdb::ColumnFamilyHandle*> handles,
-              uint64_t next_sequence, uint64_t pending)
+  FileOutbox(Options options, OutcomeHandler on_outcome,
+             std::unique_ptr<SignalClient> client, std::deque<uint64_t> queued,
+             uint64_t next_sequence)
       : options_(std::move(options)),
         on_outcome_(std::move(on_outcome)),
         client_(std::move(client)),
-        db_(db),
-        handles_(std::move(handles)),
+        queue_dir_(absl::StrCat(options_.path, "/", kQueue)),
+        dead_dir_(absl::StrCat(options_.path, "/", kDeadLetters)),
+        queued_(std::move(queued)),
         next_sequence_(next_sequence),
-        pending_(pending),
         sender_([this] { Send(); }) {}
 
-  ~RocksOutbox() override {
+  ~FileOutbox() override {
     {
       absl::MutexLock lock(&mu_);
       stopping_ = true;
     }
     sender_.join();
-    for (rocksdb::ColumnFamilyHandle* handle : handles_)
-      db_->DestroyColumnFamilyHandle(handle);
-    delete db_;
   }
 
   absl::StatusOr<std::string> Enqueue(v1::Signal signal) override {
     if (signal.client_ref().empty()) signal.set_client_ref(NewClientRef());
     absl::MutexLock lock(&mu_);  // keeps the queue in sequence order
-    rocksdb::WriteOptions sync;
-    sync.sync = true;
-    rocksdb::Status s =
-        db_->Put(sync, handles_[0], EncodeSequence(next_sequence_),
-                 signal.SerializeAsString());
-    if (!s.ok()) {
-      return absl::UnavailableError(
-          absl::StrCat("outbox: cannot write to disk: ", s.ToString()));
+    const uint64_t sequence = next_sequence_;
+    if (absl::Status written = WriteDurably(queue_dir_, FileName(sequence),
+                                            signal.SerializeAsString());
+        !written.ok()) {
+      return written;
     }
     ++next_sequence_;
-    ++pending_;
+    queued_.push_back(sequence);
     return signal.client_ref();
   }
 
@@ -84,31 +144,38 @@ class RocksOutbox final : public SignalOutbox {
     absl::MutexLock lock(&mu_);
     const bool empty = mu_.AwaitWithDeadline(
         absl::Condition(
-            +[](uint64_t* pending) { return *pending == 0; }, &pending_),
+            +[](std::deque<uint64_t>* queued) { return queued->empty(); },
+            &queued_),
         deadline);
     if (empty) return absl::OkStatus();
     return absl::DeadlineExceededError(
-        absl::StrCat("outbox: ", pending_, " signal(s) still queued"));
+        absl::StrCat("outbox: ", queued_.size(), " signal(s) still queued"));
   }
 
   uint64_t pending() const override {
     absl::MutexLock lock(&mu_);
-    return pending_;
+    return queued_.size();
   }
 
  private:
-  // The oldest queued signals, up to kBatch.
-  std::vector<std::pair<std::string, v1::Signal>> Oldest() {
-    std::vector<std::pair<std::string, v1::Signal>> batch;
-    std::unique_ptr<rocksdb::Iterator> it(
-        db_->NewIterator(rocksdb::ReadOptions(), handles_[0]));
-    for (it->SeekToFirst(); it->Valid() && batch.size() < kBatch; it->Next()) {
-      v1::Signal signal;
-      signal.ParseFromArray(it->value().data(),
-                            static_cast<int>(it->value().size()));
-      batch.emplace_back(it->key().ToString(), std::move(signal));
+  // The oldest queued sequence numbers, up to kBatch.
+  std::vector<uint64_t> Oldest() {
+    absl::MutexLock lock(&mu_);
+    const size_t n = std::min(kBatch, queued_.size());
+    return std::vector<uint64_t>(queued_.begin(), queued_.begin() + n);
+  }
+
+  absl::StatusOr<v1::Signal> Read(uint64_t sequence) const {
+    std::ifstream in(absl::StrCat(queue_dir_, "/", FileName(sequence)),
+                     std::ios::binary);
+    std::ostringstream bytes;
+    bytes << in.rdbuf();
+    v1::Signal signal;
+    if (!in || !signal.ParseFromString(bytes.str())) {
+      return absl::DataLossError(absl::StrCat(
+          "outbox: queued signal ", FileName(sequence), " is unreadable"));
     }
-    return batch;
+    return signal;
   }
 
   // Waits `delay` unless stopping; false when stopping.
@@ -118,17 +185,25 @@ class RocksOutbox final : public SignalOutbox {
     return !stopping_;
   }
 
-  void Done(const std::string& key, const v1::Signal& signal,
+  // Takes `sequence` off the queue: gone once the hub has it, kept among the
+  // dead letters when refused. A crash before this only sends it again,
+  // which the hub's idempotency on client_ref makes harmless.
+  void Done(uint64_t sequence, const std::string& client_ref,
             const absl::StatusOr<v1::Receipt>& outcome) {
-    rocksdb::WriteBatch batch;
-    batch.Delete(handles_[0], key);
-    if (!outcome.ok()) batch.Put(handles_[1], key, signal.SerializeAsString());
-    (void)db_->Write(rocksdb::WriteOptions(), &batch);  // a replay is harmless
-    // The handler runs before the count drops, so that Flush returning means
-    // every outcome was handed over.
-    if (on_outcome_) on_outcome_(signal.client_ref(), outcome);
+    const std::string name = FileName(sequence);
+    const std::string queued = absl::StrCat(queue_dir_, "/", name);
+    if (outcome.ok()) {
+      ::unlink(queued.c_str());
+    } else if (std::rename(queued.c_str(),
+                           absl::StrCat(dead_dir_, "/", name).c_str()) == 0) {
+      SyncFolder(dead_dir_);
+    }
+    SyncFolder(queue_dir_);
+    // The handler runs before the queue shrinks, so that Flush returning
+    // means every outcome was handed over.
+    if (on_outcome_) on_outcome_(client_ref, outcome);
     absl::MutexLock lock(&mu_);
-    --pending_;
+    queued_.pop_front();
   }
 
   void Send() {
@@ -137,21 +212,26 @@ class RocksOutbox final : public SignalOutbox {
       {
         absl::MutexLock lock(&mu_);
         mu_.Await(absl::Condition(
-            +[](RocksOutbox* o) ABSL_EXCLUSIVE_LOCKS_REQUIRED(o->mu_) {
-              return o->stopping_ || o->pending_ > 0;
+            +[](FileOutbox* o) ABSL_EXCLUSIVE_LOCKS_REQUIRED(o->mu_) {
+              return o->stopping_ || !o->queued_.empty();
             },
             this));
         if (stopping_) return;
       }
-      for (auto& [key, signal] : Oldest()) {
-        absl::StatusOr<v1::Receipt> receipt = client_->Submit(signal);
+      for (const uint64_t sequence : Oldest()) {
+        absl::StatusOr<v1::Signal> signal = Read(sequence);
+        if (!signal.ok()) {
+          Done(sequence, "", signal.status());
+          continue;
+        }
+        absl::StatusOr<v1::Receipt> receipt = client_->Submit(*signal);
         if (!receipt.ok() && IsRetryable(receipt.status())) {
           if (!Wait(backoff)) return;
           backoff = std::min(backoff * 2, options_.max_backoff);
           break;  // start again from the oldest
         }
         backoff = options_.client.initial_backoff;
-        Done(key, signal, receipt);
+        Done(sequence, signal->client_ref(), receipt);
       }
     }
   }
@@ -159,56 +239,57 @@ class RocksOutbox final : public SignalOutbox {
   const Options options_;
   const OutcomeHandler on_outcome_;
   const std::unique_ptr<SignalClient> client_;
-  rocksdb::DB* const db_;
-  const std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  const std::string queue_dir_;
+  const std::string dead_dir_;
   mutable absl::Mutex mu_;
+  std::deque<uint64_t> queued_ ABSL_GUARDED_BY(mu_);  // only Done pops
   uint64_t next_sequence_ ABSL_GUARDED_BY(mu_);
-  uint64_t pending_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread sender_;  // last
 };
+
+// Creates `dir` (and its parents) and makes it 0700.
+absl::Status PrivateFolder(const std::string& dir) {
+  std::error_code error;
+  std::filesystem::create_directories(dir, error);
+  if (error || ::chmod(dir.c_str(), 0700) != 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("outbox: cannot create ", dir));
+  }
+  return absl::OkStatus();
+}
 
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<SignalOutbox>> SignalOutbox::Open(
     Options options, OutcomeHandler on_outcome) {
-  std::error_code error;
-  std::filesystem::create_directories(options.path, error);
-  if (error || ::chmod(options.path.c_str(), 0700) != 0) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("outbox: cannot create ", options.path));
+  const std::string queue_dir = absl::StrCat(options.path, "/", kQueue);
+  const std::string dead_dir = absl::StrCat(options.path, "/", kDeadLetters);
+  for (const std::string& dir : {options.path, queue_dir, dead_dir}) {
+    if (absl::Status made = PrivateFolder(dir); !made.ok()) return made;
   }
+  std::error_code error;
+  if (std::filesystem::exists(options.path + "/CURRENT", error)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "outbox: ", options.path,
+        " holds an outbox of an earlier version (a RocksDB folder); let "
+        "that version send what it holds, then give this one a new folder"));
+  }
+  absl::StatusOr<std::deque<uint64_t>> queued = ListSequences(queue_dir);
+  if (!queued.ok()) return queued.status();
+  absl::StatusOr<std::deque<uint64_t>> dead = ListSequences(dead_dir);
+  if (!dead.ok()) return dead.status();
+  uint64_t next = 1;
+  if (!queued->empty()) next = std::max(next, queued->back() + 1);
+  if (!dead->empty()) next = std::max(next, dead->back() + 1);
   ClientOptions client_options = options.client;
   client_options.max_attempts = 1;  // the outbox retries, for ever
   absl::StatusOr<std::unique_ptr<SignalClient>> client =
       SignalClient::Connect(client_options);
   if (!client.ok()) return client.status();
-  rocksdb::DBOptions db_options;
-  db_options.create_if_missing = true;
-  db_options.create_missing_column_families = true;
-  std::vector<rocksdb::ColumnFamilyDescriptor> families = {
-      {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
-      {kDeadLetters, rocksdb::ColumnFamilyOptions()}};
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* db = nullptr;
-  rocksdb::Status s =
-      rocksdb::DB::Open(db_options, options.path, families, &handles, &db);
-  if (!s.ok()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("outbox: cannot open ", options.path, ": ", s.ToString()));
-  }
-  uint64_t pending = 0;
-  uint64_t next = 1;
-  std::unique_ptr<rocksdb::Iterator> it(
-      db->NewIterator(rocksdb::ReadOptions(), handles[0]));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    ++pending;
-    next = DecodeSequence(it->key()) + 1;
-  }
-  it.reset();
-  return std::unique_ptr<SignalOutbox>(new RocksOutbox(
-      std::move(options), std::move(on_outcome), *std::move(client), db,
-      std::move(handles), next, pending));
+  return std::unique_ptr<SignalOutbox>(
+      new FileOutbox(std::move(options), std::move(on_outcome),
+                     *std::move(client), *std::move(queued), next));
 }
 
 }  // namespace ketenhub

@@ -14,7 +14,8 @@
 namespace ketenhub {
 
 // A partner system's durable outbox in front of the hub: Enqueue returns once
-// the signal is fsynced in a local RocksDB folder, and a background thread
+// the signal is fsynced as a file in a local folder (queue/, one file per
+// signal, written to a temporary file and renamed), and a background thread
 // submits the queue in order, retrying with backoff for as long as the hub
 // is unreachable. It survives restarts of the partner's process: what is
 // still queued is sent after Open. Resending is safe because the hub is
@@ -30,12 +31,13 @@ class SignalOutbox {
   // Called on the sender thread for every signal that left the outbox: the
   // hub's receipt, or a refusal that retrying cannot cure (INVALID_ARGUMENT,
   // PERMISSION_DENIED, ALREADY_EXISTS, UNAUTHENTICATED, ...); refused signals
-  // are kept in the outbox's dead-letter family for inspection.
+  // are kept in the outbox's dead-letters/ folder for inspection.
   using OutcomeHandler = std::function<void(
       const std::string& client_ref, const absl::StatusOr<v1::Receipt>&)>;
 
   // Opens (creating if needed) the outbox and starts sending what it holds.
-  // FAILED_PRECONDITION naming a certificate file or the folder on trouble.
+  // FAILED_PRECONDITION naming a certificate file or the folder on trouble,
+  // also for a folder an earlier, RocksDB-based outbox left.
   static absl::StatusOr<std::unique_ptr<SignalOutbox>> Open(
       Options options, OutcomeHandler on_outcome = nullptr);
 

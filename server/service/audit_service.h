@@ -2,7 +2,7 @@
 #define KETENHUB_SERVER_SERVICE_AUDIT_SERVICE_H_
 
 #include "ketenhub/v1/audit.grpc.pb.h"
-#include "server/audit/checkpoint.h"
+#include "server/audit/checkpoint_signer.h"
 #include "server/policy/current_policy.h"
 #include "server/security/certificate_identity.h"
 #include "server/security/subject_pseudonymizer.h"

@@ -4,6 +4,7 @@
 
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
+#include "server/audit/checkpoint_signer.h"
 #include "server/audit/merkle.h"
 #include "server/common/text_proto.h"
 #include "tests/testing/test_hub.h"

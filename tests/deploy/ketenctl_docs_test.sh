@@ -42,7 +42,7 @@ expect "ketenctl watch --js" "--json"
 expect "ketenctl decide ID --outcome ca" "case-meeting"
 expect "ketenctl decide ID --reason x --outcome " "case-meeting handed-to-partner advice-given no-action"
 expect "ketenctl release ID --kind he" "health"
-# Registered for the path ketenctl was run by, too (build/client/ketenctl).
+# Registered for the path ketenctl was run by, too (build/tools/ketenctl/ketenctl).
 bash -c 'source <("$1" completion bash); complete -p "$1"' _ "$ketenctl" \
   >/dev/null 2>&1 || fail "no completion for $ketenctl"
 dir=$(mktemp -d)

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# The Debian package on this machine: builds it, installs it, checks the
+# The Debian packages on this machine: builds them, installs them, checks the
 # service user, file modes and ownership, that the installed hub refuses the
 # unconfigured example, that systemd accepts the installed unit, that once
 # configured per the operator guide it runs as ketenhub, takes a signal and
-# serves metrics, then purges it. Needs root (or passwordless sudo); refuses to touch
-# a machine where KetenHub is already installed.
+# serves metrics; that a partner program builds against the installed
+# ketenhub-client package alone (pkg-config) and submits to that hub; then
+# purges both. Needs root (or passwordless sudo); refuses to touch a machine
+# where KetenHub is already installed.
 # Usage: package_test.sh BUILD_DIR
 set -euo pipefail
 build=${1:?build dir}
@@ -13,14 +15,17 @@ if [ "$(id -u)" -ne 0 ]; then
   sudo -n true 2>/dev/null || { echo "needs root or passwordless sudo"; exit 1; }
   as_root=(sudo -n)
 fi
-if dpkg -s ketenhub >/dev/null 2>&1 || [ -e /var/lib/ketenhub ]; then
+if dpkg -s ketenhub >/dev/null 2>&1 || dpkg -s ketenhub-client >/dev/null 2>&1 ||
+   [ -e /var/lib/ketenhub ]; then
   echo "KetenHub is already installed here; this test will not touch it"; exit 1
 fi
 (cd "$build" && cpack -G DEB >/dev/null)
 deb=$(ls "$build"/ketenhub_*_amd64.deb | head -1)
+client_deb=$(ls "$build"/ketenhub-client_*_amd64.deb | head -1)
 cleanup() {
   "${as_root[@]}" pkill -u ketenhub -x ketenhub 2>/dev/null || true
   "${as_root[@]}" dpkg --purge ketenhub >/dev/null 2>&1 || true
+  "${as_root[@]}" dpkg --purge ketenhub-client >/dev/null 2>&1 || true
   "${as_root[@]}" rm -rf /var/lib/ketenhub /etc/ketenhub
 }
 trap cleanup EXIT
@@ -31,7 +36,7 @@ expect_mode() {  # path "mode user group"
   [ "$got" = "$2" ] || fail "$1 is '$got', expected '$2'"
 }
 
-"${as_root[@]}" dpkg -i "$deb" >/dev/null
+"${as_root[@]}" dpkg -i "$client_deb" "$deb" >/dev/null
 getent passwd ketenhub >/dev/null || fail "no ketenhub user"
 [ "$(getent passwd ketenhub | cut -d: -f7)" = /usr/sbin/nologin ] ||
   fail "the ketenhub user can log in"
@@ -39,6 +44,8 @@ expect_mode /var/lib/ketenhub "700 ketenhub ketenhub"
 expect_mode /etc/ketenhub "750 root ketenhub"
 expect_mode /etc/ketenhub/ketenhub.textproto.example "640 root ketenhub"
 expect_mode /usr/bin/ketenhub "755 root root"
+expect_mode /usr/bin/ketenhub-admin "755 root root"
+/usr/bin/ketenhub-admin --help >/dev/null || fail "ketenhub-admin --help"
 [ ! -e /etc/ketenhub/ketenhub.textproto ] || fail "a live config was installed"
 /usr/bin/ketenctl --help >/dev/null || fail "ketenctl --help"
 expect_mode /usr/share/man/man1/ketenctl.1.gz "644 root root"
@@ -83,6 +90,22 @@ metrics=$(sed -n 's/.*"event":"metrics_listening".*"port":\([0-9]*\).*/\1/p' "$l
   submit "$source_dir/deploy/examples/signal-politie.json" >"$pki/submit.out" 2>&1 ||
   { cat "$pki/submit.out"; fail "the installed ketenctl could not submit"; }
 grep -q "is stored by the hub" "$pki/submit.out" || fail "no receipt"
+
+# A partner's own program against the installed client package alone: its
+# headers and library found by pkg-config, nothing from this source tree
+# but the program's one file.
+pkg-config --exists ketenhub-client || fail "no pkg-config file for ketenhub-client"
+partner=$pki/partner
+g++ -std=c++20 -o "$partner" "$source_dir/tests/deploy/partner_program.cc" \
+  $(pkg-config --cflags --libs ketenhub-client) 2>"$pki/partner-build.log" ||
+  { cat "$pki/partner-build.log"; fail "the partner program does not build against the package"; }
+ldd "$partner" | grep -Eq "libketenhub-client\.so\.0 => (/usr)?/lib/libketenhub-client" ||
+  fail "the partner program does not use the installed library"
+"$partner" "127.0.0.1:$port" "$pki/politie.pem" "$pki/politie-key.pem" \
+  "$pki/ca.pem" >"$pki/partner.out" 2>&1 ||
+  { cat "$pki/partner.out"; fail "the partner program could not submit"; }
+grep -q "^stored .* as sequence 2$" "$pki/partner.out" ||
+  fail "unexpected partner output: $(cat "$pki/partner.out")"
 python3 -c "import sys, urllib.request
 body = urllib.request.urlopen('http://127.0.0.1:%s/metrics' % sys.argv[1]).read().decode()
 sys.exit(0 if 'ketenhub_submits_total{partner=\"politie\"' in body else 1)" "$metrics" ||
@@ -93,8 +116,9 @@ expect_mode /var/lib/ketenhub/data "700 ketenhub ketenhub"
 "${as_root[@]}" rm -rf "$tls" "$pki" /etc/ketenhub/ketenhub.textproto \
   /etc/ketenhub/policy.textproto
 
-"${as_root[@]}" dpkg --purge ketenhub >/dev/null
+"${as_root[@]}" dpkg --purge ketenhub ketenhub-client >/dev/null
 [ ! -e /usr/bin/ketenhub ] || fail "purge left /usr/bin/ketenhub"
+[ ! -e /usr/lib/libketenhub-client.so ] || fail "purge left the client library"
 ! getent passwd ketenhub >/dev/null || fail "purge left the ketenhub user"
 [ -d /var/lib/ketenhub ] || fail "purge removed the data folder"
-echo "ok: installed, checked and purged $(basename "$deb")"
+echo "ok: installed, checked and purged $(basename "$deb") and $(basename "$client_deb")"

@@ -230,7 +230,7 @@ TEST_F(HubProcessTest, KetenctlAuditShowsAccessAndFindsTampering) {
   ASSERT_EQ(backup.exit_code, 0) << backup.output;
   const std::string copy = data + "-backups/audit-copy";
   CommandResult copy_verified = RunCommand(
-      absl::StrCat(KETENCTL_BINARY, " audit verify --data-dir ", copy,
+      absl::StrCat(KETENHUB_ADMIN_BINARY, " audit verify --data-dir ", copy,
                    " --public-key ", key, " --checkpoint ", saved));
   EXPECT_EQ(copy_verified.exit_code, 0) << copy_verified.output;
   EXPECT_THAT(copy_verified.output, HasSubstr("Verified offline"));
@@ -238,24 +238,29 @@ TEST_F(HubProcessTest, KetenctlAuditShowsAccessAndFindsTampering) {
   std::filesystem::create_directories(restored + "/keys");
   std::filesystem::copy_file(key, restored + "/keys/audit-signing.pub");
   CommandResult restore =
-      RunCommand(absl::StrCat(KETENCTL_BINARY, " admin restore --backup ", copy,
+      RunCommand(absl::StrCat(KETENHUB_ADMIN_BINARY, " restore --backup ", copy,
                               " --data-dir ", restored));
   ASSERT_EQ(restore.exit_code, 0) << restore.output;
-  CommandResult restored_verified =
-      RunCommand(absl::StrCat(KETENCTL_BINARY, " audit verify --data-dir ",
-                              restored, " --public-key ", key));
+  CommandResult restored_verified = RunCommand(
+      absl::StrCat(KETENHUB_ADMIN_BINARY, " audit verify --data-dir ", restored,
+                   " --public-key ", key));
   EXPECT_EQ(restored_verified.exit_code, 0) << restored_verified.output;
   EXPECT_THAT(restored_verified.output, HasSubstr("Verified offline"));
-  CommandResult nothing =
-      RunCommand(absl::StrCat(KETENCTL_BINARY, " audit verify --data-dir ",
-                              dir_.path(), "/nothing --public-key ", key));
+  CommandResult nothing = RunCommand(
+      absl::StrCat(KETENHUB_ADMIN_BINARY, " audit verify --data-dir ",
+                   dir_.path(), "/nothing --public-key ", key));
   EXPECT_EQ(nothing.exit_code, 1);
   EXPECT_THAT(nothing.output, HasSubstr("holds no hub database"));
   EXPECT_THAT(nothing.output, Not(HasSubstr("is the hub running")));
+  CommandResult moved =
+      RunCommand(absl::StrCat(KETENCTL_BINARY, " audit verify --data-dir ",
+                              data, " --public-key ", key));
+  EXPECT_EQ(moved.exit_code, 1);
+  EXPECT_THAT(moved.output, HasSubstr("'ketenhub-admin audit verify"));
   EXPECT_EQ(hub.Stop(SIGTERM), 0);
 
   const std::string offline =
-      absl::StrCat(KETENCTL_BINARY, " audit verify --data-dir ", data,
+      absl::StrCat(KETENHUB_ADMIN_BINARY, " audit verify --data-dir ", data,
                    " --public-key ", key, " --checkpoint ", saved);
   CommandResult intact = RunCommand(offline);
   EXPECT_EQ(intact.exit_code, 0) << intact.output;
@@ -377,7 +382,7 @@ TEST_F(HubProcessTest, RekeyedPseudonymsKeepMatchingAndAuditContinuity) {
     EXPECT_EQ(hub.Stop(SIGTERM), 0);
   }
   CommandResult rekey = RunCommand(absl::StrCat(
-      KETENCTL_BINARY, " admin rekey-pseudonyms --data-dir ", data));
+      KETENHUB_ADMIN_BINARY, " rekey-pseudonyms --data-dir ", data));
   ASSERT_EQ(rekey.exit_code, 0) << rekey.output;
   EXPECT_THAT(rekey.output, HasSubstr("Re-keyed 1 signal(s)"));
   EXPECT_EQ(std::distance(std::filesystem::directory_iterator(

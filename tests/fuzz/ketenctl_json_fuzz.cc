@@ -7,10 +7,10 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "client/json_input.h"
 #include "server/audit/checkpoint.h"
 #include "server/policy/signal_validation.h"
 #include "tests/fuzz/fuzz_input.h"
+#include "tools/ketenctl/json_input.h"
 
 namespace {
 

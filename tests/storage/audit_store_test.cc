@@ -6,7 +6,7 @@
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "rocksdb/db.h"
-#include "server/audit/checkpoint.h"
+#include "server/audit/checkpoint_signer.h"
 #include "server/audit/merkle.h"
 #include "server/storage/audit_verify.h"
 #include "server/storage/database.h"

@@ -1,12 +1,12 @@
 // ketenctl's operator commands for retention, data-subject rights and keys.
-#ifndef KETENHUB_CLIENT_KETENCTL_ADMIN_H_
-#define KETENHUB_CLIENT_KETENCTL_ADMIN_H_
+#ifndef KETENHUB_TOOLS_KETENCTL_KETENCTL_ADMIN_H_
+#define KETENHUB_TOOLS_KETENCTL_KETENCTL_ADMIN_H_
 
 #include <optional>
 #include <string>
 
 #include "CLI/CLI.hpp"
-#include "client/ketenctl_common.h"
+#include "tools/ketenctl/ketenctl_common.h"
 
 namespace ketenhub {
 
@@ -24,21 +24,17 @@ class AdminCommands {
   int Erase(const GlobalFlags& flags);
   int RotateKek(const GlobalFlags& flags);
   int Backup(const GlobalFlags& flags);
-  int Restore(const GlobalFlags& flags);
-  int Rekey(const GlobalFlags& flags);
 
   CLI::App* retention_ = nullptr;
   CLI::App* export_ = nullptr;
   CLI::App* erase_ = nullptr;
   CLI::App* rotate_ = nullptr;
   CLI::App* backup_ = nullptr;
-  CLI::App* restore_ = nullptr;
-  CLI::App* rekey_ = nullptr;
-  std::string backup_name_, backup_path_, data_dir_;
+  std::string backup_name_;
   bool dry_run_ = false;
   std::string as_of_, bsn_, name_, birth_date_, reason_, out_file_;
 };
 
 }  // namespace ketenhub
 
-#endif  // KETENHUB_CLIENT_KETENCTL_ADMIN_H_
+#endif  // KETENHUB_TOOLS_KETENCTL_KETENCTL_ADMIN_H_

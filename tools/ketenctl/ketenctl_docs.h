@@ -1,7 +1,7 @@
 // ketenctl's man page and shell completion, generated from its own command
 // definitions, so they never disagree with `--help`.
-#ifndef KETENHUB_CLIENT_KETENCTL_DOCS_H_
-#define KETENHUB_CLIENT_KETENCTL_DOCS_H_
+#ifndef KETENHUB_TOOLS_KETENCTL_KETENCTL_DOCS_H_
+#define KETENHUB_TOOLS_KETENCTL_KETENCTL_DOCS_H_
 
 #include <string>
 #include <utility>
@@ -33,4 +33,4 @@ std::string NearestCommand(const CLI::App& app, const std::string& word);
 
 }  // namespace ketenhub
 
-#endif  // KETENHUB_CLIENT_KETENCTL_DOCS_H_
+#endif  // KETENHUB_TOOLS_KETENCTL_KETENCTL_DOCS_H_

@@ -1,16 +1,14 @@
-#include "client/ketenctl_audit.h"
+#include "tools/ketenctl/ketenctl_audit.h"
 
-#include <filesystem>
 #include <fstream>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "client/audit_client.h"
-#include "client/json_input.h"
 #include "server/audit/checkpoint.h"
 #include "server/common/text_proto.h"
-#include "server/storage/audit_verify.h"
+#include "tools/ketenctl/json_input.h"
 
 namespace ketenhub {
 namespace {
@@ -94,8 +92,8 @@ void AuditCommands::Register(CLI::App& app) {
   export_->add_option("--out", out_file_, "file to write (default: stdout)");
   verify_ = audit->add_subcommand(
       "verify",
-      "prove the audit trail was not altered: online against the hub, or "
-      "offline against a copy of its data folder (--data-dir)");
+      "prove the audit trail was not altered, against the hub (offline, "
+      "on a data folder or backup: ketenhub-admin audit verify)");
   verify_
       ->add_option(
           "--public-key", public_key_,
@@ -109,15 +107,22 @@ void AuditCommands::Register(CLI::App& app) {
   verify_->add_option("--record", records_,
                       "also prove these record indexes are in the log");
   verify_->add_option("--data-dir", data_dir_,
-                      "verify offline: the hub's data folder (hub stopped) "
-                      "or a copy of it");
+                      "not here: offline verification is ketenhub-admin "
+                      "audit verify");
 }
 
 std::optional<int> AuditCommands::Run(const GlobalFlags& flags) {
   if (query_ != nullptr && *query_) return Query(flags, false);
   if (export_ != nullptr && *export_) return Query(flags, true);
   if (verify_ != nullptr && *verify_) {
-    return data_dir_.empty() ? VerifyOnline(flags) : VerifyOffline(flags);
+    if (!data_dir_.empty()) {
+      return Report(absl::InvalidArgumentError(
+                        "--data-dir: offline verification reads the hub's "
+                        "data folder itself: run 'ketenhub-admin audit verify "
+                        "--data-dir DIR --public-key KEY' (ketenhub package)"),
+                    flags);
+    }
+    return VerifyOnline(flags);
   }
   return std::nullopt;
 }
@@ -231,70 +236,6 @@ int AuditCommands::VerifyOnline(const GlobalFlags& flags) {
     std::cout << "; " << records_.size() << " record(s) proven in it";
   std::cout << ".\n";
   return EXIT_SUCCESS;
-}
-
-namespace {
-
-// The database in `dir`: DIR/db of a hub's data folder (or a restored one),
-// or DIR itself, a backup made by 'admin backup'.
-absl::StatusOr<std::string> DatabaseFolderIn(const std::string& dir) {
-  std::error_code error;
-  for (const std::string& candidate : {absl::StrCat(dir, "/db"), dir}) {
-    if (std::filesystem::exists(candidate + "/CURRENT", error))
-      return candidate;
-  }
-  return absl::FailedPreconditionError(
-      absl::StrCat("--data-dir: ", dir,
-                   " holds no hub database (neither a data folder with db/ "
-                   "nor a backup)"));
-}
-
-}  // namespace
-
-int AuditCommands::VerifyOffline(const GlobalFlags& flags) {
-  absl::StatusOr<std::string> key = ReadFileToString(public_key_);
-  if (!key.ok()) return Report(key.status(), flags);
-  std::vector<v1::SignedCheckpoint> trusted;
-  if (!checkpoint_file_.empty()) {
-    absl::StatusOr<v1::SignedCheckpoint> saved =
-        ReadCheckpoint(checkpoint_file_);
-    if (!saved.ok()) return Report(saved.status(), flags);
-    trusted.push_back(*std::move(saved));
-  }
-  const absl::Time start = absl::Now();
-  bool progress_shown = false;
-  absl::StatusOr<std::string> db = DatabaseFolderIn(data_dir_);
-  if (!db.ok()) return ReportOffline(db.status(), data_dir_);
-  absl::StatusOr<AuditVerification> result =
-      VerifyAuditLog(*db, *key, trusted, [&](uint64_t records) {
-        if (flags.json || records < 100000) return;
-        std::cerr << records << " records checked...\r";
-        progress_shown = true;
-      });
-  if (progress_shown) std::cerr << "\n";
-  if (!result.ok()) return ReportOffline(result.status(), data_dir_);
-  const std::string seconds =
-      absl::StrFormat("%.2f", absl::ToDoubleSeconds(absl::Now() - start));
-  if (flags.json) {
-    std::cout << "{\"records\":" << result->records
-              << ",\"checkpoints\":" << result->checkpoints << ",\"root\":\""
-              << absl::BytesToHexString(result->root)
-              << "\",\"ok\":" << (result->problem.empty() ? "true" : "false")
-              << ",\"problem\":\"" << result->problem << "\"";
-    if (result->first_bad_record)
-      std::cout << ",\"first_bad_record\":" << *result->first_bad_record;
-    std::cout << ",\"seconds\":" << seconds << "}\n";
-  } else if (result->problem.empty()) {
-    std::cout << "Verified offline: " << result->records
-              << " records recomputed into root "
-              << ShortHex(absl::BytesToHexString(result->root)) << "..., "
-              << result->checkpoints << " signed checkpoint(s) match, in "
-              << seconds << " s.\n";
-  } else {
-    std::cout << "The audit trail does NOT verify: " << result->problem
-              << ".\n";
-  }
-  return result->problem.empty() ? EXIT_SUCCESS : EXIT_FAILURE;
 }
 
 }  // namespace ketenhub

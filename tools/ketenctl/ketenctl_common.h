@@ -1,6 +1,6 @@
 // Shared by ketenctl's command files: global flags, connecting, printing.
-#ifndef KETENHUB_CLIENT_KETENCTL_COMMON_H_
-#define KETENHUB_CLIENT_KETENCTL_COMMON_H_
+#ifndef KETENHUB_TOOLS_KETENCTL_KETENCTL_COMMON_H_
+#define KETENHUB_TOOLS_KETENCTL_KETENCTL_COMMON_H_
 
 #include <cstdlib>
 #include <iostream>
@@ -45,20 +45,6 @@ inline int Report(const absl::Status& status, const GlobalFlags& flags) {
               << "it did not accept your certificate"
               << (options.ok() ? " " + options->cert_file : std::string())
               << " (signed by a CA it does not trust, or revoked)\n";
-  }
-  return EXIT_FAILURE;
-}
-
-// Report for a command that works on a folder instead of the hub (restore,
-// re-key, offline verify): its hint is about the folder, not the network.
-inline int ReportOffline(const absl::Status& status, const std::string& dir) {
-  std::cerr << "ketenctl: " << absl::StatusCodeToString(status.code()) << ": "
-            << status.message() << "\n";
-  if (absl::IsUnavailable(status) || absl::IsFailedPrecondition(status)) {
-    std::cerr << "hint: this command reads " << dir
-              << " directly, without the hub: give a hub's data folder or a "
-                 "backup made by 'admin backup', readable by you; a command "
-                 "that changes it needs the hub that uses it stopped\n";
   }
   return EXIT_FAILURE;
 }
@@ -131,4 +117,4 @@ absl::StatusOr<std::unique_ptr<Client>> ConnectAs(const GlobalFlags& flags) {
 
 }  // namespace ketenhub
 
-#endif  // KETENHUB_CLIENT_KETENCTL_COMMON_H_
+#endif  // KETENHUB_TOOLS_KETENCTL_KETENCTL_COMMON_H_

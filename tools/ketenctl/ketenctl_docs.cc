@@ -1,4 +1,4 @@
-#include "client/ketenctl_docs.h"
+#include "tools/ketenctl/ketenctl_docs.h"
 
 #include <algorithm>
 #include <string>

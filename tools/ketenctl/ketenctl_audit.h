@@ -1,6 +1,6 @@
 // ketenctl's "audit" commands, for auditors and privacy officers.
-#ifndef KETENHUB_CLIENT_KETENCTL_AUDIT_H_
-#define KETENHUB_CLIENT_KETENCTL_AUDIT_H_
+#ifndef KETENHUB_TOOLS_KETENCTL_KETENCTL_AUDIT_H_
+#define KETENHUB_TOOLS_KETENCTL_KETENCTL_AUDIT_H_
 
 #include <cstdint>
 #include <optional>
@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "CLI/CLI.hpp"
-#include "client/ketenctl_common.h"
+#include "tools/ketenctl/ketenctl_common.h"
 
 namespace ketenhub {
 
@@ -22,7 +22,6 @@ class AuditCommands {
  private:
   int Query(const GlobalFlags& flags, bool export_all);
   int VerifyOnline(const GlobalFlags& flags);
-  int VerifyOffline(const GlobalFlags& flags);
 
   CLI::App* query_ = nullptr;
   CLI::App* export_ = nullptr;
@@ -36,4 +35,4 @@ class AuditCommands {
 
 }  // namespace ketenhub
 
-#endif  // KETENHUB_CLIENT_KETENCTL_AUDIT_H_
+#endif  // KETENHUB_TOOLS_KETENCTL_KETENCTL_AUDIT_H_

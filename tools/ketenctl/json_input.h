@@ -1,8 +1,8 @@
 // The JSON that people hand to ketenctl: a signal to submit, and a checkpoint
 // kept from an earlier audit verification. Both are parsed with protobuf's
 // JSON mapping (field names as in the .proto or in lowerCamelCase).
-#ifndef KETENHUB_CLIENT_JSON_INPUT_H_
-#define KETENHUB_CLIENT_JSON_INPUT_H_
+#ifndef KETENHUB_TOOLS_KETENCTL_JSON_INPUT_H_
+#define KETENHUB_TOOLS_KETENCTL_JSON_INPUT_H_
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -24,4 +24,4 @@ absl::StatusOr<v1::SignedCheckpoint> CheckpointFromJson(
 
 }  // namespace ketenhub
 
-#endif  // KETENHUB_CLIENT_JSON_INPUT_H_
+#endif  // KETENHUB_TOOLS_KETENCTL_JSON_INPUT_H_

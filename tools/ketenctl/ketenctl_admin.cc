@@ -1,4 +1,4 @@
-#include "client/ketenctl_admin.h"
+#include "tools/ketenctl/ketenctl_admin.h"
 
 #include <fstream>
 
@@ -6,8 +6,6 @@
 #include "ketenhub/v1/admin.grpc.pb.h"
 #include "server/common/files.h"
 #include "server/common/text_proto.h"
-#include "server/security/subject_pseudonymizer.h"
-#include "server/storage/signal_store.h"
 
 namespace ketenhub {
 namespace {
@@ -91,23 +89,6 @@ void AdminCommands::Register(CLI::App& admin) {
       "backup", "online, verified copy of the database on the hub's host");
   backup_->add_option("name", backup_name_, "backup name, e.g. 2026-11-22")
       ->required();
-  restore_ = admin.add_subcommand(
-      "restore",
-      "offline: put a backup into a stopped hub's data folder, verified");
-  restore_->add_option("--backup", backup_path_, "the backup folder")
-      ->required()
-      ->check(CLI::ExistingDirectory);
-  restore_
-      ->add_option("--data-dir", data_dir_,
-                   "the hub's data folder: keys/ restored, no db/ yet")
-      ->required();
-  rekey_ = admin.add_subcommand(
-      "rekey-pseudonyms",
-      "offline: a new pseudonym key, every signal re-keyed (take a backup "
-      "first)");
-  rekey_->add_option("--data-dir", data_dir_, "the stopped hub's data folder")
-      ->required()
-      ->check(CLI::ExistingDirectory);
 }
 
 std::optional<int> AdminCommands::Run(const GlobalFlags& flags) {
@@ -116,8 +97,6 @@ std::optional<int> AdminCommands::Run(const GlobalFlags& flags) {
   if (erase_ != nullptr && *erase_) return Erase(flags);
   if (rotate_ != nullptr && *rotate_) return RotateKek(flags);
   if (backup_ != nullptr && *backup_) return Backup(flags);
-  if (restore_ != nullptr && *restore_) return Restore(flags);
-  if (rekey_ != nullptr && *rekey_) return Rekey(flags);
   return std::nullopt;
 }
 
@@ -253,55 +232,6 @@ int AdminCommands::Backup(const GlobalFlags& flags) {
             << " audit record(s), audit tree verified. Back up the hub's "
                "keys/ folder separately: without its keys the backup is "
                "unreadable, by design.\n";
-  return EXIT_SUCCESS;
-}
-
-int AdminCommands::Restore(const GlobalFlags& flags) {
-  absl::StatusOr<std::string> key =
-      ReadFileToString(data_dir_ + "/keys/audit-signing.pub");
-  if (!key.ok()) {
-    return ReportOffline(absl::FailedPreconditionError(
-                             "--data-dir: restore the hub's keys/ folder first "
-                             "(keys/audit-signing.pub is missing)"),
-                         data_dir_);
-  }
-  absl::StatusOr<SignalStore::BackupInfo> info =
-      RestoreBackup(backup_path_, data_dir_ + "/db", *key);
-  if (!info.ok()) return ReportOffline(info.status(), data_dir_);
-  std::cout << "Restored " << info->signals << " signal(s) and "
-            << info->audit_records << " verified audit record(s) into "
-            << data_dir_ << "/db. Start the hub on " << data_dir_ << ".\n";
-  return EXIT_SUCCESS;
-}
-
-int AdminCommands::Rekey(const GlobalFlags& flags) {
-  const std::string key_file = data_dir_ + "/keys/pseudonym.key";
-  absl::StatusOr<std::string> next =
-      SubjectPseudonymizer::CreateNextKey(key_file);
-  if (!next.ok()) return ReportOffline(next.status(), data_dir_);
-  absl::StatusOr<std::unique_ptr<SubjectPseudonymizer>> pseudonymizer =
-      SubjectPseudonymizer::OpenOrCreate(*next);
-  if (!pseudonymizer.ok())
-    return ReportOffline(pseudonymizer.status(), data_dir_);
-  absl::StatusOr<uint64_t> rekeyed = RekeySubjects(
-      data_dir_ + "/db", data_dir_ + "/keys/kek",
-      [&](const v1::Subject& subject) {
-        return (*pseudonymizer)->SubjectKey(subject);
-      },
-      (*pseudonymizer)->KeyCheck());
-  if (!rekeyed.ok()) return ReportOffline(rekeyed.status(), data_dir_);
-  const std::string label =
-      absl::FormatTime("%Y%m%dT%H%M%S", absl::Now(), absl::UTCTimeZone());
-  if (absl::Status adopted =
-          SubjectPseudonymizer::AdoptNextKey(key_file, label);
-      !adopted.ok()) {
-    return ReportOffline(adopted, data_dir_);
-  }
-  std::cout << "Re-keyed " << *rekeyed
-            << " signal(s) under a new pseudonym key."
-            << " The old key is kept as keys/pseudonym-previous/" << label
-            << ".key so that audit queries by BSN still find earlier records."
-            << "\n";
   return EXIT_SUCCESS;
 }
 

@@ -17,17 +17,17 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "client/chain_director_client.h"
-#include "client/json_input.h"
-#include "client/ketenctl_admin.h"
-#include "client/ketenctl_audit.h"
-#include "client/ketenctl_common.h"
-#include "client/ketenctl_docs.h"
 #include "client/signal_client.h"
 #include "grpc/support/log.h"
 #include "grpcpp/channel.h"
 #include "ketenhub/v1/admin.grpc.pb.h"
 #include "server/common/text_proto.h"
 #include "server/policy/access_policy.h"
+#include "tools/ketenctl/json_input.h"
+#include "tools/ketenctl/ketenctl_admin.h"
+#include "tools/ketenctl/ketenctl_audit.h"
+#include "tools/ketenctl/ketenctl_common.h"
+#include "tools/ketenctl/ketenctl_docs.h"
 
 namespace ketenhub {
 namespace {

@@ -1,4 +1,4 @@
-#include "client/json_input.h"
+#include "tools/ketenctl/json_input.h"
 
 #include <string>
 #include <vector>

@@ -1,0 +1,149 @@
+#include "server/audit/checkpoint_signer.h"
+
+#include <fcntl.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "server/common/text_proto.h"
+
+namespace ketenhub {
+namespace {
+
+struct BioFree {
+  void operator()(BIO* p) const { BIO_free(p); }
+};
+struct PkeyFree {
+  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
+};
+struct MdCtxFree {
+  void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); }
+};
+using BioPtr = std::unique_ptr<BIO, BioFree>;
+using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
+using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
+
+std::string BioContents(BIO* bio) {
+  char* data = nullptr;
+  const long length = BIO_get_mem_data(bio, &data);
+  return std::string(data, static_cast<size_t>(length));
+}
+
+absl::Status WriteFile(const std::string& path, absl::string_view contents,
+                       mode_t mode, bool exclusive) {
+  const int flags =
+      O_WRONLY | O_CREAT | O_CLOEXEC | (exclusive ? O_EXCL : O_TRUNC);
+  const int fd = ::open(path.c_str(), flags, mode);
+  if (fd < 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot create ", path, ": ", std::strerror(errno)));
+  }
+  const bool ok = ::write(fd, contents.data(), contents.size()) ==
+                      static_cast<ssize_t>(contents.size()) &&
+                  ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok)
+    return absl::FailedPreconditionError(absl::StrCat("cannot write ", path));
+  return absl::OkStatus();
+}
+
+absl::Status CreateKey(const std::string& path) {
+  PkeyPtr key(EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"));
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  if (!key || !bio ||
+      PEM_write_bio_PrivateKey(bio.get(), key.get(), nullptr, nullptr, 0,
+                               nullptr, nullptr) != 1) {
+    return absl::InternalError("cannot generate the audit signing key");
+  }
+  std::string pem = BioContents(bio.get());
+  absl::Status written = WriteFile(path, pem, 0600, /*exclusive=*/true);
+  OPENSSL_cleanse(pem.data(), pem.size());
+  return written;
+}
+
+class Ed25519Signer final : public CheckpointSigner {
+ public:
+  Ed25519Signer(PkeyPtr key, std::string public_pem, std::string key_id)
+      : key_(std::move(key)),
+        public_pem_(std::move(public_pem)),
+        key_id_(std::move(key_id)) {}
+
+  v1::SignedCheckpoint Sign(uint64_t tree_size, absl::string_view root_hash,
+                            absl::Time time) const override {
+    v1::SignedCheckpoint checkpoint;
+    checkpoint.set_tree_size(tree_size);
+    checkpoint.set_root_hash(std::string(root_hash));
+    checkpoint.mutable_time()->set_seconds(absl::ToUnixSeconds(time));
+    checkpoint.set_key_id(key_id_);
+    const std::string text = CheckpointText(checkpoint);
+    unsigned char signature[64];
+    size_t length = sizeof(signature);
+    MdCtxPtr ctx(EVP_MD_CTX_new());
+    if (ctx &&
+        EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, key_.get()) ==
+            1 &&
+        EVP_DigestSign(ctx.get(), signature, &length,
+                       reinterpret_cast<const unsigned char*>(text.data()),
+                       text.size()) == 1) {
+      checkpoint.set_signature(
+          std::string(reinterpret_cast<const char*>(signature), length));
+    }
+    return checkpoint;  // unsigned only if OpenSSL failed: verification fails
+  }
+
+  const std::string& public_key_pem() const override { return public_pem_; }
+  const std::string& key_id() const override { return key_id_; }
+
+ private:
+  const PkeyPtr key_;
+  const std::string public_pem_;
+  const std::string key_id_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<CheckpointSigner>>
+CheckpointSigner::OpenOrCreate(const std::string& key_file,
+                               const std::string& public_key_file) {
+  if (::access(key_file.c_str(), F_OK) != 0) {
+    if (absl::Status created = CreateKey(key_file); !created.ok())
+      return created;
+  }
+  struct stat st;
+  if (::stat(key_file.c_str(), &st) != 0 || (st.st_mode & 077) != 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "key file ", key_file,
+        " must exist and be readable by the hub user only (mode 0600)"));
+  }
+  absl::StatusOr<std::string> pem = ReadFileToString(key_file);
+  if (!pem.ok()) return pem.status();
+  BioPtr bio(BIO_new_mem_buf(pem->data(), static_cast<int>(pem->size())));
+  PkeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
+  OPENSSL_cleanse(pem->data(), pem->size());
+  if (!key || EVP_PKEY_get_id(key.get()) != EVP_PKEY_ED25519) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("key file ", key_file, " is not an Ed25519 private key"));
+  }
+  BioPtr out(BIO_new(BIO_s_mem()));
+  if (!out || PEM_write_bio_PUBKEY(out.get(), key.get()) != 1)
+    return absl::InternalError("cannot export the audit public key");
+  std::string public_pem = BioContents(out.get());
+  if (absl::Status written =
+          WriteFile(public_key_file, public_pem, 0644, /*exclusive=*/false);
+      !written.ok()) {
+    return written;
+  }
+  absl::StatusOr<std::string> key_id = CheckpointKeyId(public_pem);
+  if (!key_id.ok()) return key_id.status();
+  return std::unique_ptr<CheckpointSigner>(new Ed25519Signer(
+      std::move(key), std::move(public_pem), *std::move(key_id)));
+}
+
+}  // namespace ketenhub
