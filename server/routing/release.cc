@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "server/common/status_macros.h"
+#include "server/policy/lifecycle.h"
+#include "server/storage/signal_lifetime.h"
 #include "server/storage/time_conversion.h"
 
 namespace ketenhub {
@@ -167,20 +169,15 @@ v1::SignalStatus StatusForSource(const StoredSignal& signal, absl::Time now) {
   status.set_policy_version(signal.policy_version());
   if (signal.has_decision()) *status.mutable_decision() = signal.decision();
   status.set_routed(!signal.receivers().empty());
-  const absl::Time received = FromTimestamp(signal.received_at());
   if (signal.state() == v1::SIGNAL_STATE_DESTROYED) {
     *status.mutable_destroyed_at() = signal.destroyed_at();
     status.set_destruction_rule(signal.destruction_rule());
     return status;
   }
-  status.set_archived(received +
-                          absl::Hours(24) *
-                              static_cast<int>(signal.match_window_days()) <
-                      now);
-  if (signal.retention_days() > 0) {
-    SetTimestamp(
-        received + absl::Hours(24) * static_cast<int>(signal.retention_days()),
-        status.mutable_destroy_after());
+  const lifecycle::Lifetime life = LifetimeOf(signal);
+  status.set_archived(lifecycle::IsArchived(life, now));
+  if (const std::optional<absl::Time> destroy = lifecycle::DestroyTime(life)) {
+    SetTimestamp(*destroy, status.mutable_destroy_after());
   }
   return status;
 }

@@ -10,6 +10,7 @@
 #include "server/audit/audit_record.h"
 #include "server/common/json_log.h"
 #include "server/common/thread_name.h"
+#include "server/policy/lifecycle.h"
 #include "server/policy/signal_validation.h"
 #include "server/service/audited_call.h"
 #include "server/service/grpc_status.h"
@@ -253,9 +254,9 @@ grpc::ServerUnaryReactor* AdminServiceImpl::RunRetention(
       for (const v1::storage::StoredSignal& signal : *result) {
         ToDestroyed(signal, response->add_destroyed());
         if (dry_run) {
-          response->mutable_destroyed()->rbegin()->set_rule(absl::StrCat(
-              "retention: ", v1::Category_Name(signal.signal().category()),
-              " after ", signal.retention_days(), " days"));
+          response->mutable_destroyed()->rbegin()->set_rule(
+              lifecycle::RetentionRule(signal.signal().category(),
+                                       signal.retention_days()));
         }
       }
       (*record.mutable_details())["signals"] = absl::StrCat(result->size());
@@ -290,8 +291,7 @@ AdminServiceImpl::ExportSubject(grpc::CallbackServerContext* context,
   SetAuditOutcome(parts.status(), &call.record);
   LogAudited(call.record);
   auto* stream = new MessageStream<v1::ExportSubjectResponse>(
-      parts.ok() ? *std::move(parts)
-                 : std::deque<v1::ExportSubjectResponse>());
+      parts.ok() ? *std::move(parts) : std::deque<v1::ExportSubjectResponse>());
   std::vector<v1::AuditRecord> records;
   records.push_back(std::move(call.record));
   store_->Record(std::move(records),
@@ -344,8 +344,7 @@ AdminServiceImpl::ExportParts(const std::string& subject_key,
         store_->QueryAudit(filter, *from, kMaxHistory, kMaxHistory);
     if (!history.ok()) return history.status();
     for (v1::AuditRecord& entry : history->records) {
-      *part_for(entry.ByteSizeLong()).add_access_history() =
-          std::move(entry);
+      *part_for(entry.ByteSizeLong()).add_access_history() = std::move(entry);
     }
     from = history->next_index;
   }

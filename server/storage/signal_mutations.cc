@@ -10,6 +10,7 @@
 #include "absl/strings/str_format.h"
 #include "server/audit/audit_record.h"
 #include "server/storage/keys.h"
+#include "server/storage/signal_lifetime.h"
 #include "server/storage/time_conversion.h"
 
 namespace ketenhub {
@@ -37,11 +38,7 @@ absl::StatusOr<v1::storage::WrappedDataKey> UnderCurrentKek(
 }
 
 bool IsActive(const SubjectIndexEntry& entry, absl::Time now) {
-  return !entry.withdrawn() &&
-         FromTimestamp(entry.received_at()) +
-                 absl::Hours(24) *
-                     static_cast<int>(entry.match_window_days()) >=
-             now;
+  return lifecycle::IsMatchable(LifetimeOf(entry), entry.withdrawn(), now);
 }
 
 class SubmitMutation final : public Mutation {
@@ -152,7 +149,7 @@ class SubmitMutation final : public Mutation {
       partners.insert(entry.source_partner());
       active.push_back(&entry);
     }
-    if (partners.empty() || partners.contains(added.source_partner())) return;
+    if (!lifecycle::IsNewMatch(partners, added.source_partner())) return;
     StoredEvent event;
     auto add =
         [&event](
@@ -283,10 +280,6 @@ class AckMutation final : public Mutation {
   absl::StatusOr<uint64_t> result_ = absl::InternalError("not applied");
 };
 
-std::string CategoryName(const StoredSignal& signal) {
-  return v1::Category_Name(signal.signal().category());
-}
-
 class DestroyMutation final : public Mutation {
  public:
   DestroyMutation(DestroyCommand command, DestroyCallback done)
@@ -355,13 +348,9 @@ class DestroyMutation final : public Mutation {
  private:
   // "retention: CATEGORY after N days" when the signal is due at `now`.
   static std::string RetentionRule(const StoredSignal& signal, absl::Time now) {
-    const int days = static_cast<int>(signal.retention_days());
-    if (days == 0 ||
-        FromTimestamp(signal.received_at()) + absl::Hours(24) * days > now) {
-      return "";
-    }
-    return absl::StrCat("retention: ", CategoryName(signal), " after ", days,
-                        " days");
+    if (!lifecycle::RetentionDue(LifetimeOf(signal), now)) return "";
+    return lifecycle::RetentionRule(signal.signal().category(),
+                                    signal.retention_days());
   }
 
   void AppendEvent(

@@ -20,6 +20,7 @@
 #include "server/storage/keys.h"
 #include "server/storage/payload_cipher.h"
 #include "server/storage/rocksdb_status.h"
+#include "server/storage/signal_lifetime.h"
 #include "server/storage/signal_mutations.h"
 #include "server/storage/time_conversion.h"
 
@@ -445,9 +446,8 @@ absl::StatusOr<std::vector<StoredSignal>> RocksSignalStore::DueSignals(
                                static_cast<int>(it->value().size()))) {
       return absl::DataLossError("signal record unreadable");
     }
-    const int days = static_cast<int>(signal.retention_days());
-    if (signal.state() == v1::SIGNAL_STATE_DESTROYED || days == 0 ||
-        FromTimestamp(signal.received_at()) + absl::Hours(24) * days > as_of) {
+    if (signal.state() == v1::SIGNAL_STATE_DESTROYED ||
+        !lifecycle::RetentionDue(LifetimeOf(signal), as_of)) {
       continue;
     }
     signal.clear_payload();
