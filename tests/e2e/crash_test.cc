@@ -126,12 +126,14 @@ TEST_F(CrashTest, NoAcknowledgedSignalIsLostOrDuplicatedAcrossKills) {
   }
 
   // The chain director sees every acknowledged signal (at least once).
+  absl::Mutex delivered_mu;  // the watcher's thread adds, this one reads
   std::set<std::string> delivered;
   auto director =
       *ChainDirectorClient::Connect(Patient("ketenregisseur", port_));
   std::thread watcher([&] {
     (void)director->Watch(
         [&](const v1::Event& event) {
+          absl::MutexLock lock(&delivered_mu);
           if (event.has_signal_received())
             delivered.insert(event.signal_received().signal_id());
           if (delivered.size() >= ids.size()) director->Cancel();
@@ -139,8 +141,12 @@ TEST_F(CrashTest, NoAcknowledgedSignalIsLostOrDuplicatedAcrossKills) {
         },
         0);
   });
+  auto all_delivered = [&] {
+    absl::MutexLock lock(&delivered_mu);
+    return delivered.size() >= ids.size();
+  };
   const absl::Time deadline = absl::Now() + absl::Seconds(60);
-  while (delivered.size() < ids.size() && absl::Now() < deadline)
+  while (!all_delivered() && absl::Now() < deadline)
     absl::SleepFor(absl::Milliseconds(50));
   director->Cancel();
   watcher.join();
