@@ -30,6 +30,11 @@ struct SignalLimits {
 absl::Status ValidateSignal(const v1::Signal& signal,
                             const SignalLimits& limits, absl::Time now);
 
+// Bounds on the free text of the other calls (bytes of UTF-8), in one place.
+inline constexpr size_t kMaxReasonBytes = 500;            // Decide, Withdraw
+inline constexpr size_t kMaxLegalBasisBytes = 200;        // Release
+inline constexpr size_t kMaxRequestReferenceBytes = 200;  // EraseSubject
+
 // Checks a free-text field a caller must fill in (a reason, a legal basis):
 // INVALID_ARGUMENT "FIELD: required, at most N bytes" when `value` is empty,
 // only whitespace, or longer than `max_bytes`. Thread-safe.

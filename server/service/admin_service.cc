@@ -16,13 +16,13 @@
 #include "server/service/grpc_status.h"
 #include "server/service/message_stream.h"
 #include "server/service/parsed_request.h"
+#include "server/service/unary_call.h"
 #include "server/storage/time_conversion.h"
 
 namespace ketenhub {
 namespace {
 
 constexpr uint32_t kMaxPage = 1000;
-constexpr size_t kMaxReasonBytes = 200;
 constexpr size_t kMaxHistory = 10000;  // audit records per query page
 // A subject export's parts stay well under gRPC's default 4 MiB message.
 constexpr size_t kExportPartBytes = 1 << 20;
@@ -93,32 +93,31 @@ AdminServiceImpl::AdminServiceImpl(CurrentPolicy* policy, SignalStore* store,
       audit_public_key_pem_(std::move(audit_public_key_pem)),
       worker_([this] { WorkerLoop(); }) {
   const std::string service = v1::AdminService::service_full_name();
-  auto refusal = [&](std::string operation) {
-    return UnparsableRefusal{policy, certificates, store, std::move(operation),
-                             v1::ROLE_OPERATOR};
-  };
+  const CallEnvironment env{policy, certificates, store};
   using Self = AdminServiceImpl;
-  MarkMethodCallback(
-      MethodIndex(service, "ReloadPolicy"),
-      ParsingUnaryHandler(this, &Self::ReloadPolicy, refusal("reload_policy")));
-  MarkMethodCallback(
-      MethodIndex(service, "ListUnrouted"),
-      ParsingUnaryHandler(this, &Self::ListUnrouted, refusal("list_unrouted")));
-  MarkMethodCallback(
-      MethodIndex(service, "RunRetention"),
-      ParsingUnaryHandler(this, &Self::RunRetention, refusal("run_retention")));
+  const v1::Role role = v1::ROLE_OPERATOR;
+  MarkMethodCallback(MethodIndex(service, "ReloadPolicy"),
+                     UnaryHandler(this, &Self::HandleReloadPolicy, env,
+                                  "reload_policy", role));
+  MarkMethodCallback(MethodIndex(service, "ListUnrouted"),
+                     UnaryHandler(this, &Self::HandleListUnrouted, env,
+                                  "list_unrouted", role));
+  MarkMethodCallback(MethodIndex(service, "RunRetention"),
+                     UnaryHandler(this, &Self::HandleRunRetention, env,
+                                  "run_retention", role));
   MarkMethodCallback(MethodIndex(service, "ExportSubject"),
-                     ParsingServerStreamingHandler(this, &Self::ExportSubject,
-                                                   refusal("subject_export")));
-  MarkMethodCallback(
-      MethodIndex(service, "EraseSubject"),
-      ParsingUnaryHandler(this, &Self::EraseSubject, refusal("subject_erase")));
+                     ParsingServerStreamingHandler(
+                         this, &Self::ExportSubject,
+                         UnparsableRefusal{env, "subject_export", role}));
+  MarkMethodCallback(MethodIndex(service, "EraseSubject"),
+                     UnaryHandler(this, &Self::HandleEraseSubject, env,
+                                  "subject_erase", role));
   MarkMethodCallback(
       MethodIndex(service, "RotateKek"),
-      ParsingUnaryHandler(this, &Self::RotateKek, refusal("rotate_kek")));
+      UnaryHandler(this, &Self::HandleRotateKek, env, "rotate_kek", role));
   MarkMethodCallback(
       MethodIndex(service, "Backup"),
-      ParsingUnaryHandler(this, &Self::Backup, refusal("backup")));
+      UnaryHandler(this, &Self::HandleBackup, env, "backup", role));
 }
 
 AdminServiceImpl::~AdminServiceImpl() {
@@ -153,17 +152,12 @@ void AdminServiceImpl::WorkerLoop() {
   }
 }
 
-grpc::ServerUnaryReactor* AdminServiceImpl::ReloadPolicy(
-    grpc::CallbackServerContext* context, const v1::ReloadPolicyRequest*,
+grpc::ServerUnaryReactor* AdminServiceImpl::HandleReloadPolicy(
+    UnaryCall& call, const v1::ReloadPolicyRequest&,
     v1::ReloadPolicyResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  AuditedCall call = BeginCall(context, *policy_, *certificates_,
-                               "reload_policy", v1::ROLE_OPERATOR);
-  if (!call.allowed.ok()) {
-    return FinishRefused(reactor, *store_, call, call.allowed);
-  }
-  v1::AuditRecord logged = call.record;
-  ReloadAudited(*policy_, *store_, std::move(call.record),
+  grpc::ServerUnaryReactor* reactor = call.reactor();
+  v1::AuditRecord logged = call.record();
+  ReloadAudited(*policy_, *store_, std::move(call.record()),
                 [reactor, response, logged = std::move(logged)](
                     absl::StatusOr<std::string> version) mutable {
                   if (version.ok()) response->set_policy_version(*version);
@@ -173,20 +167,13 @@ grpc::ServerUnaryReactor* AdminServiceImpl::ReloadPolicy(
   return reactor;
 }
 
-grpc::ServerUnaryReactor* AdminServiceImpl::ListUnrouted(
-    grpc::CallbackServerContext* context,
-    const v1::ListUnroutedRequest* request,
+grpc::ServerUnaryReactor* AdminServiceImpl::HandleListUnrouted(
+    UnaryCall& call, const v1::ListUnroutedRequest& request,
     v1::ListUnroutedResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  AuditedCall call = BeginCall(context, *policy_, *certificates_,
-                               "list_unrouted", v1::ROLE_OPERATOR);
-  if (!call.allowed.ok()) {
-    return FinishRefused(reactor, *store_, call, call.allowed);
-  }
-  const uint32_t page = request->page_size() == 0
+  const uint32_t page = request.page_size() == 0
                             ? kMaxPage
-                            : std::min(request->page_size(), kMaxPage);
-  auto signals = store_->ListUnrouted(request->after_sequence(), page);
+                            : std::min(request.page_size(), kMaxPage);
+  auto signals = store_->ListUnrouted(request.after_sequence(), page);
   if (signals.ok()) {
     for (const v1::storage::StoredSignal& signal : *signals) {
       v1::UnroutedSignal* out = response->add_signals();
@@ -197,8 +184,7 @@ grpc::ServerUnaryReactor* AdminServiceImpl::ListUnrouted(
       *out->mutable_received_at() = signal.received_at();
     }
   }
-  FinishAudited(reactor, *store_, std::move(call.record), signals.status());
-  return reactor;
+  return call.Finish(signals.status());
 }
 
 absl::StatusOr<std::vector<v1::storage::StoredSignal>> RunRetentionOnce(
@@ -229,24 +215,18 @@ absl::StatusOr<std::vector<v1::storage::StoredSignal>> RunRetentionOnce(
   return destroyed;
 }
 
-grpc::ServerUnaryReactor* AdminServiceImpl::RunRetention(
-    grpc::CallbackServerContext* context,
-    const v1::RunRetentionRequest* request,
+grpc::ServerUnaryReactor* AdminServiceImpl::HandleRunRetention(
+    UnaryCall& call, const v1::RunRetentionRequest& request,
     v1::RunRetentionResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  AuditedCall call = BeginCall(context, *policy_, *certificates_,
-                               "run_retention", v1::ROLE_OPERATOR);
-  absl::Status allowed = call.allowed;
-  if (allowed.ok() && request->has_as_of() && !request->dry_run()) {
-    allowed = absl::InvalidArgumentError("as_of: only with dry_run");
-  }
-  if (!allowed.ok()) return FinishRefused(reactor, *store_, call, allowed);
+  if (request.has_as_of() && !request.dry_run())
+    return call.Finish(absl::InvalidArgumentError("as_of: only with dry_run"));
+  grpc::ServerUnaryReactor* reactor = call.reactor();
   const absl::Time as_of =
-      request->has_as_of() ? FromTimestamp(request->as_of()) : absl::Now();
-  const bool dry_run = request->dry_run();
-  (*call.record.mutable_details())["dry_run"] = dry_run ? "true" : "false";
+      request.has_as_of() ? FromTimestamp(request.as_of()) : absl::Now();
+  const bool dry_run = request.dry_run();
+  (*call.record().mutable_details())["dry_run"] = dry_run ? "true" : "false";
   RunOnWorker([this, reactor, response, as_of, dry_run,
-               record = std::move(call.record)]() mutable {
+               record = std::move(call.record())]() mutable {
     absl::StatusOr<std::vector<v1::storage::StoredSignal>> result =
         RunRetentionOnce(*store_, as_of, dry_run, record);
     if (result.ok()) {
@@ -352,33 +332,27 @@ AdminServiceImpl::ExportParts(const std::string& subject_key,
   return parts;
 }
 
-grpc::ServerUnaryReactor* AdminServiceImpl::EraseSubject(
-    grpc::CallbackServerContext* context,
-    const v1::EraseSubjectRequest* request,
+grpc::ServerUnaryReactor* AdminServiceImpl::HandleEraseSubject(
+    UnaryCall& call, const v1::EraseSubjectRequest& request,
     v1::EraseSubjectResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  AuditedCall call = BeginCall(context, *policy_, *certificates_,
-                               "subject_erase", v1::ROLE_OPERATOR);
   absl::StatusOr<std::string> key =
-      call.allowed.ok() ? pseudonymizer_->SubjectKey(request->subject())
-                        : absl::StatusOr<std::string>(call.allowed);
-  if (key.ok()) {
-    if (absl::Status reason =
-            CheckRequiredText("reason", request->reason(), kMaxReasonBytes);
-        !reason.ok()) {
-      key = reason;
-    }
+      pseudonymizer_->SubjectKey(request.subject());
+  if (!key.ok()) return call.Finish(key.status());
+  if (absl::Status reason = CheckRequiredText("reason", request.reason(),
+                                              kMaxRequestReferenceBytes);
+      !reason.ok()) {
+    return call.Finish(reason);
   }
-  if (!key.ok()) return FinishRefused(reactor, *store_, call, key.status());
-  call.record.set_data_subject_pseudonym(SubjectPseudonym(*key));
-  (*call.record.mutable_details())["reason"] = request->reason();
+  grpc::ServerUnaryReactor* reactor = call.reactor();
+  call.record().set_data_subject_pseudonym(SubjectPseudonym(*key));
+  (*call.record().mutable_details())["reason"] = request.reason();
   DestroyCommand command;
   command.subject_key = *key;  // works even when some content is damaged
-  command.erasure_reason = request->reason();
+  command.erasure_reason = request.reason();
   command.as_of = absl::Now();
-  command.audit = call.record;
+  command.audit = call.record();
   store_->Destroy(std::move(command),
-                  [reactor, response, draft = call.record](
+                  [reactor, response, draft = call.record()](
                       absl::StatusOr<std::vector<v1::storage::StoredSignal>>
                           destroyed) mutable {
                     if (destroyed.ok()) {
@@ -391,17 +365,12 @@ grpc::ServerUnaryReactor* AdminServiceImpl::EraseSubject(
   return reactor;
 }
 
-grpc::ServerUnaryReactor* AdminServiceImpl::RotateKek(
-    grpc::CallbackServerContext* context, const v1::RotateKekRequest*,
+grpc::ServerUnaryReactor* AdminServiceImpl::HandleRotateKek(
+    UnaryCall& call, const v1::RotateKekRequest&,
     v1::RotateKekResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  AuditedCall call = BeginCall(context, *policy_, *certificates_, "rotate_kek",
-                               v1::ROLE_OPERATOR);
-  if (!call.allowed.ok()) {
-    return FinishRefused(reactor, *store_, call, call.allowed);
-  }
+  grpc::ServerUnaryReactor* reactor = call.reactor();
   RunOnWorker(
-      [this, reactor, response, record = std::move(call.record)]() mutable {
+      [this, reactor, response, record = std::move(call.record())]() mutable {
         absl::StatusOr<SignalStore::Rotation> rotation = store_->RotateKek();
         if (rotation.ok()) {
           response->set_kek_id(rotation->kek_id);
@@ -434,22 +403,18 @@ bool IsBackupName(absl::string_view name) {
 
 }  // namespace
 
-grpc::ServerUnaryReactor* AdminServiceImpl::Backup(
-    grpc::CallbackServerContext* context, const v1::BackupRequest* request,
+grpc::ServerUnaryReactor* AdminServiceImpl::HandleBackup(
+    UnaryCall& call, const v1::BackupRequest& request,
     v1::BackupResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  AuditedCall call =
-      BeginCall(context, *policy_, *certificates_, "backup", v1::ROLE_OPERATOR);
-  absl::Status allowed = call.allowed;
-  if (allowed.ok() && !IsBackupName(request->name())) {
-    allowed =
-        absl::InvalidArgumentError("name: 1-64 of [A-Za-z0-9._-], not . or ..");
+  if (!IsBackupName(request.name())) {
+    return call.Finish(absl::InvalidArgumentError(
+        "name: 1-64 of [A-Za-z0-9._-], not . or .."));
   }
-  if (!allowed.ok()) return FinishRefused(reactor, *store_, call, allowed);
-  const std::string path = absl::StrCat(backup_dir_, "/", request->name());
-  (*call.record.mutable_details())["name"] = request->name();
+  grpc::ServerUnaryReactor* reactor = call.reactor();
+  const std::string path = absl::StrCat(backup_dir_, "/", request.name());
+  (*call.record().mutable_details())["name"] = request.name();
   RunOnWorker([this, reactor, response, path,
-               record = std::move(call.record)]() mutable {
+               record = std::move(call.record())]() mutable {
     std::error_code error;
     std::filesystem::create_directories(backup_dir_, error);
     if (!error) {

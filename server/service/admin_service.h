@@ -11,6 +11,7 @@
 #include "server/policy/current_policy.h"
 #include "server/security/subject_pseudonymizer.h"
 #include "server/service/caller_identity.h"
+#include "server/service/unary_call.h"
 #include "server/storage/signal_store.h"
 
 namespace ketenhub {
@@ -27,33 +28,31 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
                    std::string backup_dir, std::string audit_public_key_pem);
   ~AdminServiceImpl() override;  // finishes the queued work
 
-  grpc::ServerUnaryReactor* ReloadPolicy(
-      grpc::CallbackServerContext* context,
-      const v1::ReloadPolicyRequest* request,
-      v1::ReloadPolicyResponse* response) override;
-  grpc::ServerUnaryReactor* ListUnrouted(
-      grpc::CallbackServerContext* context,
-      const v1::ListUnroutedRequest* request,
-      v1::ListUnroutedResponse* response) override;
-  grpc::ServerUnaryReactor* RunRetention(
-      grpc::CallbackServerContext* context,
-      const v1::RunRetentionRequest* request,
-      v1::RunRetentionResponse* response) override;
   grpc::ServerWriteReactor<v1::ExportSubjectResponse>* ExportSubject(
       grpc::CallbackServerContext* context,
       const v1::ExportSubjectRequest* request) override;
-  grpc::ServerUnaryReactor* EraseSubject(
-      grpc::CallbackServerContext* context,
-      const v1::EraseSubjectRequest* request,
-      v1::EraseSubjectResponse* response) override;
-  grpc::ServerUnaryReactor* RotateKek(grpc::CallbackServerContext* context,
-                                      const v1::RotateKekRequest* request,
-                                      v1::RotateKekResponse* response) override;
-  grpc::ServerUnaryReactor* Backup(grpc::CallbackServerContext* context,
-                                   const v1::BackupRequest* request,
-                                   v1::BackupResponse* response) override;
 
  private:
+  // The cores of the unary methods (registered with UnaryHandler).
+  grpc::ServerUnaryReactor* HandleReloadPolicy(
+      UnaryCall& call, const v1::ReloadPolicyRequest& request,
+      v1::ReloadPolicyResponse* response);
+  grpc::ServerUnaryReactor* HandleListUnrouted(
+      UnaryCall& call, const v1::ListUnroutedRequest& request,
+      v1::ListUnroutedResponse* response);
+  grpc::ServerUnaryReactor* HandleRunRetention(
+      UnaryCall& call, const v1::RunRetentionRequest& request,
+      v1::RunRetentionResponse* response);
+  grpc::ServerUnaryReactor* HandleEraseSubject(
+      UnaryCall& call, const v1::EraseSubjectRequest& request,
+      v1::EraseSubjectResponse* response);
+  grpc::ServerUnaryReactor* HandleRotateKek(UnaryCall& call,
+                                            const v1::RotateKekRequest& request,
+                                            v1::RotateKekResponse* response);
+  grpc::ServerUnaryReactor* HandleBackup(UnaryCall& call,
+                                         const v1::BackupRequest& request,
+                                         v1::BackupResponse* response);
+
   // The parts of the export of the person with `subject_key` (whose audit
   // records carry `pseudonym`, or one of the `earlier` ones from before a
   // re-keying); adds the exported signal ids to `record`.

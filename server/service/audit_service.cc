@@ -11,6 +11,7 @@
 #include "server/service/grpc_status.h"
 #include "server/service/message_stream.h"
 #include "server/service/parsed_request.h"
+#include "server/service/unary_call.h"
 #include "server/storage/time_conversion.h"
 
 namespace ketenhub {
@@ -55,23 +56,22 @@ AuditServiceImpl::AuditServiceImpl(const CurrentPolicy* policy,
       signer_(signer),
       certificates_(certificates) {
   const std::string service = v1::AuditService::service_full_name();
-  auto refusal = [&](std::string operation) {
-    return UnparsableRefusal{policy, certificates, store, std::move(operation),
-                             v1::ROLE_AUDITOR};
-  };
+  const CallEnvironment env{policy, certificates, store};
   using Self = AuditServiceImpl;
-  MarkMethodCallback(MethodIndex(service, "Query"),
-                     ParsingServerStreamingHandler(this, &Self::Query,
-                                                   refusal("audit_query")));
+  MarkMethodCallback(
+      MethodIndex(service, "Query"),
+      ParsingServerStreamingHandler(
+          this, &Self::Query,
+          UnparsableRefusal{env, "audit_query", v1::ROLE_AUDITOR}));
   MarkMethodCallback(MethodIndex(service, "GetCheckpoint"),
-                     ParsingUnaryHandler(this, &Self::GetCheckpoint,
-                                         refusal("audit_checkpoint")));
+                     UnaryHandler(this, &Self::HandleGetCheckpoint, env,
+                                  "audit_checkpoint", v1::ROLE_AUDITOR));
   MarkMethodCallback(MethodIndex(service, "GetInclusionProof"),
-                     ParsingUnaryHandler(this, &Self::GetInclusionProof,
-                                         refusal("audit_inclusion_proof")));
+                     UnaryHandler(this, &Self::HandleGetInclusionProof, env,
+                                  "audit_inclusion_proof", v1::ROLE_AUDITOR));
   MarkMethodCallback(MethodIndex(service, "GetConsistencyProof"),
-                     ParsingUnaryHandler(this, &Self::GetConsistencyProof,
-                                         refusal("audit_consistency_proof")));
+                     UnaryHandler(this, &Self::HandleGetConsistencyProof, env,
+                                  "audit_consistency_proof", v1::ROLE_AUDITOR));
 }
 
 grpc::ServerWriteReactor<v1::AuditQueryResponse>* AuditServiceImpl::Query(
@@ -139,8 +139,7 @@ grpc::ServerWriteReactor<v1::AuditQueryResponse>* AuditServiceImpl::Query(
   }
   SetAuditOutcome(page.status(), &call.record);
   LogAudited(call.record);
-  auto* stream =
-      new MessageStream<v1::AuditQueryResponse>(std::move(messages));
+  auto* stream = new MessageStream<v1::AuditQueryResponse>(std::move(messages));
   std::vector<v1::AuditRecord> records;
   records.push_back(std::move(call.record));
   store_->Record(std::move(records),
@@ -150,19 +149,14 @@ grpc::ServerWriteReactor<v1::AuditQueryResponse>* AuditServiceImpl::Query(
   return stream;
 }
 
-grpc::ServerUnaryReactor* AuditServiceImpl::GetCheckpoint(
-    grpc::CallbackServerContext* context, const v1::GetCheckpointRequest*,
+grpc::ServerUnaryReactor* AuditServiceImpl::HandleGetCheckpoint(
+    UnaryCall& call, const v1::GetCheckpointRequest&,
     v1::SignedCheckpoint* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  AuditedCall call = BeginCall(context, *policy_, *certificates_,
-                               "audit_checkpoint", v1::ROLE_AUDITOR);
-  if (!call.allowed.ok()) {
-    return FinishRefused(reactor, *store_, call, call.allowed);
-  }
-  SetAuditOutcome(absl::OkStatus(), &call.record);
-  LogAudited(call.record);
+  SetAuditOutcome(absl::OkStatus(), &call.record());
+  LogAudited(call.record());
   std::vector<v1::AuditRecord> records;
-  records.push_back(std::move(call.record));
+  records.push_back(std::move(call.record()));
+  grpc::ServerUnaryReactor* reactor = call.reactor();
   // The checkpoint covers the call's own record.
   store_->Record(std::move(records), [this, reactor,
                                       response](absl::Status written) {
@@ -177,59 +171,44 @@ grpc::ServerUnaryReactor* AuditServiceImpl::GetCheckpoint(
   return reactor;
 }
 
-grpc::ServerUnaryReactor* AuditServiceImpl::GetInclusionProof(
-    grpc::CallbackServerContext* context,
-    const v1::GetInclusionProofRequest* request, v1::InclusionProof* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  AuditedCall call = BeginCall(context, *policy_, *certificates_,
-                               "audit_inclusion_proof", v1::ROLE_AUDITOR);
-  if (!call.allowed.ok()) {
-    return FinishRefused(reactor, *store_, call, call.allowed);
-  }
-  const uint64_t size = request->tree_size() == 0 ? store_->AuditHead().size
-                                                  : request->tree_size();
-  (*call.record.mutable_details())["index"] = absl::StrCat(request->index());
-  (*call.record.mutable_details())["tree_size"] = absl::StrCat(size);
+grpc::ServerUnaryReactor* AuditServiceImpl::HandleGetInclusionProof(
+    UnaryCall& call, const v1::GetInclusionProofRequest& request,
+    v1::InclusionProof* response) {
+  const uint64_t size =
+      request.tree_size() == 0 ? store_->AuditHead().size : request.tree_size();
+  (*call.record().mutable_details())["index"] = absl::StrCat(request.index());
+  (*call.record().mutable_details())["tree_size"] = absl::StrCat(size);
   absl::StatusOr<std::vector<std::string>> proof =
-      store_->AuditInclusionProof(request->index(), size);
+      store_->AuditInclusionProof(request.index(), size);
   absl::StatusOr<std::string> record =
-      proof.ok() ? store_->ReadAuditRecord(request->index())
+      proof.ok() ? store_->ReadAuditRecord(request.index())
                  : absl::StatusOr<std::string>(proof.status());
   if (record.ok()) {
-    response->set_index(request->index());
+    response->set_index(request.index());
     response->set_tree_size(size);
     response->set_leaf_hash(merkle::LeafHash(*record));
     for (std::string& hash : *proof) response->add_hashes(std::move(hash));
     response->set_record(*std::move(record));
   }
-  FinishAudited(reactor, *store_, std::move(call.record), record.status());
-  return reactor;
+  return call.Finish(record.status());
 }
 
-grpc::ServerUnaryReactor* AuditServiceImpl::GetConsistencyProof(
-    grpc::CallbackServerContext* context,
-    const v1::GetConsistencyProofRequest* request,
+grpc::ServerUnaryReactor* AuditServiceImpl::HandleGetConsistencyProof(
+    UnaryCall& call, const v1::GetConsistencyProofRequest& request,
     v1::ConsistencyProof* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  AuditedCall call = BeginCall(context, *policy_, *certificates_,
-                               "audit_consistency_proof", v1::ROLE_AUDITOR);
-  if (!call.allowed.ok()) {
-    return FinishRefused(reactor, *store_, call, call.allowed);
-  }
   const uint64_t size =
-      request->new_size() == 0 ? store_->AuditHead().size : request->new_size();
-  (*call.record.mutable_details())["old_size"] =
-      absl::StrCat(request->old_size());
-  (*call.record.mutable_details())["new_size"] = absl::StrCat(size);
+      request.new_size() == 0 ? store_->AuditHead().size : request.new_size();
+  (*call.record().mutable_details())["old_size"] =
+      absl::StrCat(request.old_size());
+  (*call.record().mutable_details())["new_size"] = absl::StrCat(size);
   absl::StatusOr<std::vector<std::string>> proof =
-      store_->AuditConsistencyProof(request->old_size(), size);
+      store_->AuditConsistencyProof(request.old_size(), size);
   if (proof.ok()) {
-    response->set_old_size(request->old_size());
+    response->set_old_size(request.old_size());
     response->set_new_size(size);
     for (std::string& hash : *proof) response->add_hashes(std::move(hash));
   }
-  FinishAudited(reactor, *store_, std::move(call.record), proof.status());
-  return reactor;
+  return call.Finish(proof.status());
 }
 
 }  // namespace ketenhub

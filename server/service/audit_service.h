@@ -6,6 +6,7 @@
 #include "server/policy/current_policy.h"
 #include "server/security/certificate_identity.h"
 #include "server/security/subject_pseudonymizer.h"
+#include "server/service/unary_call.h"
 #include "server/storage/signal_store.h"
 
 namespace ketenhub {
@@ -24,20 +25,19 @@ class AuditServiceImpl final : public v1::AuditService::CallbackService {
   grpc::ServerWriteReactor<v1::AuditQueryResponse>* Query(
       grpc::CallbackServerContext* context,
       const v1::AuditQueryRequest* request) override;
-  grpc::ServerUnaryReactor* GetCheckpoint(
-      grpc::CallbackServerContext* context,
-      const v1::GetCheckpointRequest* request,
-      v1::SignedCheckpoint* response) override;
-  grpc::ServerUnaryReactor* GetInclusionProof(
-      grpc::CallbackServerContext* context,
-      const v1::GetInclusionProofRequest* request,
-      v1::InclusionProof* response) override;
-  grpc::ServerUnaryReactor* GetConsistencyProof(
-      grpc::CallbackServerContext* context,
-      const v1::GetConsistencyProofRequest* request,
-      v1::ConsistencyProof* response) override;
 
  private:
+  // The cores of the unary methods (registered with UnaryHandler).
+  grpc::ServerUnaryReactor* HandleGetCheckpoint(
+      UnaryCall& call, const v1::GetCheckpointRequest& request,
+      v1::SignedCheckpoint* response);
+  grpc::ServerUnaryReactor* HandleGetInclusionProof(
+      UnaryCall& call, const v1::GetInclusionProofRequest& request,
+      v1::InclusionProof* response);
+  grpc::ServerUnaryReactor* HandleGetConsistencyProof(
+      UnaryCall& call, const v1::GetConsistencyProofRequest& request,
+      v1::ConsistencyProof* response);
+
   const CurrentPolicy* const policy_;
   SignalStore* const store_;
   const SubjectPseudonymizer* const pseudonymizer_;

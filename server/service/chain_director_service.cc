@@ -11,13 +11,11 @@
 #include "server/service/grpc_status.h"
 #include "server/service/parsed_request.h"
 #include "server/service/signal_service.h"
+#include "server/service/unary_call.h"
 #include "server/storage/time_conversion.h"
 
 namespace ketenhub {
 namespace {
-
-constexpr size_t kMaxReasonBytes = 500;
-constexpr size_t kMaxLegalBasisBytes = 200;
 
 // A Subscribe refused before any event: finishes once its audit record is
 // written.
@@ -105,25 +103,25 @@ ChainDirectorServiceImpl::ChainDirectorServiceImpl(
       certificates_(certificates),
       partner_limits_(partner_limits) {
   const std::string service = v1::ChainDirectorService::service_full_name();
-  auto refusal = [&](std::string operation) {
-    return UnparsableRefusal{policy, certificates, store, std::move(operation),
-                             v1::ROLE_CHAIN_DIRECTOR};
-  };
+  const CallEnvironment env{policy, certificates, store};
   using Self = ChainDirectorServiceImpl;
-  MarkMethodCallback(MethodIndex(service, "Subscribe"),
-                     ParsingServerStreamingHandler(this, &Self::Subscribe,
-                                                   refusal("subscribe")));
+  MarkMethodCallback(
+      MethodIndex(service, "Subscribe"),
+      ParsingServerStreamingHandler(
+          this, &Self::Subscribe,
+          UnparsableRefusal{env, "subscribe", v1::ROLE_CHAIN_DIRECTOR}));
   MarkMethodCallback(MethodIndex(service, "Ack"),
-                     ParsingUnaryHandler(this, &Self::Ack, refusal("ack")));
-  MarkMethodCallback(
-      MethodIndex(service, "GetSignal"),
-      ParsingUnaryHandler(this, &Self::GetSignal, refusal("get_signal")));
-  MarkMethodCallback(
-      MethodIndex(service, "Release"),
-      ParsingUnaryHandler(this, &Self::Release, refusal("release")));
-  MarkMethodCallback(
-      MethodIndex(service, "Decide"),
-      ParsingUnaryHandler(this, &Self::Decide, refusal("decide")));
+                     UnaryHandler(this, &Self::HandleAck, env, "ack",
+                                  v1::ROLE_CHAIN_DIRECTOR));
+  MarkMethodCallback(MethodIndex(service, "GetSignal"),
+                     UnaryHandler(this, &Self::HandleGetSignal, env,
+                                  "get_signal", v1::ROLE_CHAIN_DIRECTOR));
+  MarkMethodCallback(MethodIndex(service, "Release"),
+                     UnaryHandler(this, &Self::HandleRelease, env, "release",
+                                  v1::ROLE_CHAIN_DIRECTOR));
+  MarkMethodCallback(MethodIndex(service, "Decide"),
+                     UnaryHandler(this, &Self::HandleDecide, env, "decide",
+                                  v1::ROLE_CHAIN_DIRECTOR));
 }
 
 grpc::ServerWriteReactor<v1::Event>* ChainDirectorServiceImpl::Subscribe(
@@ -160,18 +158,12 @@ grpc::ServerWriteReactor<v1::Event>* ChainDirectorServiceImpl::Subscribe(
       [limits = partner_limits_, partner] { limits->CloseStream(partner); });
 }
 
-grpc::ServerUnaryReactor* ChainDirectorServiceImpl::Ack(
-    grpc::CallbackServerContext* context, const v1::AckRequest* request,
-    v1::AckResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  AuditedCall call = BeginCall(context, *policy_, *certificates_, "ack",
-                               v1::ROLE_CHAIN_DIRECTOR);
-  if (!call.allowed.ok()) {
-    return FinishRefused(reactor, *store_, call, call.allowed);
-  }
-  store_->Ack(call.caller->partner->id(), request->cursor(), call.record,
+grpc::ServerUnaryReactor* ChainDirectorServiceImpl::HandleAck(
+    UnaryCall& call, const v1::AckRequest& request, v1::AckResponse* response) {
+  grpc::ServerUnaryReactor* reactor = call.reactor();
+  store_->Ack(call.caller().partner->id(), request.cursor(), call.record(),
               [reactor, response,
-               draft = call.record](absl::StatusOr<uint64_t> acked) mutable {
+               draft = call.record()](absl::StatusOr<uint64_t> acked) mutable {
                 if (acked.ok()) response->set_acked_cursor(*acked);
                 LogOutcome(std::move(draft), acked.status(), "");
                 reactor->Finish(ToGrpcStatus(acked.status()));
@@ -179,99 +171,86 @@ grpc::ServerUnaryReactor* ChainDirectorServiceImpl::Ack(
   return reactor;
 }
 
-grpc::ServerUnaryReactor* ChainDirectorServiceImpl::GetSignal(
-    grpc::CallbackServerContext* context, const v1::GetSignalRequest* request,
+grpc::ServerUnaryReactor* ChainDirectorServiceImpl::HandleGetSignal(
+    UnaryCall& call, const v1::GetSignalRequest& request,
     v1::ReleasedSignal* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  AuditedCall call = BeginCall(context, *policy_, *certificates_, "get_signal",
-                               v1::ROLE_CHAIN_DIRECTOR);
-  absl::Status allowed = call.allowed;
-  if (allowed.ok()) allowed = CheckSignalId(request->signal_id());
-  if (!allowed.ok()) return FinishRefused(reactor, *store_, call, allowed);
-  call.record.add_signal_ids(request->signal_id());
+  if (absl::Status id = CheckSignalId(request.signal_id()); !id.ok())
+    return call.Finish(id);
+  call.record().add_signal_ids(request.signal_id());
   absl::StatusOr<v1::storage::StoredSignal> stored =
-      store_->GetSignal(request->signal_id());
+      store_->GetSignal(request.signal_id());
   absl::StatusOr<v1::ReleasedSignal> released =
       stored.ok()
-          ? ReleaseFor(*stored, *call.policy, call.caller->partner->id())
+          ? ReleaseFor(*stored, *call.policy(), call.caller().partner->id())
           : absl::StatusOr<v1::ReleasedSignal>(stored.status());
   if (stored.ok()) {
-    call.record.set_data_subject_pseudonym(
+    call.record().set_data_subject_pseudonym(
         SubjectPseudonym(stored->subject_key()));
   }
   if (released.ok()) *response = *std::move(released);
-  FinishAudited(reactor, *store_, std::move(call.record), released.status());
-  return reactor;
+  return call.Finish(released.status());
 }
 
-grpc::ServerUnaryReactor* ChainDirectorServiceImpl::Release(
-    grpc::CallbackServerContext* context, const v1::ReleaseRequest* request,
+absl::Status ChainDirectorServiceImpl::AdmitRelease(
+    UnaryCall& call, const v1::ReleaseRequest& request) const {
+  KETENHUB_RETURN_IF_ERROR(CheckSignalId(request.signal_id()));
+  if (request.kind() == v1::DATA_KIND_UNSPECIFIED ||
+      !v1::DataKind_IsValid(request.kind())) {
+    return absl::InvalidArgumentError("kind: must be a known data kind");
+  }
+  KETENHUB_RETURN_IF_ERROR(CheckRequiredText(
+      "legal_basis", request.legal_basis(), kMaxLegalBasisBytes));
+  v1::AuditRecord& record = call.record();
+  record.add_signal_ids(request.signal_id());
+  (*record.mutable_details())["kind"] = v1::DataKind_Name(request.kind());
+  record.set_legal_basis(request.legal_basis());
+  absl::StatusOr<v1::storage::StoredSignal> signal =
+      store_->GetSignal(request.signal_id());
+  if (!signal.ok()) return signal.status();
+  record.set_data_subject_pseudonym(SubjectPseudonym(signal->subject_key()));
+  const std::string& receiver = call.caller().partner->id();
+  KETENHUB_RETURN_IF_ERROR(
+      ReleaseFor(*signal, *call.policy(), receiver).status());
+  return CheckReleasable(request, *call.policy(), *signal, receiver);
+}
+
+grpc::ServerUnaryReactor* ChainDirectorServiceImpl::HandleRelease(
+    UnaryCall& call, const v1::ReleaseRequest& request,
     v1::ReleasedSignal* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  AuditedCall call = BeginCall(context, *policy_, *certificates_, "release",
-                               v1::ROLE_CHAIN_DIRECTOR);
-  absl::Status allowed = call.allowed;
-  if (allowed.ok()) allowed = CheckSignalId(request->signal_id());
-  if (allowed.ok() && (request->kind() == v1::DATA_KIND_UNSPECIFIED ||
-                       !v1::DataKind_IsValid(request->kind()))) {
-    allowed = absl::InvalidArgumentError("kind: must be a known data kind");
-  }
-  if (allowed.ok()) {
-    allowed = CheckRequiredText("legal_basis", request->legal_basis(),
-                                kMaxLegalBasisBytes);
-  }
-  if (allowed.ok()) {
-    call.record.add_signal_ids(request->signal_id());
-    (*call.record.mutable_details())["kind"] =
-        v1::DataKind_Name(request->kind());
-    call.record.set_legal_basis(request->legal_basis());
-    absl::StatusOr<v1::storage::StoredSignal> signal =
-        store_->GetSignal(request->signal_id());
-    if (signal.ok()) {
-      call.record.set_data_subject_pseudonym(
-          SubjectPseudonym(signal->subject_key()));
-    }
-    const std::string& receiver = call.caller->partner->id();
-    allowed = signal.ok() ? ReleaseFor(*signal, *call.policy, receiver).status()
-                          : signal.status();
-    if (allowed.ok())
-      allowed = CheckReleasable(*request, *call.policy, *signal, receiver);
-  }
-  if (!allowed.ok()) return FinishRefused(reactor, *store_, call, allowed);
-  call.record.clear_signal_ids();  // the store adds it
+  if (absl::Status admitted = AdmitRelease(call, request); !admitted.ok())
+    return call.Finish(admitted);
+  call.record().clear_signal_ids();  // the store adds it
+  grpc::ServerUnaryReactor* reactor = call.reactor();
   store_->Release(
-      call.caller->partner->id(), request->signal_id(), request->kind(),
-      call.record,
-      [reactor, response, draft = call.record, policy = call.policy](
+      call.caller().partner->id(), request.signal_id(), request.kind(),
+      call.record(),
+      [reactor, response, draft = call.record(), policy = call.policy()](
           absl::StatusOr<v1::storage::StoredSignal> stored) mutable {
         FinishReleased(reactor, response, std::move(draft), policy, stored);
       });
   return reactor;
 }
 
-grpc::ServerUnaryReactor* ChainDirectorServiceImpl::Decide(
-    grpc::CallbackServerContext* context, const v1::DecideRequest* request,
+grpc::ServerUnaryReactor* ChainDirectorServiceImpl::HandleDecide(
+    UnaryCall& call, const v1::DecideRequest& request,
     v1::ReleasedSignal* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  AuditedCall call = BeginCall(context, *policy_, *certificates_, "decide",
-                               v1::ROLE_CHAIN_DIRECTOR);
-  absl::Status allowed = call.allowed;
-  if (allowed.ok()) allowed = CheckSignalId(request->signal_id());
-  if (allowed.ok()) allowed = CheckDecision(*request, *call.policy);
-  if (!allowed.ok()) return FinishRefused(reactor, *store_, call, allowed);
+  absl::Status allowed = CheckSignalId(request.signal_id());
+  if (allowed.ok()) allowed = CheckDecision(request, *call.policy());
+  if (!allowed.ok()) return call.Finish(allowed);
   v1::Decision decision;
-  decision.set_outcome(request->outcome());
-  decision.set_reason(request->reason());
-  decision.set_handed_to(request->handed_to());
-  decision.set_policy_version(call.policy->version());
+  decision.set_outcome(request.outcome());
+  decision.set_reason(request.reason());
+  decision.set_handed_to(request.handed_to());
+  decision.set_policy_version(call.policy()->version());
   SetTimestamp(absl::Now(), decision.mutable_decided_at());
-  (*call.record.mutable_details())["outcome"] =
-      v1::Outcome_Name(request->outcome());
-  if (!request->handed_to().empty())
-    (*call.record.mutable_details())["handed_to"] = request->handed_to();
+  v1::AuditRecord& record = call.record();
+  (*record.mutable_details())["outcome"] = v1::Outcome_Name(request.outcome());
+  if (!request.handed_to().empty())
+    (*record.mutable_details())["handed_to"] = request.handed_to();
+  grpc::ServerUnaryReactor* reactor = call.reactor();
   store_->Decide(
-      call.caller->partner->id(), request->signal_id(), decision, call.record,
-      [reactor, response, draft = call.record, policy = call.policy](
+      call.caller().partner->id(), request.signal_id(), decision, record,
+      [reactor, response, draft = record, policy = call.policy()](
           absl::StatusOr<v1::storage::StoredSignal> stored) mutable {
         FinishReleased(reactor, response, std::move(draft), policy, stored);
       });

@@ -6,6 +6,7 @@
 #include "server/routing/event_notifier.h"
 #include "server/service/caller_identity.h"
 #include "server/service/rate_limiter.h"
+#include "server/service/unary_call.h"
 #include "server/storage/signal_store.h"
 
 namespace ketenhub {
@@ -25,20 +26,26 @@ class ChainDirectorServiceImpl final
   grpc::ServerWriteReactor<v1::Event>* Subscribe(
       grpc::CallbackServerContext* context,
       const v1::SubscribeRequest* request) override;
-  grpc::ServerUnaryReactor* Ack(grpc::CallbackServerContext* context,
-                                const v1::AckRequest* request,
-                                v1::AckResponse* response) override;
-  grpc::ServerUnaryReactor* GetSignal(grpc::CallbackServerContext* context,
-                                      const v1::GetSignalRequest* request,
-                                      v1::ReleasedSignal* response) override;
-  grpc::ServerUnaryReactor* Release(grpc::CallbackServerContext* context,
-                                    const v1::ReleaseRequest* request,
-                                    v1::ReleasedSignal* response) override;
-  grpc::ServerUnaryReactor* Decide(grpc::CallbackServerContext* context,
-                                   const v1::DecideRequest* request,
-                                   v1::ReleasedSignal* response) override;
 
  private:
+  // The cores of the unary methods (registered with UnaryHandler).
+  grpc::ServerUnaryReactor* HandleAck(UnaryCall& call,
+                                      const v1::AckRequest& request,
+                                      v1::AckResponse* response);
+  grpc::ServerUnaryReactor* HandleGetSignal(UnaryCall& call,
+                                            const v1::GetSignalRequest& request,
+                                            v1::ReleasedSignal* response);
+  grpc::ServerUnaryReactor* HandleRelease(UnaryCall& call,
+                                          const v1::ReleaseRequest& request,
+                                          v1::ReleasedSignal* response);
+  grpc::ServerUnaryReactor* HandleDecide(UnaryCall& call,
+                                         const v1::DecideRequest& request,
+                                         v1::ReleasedSignal* response);
+  // Checks a Release request and that the signal may be released to the
+  // caller; fills the call's record (signal, kind, legal basis, subject).
+  absl::Status AdmitRelease(UnaryCall& call,
+                            const v1::ReleaseRequest& request) const;
+
   const CurrentPolicy* const policy_;
   SignalStore* const store_;
   EventNotifier* const notifier_;

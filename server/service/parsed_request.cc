@@ -85,21 +85,13 @@ int MethodIndex(absl::string_view service, absl::string_view method) {
   return found == nullptr ? -1 : found->index();
 }
 
-grpc::ServerUnaryReactor* RefuseUnparsable(grpc::CallbackServerContext* context,
-                                           const UnparsableRefusal& refusal,
-                                           const absl::Status& status) {
-  AuditedCall call = BeginCall(context, *refusal.policy, *refusal.certificates,
-                               refusal.operation, refusal.role);
-  return FinishRefused(context->DefaultReactor(), *refusal.store, call,
-                       call.allowed.ok() ? status : call.allowed);
-}
-
 void RecordUnparsable(grpc::CallbackServerContext* context,
                       const UnparsableRefusal& refusal,
                       const absl::Status& status, StatusCallback finish) {
-  AuditedCall call = BeginCall(context, *refusal.policy, *refusal.certificates,
-                               refusal.operation, refusal.role);
-  RecordOutcome(*refusal.store, std::move(call.record),
+  AuditedCall call =
+      BeginCall(context, *refusal.env.policy, *refusal.env.certificates,
+                refusal.operation, refusal.role);
+  RecordOutcome(*refusal.env.store, std::move(call.record),
                 call.allowed.ok() ? status : call.allowed, std::move(finish));
 }
 

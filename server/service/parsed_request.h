@@ -22,8 +22,9 @@ namespace ketenhub {
 // A request message as the hub received it: parsed, or why it is not a
 // message of its type. gRPC answers a request it cannot parse with a bare
 // UNIMPLEMENTED and never calls the handler (and ends a client stream as if
-// the client had closed it); handlers registered with the Parsing* functions
-// below get this instead, and refuse with INVALID_ARGUMENT.
+// the client had closed it); handlers registered on ParsedRequest (below,
+// and UnaryHandler in unary_call.h) get this instead, and refuse with
+// INVALID_ARGUMENT.
 template <class Message>
 struct ParsedRequest {
   Message message;
@@ -46,21 +47,21 @@ void RouteProtobufLogToJsonLog();
 // when there is none.
 int MethodIndex(absl::string_view service, absl::string_view method);
 
-// Who records the refusal of a request that could not be parsed, as
-// `operation` needing `role`. Pointers must outlive the service.
-struct UnparsableRefusal {
+// What a service begins, audits and refuses its calls with. The pointers
+// must outlive the service.
+struct CallEnvironment {
   const CurrentPolicy* policy;
   CertificateIdentityCache* certificates;
   SignalStore* store;
+};
+
+// Who records the refusal of a streaming request that could not be parsed,
+// as `operation` needing `role`.
+struct UnparsableRefusal {
+  CallEnvironment env;
   std::string operation;
   v1::Role role;
 };
-
-// Refuses a unary call with `status` (or with the caller's identity or role
-// refusal, which comes first), audited like any refusal.
-grpc::ServerUnaryReactor* RefuseUnparsable(grpc::CallbackServerContext* context,
-                                           const UnparsableRefusal& refusal,
-                                           const absl::Status& status);
 
 // Begins an audited refusal of a server-streaming call: the record of
 // `context`'s caller with `status` (or the caller's identity or role
@@ -68,25 +69,6 @@ grpc::ServerUnaryReactor* RefuseUnparsable(grpc::CallbackServerContext* context,
 void RecordUnparsable(grpc::CallbackServerContext* context,
                       const UnparsableRefusal& refusal,
                       const absl::Status& status, StatusCallback finish);
-
-// A handler for unary `method` of `service` that parses with ParseRequest
-// and refuses what does not parse. For grpc::Service::MarkMethodCallback.
-template <class Service, class Request, class Response>
-grpc::internal::MethodHandler* ParsingUnaryHandler(
-    Service* service,
-    grpc::ServerUnaryReactor* (Service::*method)(grpc::CallbackServerContext*,
-                                                 const Request*, Response*),
-    UnparsableRefusal refusal) {
-  return new grpc::internal::CallbackUnaryHandler<ParsedRequest<Request>,
-                                                  Response>(
-      [service, method, refusal = std::move(refusal)](
-          grpc::CallbackServerContext* context,
-          const ParsedRequest<Request>* request, Response* response) {
-        if (!request->status.ok())
-          return RefuseUnparsable(context, refusal, request->status);
-        return (service->*method)(context, &request->message, response);
-      });
-}
 
 // A Write reactor that only records a refusal and finishes.
 template <class Response>
@@ -98,7 +80,10 @@ class RefusedWriteStream final : public grpc::ServerWriteReactor<Response> {
   void OnDone() override { delete this; }
 };
 
-// As ParsingUnaryHandler, for a server-streaming `method`.
+// A handler for server-streaming `method` of `service` that parses with
+// ParseRequest and refuses, audited, what does not parse; `method` begins
+// its audited call itself. For grpc::Service::MarkMethodCallback. (Unary
+// methods: UnaryHandler in unary_call.h.)
 template <class Service, class Request, class Response>
 grpc::internal::MethodHandler* ParsingServerStreamingHandler(
     Service* service,

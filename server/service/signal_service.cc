@@ -11,12 +11,12 @@
 #include "server/service/audited_call.h"
 #include "server/service/grpc_status.h"
 #include "server/service/parsed_request.h"
+#include "server/service/unary_call.h"
 
 namespace ketenhub {
 namespace {
 
 constexpr size_t kMaxSignalIdBytes = 64;
-constexpr size_t kMaxReasonBytes = 500;
 
 // The partner and category labels of ketenhub_submits_total.
 MetricLabels SubmitLabels(const std::string& partner,
@@ -26,6 +26,17 @@ MetricLabels SubmitLabels(const std::string& partner,
       {"partner", partner},
       {"category", v1::Category_IsValid(category) ? v1::Category_Name(category)
                                                   : std::string("unknown")}};
+}
+
+// Counts a Submit refused before its signal was looked at (identity, role,
+// a request that did not parse) in ketenhub_submits_total.
+void CountRefusedSubmit(const AuditedCall& call,
+                        const v1::SubmitRequest& request,
+                        const absl::Status& refused) {
+  MetricLabels labels = SubmitLabels(
+      call.caller.ok() ? call.caller->partner->id() : "unidentified", request);
+  labels.emplace_back("code", absl::StatusCodeToString(refused.code()));
+  HubMetrics().Add("ketenhub_submits_total", labels);
 }
 
 // One SubmitBatch stream. Reads a message, hands each of its signals to
@@ -253,19 +264,18 @@ SignalServiceImpl::SignalServiceImpl(const CurrentPolicy* policy,
       certificates_(certificates),
       partner_limits_(partner_limits) {
   const std::string service = v1::SignalService::service_full_name();
-  auto refusal = [&](std::string operation) {
-    return UnparsableRefusal{policy, certificates, store, std::move(operation),
-                             v1::ROLE_SUBMITTER};
-  };
+  const CallEnvironment env{policy, certificates, store};
+  using Self = SignalServiceImpl;
   MarkMethodCallback(
       MethodIndex(service, "Submit"),
-      ParsingUnaryHandler(this, &SignalServiceImpl::Submit, refusal("submit")));
+      UnaryHandler(this, &Self::HandleSubmit, env, "submit", v1::ROLE_SUBMITTER,
+                   RefusalHook<v1::SubmitRequest>(&CountRefusedSubmit)));
   MarkMethodCallback(MethodIndex(service, "GetStatus"),
-                     ParsingUnaryHandler(this, &SignalServiceImpl::GetStatus,
-                                         refusal("get_status")));
+                     UnaryHandler(this, &Self::HandleGetStatus, env,
+                                  "get_status", v1::ROLE_SUBMITTER));
   MarkMethodCallback(MethodIndex(service, "Withdraw"),
-                     ParsingUnaryHandler(this, &SignalServiceImpl::Withdraw,
-                                         refusal("withdraw")));
+                     UnaryHandler(this, &Self::HandleWithdraw, env, "withdraw",
+                                  v1::ROLE_SUBMITTER));
   MarkMethodCallback(
       MethodIndex(service, "SubmitBatch"),
       new grpc::internal::CallbackBidiHandler<
@@ -353,21 +363,11 @@ absl::StatusOr<Caller> SignalServiceImpl::CurrentCaller(
   return IdentifyCaller(context, std::move(policy), *certificates_);
 }
 
-grpc::ServerUnaryReactor* SignalServiceImpl::Submit(
-    grpc::CallbackServerContext* context, const v1::SubmitRequest* request,
-    v1::Receipt* receipt) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  AuditedCall call = BeginCall(context, *policy_, *certificates_, "submit",
-                               v1::ROLE_SUBMITTER);
-  if (!call.allowed.ok()) {
-    MetricLabels labels = SubmitLabels(
-        call.caller.ok() ? call.caller->partner->id() : "unidentified",
-        *request);
-    labels.emplace_back("code", absl::StatusCodeToString(call.allowed.code()));
-    HubMetrics().Add("ketenhub_submits_total", labels);
-    return FinishRefused(reactor, *store_, call, call.allowed);
-  }
-  SubmitOne(*call.policy, *call.caller, std::move(call.record), *request,
+grpc::ServerUnaryReactor* SignalServiceImpl::HandleSubmit(
+    UnaryCall& call, const v1::SubmitRequest& request, v1::Receipt* receipt) {
+  grpc::CallbackServerContext* context = call.context();
+  grpc::ServerUnaryReactor* reactor = call.reactor();
+  SubmitOne(*call.policy(), call.caller(), std::move(call.record()), request,
             [context, reactor, receipt](absl::StatusOr<v1::Receipt> result,
                                         absl::Duration retry_after) {
               if (retry_after > absl::ZeroDuration()) {
@@ -381,44 +381,35 @@ grpc::ServerUnaryReactor* SignalServiceImpl::Submit(
   return reactor;
 }
 
-grpc::ServerUnaryReactor* SignalServiceImpl::GetStatus(
-    grpc::CallbackServerContext* context, const v1::GetStatusRequest* request,
+grpc::ServerUnaryReactor* SignalServiceImpl::HandleGetStatus(
+    UnaryCall& call, const v1::GetStatusRequest& request,
     v1::SignalStatus* status) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  AuditedCall call = BeginCall(context, *policy_, *certificates_, "get_status",
-                               v1::ROLE_SUBMITTER);
-  absl::Status result = call.allowed;
-  if (result.ok()) result = CheckSignalId(request->signal_id());
-  if (!result.ok()) return FinishRefused(reactor, *store_, call, result);
-  call.record.add_signal_ids(request->signal_id());
+  if (absl::Status id = CheckSignalId(request.signal_id()); !id.ok())
+    return call.Finish(id);
+  call.record().add_signal_ids(request.signal_id());
   absl::StatusOr<v1::storage::StoredSignal> stored =
-      store_->GetOwnSignal(call.caller->partner->id(), request->signal_id());
-  result = stored.status();
+      store_->GetOwnSignal(call.caller().partner->id(), request.signal_id());
   if (stored.ok()) {
-    call.record.set_data_subject_pseudonym(
+    call.record().set_data_subject_pseudonym(
         SubjectPseudonym(stored->subject_key()));
     *status = StatusForSource(*stored, absl::Now());
   }
-  FinishAudited(reactor, *store_, std::move(call.record), result);
-  return reactor;
+  return call.Finish(stored.status());
 }
 
-grpc::ServerUnaryReactor* SignalServiceImpl::Withdraw(
-    grpc::CallbackServerContext* context, const v1::WithdrawRequest* request,
+grpc::ServerUnaryReactor* SignalServiceImpl::HandleWithdraw(
+    UnaryCall& call, const v1::WithdrawRequest& request,
     v1::SignalStatus* status) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  AuditedCall call = BeginCall(context, *policy_, *certificates_, "withdraw",
-                               v1::ROLE_SUBMITTER);
-  absl::Status admitted = call.allowed;
-  if (admitted.ok()) admitted = CheckSignalId(request->signal_id());
+  absl::Status admitted = CheckSignalId(request.signal_id());
   if (admitted.ok()) {
-    admitted = CheckRequiredText("reason", request->reason(), kMaxReasonBytes);
+    admitted = CheckRequiredText("reason", request.reason(), kMaxReasonBytes);
   }
-  if (!admitted.ok()) return FinishRefused(reactor, *store_, call, admitted);
-  const std::string partner = call.caller->partner->id();
+  if (!admitted.ok()) return call.Finish(admitted);
+  grpc::ServerUnaryReactor* reactor = call.reactor();
   store_->Withdraw(
-      partner, request->signal_id(), request->reason(), call.record,
-      [reactor, status, draft = call.record](
+      call.caller().partner->id(), request.signal_id(), request.reason(),
+      call.record(),
+      [reactor, status, draft = call.record()](
           absl::StatusOr<v1::storage::StoredSignal> result) mutable {
         LogOutcome(std::move(draft), result.status(),
                    result.ok() ? result->signal_id() : "");

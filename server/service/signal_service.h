@@ -7,6 +7,7 @@
 #include "server/security/subject_pseudonymizer.h"
 #include "server/service/caller_identity.h"
 #include "server/service/rate_limiter.h"
+#include "server/service/unary_call.h"
 #include "server/storage/signal_store.h"
 
 namespace ketenhub {
@@ -23,16 +24,6 @@ class SignalServiceImpl final : public v1::SignalService::CallbackService {
                     const SubjectPseudonymizer* pseudonymizer,
                     SignalLimits limits, CertificateIdentityCache* certificates,
                     PartnerLimits* partner_limits);
-
-  grpc::ServerUnaryReactor* Submit(grpc::CallbackServerContext* context,
-                                   const v1::SubmitRequest* request,
-                                   v1::Receipt* receipt) override;
-  grpc::ServerUnaryReactor* GetStatus(grpc::CallbackServerContext* context,
-                                      const v1::GetStatusRequest* request,
-                                      v1::SignalStatus* status) override;
-  grpc::ServerUnaryReactor* Withdraw(grpc::CallbackServerContext* context,
-                                     const v1::WithdrawRequest* request,
-                                     v1::SignalStatus* status) override;
 
   // Called once per signal with its receipt or refusal, after the signal
   // (if accepted) and its audit record are on disk. `retry_after` is set when
@@ -56,6 +47,17 @@ class SignalServiceImpl final : public v1::SignalService::CallbackService {
   std::shared_ptr<const AccessPolicy> Policy() const { return policy_->Get(); }
 
  private:
+  // The cores of the unary methods (registered with UnaryHandler).
+  grpc::ServerUnaryReactor* HandleSubmit(UnaryCall& call,
+                                         const v1::SubmitRequest& request,
+                                         v1::Receipt* receipt);
+  grpc::ServerUnaryReactor* HandleGetStatus(UnaryCall& call,
+                                            const v1::GetStatusRequest& request,
+                                            v1::SignalStatus* status);
+  grpc::ServerUnaryReactor* HandleWithdraw(UnaryCall& call,
+                                           const v1::WithdrawRequest& request,
+                                           v1::SignalStatus* status);
+
   // Checks the signal's fields and the category rule, and builds what the
   // store needs, with the receivers of the signal's routes. Sets the subject
   // pseudonym in `record` once the subject is valid.
