@@ -90,8 +90,7 @@ AdminServiceImpl::AdminServiceImpl(CurrentPolicy* policy, SignalStore* store,
       pseudonymizer_(pseudonymizer),
       certificates_(certificates),
       backup_dir_(std::move(backup_dir)),
-      audit_public_key_pem_(std::move(audit_public_key_pem)),
-      worker_([this] { WorkerLoop(); }) {
+      audit_public_key_pem_(std::move(audit_public_key_pem)) {
   const std::string service = v1::AdminService::service_full_name();
   const CallEnvironment env{policy, certificates, store};
   using Self = AdminServiceImpl;
@@ -120,37 +119,7 @@ AdminServiceImpl::AdminServiceImpl(CurrentPolicy* policy, SignalStore* store,
       UnaryHandler(this, &Self::HandleBackup, env, "backup", role));
 }
 
-AdminServiceImpl::~AdminServiceImpl() {
-  {
-    absl::MutexLock lock(&mu_);
-    stopping_ = true;
-  }
-  worker_.join();
-}
-
-void AdminServiceImpl::RunOnWorker(absl::AnyInvocable<void() &&> work) {
-  absl::MutexLock lock(&mu_);
-  work_.push_back(std::move(work));
-}
-
-void AdminServiceImpl::WorkerLoop() {
-  NameThisThread("keten-admin");
-  for (;;) {
-    absl::AnyInvocable<void() &&> work;
-    {
-      absl::MutexLock lock(&mu_);
-      mu_.Await(absl::Condition(
-          +[](AdminServiceImpl* s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(s->mu_) {
-            return s->stopping_ || !s->work_.empty();
-          },
-          this));
-      if (work_.empty()) return;
-      work = std::move(work_.front());
-      work_.pop_front();
-    }
-    std::move(work)();
-  }
-}
+AdminServiceImpl::~AdminServiceImpl() = default;
 
 grpc::ServerUnaryReactor* AdminServiceImpl::HandleReloadPolicy(
     UnaryCall& call, const v1::ReloadPolicyRequest&,
@@ -225,8 +194,8 @@ grpc::ServerUnaryReactor* AdminServiceImpl::HandleRunRetention(
       request.has_as_of() ? FromTimestamp(request.as_of()) : absl::Now();
   const bool dry_run = request.dry_run();
   (*call.record().mutable_details())["dry_run"] = dry_run ? "true" : "false";
-  RunOnWorker([this, reactor, response, as_of, dry_run,
-               record = std::move(call.record())]() mutable {
+  long_work_.Run([this, reactor, response, as_of, dry_run,
+                  record = std::move(call.record())]() mutable {
     absl::StatusOr<std::vector<v1::storage::StoredSignal>> result =
         RunRetentionOnce(*store_, as_of, dry_run, record);
     if (result.ok()) {
@@ -254,30 +223,27 @@ AdminServiceImpl::ExportSubject(grpc::CallbackServerContext* context,
   absl::StatusOr<std::string> key =
       call.allowed.ok() ? pseudonymizer_->SubjectKey(request->subject())
                         : absl::StatusOr<std::string>(call.allowed);
-  absl::StatusOr<std::deque<v1::ExportSubjectResponse>> parts =
-      absl::UnknownError("not exported");
-  if (!key.ok()) {
-    parts = key.status();
-  } else {
-    const std::string pseudonym = SubjectPseudonym(*key);
-    call.record.set_data_subject_pseudonym(pseudonym);
-    std::vector<std::string> earlier;
+  std::vector<std::string> earlier;
+  if (key.ok()) {
+    call.record.set_data_subject_pseudonym(SubjectPseudonym(*key));
     for (const std::string& earlier_key :
          pseudonymizer_->EarlierSubjectKeys(request->subject())) {
       earlier.push_back(SubjectPseudonym(earlier_key));
     }
-    parts = ExportParts(*key, pseudonym, earlier, call.record);
   }
-  SetAuditOutcome(parts.status(), &call.record);
-  LogAudited(call.record);
-  auto* stream = new MessageStream<v1::ExportSubjectResponse>(
-      parts.ok() ? *std::move(parts) : std::deque<v1::ExportSubjectResponse>());
-  std::vector<v1::AuditRecord> records;
-  records.push_back(std::move(call.record));
-  store_->Record(std::move(records),
-                 [stream, status = parts.status()](absl::Status written) {
-                   stream->Begin(written.ok() ? status : written);
-                 });
+  auto* stream = new MessageStream<v1::ExportSubjectResponse>();
+  // The reads leave gRPC's threads.
+  exports_.Run([this, stream, key = std::move(key),
+                earlier = std::move(earlier),
+                record = std::move(call.record)]() mutable {
+    absl::StatusOr<std::deque<v1::ExportSubjectResponse>> parts =
+        key.ok() ? ExportParts(*key, SubjectPseudonym(*key), earlier, record)
+                 : absl::StatusOr<std::deque<v1::ExportSubjectResponse>>(
+                       key.status());
+    RecordThenBegin(*store_, std::move(record), parts.status(), stream,
+                    parts.ok() ? *std::move(parts)
+                               : std::deque<v1::ExportSubjectResponse>());
+  });
   return stream;
 }
 
@@ -369,7 +335,7 @@ grpc::ServerUnaryReactor* AdminServiceImpl::HandleRotateKek(
     UnaryCall& call, const v1::RotateKekRequest&,
     v1::RotateKekResponse* response) {
   grpc::ServerUnaryReactor* reactor = call.reactor();
-  RunOnWorker(
+  long_work_.Run(
       [this, reactor, response, record = std::move(call.record())]() mutable {
         absl::StatusOr<SignalStore::Rotation> rotation = store_->RotateKek();
         if (rotation.ok()) {
@@ -413,8 +379,8 @@ grpc::ServerUnaryReactor* AdminServiceImpl::HandleBackup(
   grpc::ServerUnaryReactor* reactor = call.reactor();
   const std::string path = absl::StrCat(backup_dir_, "/", request.name());
   (*call.record().mutable_details())["name"] = request.name();
-  RunOnWorker([this, reactor, response, path,
-               record = std::move(call.record())]() mutable {
+  long_work_.Run([this, reactor, response, path,
+                  record = std::move(call.record())]() mutable {
     std::error_code error;
     std::filesystem::create_directories(backup_dir_, error);
     if (!error) {

@@ -12,13 +12,15 @@
 #include "server/security/subject_pseudonymizer.h"
 #include "server/service/caller_identity.h"
 #include "server/service/unary_call.h"
+#include "server/service/work_queue.h"
 #include "server/storage/signal_store.h"
 
 namespace ketenhub {
 
 // AdminService for the hub's operators (role OPERATOR). Long operations
-// (retention runs, key rotation) run one at a time on the service's own
-// worker thread, never on gRPC's. Thread-safe.
+// (retention runs, key rotation, backups) run one at a time on a thread of
+// the service's own, exports (which read a person's whole file) on
+// another; never on gRPC's threads. Thread-safe.
 class AdminServiceImpl final : public v1::AdminService::CallbackService {
  public:
   // Backups go to `backup_dir`; `audit_public_key_pem` verifies them.
@@ -59,8 +61,6 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
   absl::StatusOr<std::deque<v1::ExportSubjectResponse>> ExportParts(
       const std::string& subject_key, const std::string& pseudonym,
       const std::vector<std::string>& earlier, v1::AuditRecord& record) const;
-  void RunOnWorker(absl::AnyInvocable<void() &&> work);
-  void WorkerLoop();
 
   CurrentPolicy* const policy_;
   SignalStore* const store_;
@@ -68,10 +68,10 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
   CertificateIdentityCache* const certificates_;
   const std::string backup_dir_;
   const std::string audit_public_key_pem_;
-  absl::Mutex mu_;
-  std::deque<absl::AnyInvocable<void() &&>> work_ ABSL_GUARDED_BY(mu_);
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  std::thread worker_;  // last: runs WorkerLoop
+  // Last, so that queued work ends before the members it uses: long
+  // operations one at a time, and exports, which scan, beside them.
+  WorkQueue long_work_{"keten-admin"};
+  WorkQueue exports_{"keten-export"};
 };
 
 // Destroys the signals due at `as_of` (or, `dry_run`, only lists them),

@@ -12,6 +12,7 @@
 #include "server/service/message_stream.h"
 #include "server/service/parsed_request.h"
 #include "server/service/unary_call.h"
+#include "server/service/work_queue.h"
 #include "server/storage/time_conversion.h"
 
 namespace ketenhub {
@@ -74,78 +75,76 @@ AuditServiceImpl::AuditServiceImpl(const CurrentPolicy* policy,
                                   "audit_consistency_proof", v1::ROLE_AUDITOR));
 }
 
+absl::StatusOr<AuditServiceImpl::QueryPlan> AuditServiceImpl::PlanQuery(
+    const v1::AuditQueryRequest& request, v1::AuditRecord& record) const {
+  QueryPlan plan;
+  if (request.has_subject()) {
+    absl::StatusOr<std::string> key =
+        pseudonymizer_->SubjectKey(request.subject());
+    if (!key.ok()) return key.status();
+    plan.filter.subject_pseudonym = SubjectPseudonym(*key);
+    for (const std::string& earlier :
+         pseudonymizer_->EarlierSubjectKeys(request.subject())) {
+      plan.filter.earlier_pseudonyms.push_back(SubjectPseudonym(earlier));
+    }
+    record.set_data_subject_pseudonym(plan.filter.subject_pseudonym);
+  }
+  absl::StatusOr<absl::Time> from =
+      ReadTime(request.from(), "from", absl::InfinitePast());
+  if (!from.ok()) return from.status();
+  absl::StatusOr<absl::Time> to =
+      ReadTime(request.to(), "to", absl::InfiniteFuture());
+  if (!to.ok()) return to.status();
+  if (!request.page_token().empty() &&
+      !absl::SimpleAtoi(request.page_token(), &plan.from_index)) {
+    return absl::InvalidArgumentError(
+        "page_token: not a token this hub gave out");
+  }
+  if (request.page_size() > kMaxPage)
+    return absl::InvalidArgumentError("page_size: at most 1000");
+  plan.page_size = request.page_size() == 0 ? kMaxPage : request.page_size();
+  plan.filter.actor = request.actor();
+  plan.filter.operation = request.operation();
+  plan.filter.outcome = request.outcome();
+  plan.filter.from = *from;
+  plan.filter.to = *to;
+  plan.filter.trace_id = request.trace_id();
+  plan.filter.signal_id = request.signal_id();
+  if (!plan.filter.signal_id.empty())
+    record.add_signal_ids(plan.filter.signal_id);
+  return plan;
+}
+
 grpc::ServerWriteReactor<v1::AuditQueryResponse>* AuditServiceImpl::Query(
     grpc::CallbackServerContext* context,
     const v1::AuditQueryRequest* request) {
   AuditedCall call = BeginCall(context, *policy_, *certificates_, "audit_query",
                                v1::ROLE_AUDITOR);
-  absl::Status status = call.allowed;
-  AuditFilter filter;
-  uint64_t from_index = 0;
-  if (status.ok() && request->has_subject()) {
-    absl::StatusOr<std::string> key =
-        pseudonymizer_->SubjectKey(request->subject());
-    if (key.ok()) {
-      filter.subject_pseudonym = SubjectPseudonym(*key);
-      for (const std::string& earlier :
-           pseudonymizer_->EarlierSubjectKeys(request->subject())) {
-        filter.earlier_pseudonyms.push_back(SubjectPseudonym(earlier));
+  absl::StatusOr<QueryPlan> plan =
+      call.allowed.ok() ? PlanQuery(*request, call.record)
+                        : absl::StatusOr<QueryPlan>(call.allowed);
+  auto* stream = new MessageStream<v1::AuditQueryResponse>();
+  // The scan leaves gRPC's threads.
+  queries_.Run([this, stream, plan = std::move(plan),
+                record = std::move(call.record)]() mutable {
+    absl::StatusOr<AuditPage> page =
+        plan.ok() ? store_->QueryAudit(plan->filter, plan->from_index,
+                                       plan->page_size, kMaxScanned)
+                  : absl::StatusOr<AuditPage>(plan.status());
+    std::deque<v1::AuditQueryResponse> messages;
+    if (page.ok()) {
+      for (v1::AuditRecord& found : page->records)
+        *messages.emplace_back().mutable_record() = std::move(found);
+      if (page->next_index) {
+        messages.emplace_back().set_next_page_token(
+            absl::StrCat(*page->next_index));
       }
-      call.record.set_data_subject_pseudonym(filter.subject_pseudonym);
+      (*record.mutable_details())["results"] =
+          absl::StrCat(page->records.size());
     }
-    status = key.status();
-  }
-  absl::StatusOr<absl::Time> from =
-      ReadTime(request->from(), "from", absl::InfinitePast());
-  absl::StatusOr<absl::Time> to =
-      ReadTime(request->to(), "to", absl::InfiniteFuture());
-  if (status.ok()) status = from.status();
-  if (status.ok()) status = to.status();
-  if (status.ok() && !request->page_token().empty() &&
-      !absl::SimpleAtoi(request->page_token(), &from_index)) {
-    status =
-        absl::InvalidArgumentError("page_token: not a token this hub gave out");
-  }
-  if (status.ok() && request->page_size() > kMaxPage) {
-    status = absl::InvalidArgumentError("page_size: at most 1000");
-  }
-  absl::StatusOr<AuditPage> page = AuditPage();
-  if (!status.ok()) {
-    page = status;
-  } else {
-    filter.actor = request->actor();
-    filter.operation = request->operation();
-    filter.outcome = request->outcome();
-    filter.from = *from;
-    filter.to = *to;
-    filter.trace_id = request->trace_id();
-    filter.signal_id = request->signal_id();
-    if (!filter.signal_id.empty()) call.record.add_signal_ids(filter.signal_id);
-    page = store_->QueryAudit(
-        filter, from_index,
-        request->page_size() == 0 ? kMaxPage : request->page_size(),
-        kMaxScanned);
-  }
-  std::deque<v1::AuditQueryResponse> messages;
-  if (page.ok()) {
-    for (v1::AuditRecord& record : page->records)
-      *messages.emplace_back().mutable_record() = std::move(record);
-    if (page->next_index) {
-      messages.emplace_back().set_next_page_token(
-          absl::StrCat(*page->next_index));
-    }
-    (*call.record.mutable_details())["results"] =
-        absl::StrCat(page->records.size());
-  }
-  SetAuditOutcome(page.status(), &call.record);
-  LogAudited(call.record);
-  auto* stream = new MessageStream<v1::AuditQueryResponse>(std::move(messages));
-  std::vector<v1::AuditRecord> records;
-  records.push_back(std::move(call.record));
-  store_->Record(std::move(records),
-                 [stream, status = page.status()](absl::Status written) {
-                   stream->Begin(written.ok() ? status : written);
-                 });
+    RecordThenBegin(*store_, std::move(record), page.status(), stream,
+                    std::move(messages));
+  });
   return stream;
 }
 

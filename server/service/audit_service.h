@@ -7,6 +7,7 @@
 #include "server/security/certificate_identity.h"
 #include "server/security/subject_pseudonymizer.h"
 #include "server/service/unary_call.h"
+#include "server/service/work_queue.h"
 #include "server/storage/signal_store.h"
 
 namespace ketenhub {
@@ -38,11 +39,23 @@ class AuditServiceImpl final : public v1::AuditService::CallbackService {
       UnaryCall& call, const v1::GetConsistencyProofRequest& request,
       v1::ConsistencyProof* response);
 
+  // What a Query asks the store for.
+  struct QueryPlan {
+    AuditFilter filter;
+    uint64_t from_index = 0;
+    uint32_t page_size = 0;
+  };
+  // Checks `request` and makes its plan; names the person and the signal
+  // asked about in the call's `record`. INVALID_ARGUMENT naming the field.
+  absl::StatusOr<QueryPlan> PlanQuery(const v1::AuditQueryRequest& request,
+                                      v1::AuditRecord& record) const;
+
   const CurrentPolicy* const policy_;
   SignalStore* const store_;
   const SubjectPseudonymizer* const pseudonymizer_;
   const CheckpointSigner* const signer_;
   CertificateIdentityCache* const certificates_;
+  WorkQueue queries_{"keten-audit"};  // last: its work uses the members
 };
 
 // Signs the store's committed audit tree head and stores the checkpoint;
