@@ -41,12 +41,11 @@ v1::ReleasedSection RenderSection(const v1::Section& section,
 
 }  // namespace
 
-absl::StatusOr<v1::ReleasedSignal> ReleaseFor(const StoredSignal& signal,
-                                              const AccessPolicy& policy,
-                                              absl::string_view receiver) {
-  const v1::Signal& content = signal.signal();
-  const v1::Route* route =
-      policy.RouteTo(signal.source_partner(), content.category(), receiver);
+absl::StatusOr<const v1::Route*> RouteFor(const StoredSignal& signal,
+                                          const AccessPolicy& policy,
+                                          absl::string_view receiver) {
+  const v1::Route* route = policy.RouteTo(signal.source_partner(),
+                                          signal.signal().category(), receiver);
   const auto& receivers = signal.receivers();
   if (route == nullptr || std::find(receivers.begin(), receivers.end(),
                                     receiver) == receivers.end()) {
@@ -56,6 +55,16 @@ absl::StatusOr<v1::ReleasedSignal> ReleaseFor(const StoredSignal& signal,
     return absl::FailedPreconditionError(
         "signal_id: destroyed (retention or erasure)");
   }
+  return route;
+}
+
+absl::StatusOr<v1::ReleasedSignal> ReleaseFor(const StoredSignal& signal,
+                                              const AccessPolicy& policy,
+                                              absl::string_view receiver) {
+  absl::StatusOr<const v1::Route*> found = RouteFor(signal, policy, receiver);
+  if (!found.ok()) return found.status();
+  const v1::Route* route = *found;
+  const v1::Signal& content = signal.signal();
   v1::ReleasedSignal out;
   out.set_signal_id(signal.signal_id());
   out.set_sequence(signal.sequence());

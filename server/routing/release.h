@@ -23,6 +23,15 @@ absl::StatusOr<v1::ReleasedSignal> ReleaseFor(
     const v1::storage::StoredSignal& signal, const AccessPolicy& policy,
     absl::string_view receiver);
 
+// The route that carries `signal` to `receiver` under `policy`: NOT_FOUND
+// when none does (also when `receiver` is not among the signal's receivers),
+// FAILED_PRECONDITION when the signal is destroyed, in that order, so that
+// its state does not leak. Needs only the signal's metadata (source,
+// category, receivers, state), not its content. Thread-safe.
+absl::StatusOr<const v1::Route*> RouteFor(
+    const v1::storage::StoredSignal& signal, const AccessPolicy& policy,
+    absl::string_view receiver);
+
 // What an event is about, for its delivery's audit record: the signal ids
 // and the subject's key (empty when its signal is gone).
 struct EventAbout {

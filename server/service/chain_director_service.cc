@@ -191,44 +191,65 @@ grpc::ServerUnaryReactor* ChainDirectorServiceImpl::HandleGetSignal(
   return call.Finish(released.status());
 }
 
-absl::Status ChainDirectorServiceImpl::AdmitRelease(
-    UnaryCall& call, const v1::ReleaseRequest& request) const {
-  KETENHUB_RETURN_IF_ERROR(CheckSignalId(request.signal_id()));
-  if (request.kind() == v1::DATA_KIND_UNSPECIFIED ||
-      !v1::DataKind_IsValid(request.kind())) {
-    return absl::InvalidArgumentError("kind: must be a known data kind");
-  }
-  KETENHUB_RETURN_IF_ERROR(CheckRequiredText(
-      "legal_basis", request.legal_basis(), kMaxLegalBasisBytes));
-  v1::AuditRecord& record = call.record();
-  record.add_signal_ids(request.signal_id());
-  (*record.mutable_details())["kind"] = v1::DataKind_Name(request.kind());
-  record.set_legal_basis(request.legal_basis());
+absl::StatusOr<v1::storage::StoredSignal>
+ChainDirectorServiceImpl::ReadForChange(UnaryCall& call,
+                                        absl::string_view signal_id) const {
+  call.record().add_signal_ids(std::string(signal_id));
   absl::StatusOr<v1::storage::StoredSignal> signal =
-      store_->GetSignal(request.signal_id());
+      store_->GetSignal(signal_id);
   if (!signal.ok()) return signal.status();
-  record.set_data_subject_pseudonym(SubjectPseudonym(signal->subject_key()));
-  const std::string& receiver = call.caller().partner->id();
+  call.record().set_data_subject_pseudonym(
+      SubjectPseudonym(signal->subject_key()));
   KETENHUB_RETURN_IF_ERROR(
-      ReleaseFor(*signal, *call.policy(), receiver).status());
-  return CheckReleasable(request, *call.policy(), *signal, receiver);
+      RouteFor(*signal, *call.policy(), call.caller().partner->id()).status());
+  return signal;
+}
+
+void ChainDirectorServiceImpl::CommitChange(
+    UnaryCall& call, v1::storage::StoredSignal content,
+    v1::ReleasedSignal* response,
+    absl::FunctionRef<void(SignalCallback)> change) {
+  call.record().clear_signal_ids();  // the store adds it
+  change([reactor = call.reactor(), response, draft = call.record(),
+          policy = call.policy(), content = std::move(content)](
+             absl::StatusOr<v1::storage::StoredSignal> changed) mutable {
+    // The store leaves the content sealed; it was read (and its access
+    // checked) once, before the change.
+    if (changed.ok())
+      *changed->mutable_signal() = std::move(*content.mutable_signal());
+    FinishReleased(reactor, response, std::move(draft), policy, changed);
+  });
 }
 
 grpc::ServerUnaryReactor* ChainDirectorServiceImpl::HandleRelease(
     UnaryCall& call, const v1::ReleaseRequest& request,
     v1::ReleasedSignal* response) {
-  if (absl::Status admitted = AdmitRelease(call, request); !admitted.ok())
-    return call.Finish(admitted);
-  call.record().clear_signal_ids();  // the store adds it
-  grpc::ServerUnaryReactor* reactor = call.reactor();
-  store_->Release(
-      call.caller().partner->id(), request.signal_id(), request.kind(),
-      call.record(),
-      [reactor, response, draft = call.record(), policy = call.policy()](
-          absl::StatusOr<v1::storage::StoredSignal> stored) mutable {
-        FinishReleased(reactor, response, std::move(draft), policy, stored);
-      });
-  return reactor;
+  absl::Status admitted = CheckSignalId(request.signal_id());
+  if (admitted.ok() && (request.kind() == v1::DATA_KIND_UNSPECIFIED ||
+                        !v1::DataKind_IsValid(request.kind()))) {
+    admitted = absl::InvalidArgumentError("kind: must be a known data kind");
+  }
+  if (admitted.ok()) {
+    admitted = CheckRequiredText("legal_basis", request.legal_basis(),
+                                 kMaxLegalBasisBytes);
+  }
+  if (!admitted.ok()) return call.Finish(admitted);
+  (*call.record().mutable_details())["kind"] =
+      v1::DataKind_Name(request.kind());
+  call.record().set_legal_basis(request.legal_basis());
+  absl::StatusOr<v1::storage::StoredSignal> signal =
+      ReadForChange(call, request.signal_id());
+  if (signal.ok()) {
+    admitted = CheckReleasable(request, *call.policy(), *signal,
+                               call.caller().partner->id());
+  }
+  if (!signal.ok() || !admitted.ok())
+    return call.Finish(signal.ok() ? admitted : signal.status());
+  CommitChange(call, *std::move(signal), response, [&](SignalCallback done) {
+    store_->Release(call.caller().partner->id(), request.signal_id(),
+                    request.kind(), call.record(), std::move(done));
+  });
+  return call.reactor();
 }
 
 grpc::ServerUnaryReactor* ChainDirectorServiceImpl::HandleDecide(
@@ -237,6 +258,9 @@ grpc::ServerUnaryReactor* ChainDirectorServiceImpl::HandleDecide(
   absl::Status allowed = CheckSignalId(request.signal_id());
   if (allowed.ok()) allowed = CheckDecision(request, *call.policy());
   if (!allowed.ok()) return call.Finish(allowed);
+  absl::StatusOr<v1::storage::StoredSignal> signal =
+      ReadForChange(call, request.signal_id());
+  if (!signal.ok()) return call.Finish(signal.status());
   v1::Decision decision;
   decision.set_outcome(request.outcome());
   decision.set_reason(request.reason());
@@ -247,14 +271,11 @@ grpc::ServerUnaryReactor* ChainDirectorServiceImpl::HandleDecide(
   (*record.mutable_details())["outcome"] = v1::Outcome_Name(request.outcome());
   if (!request.handed_to().empty())
     (*record.mutable_details())["handed_to"] = request.handed_to();
-  grpc::ServerUnaryReactor* reactor = call.reactor();
-  store_->Decide(
-      call.caller().partner->id(), request.signal_id(), decision, record,
-      [reactor, response, draft = record, policy = call.policy()](
-          absl::StatusOr<v1::storage::StoredSignal> stored) mutable {
-        FinishReleased(reactor, response, std::move(draft), policy, stored);
-      });
-  return reactor;
+  CommitChange(call, *std::move(signal), response, [&](SignalCallback done) {
+    store_->Decide(call.caller().partner->id(), request.signal_id(), decision,
+                   call.record(), std::move(done));
+  });
+  return call.reactor();
 }
 
 }  // namespace ketenhub

@@ -1,6 +1,7 @@
 #ifndef KETENHUB_SERVER_SERVICE_CHAIN_DIRECTOR_SERVICE_H_
 #define KETENHUB_SERVER_SERVICE_CHAIN_DIRECTOR_SERVICE_H_
 
+#include "absl/functional/function_ref.h"
 #include "ketenhub/v1/chain_director.grpc.pb.h"
 #include "server/policy/current_policy.h"
 #include "server/routing/event_notifier.h"
@@ -41,10 +42,18 @@ class ChainDirectorServiceImpl final
   grpc::ServerUnaryReactor* HandleDecide(UnaryCall& call,
                                          const v1::DecideRequest& request,
                                          v1::ReleasedSignal* response);
-  // Checks a Release request and that the signal may be released to the
-  // caller; fills the call's record (signal, kind, legal basis, subject).
-  absl::Status AdmitRelease(UnaryCall& call,
-                            const v1::ReleaseRequest& request) const;
+  // The signal `signal_id` (decrypted, once) for a change by the caller,
+  // whose route must carry it to them: NOT_FOUND otherwise, whatever its
+  // state; FAILED_PRECONDITION when destroyed. Names the signal and the
+  // person in the call's record.
+  absl::StatusOr<v1::storage::StoredSignal> ReadForChange(
+      UnaryCall& call, absl::string_view signal_id) const;
+  // Runs `change` (a store update, with the call's record) and finishes the
+  // call with the changed signal as the caller sees it: `content` (from
+  // ReadForChange) with the store's changed metadata.
+  void CommitChange(UnaryCall& call, v1::storage::StoredSignal content,
+                    v1::ReleasedSignal* response,
+                    absl::FunctionRef<void(SignalCallback)> change);
 
   const CurrentPolicy* const policy_;
   SignalStore* const store_;

@@ -28,15 +28,21 @@ MetricLabels SubmitLabels(const std::string& partner,
                                                   : std::string("unknown")}};
 }
 
+// Counts one submit's outcome in ketenhub_submits_total.
+void CountSubmit(const std::string& partner, const v1::SubmitRequest& request,
+                 const absl::Status& outcome) {
+  MetricLabels labels = SubmitLabels(partner, request);
+  labels.emplace_back("code", absl::StatusCodeToString(outcome.code()));
+  HubMetrics().Add("ketenhub_submits_total", labels);
+}
+
 // Counts a Submit refused before its signal was looked at (identity, role,
-// a request that did not parse) in ketenhub_submits_total.
+// a request that did not parse).
 void CountRefusedSubmit(const AuditedCall& call,
                         const v1::SubmitRequest& request,
                         const absl::Status& refused) {
-  MetricLabels labels = SubmitLabels(
-      call.caller.ok() ? call.caller->partner->id() : "unidentified", request);
-  labels.emplace_back("code", absl::StatusCodeToString(refused.code()));
-  HubMetrics().Add("ketenhub_submits_total", labels);
+  CountSubmit(call.caller.ok() ? call.caller->partner->id() : "unidentified",
+              request, refused);
 }
 
 // One SubmitBatch stream. Reads a message, hands each of its signals to
@@ -98,6 +104,7 @@ class SubmitBatchReactor final
         Answer(index, std::move(client_ref), std::move(result), retry_after);
       };
       if (!caller.ok()) {
+        CountSubmit(caller_.partner->id(), request, caller.status());
         RecordOutcome(*store_, std::move(record), caller.status(),
                       [done = std::move(done)](absl::Status refused) mutable {
                         std::move(done)(refused, absl::ZeroDuration());
@@ -321,20 +328,14 @@ void SignalServiceImpl::SubmitOne(const AccessPolicy& policy,
                                   const v1::SubmitRequest& request,
                                   SubmitDone done) {
   absl::Duration retry_after;
-  absl::Status allowed = policy.CheckRole(*caller.partner, v1::ROLE_SUBMITTER);
-  if (allowed.ok()) {
-    allowed = partner_limits_->TakeSubmit(caller.partner->id(),
-                                          policy.SubmitRate(*caller.partner),
-                                          absl::Now(), &retry_after);
-  }
+  const absl::Status allowed = partner_limits_->TakeSubmit(
+      caller.partner->id(), policy.SubmitRate(*caller.partner), absl::Now(),
+      &retry_after);
   absl::StatusOr<SubmitCommand> command =
       allowed.ok() ? Admit(policy, caller, request, record)
                    : absl::StatusOr<SubmitCommand>(allowed);
-  MetricLabels labels = SubmitLabels(caller.partner->id(), request);
   if (!command.ok()) {
-    labels.emplace_back("code",
-                        absl::StatusCodeToString(command.status().code()));
-    HubMetrics().Add("ketenhub_submits_total", labels);
+    CountSubmit(caller.partner->id(), request, command.status());
     RecordOutcome(
         *store_, std::move(record), command.status(),
         [done = std::move(done), retry_after](absl::Status refused) mutable {
@@ -343,24 +344,29 @@ void SignalServiceImpl::SubmitOne(const AccessPolicy& policy,
     return;
   }
   command->audit = record;
-  store_->Submit(
-      *std::move(command),
-      [done = std::move(done), draft = std::move(record),
-       labels = std::move(labels)](absl::StatusOr<v1::Receipt> result) mutable {
-        labels.emplace_back("code",
-                            absl::StatusCodeToString(result.status().code()));
-        HubMetrics().Add("ketenhub_submits_total", labels);
-        LogOutcome(std::move(draft), result.status(),
-                   result.ok() ? result->signal_id() : "");
-        std::move(done)(std::move(result), absl::ZeroDuration());
-      });
+  store_->Submit(*std::move(command),
+                 [done = std::move(done), draft = std::move(record),
+                  labels = SubmitLabels(caller.partner->id(), request)](
+                     absl::StatusOr<v1::Receipt> result) mutable {
+                   labels.emplace_back("code", absl::StatusCodeToString(
+                                                   result.status().code()));
+                   HubMetrics().Add("ketenhub_submits_total", labels);
+                   LogOutcome(std::move(draft), result.status(),
+                              result.ok() ? result->signal_id() : "");
+                   std::move(done)(std::move(result), absl::ZeroDuration());
+                 });
 }
 
 absl::StatusOr<Caller> SignalServiceImpl::CurrentCaller(
     const grpc::CallbackServerContext& context, const Caller& caller) const {
   std::shared_ptr<const AccessPolicy> policy = policy_->Get();
   if (policy == caller.policy) return caller;
-  return IdentifyCaller(context, std::move(policy), *certificates_);
+  absl::StatusOr<Caller> again =
+      IdentifyCaller(context, std::move(policy), *certificates_);
+  if (!again.ok()) return again;
+  KETENHUB_RETURN_IF_ERROR(
+      again->policy->CheckRole(*again->partner, v1::ROLE_SUBMITTER));
+  return again;
 }
 
 grpc::ServerUnaryReactor* SignalServiceImpl::HandleSubmit(

@@ -31,8 +31,9 @@ class SignalServiceImpl final : public v1::SignalService::CallbackService {
   using SubmitDone = absl::AnyInvocable<void(absl::StatusOr<v1::Receipt> result,
                                              absl::Duration retry_after) &&>;
 
-  // Submits one signal for `caller`, identified under `policy`: takes a token
-  // of the partner's submit rate, admits the signal and commits it with
+  // Submits one signal for `caller`, identified under `policy` with its
+  // submitter role checked (by the call's preamble, or CurrentCaller): takes a
+  // token of the partner's submit rate, admits the signal and commits it with
   // `record` (the call's draft audit record); a refusal is committed as an
   // audit record of its own. Counts the outcome in the metrics and logs it.
   void SubmitOne(const AccessPolicy& policy, const Caller& caller,
@@ -40,7 +41,8 @@ class SignalServiceImpl final : public v1::SignalService::CallbackService {
                  SubmitDone done);
 
   // The caller of a SubmitBatch stream under the current policy: `caller`
-  // when the policy is unchanged, else the certificate identified again.
+  // when the policy is unchanged, else the certificate identified again and
+  // its submitter role checked again.
   absl::StatusOr<Caller> CurrentCaller(
       const grpc::CallbackServerContext& context, const Caller& caller) const;
   // The policy in force now.

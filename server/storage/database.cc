@@ -406,6 +406,14 @@ absl::StatusOr<std::optional<uint64_t>> Database::ReadNewestOfPartner(
   return *sequence;
 }
 
+bool Database::HasIdempotency(absl::string_view key) const {
+  std::string value;
+  return db_
+      ->Get(rocksdb::ReadOptions(), idempotency(),
+            rocksdb::Slice(key.data(), key.size()), &value)
+      .ok();
+}
+
 absl::StatusOr<uint64_t> Database::ReadAckedCursor(
     absl::string_view subscriber) const {
   std::string value;

@@ -85,6 +85,9 @@ class Database {
   // subject_partners holds it, or nullopt.
   absl::StatusOr<std::optional<uint64_t>> ReadNewestOfPartner(
       absl::string_view subject_key, absl::string_view partner_id) const;
+  // Whether an idempotency record is stored under `key` (false also when it
+  // cannot be read: the caller then does the full work).
+  bool HasIdempotency(absl::string_view key) const;
   // The subscriber's acked cursor; 0 when it never acked.
   absl::StatusOr<uint64_t> ReadAckedCursor(absl::string_view subscriber) const;
   // One past the last key of `family` (keys are EncodeSequence); 1 if empty.

@@ -16,7 +16,14 @@ std::string AssociatedData(absl::string_view signal_id,
   return absl::StrCat(signal_id, absl::string_view("\0", 1), data_key_id);
 }
 
-std::string Deterministic(const v1::Signal& signal) {
+absl::Status Altered(absl::string_view signal_id) {
+  return absl::DataLossError(absl::StrCat(
+      "signal ", signal_id, ": stored content fails its integrity check"));
+}
+
+}  // namespace
+
+std::string ContentBytes(const v1::Signal& signal) {
   std::string bytes;
   google::protobuf::io::StringOutputStream stream(&bytes);
   google::protobuf::io::CodedOutputStream coded(&stream);
@@ -26,15 +33,18 @@ std::string Deterministic(const v1::Signal& signal) {
   return bytes;
 }
 
-absl::Status Altered(absl::string_view signal_id) {
-  return absl::DataLossError(absl::StrCat(
-      "signal ", signal_id, ": stored content fails its integrity check"));
-}
-
-}  // namespace
-
 absl::StatusOr<v1::storage::WrappedDataKey> SealPayload(
     const KekRing& keys, v1::storage::StoredSignal& signal) {
+  std::string plaintext = ContentBytes(signal.signal());
+  absl::StatusOr<v1::storage::WrappedDataKey> wrapped =
+      SealPayload(keys, plaintext, signal);
+  OPENSSL_cleanse(plaintext.data(), plaintext.size());
+  return wrapped;
+}
+
+absl::StatusOr<v1::storage::WrappedDataKey> SealPayload(
+    const KekRing& keys, absl::string_view plaintext,
+    v1::storage::StoredSignal& signal) {
   // One draw from the generator: key, key id, nonce.
   std::string random =
       aead::RandomBytes(aead::kKeyBytes + 8 + aead::kNonceBytes);
@@ -46,11 +56,9 @@ absl::StatusOr<v1::storage::WrappedDataKey> SealPayload(
   payload->set_data_key_id(data_key_id);
   payload->set_nonce(random.substr(aead::kKeyBytes + 8));
   OPENSSL_cleanse(random.data(), random.size());
-  std::string plaintext = Deterministic(signal.signal());
   absl::StatusOr<std::string> sealed =
       aead::Seal(data_key, payload->nonce(), plaintext,
                  AssociatedData(signal.signal_id(), data_key_id));
-  OPENSSL_cleanse(plaintext.data(), plaintext.size());
   absl::StatusOr<v1::storage::WrappedDataKey> wrapped =
       sealed.ok()
           ? keys.Wrap(signal.signal_id(), data_key_id, data_key)

@@ -9,8 +9,17 @@ namespace ketenhub {
 
 // Internal to the storage layer: a signal's content under its own data key.
 
-// Encrypts `signal.signal()` (complete) into `signal.payload` under a new
-// random data key, and returns that key wrapped by the ring's current KEK.
+// The bytes a signal's content is sealed and hashed from: its deterministic
+// serialization. They hold the content in clear: wipe them after use.
+std::string ContentBytes(const v1::Signal& signal);
+
+// Encrypts `plaintext` (the ContentBytes of the signal's content) into
+// `signal.payload` under a new random data key, bound to `signal.signal_id`,
+// and returns that key wrapped by the ring's current KEK.
+absl::StatusOr<v1::storage::WrappedDataKey> SealPayload(
+    const KekRing& keys, absl::string_view plaintext,
+    v1::storage::StoredSignal& signal);
+// As above, for `signal.signal()`.
 absl::StatusOr<v1::storage::WrappedDataKey> SealPayload(
     const KekRing& keys, v1::storage::StoredSignal& signal);
 

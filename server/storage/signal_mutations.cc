@@ -44,14 +44,16 @@ bool IsActive(const SubjectIndexEntry& entry, absl::Time now) {
 class SubmitMutation final : public Mutation {
  public:
   SubmitMutation(SubmitCommand command, StoredSignal sealed,
-                 v1::storage::WrappedDataKey data_key, ReceiptCallback done)
+                 std::optional<v1::storage::WrappedDataKey> data_key,
+                 std::string content_hash, ReceiptCallback done)
       : command_(std::move(command)),
         sealed_(std::move(sealed)),
         data_key_(std::move(data_key)),
         done_(std::move(done)),
-        key_(storage_keys::IdempotencyKey(command_.partner_id,
-                                          command_.signal.client_ref())),
-        content_hash_(SignalContentHash(command_.signal)) {}
+        client_ref_(sealed_.signal().client_ref()),
+        category_(sealed_.signal().category()),
+        key_(storage_keys::IdempotencyKey(command_.partner_id, client_ref_)),
+        content_hash_(std::move(content_hash)) {}
 
   void Apply(CommitContext& context) override {
     result_ = Store(context);
@@ -87,8 +89,12 @@ class SubmitMutation final : public Mutation {
                     : context.SubjectEntries(command_.subject_key);
     if (!earlier.ok()) return earlier.status();
 
+    // Unsealed only when the caller saw the ref known; it still is (records
+    // are never removed), so this does not happen: the partner may retry.
+    if (!data_key_.has_value())
+      return absl::UnavailableError("submit: try again");
     absl::StatusOr<v1::storage::WrappedDataKey> data_key = UnderCurrentKek(
-        *context.database()->key_ring(), sealed_.signal_id(), data_key_);
+        *context.database()->key_ring(), sealed_.signal_id(), *data_key_);
     if (!data_key.ok()) return data_key.status();
     StoredSignal stored = NewRecord(context);
     context.PutSignal(stored, &*data_key);
@@ -117,7 +123,7 @@ class SubmitMutation final : public Mutation {
     receipt.set_signal_id(record.signal_id());
     receipt.set_sequence(record.sequence());
     *receipt.mutable_received_at() = record.received_at();
-    receipt.set_client_ref(command_.signal.client_ref());
+    receipt.set_client_ref(client_ref_);
     return receipt;
   }
 
@@ -173,15 +179,17 @@ class SubmitMutation final : public Mutation {
       add(entry->signal_id(), entry->source_partner(), entry->category(),
           entry->received_at(), entry->receivers());
     }
-    add(added.signal_id(), added.source_partner(), added.signal().category(),
+    add(added.signal_id(), added.source_partner(), category_,
         added.received_at(), added.receivers());
     if (event.receivers_size() > 0) context.AppendEvent(std::move(event));
   }
 
-  const SubmitCommand command_;
-  StoredSignal sealed_;  // moved into the new record
-  const v1::storage::WrappedDataKey data_key_;
+  const SubmitCommand command_;  // without its signal: that is in sealed_
+  StoredSignal sealed_;          // moved into the new record
+  const std::optional<v1::storage::WrappedDataKey> data_key_;
   ReceiptCallback done_;
+  const std::string client_ref_;
+  const v1::Category category_;
   const std::string key_;
   const std::string content_hash_;
   absl::StatusOr<v1::Receipt> result_ = absl::InternalError("not applied");
@@ -200,7 +208,9 @@ class SignalUpdate final : public Mutation {
         done_(std::move(done)) {}
 
   void Apply(CommitContext& context) override {
-    absl::StatusOr<StoredSignal> signal = context.ReadSignal(signal_id_);
+    // An update changes metadata only: the content stays sealed, and the
+    // pipeline thread decrypts nothing.
+    absl::StatusOr<StoredSignal> signal = context.ReadSignalRecord(signal_id_);
     // The record names the person even when the attempt is refused (a
     // destroyed signal no longer knows them).
     if (signal.ok() && !signal->subject_key().empty()) {
@@ -474,9 +484,11 @@ std::string NewSignalId() {
 
 std::unique_ptr<Mutation> MakeSubmitMutation(
     SubmitCommand command, v1::storage::StoredSignal sealed,
-    v1::storage::WrappedDataKey data_key, ReceiptCallback done) {
-  return std::make_unique<SubmitMutation>(std::move(command), std::move(sealed),
-                                          std::move(data_key), std::move(done));
+    std::optional<v1::storage::WrappedDataKey> data_key,
+    std::string content_hash, ReceiptCallback done) {
+  return std::make_unique<SubmitMutation>(
+      std::move(command), std::move(sealed), std::move(data_key),
+      std::move(content_hash), std::move(done));
 }
 
 std::unique_ptr<Mutation> MakeSignalUpdate(

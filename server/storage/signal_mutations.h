@@ -3,6 +3,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "server/storage/mutation.h"
@@ -12,12 +13,16 @@ namespace ketenhub {
 
 // Internal to the storage layer: the mutations behind SignalStore's writes.
 // Their behaviour is documented on the SignalStore methods.
-// `sealed` is the new signal's record, its id and payload already set and
-// its content sealed under `data_key` (done on the caller's thread, so the
-// pipeline thread only writes).
+// `sealed` is the new signal's record with its id and content (moved out of
+// `command.signal`, which the mutation does not read) and, unless
+// `data_key` is nullopt, its payload sealed under `data_key` (done on the
+// caller's thread, so the pipeline thread only writes). `content_hash` is
+// the content's, for idempotency. A signal whose client_ref the caller
+// found already known comes unsealed: its replay needs no new payload.
 std::unique_ptr<Mutation> MakeSubmitMutation(
     SubmitCommand command, v1::storage::StoredSignal sealed,
-    v1::storage::WrappedDataKey data_key, ReceiptCallback done);
+    std::optional<v1::storage::WrappedDataKey> data_key,
+    std::string content_hash, ReceiptCallback done);
 
 // A random (version 4) UUID for a new signal.
 std::string NewSignalId();
@@ -25,8 +30,10 @@ std::string NewSignalId();
 // Changes one stored signal. A signal that `may_touch` refuses is NOT_FOUND
 // whatever its state, so that its existence does not leak to another
 // partner; one that is destroyed is FAILED_PRECONDITION. Otherwise `change`
-// gets the current record and either changes it (OK) or refuses; `event`
-// (optional) builds the event to append.
+// gets the current record (its metadata: the content stays sealed and is
+// not in it) and either changes it (OK) or refuses; `event` (optional)
+// builds the event to append. The result is the changed record, without
+// content.
 using SignalAccess = std::function<bool(const v1::storage::StoredSignal&)>;
 using SignalChange = std::function<absl::Status(v1::storage::StoredSignal&)>;
 using EventBuilder = std::function<bool(const v1::storage::StoredSignal&,

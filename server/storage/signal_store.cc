@@ -1,5 +1,6 @@
 #include "server/storage/signal_store.h"
 
+#include <openssl/crypto.h>
 #include <openssl/sha.h>
 
 #include <algorithm>
@@ -26,6 +27,14 @@
 
 namespace ketenhub {
 namespace {
+
+// The SHA-256 of a signal's ContentBytes: what idempotency compares.
+std::string ContentHash(absl::string_view content_bytes) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(content_bytes.data()),
+         content_bytes.size(), digest);
+  return std::string(reinterpret_cast<const char*>(digest), sizeof(digest));
+}
 
 // Makes the folder `dir` 0700 and every file and folder in it 0600 / 0700,
 // whatever the umask: a copy of the database holds personal data. (The
@@ -109,16 +118,29 @@ class RocksSignalStore final : public SignalStore {
 
   // Seals on the caller's thread, so that many submits encrypt in parallel
   // and the pipeline thread only writes.
+  // Serialises the content once, for its hash and its ciphertext, wipes
+  // those bytes, and seals nothing for a client_ref already known (a replay
+  // gets its first receipt and needs no payload).
   void Submit(SubmitCommand command, ReceiptCallback done) override {
     StoredSignal sealed;
     sealed.set_signal_id(NewSignalId());
-    *sealed.mutable_signal() = command.signal;
-    absl::StatusOr<v1::storage::WrappedDataKey> data_key =
-        SealPayload(*keys_, sealed);
-    if (!data_key.ok()) return std::move(done)(data_key.status());
-    pipeline_.Enqueue(MakeSubmitMutation(std::move(command), std::move(sealed),
-                                         *std::move(data_key),
-                                         std::move(done)));
+    std::string plaintext = ContentBytes(command.signal);
+    std::string content_hash = ContentHash(plaintext);
+    std::optional<v1::storage::WrappedDataKey> data_key;
+    absl::Status sealing;
+    if (!database_->HasIdempotency(storage_keys::IdempotencyKey(
+            command.partner_id, command.signal.client_ref()))) {
+      absl::StatusOr<v1::storage::WrappedDataKey> wrapped =
+          SealPayload(*keys_, plaintext, sealed);
+      if (wrapped.ok()) data_key = *std::move(wrapped);
+      sealing = wrapped.status();
+    }
+    OPENSSL_cleanse(plaintext.data(), plaintext.size());
+    if (!sealing.ok()) return std::move(done)(sealing);
+    *sealed.mutable_signal() = std::move(command.signal);
+    pipeline_.Enqueue(MakeSubmitMutation(
+        std::move(command), std::move(sealed), std::move(data_key),
+        std::move(content_hash), std::move(done)));
   }
 
   void Withdraw(std::string partner_id, std::string signal_id,
@@ -638,17 +660,10 @@ absl::StatusOr<std::unique_ptr<SignalStore>> SignalStore::Open(
 }
 
 std::string SignalContentHash(const v1::Signal& signal) {
-  std::string bytes;
-  {
-    google::protobuf::io::StringOutputStream stream(&bytes);
-    google::protobuf::io::CodedOutputStream coded(&stream);
-    coded.SetSerializationDeterministic(true);
-    signal.SerializeToCodedStream(&coded);
-  }
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
-         digest);
-  return std::string(reinterpret_cast<const char*>(digest), sizeof(digest));
+  std::string bytes = ContentBytes(signal);
+  std::string hash = ContentHash(bytes);
+  OPENSSL_cleanse(bytes.data(), bytes.size());
+  return hash;
 }
 
 }  // namespace ketenhub

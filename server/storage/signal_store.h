@@ -99,6 +99,8 @@ class SignalStore {
   // used for other content; UNAVAILABLE on storage trouble or when closed.
   virtual void Submit(SubmitCommand command, ReceiptCallback done) = 0;
 
+  // Withdraw, Decide and Release answer with the changed record: its
+  // metadata, without the content (which they leave sealed).
   // Marks `partner_id`'s own signal withdrawn and appends a withdrawn event.
   // NOT_FOUND (not its signal), FAILED_PRECONDITION (already withdrawn).
   virtual void Withdraw(std::string partner_id, std::string signal_id,

@@ -340,13 +340,13 @@ TEST(KekRotationTest, ASignalSealedBeforeARotationCommitsUnderTheNewKek) {
 
   SubmitCommand command;
   command.partner_id = "politie";
-  command.signal = sealed.signal();
   command.subject_key = "k";
   std::promise<absl::StatusOr<v1::Receipt>> receipt;
   {
     CommitPipeline pipeline(db.get(), 8, 1, 1, merkle::Frontier(), nullptr);
     pipeline.Enqueue(MakeSubmitMutation(
         std::move(command), sealed, *data_key,
+        SignalContentHash(sealed.signal()),
         [&](absl::StatusOr<v1::Receipt> r) { receipt.set_value(r); }));
   }  // stops after committing
   ASSERT_TRUE(receipt.get_future().get().ok());
