@@ -54,7 +54,16 @@ absl::StatusOr<std::map<uint64_t, v1::SignedCheckpoint>> CollectCheckpoints(
       }
       continue;
     }
-    by_size[checkpoint.tree_size()] = std::move(checkpoint);
+    // The auditor's own checkpoints come first and are kept: one of the
+    // hub's with the same size and another root is a fork of the log.
+    auto [kept, added] = by_size.emplace(checkpoint.tree_size(), checkpoint);
+    if (!added && kept->second.root_hash() != checkpoint.root_hash()) {
+      problem = absl::StrCat(
+          "FORK: two validly signed checkpoints of size ",
+          checkpoint.tree_size(),
+          " have different roots (the log was rewritten; your checkpoint "
+          "is kept as the truth)");
+    }
   }
   return by_size;
 }

@@ -530,6 +530,12 @@ TEST_F(HubProcessTest, SighupReloadsThePolicyOrKeepsTheOldOne) {
   std::ofstream(policy, std::ios::trunc) << example << "\n# reviewed\n";
   kill(hub.pid(), SIGHUP);
   ASSERT_TRUE(hub.WaitForLog("\"event\":\"policy_reloaded\"")) << hub.Log();
+  // The hub's own records (no partner, no role) read as any other.
+  CommandResult reloads = RunCommand(
+      Ketenctl(port, "--as auditor audit query --operation reload_policy"));
+  EXPECT_EQ(reloads.exit_code, 0) << reloads.output;
+  EXPECT_THAT(reloads.output, HasSubstr("reload_policy  OK"));
+  EXPECT_THAT(reloads.output, HasSubstr("reload_policy  INVALID_ARGUMENT"));
   EXPECT_EQ(hub.Stop(SIGTERM), 0);
 }
 

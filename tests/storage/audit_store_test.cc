@@ -281,5 +281,25 @@ TEST_F(AuditVerifyTest, TruncationFailsAgainstAnEarlierCheckpoint) {
       << result.problem;
 }
 
+// The auditor's checkpoint is the truth: a checkpoint of the same size that
+// the hub holds with another root (an insider with the signing key can make
+// one, after rolling the log back and growing it again) is a fork, never a
+// replacement.
+TEST_F(AuditVerifyTest, AForkAgainstTheAuditorsCheckpointIsReported) {
+  auto signer = Signer();
+  ASSERT_TRUE(Record(20).ok());
+  const v1::SignedCheckpoint kept = SignHead(*signer);
+  const v1::SignedCheckpoint forged =
+      signer->Sign(20, std::string(32, '\x42'), absl::Now());
+  std::promise<absl::Status> stored;
+  store_->StoreCheckpoint(forged, [&](absl::Status s) { stored.set_value(s); });
+  ASSERT_TRUE(stored.get_future().get().ok());
+  const AuditVerification result = Verify(signer->public_key_pem(), {kept});
+  EXPECT_NE(result.problem.find("FORK: two validly signed checkpoints of "
+                                "size 20"),
+            std::string::npos)
+      << result.problem;
+}
+
 }  // namespace
 }  // namespace ketenhub

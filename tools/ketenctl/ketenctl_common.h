@@ -11,6 +11,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "client/signal_client.h"
 #include "google/protobuf/message.h"
@@ -61,12 +62,15 @@ inline std::string FormatTimestamp(const google::protobuf::Timestamp& ts) {
                           absl::LocalTimeZone());
 }
 
-// "CATEGORY_SEXUAL_EXPLOITATION" -> "sexual exploitation".
+// "CATEGORY_SEXUAL_EXPLOITATION" -> "sexual exploitation"; a name without
+// `prefix` (or empty, as the role of the hub's own records) as it is, and
+// "-" for nothing at all.
 inline std::string Readable(const std::string& enum_name,
                             absl::string_view prefix) {
-  std::string text =
-      absl::AsciiStrToLower(absl::string_view(enum_name).substr(prefix.size()));
-  return absl::StrReplaceAll(text, {{"_", " "}});
+  absl::string_view name = enum_name;
+  absl::ConsumePrefix(&name, prefix);
+  if (name.empty()) return "-";
+  return absl::StrReplaceAll(absl::AsciiStrToLower(name), {{"_", " "}});
 }
 
 // "handed-to-partner" -> OUTCOME_HANDED_TO_PARTNER (with `prefix` "OUTCOME_").
