@@ -24,6 +24,10 @@ fi
 
 mounts=()
 cleanup() {
+  # Every process still running inside the root (the hub of make run).
+  for proc in /proc/[0-9]*; do
+    [ "$(readlink "$proc/root" 2>/dev/null)" = "$root" ] && kill "${proc#/proc/}" 2>/dev/null
+  done
   [ -n "${hub_pid:-}" ] && kill "$hub_pid" 2>/dev/null || true
   for ((i = ${#mounts[@]} - 1; i >= 0; i--)); do umount -l "${mounts[$i]}" 2>/dev/null || true; done
 }

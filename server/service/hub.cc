@@ -159,6 +159,39 @@ void SignIfGrown(SignalStore& store, const CheckpointSigner& signer,
   done.WaitForNotification();
 }
 
+// The audit signing key in `key_dir`, made only for a trail that has no
+// checkpoints yet: a missing key, or another key than the one that signed
+// the stored checkpoints, stops the hub (a new key would leave every
+// checkpoint an auditor saved unverifiable).
+absl::StatusOr<std::unique_ptr<CheckpointSigner>> OpenSigner(
+    const std::string& key_dir, const SignalStore& store) {
+  absl::StatusOr<std::optional<v1::SignedCheckpoint>> last =
+      store.LastCheckpoint();
+  if (!last.ok()) return last.status();
+  const std::string key_file = key_dir + "/audit-signing.key";
+  const std::string restore =
+      "restore it from its backup (operator guide, 'Keys'); the hub makes no "
+      "new signing key for a trail with checkpoints";
+  std::error_code error;
+  if (last->has_value() && !std::filesystem::exists(key_file, error)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "keys/audit-signing.key: missing, but this trail's checkpoints are "
+        "signed by key id ",
+        (*last)->key_id().substr(0, 16), "...: ", restore));
+  }
+  absl::StatusOr<std::unique_ptr<CheckpointSigner>> signer =
+      CheckpointSigner::OpenOrCreate(key_file, key_dir + "/audit-signing.pub");
+  if (!signer.ok()) return signer.status();
+  if (last->has_value() && (*last)->key_id() != (*signer)->key_id()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "keys/audit-signing.key: not the key that signed this trail's "
+        "checkpoints (key id ",
+        (*last)->key_id().substr(0, 16), "..., the file's is ",
+        (*signer)->key_id().substr(0, 16), "...): ", restore));
+  }
+  return signer;
+}
+
 class RunningHub final : public Hub {
  public:
   absl::Status Init(const v1::HubConfig& config, rocksdb::Env* storage_env);
@@ -255,16 +288,15 @@ absl::Status RunningHub::Init(const v1::HubConfig& config,
       SubjectPseudonymizer::OpenOrCreate(key_dir + "/pseudonym.key");
   KETENHUB_RETURN_IF_ERROR(pseudonymizer.status());
   pseudonymizer_ = *std::move(pseudonymizer);
-  absl::StatusOr<std::unique_ptr<CheckpointSigner>> signer =
-      CheckpointSigner::OpenOrCreate(key_dir + "/audit-signing.key",
-                                     key_dir + "/audit-signing.pub");
-  KETENHUB_RETURN_IF_ERROR(signer.status());
-  signer_ = *std::move(signer);
   absl::StatusOr<std::unique_ptr<SignalStore>> store =
       SignalStore::Open({config.data_dir() + "/db",
                          config.commit().max_group_size(), storage_env});
   KETENHUB_RETURN_IF_ERROR(store.status());
   store_ = *std::move(store);
+  absl::StatusOr<std::unique_ptr<CheckpointSigner>> signer =
+      OpenSigner(key_dir, *store_);
+  KETENHUB_RETURN_IF_ERROR(signer.status());
+  signer_ = *std::move(signer);
   KETENHUB_RETURN_IF_ERROR(
       store_->BindPseudonymKey(pseudonymizer_->KeyCheck()));
 

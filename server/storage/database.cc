@@ -406,6 +406,39 @@ absl::StatusOr<std::optional<uint64_t>> Database::ReadNewestOfPartner(
   return *sequence;
 }
 
+absl::StatusOr<std::vector<std::string>> Database::SampleKekIds() const {
+  std::vector<std::string> ids;
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), data_keys()));
+  for (const bool last : {false, true}) {
+    last ? it->SeekToLast() : it->SeekToFirst();
+    if (!it->Valid()) break;
+    v1::storage::WrappedDataKey key;
+    if (!key.ParseFromArray(it->value().data(),
+                            static_cast<int>(it->value().size()))) {
+      return absl::DataLossError("a stored data key is unreadable");
+    }
+    ids.push_back(key.kek_id());
+  }
+  if (!it->status().ok()) return FromRocksDbStatus(it->status(), "data keys");
+  return ids;
+}
+
+absl::StatusOr<std::optional<v1::SignedCheckpoint>> Database::LastCheckpoint()
+    const {
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), audit_checkpoints()));
+  it->SeekToLast();
+  if (!it->status().ok()) return FromRocksDbStatus(it->status(), "checkpoints");
+  if (!it->Valid()) return std::optional<v1::SignedCheckpoint>();
+  v1::SignedCheckpoint checkpoint;
+  if (!checkpoint.ParseFromArray(it->value().data(),
+                                 static_cast<int>(it->value().size()))) {
+    return absl::DataLossError("a stored checkpoint is unreadable");
+  }
+  return std::optional<v1::SignedCheckpoint>(std::move(checkpoint));
+}
+
 bool Database::HasIdempotency(absl::string_view key) const {
   std::string value;
   return db_

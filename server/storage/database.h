@@ -6,10 +6,12 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
+#include "ketenhub/v1/audit.pb.h"
 #include "ketenhub/v1/storage.pb.h"
 #include "rocksdb/db.h"
 #include "server/crypto/kek_ring.h"
@@ -85,6 +87,12 @@ class Database {
   // subject_partners holds it, or nullopt.
   absl::StatusOr<std::optional<uint64_t>> ReadNewestOfPartner(
       absl::string_view subject_key, absl::string_view partner_id) const;
+  // The KEK ids that wrap the first and the last stored data key (signal
+  // ids are random, so these are two samples; after a completed rotation
+  // every key is under one KEK). Empty when there are no data keys.
+  absl::StatusOr<std::vector<std::string>> SampleKekIds() const;
+  // The stored checkpoint of the largest tree, or nullopt when none is.
+  absl::StatusOr<std::optional<v1::SignedCheckpoint>> LastCheckpoint() const;
   // Whether an idempotency record is stored under `key` (false also when it
   // cannot be read: the caller then does the full work).
   bool HasIdempotency(absl::string_view key) const;

@@ -9,10 +9,12 @@
 #include <future>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/match.h"
 #include "absl/synchronization/mutex.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "rocksdb/utilities/checkpoint.h"
+#include "server/common/files.h"
 #include "server/common/status_macros.h"
 #include "server/storage/audit_log.h"
 #include "server/storage/audit_verify.h"
@@ -218,6 +220,11 @@ class RocksSignalStore final : public SignalStore {
                        StatusCallback done) override {
     pipeline_.Enqueue(
         MakeCheckpointWrite(std::move(checkpoint), std::move(done)));
+  }
+
+  absl::StatusOr<std::optional<v1::SignedCheckpoint>> LastCheckpoint()
+      const override {
+    return database_->LastCheckpoint();
   }
 
   AuditTreeHead AuditHead() const override {
@@ -628,6 +635,61 @@ absl::StatusOr<uint64_t> RekeySubjects(
   return rekeyed;
 }
 
+namespace {
+
+std::string RestoreKeksHint(const std::string& kek_dir) {
+  return absl::StrCat(
+      "restore ", kek_dir,
+      " from its backup (operator guide, 'Keys'); the hub makes no new KEK "
+      "over data it could then never read");
+}
+
+// Refuses to let KekRing make a first KEK in an empty `kek_dir` when the
+// database at `db_path` already holds data keys: they need the old KEKs.
+absl::Status RefuseNewKekOverData(const std::string& db_path,
+                                  const std::string& kek_dir) {
+  std::error_code error;
+  if (!std::filesystem::exists(db_path + "/CURRENT", error)) return {};
+  absl::StatusOr<std::vector<std::string>> entries = ListFolder(kek_dir);
+  if (entries.ok()) {
+    for (const std::string& entry : *entries) {
+      if (absl::EndsWith(entry, ".key")) return {};
+    }
+  }
+  // A store of a schema before the data keys (which the open upgrades, and
+  // whose families a read-only open lacks) has none to lose.
+  absl::StatusOr<std::unique_ptr<Database>> database =
+      Database::OpenReadOnly(db_path);
+  if (!database.ok()) return {};
+  absl::StatusOr<std::vector<std::string>> wrapping =
+      (*database)->SampleKekIds();
+  if (!wrapping.ok()) return wrapping.status();
+  if (wrapping->empty()) return {};
+  return absl::FailedPreconditionError(
+      absl::StrCat("keys/kek: no key-encryption key in ", kek_dir,
+                   ", but this database's data keys are wrapped by ",
+                   wrapping->front(), ": ", RestoreKeksHint(kek_dir)));
+}
+
+// FAILED_PRECONDITION naming the KEK when stored data keys are wrapped by
+// one that is not in `keys`.
+absl::Status CheckKeksPresent(const Database& database, const KekRing& keys,
+                              const std::string& kek_dir) {
+  absl::StatusOr<std::vector<std::string>> wrapping = database.SampleKekIds();
+  if (!wrapping.ok()) return wrapping.status();
+  const std::vector<std::string> present = keys.ids();
+  for (const std::string& id : *wrapping) {
+    if (std::find(present.begin(), present.end(), id) == present.end()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "keys/kek: this database's data keys are wrapped by ", id,
+          ", which is not in ", kek_dir, ": ", RestoreKeksHint(kek_dir)));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<SignalStore>> SignalStore::Open(
     const Options& options) {
   const std::string kek_dir =
@@ -635,12 +697,14 @@ absl::StatusOr<std::unique_ptr<SignalStore>> SignalStore::Open(
           ? (std::filesystem::path(options.path).parent_path() / "keys" / "kek")
                 .string()
           : options.kek_dir;
+  KETENHUB_RETURN_IF_ERROR(RefuseNewKekOverData(options.path, kek_dir));
   absl::StatusOr<std::unique_ptr<KekRing>> keys =
       KekRing::OpenOrCreate(kek_dir);
   if (!keys.ok()) return keys.status();
   absl::StatusOr<std::unique_ptr<Database>> database =
       Database::Open(options.path, keys->get(), options.env);
   if (!database.ok()) return database.status();
+  KETENHUB_RETURN_IF_ERROR(CheckKeksPresent(**database, **keys, kek_dir));
   absl::StatusOr<uint64_t> next_sequence =
       (*database)->NextSequenceIn((*database)->signals());
   if (!next_sequence.ok()) return next_sequence.status();

@@ -139,6 +139,9 @@ class SignalStore {
     std::string root;  // RFC 6962 MTH, 32 bytes
   };
   virtual AuditTreeHead AuditHead() const = 0;
+  // The stored checkpoint of the largest tree, or nullopt when none is.
+  virtual absl::StatusOr<std::optional<v1::SignedCheckpoint>> LastCheckpoint()
+      const = 0;
 
   // Committed audit records matching `filter` with index >= `from_index`, in
   // index (= time) order: at most `max`, from a scan of at most `max_scanned`

@@ -672,6 +672,69 @@ TEST_F(HubProcessTest, KetenctlExplainsWhatItDoesNotUnderstand) {
       << line.output;
 }
 
+// Keys cannot be swapped silently: a hub whose KEK or audit signing key is
+// gone, or replaced, refuses to start instead of making a new one (which
+// would leave every signal unreadable, or every saved checkpoint
+// unverifiable), says which and what to do, and leaves no new key behind.
+TEST_F(HubProcessTest, AMissingOrReplacedKeyStopsTheHub) {
+  const std::string data = dir_.path() + "/data";
+  const std::string config = WriteConfig(testing::TestHubConfig(data));
+  {
+    HubProcess hub(KETENHUB_HUB_BINARY, config, dir_.path() + "/hub.log");
+    const int port = hub.WaitForPort();
+    ASSERT_GT(port, 0) << hub.Log();
+    ASSERT_EQ(
+        RunCommand(Ketenctl(port, "--as politie submit " + Example("politie")))
+            .exit_code,
+        0);
+    EXPECT_EQ(hub.Stop(SIGTERM), 0);  // and signs a checkpoint as it stops
+  }
+  // A hub that starts when it must not is stopped after 20 s (exit 124).
+  const std::string start =
+      absl::StrCat("timeout 20 ", KETENHUB_HUB_BINARY, " --config ", config);
+  const std::string keys = data + "/keys";
+  namespace fs = std::filesystem;
+
+  fs::rename(keys + "/kek", dir_.path() + "/kek-aside");
+  CommandResult no_kek = RunCommand(start);
+  EXPECT_EQ(no_kek.exit_code, 1) << no_kek.output;
+  EXPECT_THAT(no_kek.output, HasSubstr("keys/kek: no key-encryption key"));
+  EXPECT_THAT(no_kek.output, HasSubstr("wrapped by kek-"));
+  EXPECT_FALSE(fs::exists(keys + "/kek/current")) << "a new KEK was made";
+  fs::remove_all(keys + "/kek");
+  fs::rename(dir_.path() + "/kek-aside", keys + "/kek");
+
+  fs::rename(keys + "/audit-signing.key", dir_.path() + "/signing-aside");
+  CommandResult no_signer = RunCommand(start);
+  EXPECT_EQ(no_signer.exit_code, 1) << no_signer.output;
+  EXPECT_THAT(no_signer.output,
+              HasSubstr("keys/audit-signing.key: missing, but this trail's "
+                        "checkpoints are signed by key id"));
+  EXPECT_FALSE(fs::exists(keys + "/audit-signing.key"));
+
+  {  // another hub's key in its place
+    const std::string other = dir_.path() + "/other";
+    const std::string other_config = dir_.path() + "/other.textproto";
+    std::ofstream(other_config) << testing::TestHubConfig(other).DebugString();
+    HubProcess hub(KETENHUB_HUB_BINARY, other_config,
+                   dir_.path() + "/other.log");
+    ASSERT_GT(hub.WaitForPort(), 0) << hub.Log();
+    EXPECT_EQ(hub.Stop(SIGTERM), 0);
+    fs::copy_file(other + "/keys/audit-signing.key",
+                  keys + "/audit-signing.key");
+  }
+  CommandResult replaced = RunCommand(start);
+  EXPECT_EQ(replaced.exit_code, 1) << replaced.output;
+  EXPECT_THAT(replaced.output,
+              HasSubstr("not the key that signed this trail's checkpoints"));
+
+  fs::remove(keys + "/audit-signing.key");
+  fs::rename(dir_.path() + "/signing-aside", keys + "/audit-signing.key");
+  HubProcess again(KETENHUB_HUB_BINARY, config, dir_.path() + "/again.log");
+  EXPECT_GT(again.WaitForPort(), 0) << again.Log();
+  EXPECT_EQ(again.Stop(SIGTERM), 0);
+}
+
 TEST_F(HubProcessTest, BadPolicyExitsNamingThePartner) {
   const std::string policy = dir_.path() + "/policy.textproto";
   std::ofstream(policy)
