@@ -12,23 +12,15 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "server/audit/openssl_ptrs.h"
 #include "server/common/text_proto.h"
 
 namespace ketenhub {
 namespace {
 
-struct BioFree {
-  void operator()(BIO* p) const { BIO_free(p); }
-};
-struct PkeyFree {
-  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-};
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); }
-};
-using BioPtr = std::unique_ptr<BIO, BioFree>;
-using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
-using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
+using audit_internal::BioPtr;
+using audit_internal::MdCtxPtr;
+using audit_internal::PkeyPtr;
 
 std::string BioContents(BIO* bio) {
   char* data = nullptr;

@@ -81,7 +81,8 @@ TEST(ProtectionE2eTest, ExportOfAPersonWithThousandsOfSignalsIsWhole) {
   EXPECT_EQ(exported->subject_pseudonym().size(), 64u);
   EXPECT_GT(parts, 4);
   std::set<std::string> ids;
-  for (const v1::SubjectSignal& s : exported->signals()) ids.insert(s.signal_id());
+  for (const v1::SubjectSignal& s : exported->signals())
+    ids.insert(s.signal_id());
   EXPECT_EQ(ids.size(), static_cast<size_t>(kSignals));
 }
 
