@@ -590,6 +590,33 @@ TEST_F(HubProcessTest, AnOutOfDateRevocationListIsLoggedAtStartAndOnRefusal) {
   EXPECT_EQ(hub.Stop(SIGTERM), 0);
 }
 
+// ... and once the operator renews the CRL and the hub re-reads it, the hub
+// is ready again and serves.
+TEST_F(HubProcessTest, ARenewedRevocationListMakesTheHubServeAgain) {
+  const std::string crl = dir_.path() + "/partners.crl";
+  std::filesystem::copy_file(PkiFile("crl-stale.pem"), crl);
+  v1::HubConfig config = testing::TestHubConfig(dir_.path() + "/data");
+  config.mutable_tls()->clear_crl_files();
+  config.mutable_tls()->add_crl_files(crl);
+  HubProcess hub(KETENHUB_HUB_BINARY, WriteConfig(config),
+                 dir_.path() + "/hub.log");
+  const int port = hub.WaitForPort();
+  ASSERT_GT(port, 0) << hub.Log();
+  EXPECT_NE(
+      RunCommand(Ketenctl(port, "--as politie submit " + Example("politie")))
+          .exit_code,
+      0);
+  std::filesystem::copy_file(PkiFile("crl.pem"), crl,
+                             std::filesystem::copy_options::overwrite_existing);
+  kill(hub.pid(), SIGHUP);
+  ASSERT_TRUE(hub.WaitForLog("\"event\":\"revocation_list_usable\""))
+      << hub.Log();
+  CommandResult submit =
+      RunCommand(Ketenctl(port, "--as politie submit " + Example("politie")));
+  EXPECT_EQ(submit.exit_code, 0) << submit.output;
+  EXPECT_EQ(hub.Stop(SIGTERM), 0);
+}
+
 TEST_F(HubProcessTest, MissingCertificateExitsNamingTheField) {
   v1::HubConfig config = testing::TestHubConfig(dir_.path() + "/data");
   config.mutable_tls()->set_cert_file(dir_.path() + "/absent.pem");
