@@ -8,7 +8,7 @@
 #include "grpcpp/channel.h"
 #include "gtest/gtest.h"
 #include "rocksdb/db.h"
-#include "server/storage/keys.h"
+#include "server/storage/database.h"
 #include "tests/testing/test_hub.h"
 #include "tests/testing/test_signals.h"
 
@@ -338,34 +338,19 @@ TEST(SubmitBatchE2eTest, TheSubmitRateHoldsPerSignalAndTheClientWaits) {
 // Overwrites every idempotency record in the hub's data folder (hub
 // stopped) with bytes that are no record.
 void SpoilIdempotencyRecords(const std::string& data_dir) {
-  const std::string path = data_dir + "/db";
-  std::vector<std::string> names;
-  ASSERT_TRUE(
-      rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &names).ok());
-  std::vector<rocksdb::ColumnFamilyDescriptor> families;
-  for (const std::string& name : names)
-    families.emplace_back(name, rocksdb::ColumnFamilyOptions());
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* db = nullptr;
-  ASSERT_TRUE(
-      rocksdb::DB::Open(rocksdb::DBOptions(), path, families, &handles, &db)
-          .ok());
+  absl::StatusOr<std::unique_ptr<Database>> db =
+      Database::Open(data_dir + "/db");
+  ASSERT_TRUE(db.ok()) << db.status();
+  rocksdb::DB* raw = (*db)->db();
+  std::unique_ptr<rocksdb::Iterator> it(
+      raw->NewIterator(rocksdb::ReadOptions(), (*db)->idempotency()));
   int spoiled = 0;
-  for (size_t i = 0; i < names.size(); ++i) {
-    if (names[i] != storage_keys::kIdempotency) continue;
-    std::unique_ptr<rocksdb::Iterator> it(
-        db->NewIterator(rocksdb::ReadOptions(), handles[i]));
-    for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      EXPECT_TRUE(db->Put(rocksdb::WriteOptions(), handles[i], it->key(),
-                          std::string("\xff\xff\xff", 3))
-                      .ok());
-      ++spoiled;
-    }
+  for (it->SeekToFirst(); it->Valid(); it->Next(), ++spoiled) {
+    ASSERT_TRUE(raw->Put(Database::SyncWrite(), (*db)->idempotency(), it->key(),
+                         std::string("\xff\xff\xff", 3))
+                    .ok());
   }
   EXPECT_GT(spoiled, 0);
-  for (rocksdb::ColumnFamilyHandle* handle : handles)
-    db->DestroyColumnFamilyHandle(handle);
-  delete db;
 }
 
 // A batch answer goes through the same mapping as a unary call's status: a
