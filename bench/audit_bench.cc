@@ -94,8 +94,8 @@ int Run(const std::string& data_dir, uint64_t records, bool json) {
     }
     auto promise = std::make_shared<std::promise<absl::Status>>();
     pending.push_back(promise->get_future());
-    (*store)->Record(std::move(batch),
-                     [promise](absl::Status s) { promise->set_value(s); });
+    (*store)->audit().Record(
+        std::move(batch), [promise](absl::Status s) { promise->set_value(s); });
     if (pending.size() >= 8) {
       if (!pending.front().get().ok()) return 1;
       pending.erase(pending.begin());
@@ -114,7 +114,7 @@ int Run(const std::string& data_dir, uint64_t records, bool json) {
   for (int run = 0; run < 21; ++run) {
     const absl::Time start = absl::Now();
     absl::StatusOr<AuditPage> page =
-        (*store)->QueryAudit(filter, 0, 1000, 100000);
+        (*store)->audit().Query(filter, 0, 1000, 100000);
     times.push_back(absl::ToDoubleMilliseconds(absl::Now() - start));
     if (!page.ok()) return 1;
     figures.query_results = page->records.size();
@@ -124,10 +124,11 @@ int Run(const std::string& data_dir, uint64_t records, bool json) {
   figures.query_ms_max = times.back();
 
   // A signed checkpoint, then offline verification of everything.
-  const SignalStore::AuditTreeHead head = (*store)->AuditHead();
+  const AuditTrail::TreeHead head = (*store)->audit().Head();
   std::promise<absl::Status> stored;
-  (*store)->StoreCheckpoint((*signer)->Sign(head.size, head.root, absl::Now()),
-                            [&](absl::Status s) { stored.set_value(s); });
+  (*store)->audit().StoreCheckpoint(
+      (*signer)->Sign(head.size, head.root, absl::Now()),
+      [&](absl::Status s) { stored.set_value(s); });
   if (!stored.get_future().get().ok()) return 1;
   store->reset();
   const absl::Time verify_start = absl::Now();

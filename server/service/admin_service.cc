@@ -64,20 +64,20 @@ void ReloadAudited(
   SetAuditOutcome(outcome, &record);
   std::vector<v1::AuditRecord> records;
   records.push_back(std::move(record));
-  store.Record(std::move(records),
-               [&policy, next, outcome,
-                done = std::move(done)](absl::Status written) mutable {
-                 absl::StatusOr<std::string> result = absl::UnavailableError(
-                     "the audit trail cannot be written; the policy stays");
-                 if (written.ok() && next == nullptr) {
-                   result = outcome;
-                 } else if (written.ok()) {
-                   result = next->version();
-                   policy.Replace(next);
-                 }
-                 LogReload(result, policy);
-                 std::move(done)(std::move(result));
-               });
+  store.audit().Record(
+      std::move(records), [&policy, next, outcome, done = std::move(done)](
+                              absl::Status written) mutable {
+        absl::StatusOr<std::string> result = absl::UnavailableError(
+            "the audit trail cannot be written; the policy stays");
+        if (written.ok() && next == nullptr) {
+          result = outcome;
+        } else if (written.ok()) {
+          result = next->version();
+          policy.Replace(next);
+        }
+        LogReload(result, policy);
+        std::move(done)(std::move(result));
+      });
 }
 
 AdminServiceImpl::AdminServiceImpl(CurrentPolicy* policy, SignalStore* store,
@@ -160,7 +160,7 @@ absl::StatusOr<std::vector<v1::storage::StoredSignal>> RunRetentionOnce(
     SignalStore& store, absl::Time as_of, bool dry_run,
     const v1::AuditRecord& draft) {
   absl::StatusOr<std::vector<v1::storage::StoredSignal>> due =
-      store.DueSignals(as_of);
+      store.maintenance().DueSignals(as_of);
   if (!due.ok() || dry_run || due->empty()) return due;
   DestroyCommand command;
   for (const v1::storage::StoredSignal& signal : *due)
@@ -169,7 +169,7 @@ absl::StatusOr<std::vector<v1::storage::StoredSignal>> RunRetentionOnce(
   command.audit = draft;
   command.audit.set_operation("retention_purge");
   std::promise<absl::StatusOr<std::vector<v1::storage::StoredSignal>>> done;
-  store.Destroy(
+  store.maintenance().Destroy(
       std::move(command),
       [&done](
           absl::StatusOr<std::vector<v1::storage::StoredSignal>> destroyed) {
@@ -287,7 +287,7 @@ AdminServiceImpl::ExportParts(const std::string& subject_key,
   std::optional<uint64_t> from = 0;
   while (from) {
     absl::StatusOr<AuditPage> history =
-        store_->QueryAudit(filter, *from, kMaxHistory, kMaxHistory);
+        store_->audit().Query(filter, *from, kMaxHistory, kMaxHistory);
     if (!history.ok()) return history.status();
     for (v1::AuditRecord& entry : history->records) {
       *part_for(entry.ByteSizeLong()).add_access_history() = std::move(entry);
@@ -317,17 +317,18 @@ grpc::ServerUnaryReactor* AdminServiceImpl::HandleEraseSubject(
   command.erasure_reason = request.reason();
   command.as_of = absl::Now();
   command.audit = call.record();
-  store_->Destroy(std::move(command),
-                  [reactor, response, draft = call.record()](
-                      absl::StatusOr<std::vector<v1::storage::StoredSignal>>
-                          destroyed) mutable {
-                    if (destroyed.ok()) {
-                      for (const v1::storage::StoredSignal& signal : *destroyed)
-                        response->add_erased_signal_ids(signal.signal_id());
-                    }
-                    LogOutcome(std::move(draft), destroyed.status(), "");
-                    reactor->Finish(ToGrpcStatus(destroyed.status()));
-                  });
+  store_->maintenance().Destroy(
+      std::move(command),
+      [reactor, response, draft = call.record()](
+          absl::StatusOr<std::vector<v1::storage::StoredSignal>>
+              destroyed) mutable {
+        if (destroyed.ok()) {
+          for (const v1::storage::StoredSignal& signal : *destroyed)
+            response->add_erased_signal_ids(signal.signal_id());
+        }
+        LogOutcome(std::move(draft), destroyed.status(), "");
+        reactor->Finish(ToGrpcStatus(destroyed.status()));
+      });
   return reactor;
 }
 
@@ -337,7 +338,8 @@ grpc::ServerUnaryReactor* AdminServiceImpl::HandleRotateKek(
   grpc::ServerUnaryReactor* reactor = call.reactor();
   long_work_.Run(
       [this, reactor, response, record = std::move(call.record())]() mutable {
-        absl::StatusOr<SignalStore::Rotation> rotation = store_->RotateKek();
+        absl::StatusOr<StoreMaintenance::Rotation> rotation =
+            store_->maintenance().RotateKek();
         if (rotation.ok()) {
           response->set_kek_id(rotation->kek_id);
           response->set_data_keys_rewrapped(rotation->rewrapped);
@@ -387,11 +389,11 @@ grpc::ServerUnaryReactor* AdminServiceImpl::HandleBackup(
       std::filesystem::permissions(backup_dir_,
                                    std::filesystem::perms::owner_all, error);
     }
-    absl::StatusOr<SignalStore::BackupInfo> info =
-        error ? absl::StatusOr<SignalStore::BackupInfo>(
+    absl::StatusOr<StoreMaintenance::BackupInfo> info =
+        error ? absl::StatusOr<StoreMaintenance::BackupInfo>(
                     absl::FailedPreconditionError(
                         "backup_dir: cannot be created"))
-              : store_->Backup(path, audit_public_key_pem_);
+              : store_->maintenance().Backup(path, audit_public_key_pem_);
     if (info.ok()) {
       response->set_path(path);
       response->set_signals(info->signals);

@@ -7,6 +7,7 @@
 #include "absl/time/clock.h"
 #include "server/audit/audit_record.h"
 #include "server/audit/merkle.h"
+#include "server/service/audit_checkpoints.h"
 #include "server/service/audited_call.h"
 #include "server/service/grpc_status.h"
 #include "server/service/message_stream.h"
@@ -32,19 +33,6 @@ absl::StatusOr<absl::Time> ReadTime(const google::protobuf::Timestamp& ts,
 }
 
 }  // namespace
-
-void SignAndStoreCheckpoint(
-    SignalStore& store, const CheckpointSigner& signer,
-    absl::AnyInvocable<void(absl::StatusOr<v1::SignedCheckpoint>) &&> done) {
-  const SignalStore::AuditTreeHead head = store.AuditHead();
-  v1::SignedCheckpoint checkpoint =
-      signer.Sign(head.size, head.root, absl::Now());
-  store.StoreCheckpoint(checkpoint, [checkpoint, done = std::move(done)](
-                                        absl::Status written) mutable {
-    if (!written.ok()) return std::move(done)(written);
-    std::move(done)(std::move(checkpoint));
-  });
-}
 
 AuditServiceImpl::AuditServiceImpl(const CurrentPolicy* policy,
                                    SignalStore* store,
@@ -128,8 +116,8 @@ grpc::ServerWriteReactor<v1::AuditQueryResponse>* AuditServiceImpl::Query(
   queries_.Run([this, stream, plan = std::move(plan),
                 record = std::move(call.record)]() mutable {
     absl::StatusOr<AuditPage> page =
-        plan.ok() ? store_->QueryAudit(plan->filter, plan->from_index,
-                                       plan->page_size, kMaxScanned)
+        plan.ok() ? store_->audit().Query(plan->filter, plan->from_index,
+                                          plan->page_size, kMaxScanned)
                   : absl::StatusOr<AuditPage>(plan.status());
     std::deque<v1::AuditQueryResponse> messages;
     if (page.ok()) {
@@ -157,11 +145,11 @@ grpc::ServerUnaryReactor* AuditServiceImpl::HandleGetCheckpoint(
   records.push_back(std::move(call.record()));
   grpc::ServerUnaryReactor* reactor = call.reactor();
   // The checkpoint covers the call's own record.
-  store_->Record(std::move(records), [this, reactor,
-                                      response](absl::Status written) {
+  store_->audit().Record(std::move(records), [this, reactor,
+                                              response](absl::Status written) {
     if (!written.ok()) return reactor->Finish(ToGrpcStatus(written));
     SignAndStoreCheckpoint(
-        *store_, *signer_,
+        store_->audit(), *signer_,
         [reactor, response](absl::StatusOr<v1::SignedCheckpoint> signed_head) {
           if (signed_head.ok()) *response = *std::move(signed_head);
           reactor->Finish(ToGrpcStatus(signed_head.status()));
@@ -173,14 +161,14 @@ grpc::ServerUnaryReactor* AuditServiceImpl::HandleGetCheckpoint(
 grpc::ServerUnaryReactor* AuditServiceImpl::HandleGetInclusionProof(
     UnaryCall& call, const v1::GetInclusionProofRequest& request,
     v1::InclusionProof* response) {
-  const uint64_t size =
-      request.tree_size() == 0 ? store_->AuditHead().size : request.tree_size();
+  const uint64_t size = request.tree_size() == 0 ? store_->audit().Head().size
+                                                 : request.tree_size();
   (*call.record().mutable_details())["index"] = absl::StrCat(request.index());
   (*call.record().mutable_details())["tree_size"] = absl::StrCat(size);
   absl::StatusOr<std::vector<std::string>> proof =
-      store_->AuditInclusionProof(request.index(), size);
+      store_->audit().InclusionProof(request.index(), size);
   absl::StatusOr<std::string> record =
-      proof.ok() ? store_->ReadAuditRecord(request.index())
+      proof.ok() ? store_->audit().ReadRecord(request.index())
                  : absl::StatusOr<std::string>(proof.status());
   if (record.ok()) {
     response->set_index(request.index());
@@ -195,13 +183,13 @@ grpc::ServerUnaryReactor* AuditServiceImpl::HandleGetInclusionProof(
 grpc::ServerUnaryReactor* AuditServiceImpl::HandleGetConsistencyProof(
     UnaryCall& call, const v1::GetConsistencyProofRequest& request,
     v1::ConsistencyProof* response) {
-  const uint64_t size =
-      request.new_size() == 0 ? store_->AuditHead().size : request.new_size();
+  const uint64_t size = request.new_size() == 0 ? store_->audit().Head().size
+                                                : request.new_size();
   (*call.record().mutable_details())["old_size"] =
       absl::StrCat(request.old_size());
   (*call.record().mutable_details())["new_size"] = absl::StrCat(size);
   absl::StatusOr<std::vector<std::string>> proof =
-      store_->AuditConsistencyProof(request.old_size(), size);
+      store_->audit().ConsistencyProof(request.old_size(), size);
   if (proof.ok()) {
     response->set_old_size(request.old_size());
     response->set_new_size(size);

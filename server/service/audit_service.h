@@ -58,12 +58,6 @@ class AuditServiceImpl final : public v1::AuditService::CallbackService {
   WorkQueue queries_{"keten-audit"};  // last: its work uses the members
 };
 
-// Signs the store's committed audit tree head and stores the checkpoint;
-// `done` gets it once it is on disk.
-void SignAndStoreCheckpoint(
-    SignalStore& store, const CheckpointSigner& signer,
-    absl::AnyInvocable<void(absl::StatusOr<v1::SignedCheckpoint>) &&> done);
-
 }  // namespace ketenhub
 
 #endif  // KETENHUB_SERVER_SERVICE_AUDIT_SERVICE_H_

@@ -139,9 +139,9 @@ void RecordOutcome(SignalStore& store, v1::AuditRecord record,
   v1::AuditRecord logged = record;
   std::vector<v1::AuditRecord> records;
   records.push_back(std::move(record));
-  store.Record(std::move(records), [status, logged = std::move(logged),
-                                    done = std::move(done)](
-                                       absl::Status written) mutable {
+  store.audit().Record(std::move(records), [status, logged = std::move(logged),
+                                            done = std::move(done)](
+                                               absl::Status written) mutable {
     if (!written.ok()) {
       LogEvent(
           LogLevel::kError, "audit_write_failed",

@@ -27,9 +27,10 @@ class RefusedStream final : public grpc::ServerWriteReactor<v1::Event> {
     LogAudited(record);
     std::vector<v1::AuditRecord> records;
     records.push_back(std::move(record));
-    store.Record(std::move(records), [this, status](absl::Status written) {
-      Finish(ToGrpcStatus(written.ok() ? status : written));
-    });
+    store.audit().Record(
+        std::move(records), [this, status](absl::Status written) {
+          Finish(ToGrpcStatus(written.ok() ? status : written));
+        });
   }
   void OnDone() override { delete this; }
 };
@@ -151,7 +152,7 @@ grpc::ServerWriteReactor<v1::Event>* ChainDirectorServiceImpl::Subscribe(
   LogAudited(subscribed);
   std::vector<v1::AuditRecord> records;
   records.push_back(std::move(subscribed));
-  store_->Record(std::move(records), [](absl::Status) {});
+  store_->audit().Record(std::move(records), [](absl::Status) {});
   const std::string partner = call.caller->partner->id();
   return EventStream::Start(
       policy_, store_, notifier_, partner, *after, std::move(call.record),

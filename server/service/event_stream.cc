@@ -169,11 +169,11 @@ void EventStream::Pump() {
         auditing_events_ += batch.size();
         ticket = next_ticket_++;
       }
-      store_->Record(std::move(records),
-                     [self = hold, ticket,
-                      batch = std::move(batch)](absl::Status written) mutable {
-                       self->OnAudited(ticket, std::move(batch), written);
-                     });
+      store_->audit().Record(
+          std::move(records), [self = hold, ticket, batch = std::move(batch)](
+                                  absl::Status written) mutable {
+            self->OnAudited(ticket, std::move(batch), written);
+          });
       continue;
     }
     // Nothing new for this receiver: sleep until a commit, unless one came.

@@ -17,6 +17,7 @@
 #include "grpcpp/server_builder.h"
 #include "server/common/json_log.h"
 #include "server/common/metrics.h"
+#include "server/common/periodic_task.h"
 #include "server/common/status_macros.h"
 #include "server/common/thread_name.h"
 #include "server/policy/current_policy.h"
@@ -25,6 +26,7 @@
 #include "server/security/server_credentials.h"
 #include "server/security/subject_pseudonymizer.h"
 #include "server/service/admin_service.h"
+#include "server/service/audit_checkpoints.h"
 #include "server/service/audit_service.h"
 #include "server/service/audited_call.h"
 #include "server/service/chain_director_service.h"
@@ -94,104 +96,6 @@ SignalLimits LimitsFrom(const v1::LimitsConfig& config) {
   return limits;
 }
 
-// Runs `task` every `interval` on its own thread, and once more at Stop when
-// `at_stop` is set.
-class PeriodicTask {
- public:
-  PeriodicTask(absl::Duration interval, bool at_stop,
-               std::function<void()> task)
-      : interval_(interval),
-        at_stop_(at_stop),
-        task_(std::move(task)),
-        thread_([this] { Run(); }) {}
-  ~PeriodicTask() { Stop(); }
-
-  void Stop() {
-    {
-      absl::MutexLock lock(&mu_);
-      if (stopping_) return;
-      stopping_ = true;
-    }
-    thread_.join();
-    if (at_stop_) task_();
-  }
-
- private:
-  void Run() {
-    NameThisThread("keten-periodic");
-    absl::MutexLock lock(&mu_);
-    while (!stopping_) {
-      mu_.AwaitWithTimeout(absl::Condition(&stopping_), interval_);
-      if (stopping_) return;
-      mu_.Unlock();
-      task_();
-      mu_.Lock();
-    }
-  }
-
-  const absl::Duration interval_;
-  const bool at_stop_;
-  const std::function<void()> task_;
-  absl::Mutex mu_;
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  std::thread thread_;  // last
-};
-
-// Signs and stores the audit tree head when it grew since the last time.
-void SignIfGrown(SignalStore& store, const CheckpointSigner& signer,
-                 uint64_t& signed_size) {
-  if (store.AuditHead().size == signed_size) return;
-  absl::Notification done;
-  SignAndStoreCheckpoint(
-      store, signer, [&](absl::StatusOr<v1::SignedCheckpoint> checkpoint) {
-        if (checkpoint.ok()) {
-          signed_size = checkpoint->tree_size();
-          HubMetrics().Set("ketenhub_audit_checkpoint_tree_size", {},
-                           static_cast<double>(signed_size));
-          HubMetrics().Set("ketenhub_audit_checkpoint_time_seconds", {},
-                           static_cast<double>(checkpoint->time().seconds()));
-        } else {
-          LogEvent(LogLevel::kError, "audit_checkpoint_failed",
-                   {{"reason", checkpoint.status().message()}});
-        }
-        done.Notify();
-      });
-  done.WaitForNotification();
-}
-
-// The audit signing key in `key_dir`, made only for a trail that has no
-// checkpoints yet: a missing key, or another key than the one that signed
-// the stored checkpoints, stops the hub (a new key would leave every
-// checkpoint an auditor saved unverifiable).
-absl::StatusOr<std::unique_ptr<CheckpointSigner>> OpenSigner(
-    const std::string& key_dir, const SignalStore& store) {
-  absl::StatusOr<std::optional<v1::SignedCheckpoint>> last =
-      store.LastCheckpoint();
-  if (!last.ok()) return last.status();
-  const std::string key_file = key_dir + "/audit-signing.key";
-  const std::string restore =
-      "restore it from its backup (operator guide, 'Keys'); the hub makes no "
-      "new signing key for a trail with checkpoints";
-  std::error_code error;
-  if (last->has_value() && !std::filesystem::exists(key_file, error)) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "keys/audit-signing.key: missing, but this trail's checkpoints are "
-        "signed by key id ",
-        (*last)->key_id().substr(0, 16), "...: ", restore));
-  }
-  absl::StatusOr<std::unique_ptr<CheckpointSigner>> signer =
-      CheckpointSigner::OpenOrCreate(key_file, key_dir + "/audit-signing.pub");
-  if (!signer.ok()) return signer.status();
-  if (last->has_value() && (*last)->key_id() != (*signer)->key_id()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "keys/audit-signing.key: not the key that signed this trail's "
-        "checkpoints (key id ",
-        (*last)->key_id().substr(0, 16), "..., the file's is ",
-        (*signer)->key_id().substr(0, 16), "...): ", restore));
-  }
-  return signer;
-}
-
 class RunningHub final : public Hub {
  public:
   absl::Status Init(const v1::HubConfig& config, rocksdb::Env* storage_env);
@@ -212,7 +116,8 @@ class RunningHub final : public Hub {
   // then); logs each change with its reason.
   void WatchReadiness(grpc::HealthCheckServiceInterface& health) {
     absl::Status probe;
-    if (!store_->StorageWritable()) probe = store_->ProbeStorage();
+    if (!store_->maintenance().StorageWritable())
+      probe = store_->maintenance().ProbeStorage();
     const absl::Status revocation = revocation_->Usable(absl::Now());
     const bool was_ready = storage_ready_ && revocation_ready_;
     if (probe.ok() != storage_ready_) {
@@ -298,7 +203,7 @@ absl::Status RunningHub::Init(const v1::HubConfig& config,
   KETENHUB_RETURN_IF_ERROR(signer.status());
   signer_ = *std::move(signer);
   KETENHUB_RETURN_IF_ERROR(
-      store_->BindPseudonymKey(pseudonymizer_->KeyCheck()));
+      store_->maintenance().BindPseudonymKey(pseudonymizer_->KeyCheck()));
 
   notifier_ = std::make_unique<EventNotifier>(store_->LastCursor());
   store_->SetEventListener(

@@ -69,7 +69,7 @@ void RegisterHubMetrics(const v1::HubConfig& config, const SignalStore* store,
                              "Records in the audit log (its Merkle tree size).",
                              [store] {
                                return std::vector<Metrics::Sample>{
-                                   {{}, double(store->AuditHead().size)}};
+                                   {{}, double(store->audit().Head().size)}};
                              });
   metrics.DeclareGaugeReader(
       kSubscriberLag,

@@ -56,7 +56,7 @@ void RecordThenBegin(SignalStore& store, v1::AuditRecord record,
   LogAudited(record);
   std::vector<v1::AuditRecord> records;
   records.push_back(std::move(record));
-  store.Record(
+  store.audit().Record(
       std::move(records), [stream, status, messages = std::move(messages)](
                               absl::Status written) mutable {
         stream->Begin(std::move(messages), written.ok() ? status : written);

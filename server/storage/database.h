@@ -8,15 +8,21 @@
 #include <string>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "ketenhub/v1/audit.pb.h"
 #include "ketenhub/v1/storage.pb.h"
 #include "rocksdb/db.h"
 #include "server/crypto/kek_ring.h"
+#include "server/storage/keys.h"
 
 namespace ketenhub {
+
+// What a scan's visitor asks for next.
+enum class ScanStep { kContinue, kStop };
 
 // The hub's RocksDB instance with its column families (storage_keys). Internal
 // to the storage layer. Thread-safe as rocksdb::DB is.
@@ -40,23 +46,74 @@ class Database {
   ~Database();
 
   rocksdb::DB* db() const { return db_.get(); }
-  rocksdb::ColumnFamilyHandle* signals() const { return handles_[1]; }
-  rocksdb::ColumnFamilyHandle* signal_ids() const { return handles_[2]; }
-  rocksdb::ColumnFamilyHandle* idempotency() const { return handles_[3]; }
-  rocksdb::ColumnFamilyHandle* subject_index() const { return handles_[4]; }
-  rocksdb::ColumnFamilyHandle* events() const { return handles_[5]; }
-  rocksdb::ColumnFamilyHandle* cursors() const { return handles_[6]; }
-  rocksdb::ColumnFamilyHandle* audit() const { return handles_[7]; }
-  rocksdb::ColumnFamilyHandle* audit_tree() const { return handles_[8]; }
-  rocksdb::ColumnFamilyHandle* audit_index() const { return handles_[9]; }
+  // The handle of `family`; null only for a family a read-only open of an
+  // older store does not have (Family::kSubjectPartners).
+  rocksdb::ColumnFamilyHandle* handle(Family family) const {
+    return handles_[static_cast<size_t>(family)];
+  }
+  rocksdb::ColumnFamilyHandle* signals() const {
+    return handle(Family::kSignals);
+  }
+  rocksdb::ColumnFamilyHandle* signal_ids() const {
+    return handle(Family::kSignalIds);
+  }
+  rocksdb::ColumnFamilyHandle* idempotency() const {
+    return handle(Family::kIdempotency);
+  }
+  rocksdb::ColumnFamilyHandle* subject_index() const {
+    return handle(Family::kSubjectIndex);
+  }
+  rocksdb::ColumnFamilyHandle* events() const {
+    return handle(Family::kEvents);
+  }
+  rocksdb::ColumnFamilyHandle* cursors() const {
+    return handle(Family::kCursors);
+  }
+  rocksdb::ColumnFamilyHandle* audit() const { return handle(Family::kAudit); }
+  rocksdb::ColumnFamilyHandle* audit_tree() const {
+    return handle(Family::kAuditTree);
+  }
+  rocksdb::ColumnFamilyHandle* audit_index() const {
+    return handle(Family::kAuditIndex);
+  }
   rocksdb::ColumnFamilyHandle* audit_checkpoints() const {
-    return handles_[10];
+    return handle(Family::kAuditCheckpoints);
   }
-  rocksdb::ColumnFamilyHandle* data_keys() const { return handles_[11]; }
-  // Null in a read-only open of a store that never had it.
+  rocksdb::ColumnFamilyHandle* data_keys() const {
+    return handle(Family::kDataKeys);
+  }
   rocksdb::ColumnFamilyHandle* subject_partners() const {
-    return handles_.size() > 12 ? handles_[12] : nullptr;
+    return handle(Family::kSubjectPartners);
   }
+
+  // Visits the records of `family` in key order from the first key >= `from`
+  // (empty: the first record), each value parsed as `Record`, until `visit`
+  // answers kStop. DATA_LOSS "<what>: a record is unreadable" when a value
+  // does not parse; RocksDB's trouble as FromRocksDbStatus(…, what).
+  template <typename Record>
+  absl::Status Scan(
+      Family family, absl::string_view from, absl::string_view what,
+      absl::FunctionRef<ScanStep(absl::string_view key, Record& record)> visit)
+      const {
+    return ScanBytes(family, from, what,
+                     [&](absl::string_view key,
+                         absl::string_view value) -> absl::StatusOr<ScanStep> {
+                       Record record;
+                       if (!record.ParseFromArray(
+                               value.data(), static_cast<int>(value.size()))) {
+                         return absl::DataLossError(
+                             absl::StrCat(what, ": a record is unreadable"));
+                       }
+                       return visit(key, record);
+                     });
+  }
+  // Scan without parsing; `visit` may fail the scan.
+  absl::Status ScanBytes(Family family, absl::string_view from,
+                         absl::string_view what,
+                         absl::FunctionRef<absl::StatusOr<ScanStep>(
+                             absl::string_view key, absl::string_view value)>
+                             visit) const;
+
   // Wraps and unwraps data keys; null for a read-only (verification) open.
   const KekRing* key_ring() const { return key_ring_; }
 
@@ -123,13 +180,15 @@ class Database {
   static absl::StatusOr<std::unique_ptr<Database>> OpenWith(
       const std::string& path, const KekRing* key_ring, rocksdb::Env* env,
       bool read_only);
+  // Schema versions and their upgrades (schema_upgrade.cc).
   absl::Status CheckSchemaVersion();
   absl::Status EncryptStoredSignals();
 
   std::unique_ptr<rocksdb::DB> db_;
   bool read_only_ = false;
   const KekRing* key_ring_ = nullptr;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // owned; order as above
+  // Owned; indexed by Family.
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
 };
 
 }  // namespace ketenhub

@@ -1,6 +1,7 @@
 #ifndef KETENHUB_SERVER_STORAGE_KEYS_H_
 #define KETENHUB_SERVER_STORAGE_KEYS_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -43,6 +44,33 @@ inline constexpr char kStorageProbeKey[] = "meta/storage_probe";
 // upgrade encrypts the stored signals, and the audit trail starts there.
 inline constexpr char kSchemaVersion[] = "4";
 inline constexpr char kPreviousSchemaVersion[] = "3";
+
+}  // namespace ketenhub::storage_keys
+
+namespace ketenhub {
+
+// The column families, in the order they are opened (names and contents
+// above).
+enum class Family : size_t {
+  kDefault,  // metadata: the schema version, the pseudonym key check
+  kSignals,
+  kSignalIds,
+  kIdempotency,
+  kSubjectIndex,
+  kEvents,
+  kCursors,
+  kAudit,
+  kAuditTree,
+  kAuditIndex,
+  kAuditCheckpoints,
+  kDataKeys,
+  kSubjectPartners,
+  kCount,
+};
+
+}  // namespace ketenhub
+
+namespace ketenhub::storage_keys {
 
 // 8-byte big-endian sequence: keys sort in commit order.
 std::string EncodeSequence(uint64_t sequence);

@@ -89,4 +89,16 @@ absl::Status OpenPayload(const KekRing& keys,
   return absl::OkStatus();
 }
 
+absl::StatusOr<v1::storage::WrappedDataKey> UnderCurrentKek(
+    const KekRing& keys, const std::string& signal_id,
+    const v1::storage::WrappedDataKey& wrapped) {
+  if (wrapped.kek_id() == keys.current_id()) return wrapped;
+  absl::StatusOr<std::string> key = keys.Unwrap(signal_id, wrapped);
+  if (!key.ok()) return key.status();
+  absl::StatusOr<v1::storage::WrappedDataKey> again =
+      keys.Wrap(signal_id, wrapped.data_key_id(), *key);
+  OPENSSL_cleanse(key->data(), key->size());
+  return again;
+}
+
 }  // namespace ketenhub

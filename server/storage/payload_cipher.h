@@ -30,6 +30,14 @@ absl::Status OpenPayload(const KekRing& keys,
                          const v1::storage::WrappedDataKey& data_key,
                          v1::storage::StoredSignal& signal);
 
+// `wrapped` (signal `signal_id`'s data key) under the ring's current KEK: as
+// it is when it already is, else unwrapped and wrapped again. Every data key
+// is written through this on the commit thread, so a key sealed before a
+// KEK rotation and committed after it never lands under the old KEK.
+absl::StatusOr<v1::storage::WrappedDataKey> UnderCurrentKek(
+    const KekRing& keys, const std::string& signal_id,
+    const v1::storage::WrappedDataKey& wrapped);
+
 }  // namespace ketenhub
 
 #endif  // KETENHUB_SERVER_STORAGE_PAYLOAD_CIPHER_H_

@@ -16,7 +16,8 @@
 #include "ketenhub/v1/audit.pb.h"
 #include "ketenhub/v1/signal.pb.h"
 #include "ketenhub/v1/storage.pb.h"
-#include "server/storage/audit_query.h"
+#include "server/storage/audit_trail.h"
+#include "server/storage/store_maintenance.h"
 
 namespace rocksdb {
 class Env;
@@ -46,28 +47,12 @@ using ReceiptCallback =
 using SignalCallback =
     absl::AnyInvocable<void(absl::StatusOr<v1::storage::StoredSignal>) &&>;
 using CursorCallback = absl::AnyInvocable<void(absl::StatusOr<uint64_t>) &&>;
-using StatusCallback = absl::AnyInvocable<void(absl::Status) &&>;
 using CountCallback = absl::AnyInvocable<void(absl::StatusOr<uint64_t>) &&>;
-using DestroyCallback = absl::AnyInvocable<
-    void(absl::StatusOr<std::vector<v1::storage::StoredSignal>>) &&>;
 
-// Signals to crypto-shred, for retention or for a person's erasure.
-struct DestroyCommand {
-  std::vector<std::string> signal_ids;
-  // Also every signal of this subject (the subject index, as the commit
-  // sees it; no content is read).
-  std::string subject_key;
-  // Erasure when set (rule "erasure: <reason>"; withdrawn events; one audit
-  // record); else retention (each signal only when due at `as_of`; expired
-  // events; one audit record per signal).
-  std::string erasure_reason;
-  absl::Time as_of;
-  v1::AuditRecord audit;  // draft
-};
-
-// Durable storage of signals, of the chain directors' event log and of the
-// audit trail. Writes go through one commit pipeline that groups concurrent
-// requests into one synced WriteBatch. Thread-safe.
+// Durable storage of signals and of the chain directors' event log, with its
+// audit trail (audit()) and its maintenance (maintenance()) beside it, all in
+// one RocksDB database. Writes go through one commit pipeline that groups
+// concurrent requests into one synced WriteBatch. Thread-safe.
 //
 // Every write takes an audit record (a draft: operation, actor, trace,
 // times, ...) and appends it, completed with the outcome, in the same batch
@@ -124,43 +109,6 @@ class SignalStore {
   virtual void Ack(std::string subscriber, uint64_t cursor,
                    v1::AuditRecord audit, CursorCallback done) = 0;
 
-  // Appends complete audit records (reads, deliveries, refusals, queries,
-  // reloads) on their own; `done` gets OK once they are on disk.
-  virtual void Record(std::vector<v1::AuditRecord> records,
-                      StatusCallback done) = 0;
-
-  // Stores a signed audit tree head, for offline verification.
-  virtual void StoreCheckpoint(v1::SignedCheckpoint checkpoint,
-                               StatusCallback done) = 0;
-
-  // The committed audit tree.
-  struct AuditTreeHead {
-    uint64_t size = 0;
-    std::string root;  // RFC 6962 MTH, 32 bytes
-  };
-  virtual AuditTreeHead AuditHead() const = 0;
-  // The stored checkpoint of the largest tree, or nullopt when none is.
-  virtual absl::StatusOr<std::optional<v1::SignedCheckpoint>> LastCheckpoint()
-      const = 0;
-
-  // Committed audit records matching `filter` with index >= `from_index`, in
-  // index (= time) order: at most `max`, from a scan of at most `max_scanned`
-  // records. `next_index` is where to resume, or nullopt at the end.
-  virtual absl::StatusOr<AuditPage> QueryAudit(const AuditFilter& filter,
-                                               uint64_t from_index, size_t max,
-                                               size_t max_scanned) const = 0;
-
-  // The stored bytes of record `index` (an AuditRecord: its leaf).
-  // OUT_OF_RANGE beyond the committed tree.
-  virtual absl::StatusOr<std::string> ReadAuditRecord(uint64_t index) const = 0;
-
-  // RFC 6962 proofs over the committed tree; OUT_OF_RANGE for sizes beyond
-  // it, INVALID_ARGUMENT for impossible index/size pairs.
-  virtual absl::StatusOr<std::vector<std::string>> AuditInclusionProof(
-      uint64_t index, uint64_t tree_size) const = 0;
-  virtual absl::StatusOr<std::vector<std::string>> AuditConsistencyProof(
-      uint64_t old_size, uint64_t new_size) const = 0;
-
   // Reads a signal. NOT_FOUND when there is none.
   virtual absl::StatusOr<v1::storage::StoredSignal> GetSignal(
       absl::string_view signal_id) const = 0;
@@ -193,62 +141,14 @@ class SignalStore {
   // The cursor of the last committed event (0 when none).
   virtual uint64_t LastCursor() const = 0;
 
-  // False from a commit that could not be written until ProbeStorage
-  // succeeds: readiness for the health service.
-  virtual bool StorageWritable() const = 0;
-  // Asks RocksDB to resume after a write error and makes one synced write of
-  // a metadata key; when it lands, the store counts as writable again.
-  // RocksDB resumes from some errors (such as a full disk during a flush);
-  // after a failed write-ahead-log write it stays read-only until reopened,
-  // so the probe keeps failing, with RocksDB's reason, until a restart.
-  virtual absl::Status ProbeStorage() = 0;
-
   // `subscriber`'s acked cursor (0 when it never acked).
   virtual absl::StatusOr<uint64_t> AckedCursor(
       absl::string_view subscriber) const = 0;
-
-  // Retention: the signals due for destruction at `as_of`, as stored
-  // (content not decrypted). Scans every signal.
-  virtual absl::StatusOr<std::vector<v1::storage::StoredSignal>> DueSignals(
-      absl::Time as_of) const = 0;
-
-  // Crypto-shreds: deletes each signal's data key and subject index entry,
-  // leaves a tombstone that GetStatus reports, appends expired (retention) or
-  // withdrawn (erasure) events and the audit records, in one batch.
-  // Completes with the tombstones.
-  virtual void Destroy(DestroyCommand command, DestroyCallback done) = 0;
 
   // The signals of one subject, content decrypted (destroyed ones are no
   // longer linked to it).
   virtual absl::StatusOr<std::vector<v1::storage::StoredSignal>> SubjectSignals(
       absl::string_view subject_key) const = 0;
-
-  // Makes a new KEK current and re-wraps every data key under it, in batches
-  // through the commit pipeline while other writes go on. Blocks until done:
-  // call it from a worker thread. Returns the new KEK id and the number of
-  // keys re-wrapped.
-  struct Rotation {
-    std::string kek_id;
-    uint64_t rewrapped = 0;
-    std::vector<std::string> unused_kek_ids;
-  };
-  virtual absl::StatusOr<Rotation> RotateKek() = 0;
-
-  // Writes an online, consistent copy of the database to `dir` (which must
-  // not exist) and verifies it: counts its signals and recomputes its audit
-  // tree, checking stored checkpoints against `public_key_pem`.
-  struct BackupInfo {
-    uint64_t signals = 0;
-    uint64_t audit_records = 0;
-    std::string audit_root;
-  };
-  virtual absl::StatusOr<BackupInfo> Backup(
-      const std::string& dir, absl::string_view public_key_pem) const = 0;
-
-  // Binds the data to the pseudonym key with this check value: stored on
-  // first use; FAILED_PRECONDITION when the data was written under another
-  // key (matching and audit lookups would silently break).
-  virtual absl::Status BindPseudonymKey(absl::string_view key_check) = 0;
 
   // Up to `max` signals no route covered, with sequence > `after_sequence`.
   virtual absl::StatusOr<std::vector<v1::storage::StoredSignal>> ListUnrouted(
@@ -258,28 +158,16 @@ class SignalStore {
   // the pipeline thread; it must not block. Replaces any earlier listener.
   virtual void SetEventListener(std::function<void(uint64_t)> listener) = 0;
 
+  // The store's audit trail and its operator's side; they live as long as
+  // the store.
+  virtual AuditTrail& audit() = 0;
+  virtual const AuditTrail& audit() const = 0;
+  virtual StoreMaintenance& maintenance() = 0;
+
   // Commits everything queued and stops the pipeline. Later writes are
   // refused with UNAVAILABLE; reads keep working. Idempotent.
   virtual void Close() = 0;
 };
-
-// Restores a backup made by SignalStore::Backup into `db_dir` (which must not
-// exist; the hub is stopped), then verifies the copy as Backup did.
-absl::StatusOr<SignalStore::BackupInfo> RestoreBackup(
-    const std::string& backup_dir, const std::string& db_dir,
-    absl::string_view public_key_pem);
-
-// Offline re-keying of subject pseudonyms (hub stopped): gives every stored
-// signal the subject key `new_key(its subject)` (decrypting the subject with
-// the KEKs in `kek_dir`), moves its subject index entry, and records
-// `new_key_check` as the key the data is bound to. Returns the number of
-// signals re-keyed. Interrupted, it leaves a mix: restore the backup taken
-// before and run it again.
-absl::StatusOr<uint64_t> RekeySubjects(
-    const std::string& db_path, const std::string& kek_dir,
-    const std::function<absl::StatusOr<std::string>(const v1::Subject&)>&
-        new_key,
-    absl::string_view new_key_check);
 
 // SHA-256 over the deterministic encoding of `signal`: equal for equal content.
 std::string SignalContentHash(const v1::Signal& signal);

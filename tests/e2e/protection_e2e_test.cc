@@ -366,7 +366,7 @@ TEST(BackupE2eTest, RestoredBackupServesEverySignalCursorAndAuditRecord) {
   std::filesystem::create_directories(data);
   std::filesystem::copy(hub.data_dir() + "/keys", data + "/keys",
                         std::filesystem::copy_options::recursive);
-  absl::StatusOr<SignalStore::BackupInfo> restored =
+  absl::StatusOr<StoreMaintenance::BackupInfo> restored =
       RestoreBackup(response.path(), data + "/db", public_key);
   ASSERT_TRUE(restored.ok()) << restored.status();
   EXPECT_EQ(restored->signals, 20u);

@@ -61,14 +61,14 @@ class AuditStoreTest : public ::testing::Test {
     std::vector<v1::AuditRecord> records;
     for (int i = 0; i < n; ++i) records.push_back(Draft("get_signal", "kr"));
     std::promise<absl::Status> promise;
-    store_->Record(std::move(records),
-                   [&](absl::Status s) { promise.set_value(s); });
+    store_->audit().Record(std::move(records),
+                           [&](absl::Status s) { promise.set_value(s); });
     return promise.get_future().get();
   }
 
   std::vector<v1::AuditRecord> All() {
     absl::StatusOr<AuditPage> page =
-        store_->QueryAudit(AuditFilter(), 0, 100000, 100000);
+        store_->audit().Query(AuditFilter(), 0, 100000, 100000);
     EXPECT_TRUE(page.ok()) << page.status();
     return page.ok() ? page->records : std::vector<v1::AuditRecord>();
   }
@@ -104,7 +104,7 @@ TEST_F(AuditStoreTest, EachWriteCarriesItsRecordRefusalsIncluded) {
   EXPECT_EQ(records[1].status_rule(), "signal_id: no such signal");
   EXPECT_EQ(records[1].data_subject_pseudonym(),
             records[0].data_subject_pseudonym());
-  EXPECT_EQ(store_->AuditHead().size, 2u);
+  EXPECT_EQ(store_->audit().Head().size, 2u);
 }
 
 TEST_F(AuditStoreTest, QueriesBySubjectSignalAndPage) {
@@ -114,12 +114,13 @@ TEST_F(AuditStoreTest, QueriesBySubjectSignalAndPage) {
   ASSERT_TRUE(second.ok());
   AuditFilter by_subject;
   by_subject.subject_pseudonym = "7375626a6563742d6b6579";
-  absl::StatusOr<AuditPage> page = store_->QueryAudit(by_subject, 0, 1, 1000);
+  absl::StatusOr<AuditPage> page =
+      store_->audit().Query(by_subject, 0, 1, 1000);
   ASSERT_TRUE(page.ok());
   ASSERT_EQ(page->records.size(), 1u);
   EXPECT_EQ(page->records[0].actor_partner_id(), "politie");
   ASSERT_TRUE(page->next_index.has_value());
-  page = store_->QueryAudit(by_subject, *page->next_index, 10, 1000);
+  page = store_->audit().Query(by_subject, *page->next_index, 10, 1000);
   ASSERT_TRUE(page.ok());
   ASSERT_EQ(page->records.size(), 1u);
   EXPECT_EQ(page->records[0].actor_partner_id(), "ggd");
@@ -127,42 +128,42 @@ TEST_F(AuditStoreTest, QueriesBySubjectSignalAndPage) {
 
   AuditFilter by_signal;
   by_signal.signal_id = second->signal_id();
-  page = store_->QueryAudit(by_signal, 0, 10, 1000);
+  page = store_->audit().Query(by_signal, 0, 10, 1000);
   ASSERT_TRUE(page.ok());
   ASSERT_EQ(page->records.size(), 1u);
   EXPECT_EQ(page->records[0].index(), 6u);
 
   AuditFilter later;
   later.from = absl::Now() + absl::Hours(1);
-  page = store_->QueryAudit(later, 0, 10, 1000);
+  page = store_->audit().Query(later, 0, 10, 1000);
   ASSERT_TRUE(page.ok());
   EXPECT_TRUE(page->records.empty());
 }
 
 TEST_F(AuditStoreTest, ProofsFromStorageVerifyAgainstTheHead) {
   ASSERT_TRUE(Record(13).ok());
-  const SignalStore::AuditTreeHead old_head = store_->AuditHead();
+  const AuditTrail::TreeHead old_head = store_->audit().Head();
   ASSERT_TRUE(Record(8).ok());
   store_->Close();
   Open(nullptr);  // the tree is reloaded from disk
-  const SignalStore::AuditTreeHead head = store_->AuditHead();
+  const AuditTrail::TreeHead head = store_->audit().Head();
   ASSERT_EQ(head.size, 21u);
   for (uint64_t i = 0; i < head.size; ++i) {
     absl::StatusOr<std::vector<std::string>> proof =
-        store_->AuditInclusionProof(i, head.size);
-    absl::StatusOr<std::string> leaf = store_->ReadAuditRecord(i);
+        store_->audit().InclusionProof(i, head.size);
+    absl::StatusOr<std::string> leaf = store_->audit().ReadRecord(i);
     ASSERT_TRUE(proof.ok() && leaf.ok());
     EXPECT_TRUE(merkle::VerifyInclusion(i, head.size, merkle::LeafHash(*leaf),
                                         *proof, head.root)
                     .ok());
   }
   absl::StatusOr<std::vector<std::string>> consistency =
-      store_->AuditConsistencyProof(old_head.size, head.size);
+      store_->audit().ConsistencyProof(old_head.size, head.size);
   ASSERT_TRUE(consistency.ok());
   EXPECT_TRUE(merkle::VerifyConsistency(old_head.size, head.size, old_head.root,
                                         head.root, *consistency)
                   .ok());
-  EXPECT_EQ(store_->AuditConsistencyProof(5, 22).status().code(),
+  EXPECT_EQ(store_->audit().ConsistencyProof(5, 22).status().code(),
             absl::StatusCode::kOutOfRange);
 }
 
@@ -177,7 +178,7 @@ TEST_F(AuditStoreTest, FailedDiskWritesNeitherTheChangeNorItsRecord) {
   absl::StatusOr<v1::Receipt> lost = Submit("politie", "refused");
   EXPECT_EQ(lost.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(Record(1).code(), absl::StatusCode::kUnavailable);
-  EXPECT_EQ(store_->AuditHead().size, 1u);  // nothing was committed
+  EXPECT_EQ(store_->audit().Head().size, 1u);  // nothing was committed
   store_.reset();
   file_system->SetFailing(false);
 
@@ -200,12 +201,12 @@ class AuditVerifyTest : public AuditStoreTest {
   }
 
   v1::SignedCheckpoint SignHead(const CheckpointSigner& signer) {
-    const SignalStore::AuditTreeHead head = store_->AuditHead();
+    const AuditTrail::TreeHead head = store_->audit().Head();
     v1::SignedCheckpoint checkpoint =
         signer.Sign(head.size, head.root, absl::Now());
     std::promise<absl::Status> stored;
-    store_->StoreCheckpoint(checkpoint,
-                            [&](absl::Status s) { stored.set_value(s); });
+    store_->audit().StoreCheckpoint(
+        checkpoint, [&](absl::Status s) { stored.set_value(s); });
     EXPECT_TRUE(stored.get_future().get().ok());
     return checkpoint;
   }
@@ -292,7 +293,8 @@ TEST_F(AuditVerifyTest, AForkAgainstTheAuditorsCheckpointIsReported) {
   const v1::SignedCheckpoint forged =
       signer->Sign(20, std::string(32, '\x42'), absl::Now());
   std::promise<absl::Status> stored;
-  store_->StoreCheckpoint(forged, [&](absl::Status s) { stored.set_value(s); });
+  store_->audit().StoreCheckpoint(forged,
+                                  [&](absl::Status s) { stored.set_value(s); });
   ASSERT_TRUE(stored.get_future().get().ok());
   const AuditVerification result = Verify(signer->public_key_pem(), {kept});
   EXPECT_NE(result.problem.find("FORK: two validly signed checkpoints of "

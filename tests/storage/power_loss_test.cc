@@ -101,7 +101,7 @@ TEST(PowerLossTest, AcknowledgedSignalsSurviveEveryCut) {
   for (const auto& [id, partner] : acknowledged) {
     if (!(*store)->GetOwnSignal(partner, id).ok()) ++lost;
   }
-  const uint64_t audit_records = (*store)->AuditHead().size;
+  const uint64_t audit_records = (*store)->audit().Head().size;
   store->reset();
   const int stored = testing::TestHub::CountStoredSignalsIn(dir.path());
   absl::StatusOr<AuditVerification> audit =

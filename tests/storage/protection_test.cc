@@ -70,10 +70,10 @@ class ProtectionTest : public ::testing::Test {
 
   absl::StatusOr<std::vector<StoredSignal>> Destroy(DestroyCommand command) {
     std::promise<absl::StatusOr<std::vector<StoredSignal>>> promise;
-    store_->Destroy(std::move(command),
-                    [&](absl::StatusOr<std::vector<StoredSignal>> r) {
-                      promise.set_value(std::move(r));
-                    });
+    store_->maintenance().Destroy(
+        std::move(command), [&](absl::StatusOr<std::vector<StoredSignal>> r) {
+          promise.set_value(std::move(r));
+        });
     return promise.get_future().get();
   }
 
@@ -246,8 +246,8 @@ TEST_F(ProtectionTest, RetentionMovesActiveThenArchivedThenDestroyed) {
   EXPECT_TRUE(StatusForSource(stored, received + 11 * day).archived());
   EXPECT_EQ(FromTimestamp(StatusForSource(stored, received).destroy_after()),
             received + 30 * day);
-  EXPECT_TRUE(store_->DueSignals(received + 29 * day)->empty());
-  ASSERT_EQ(store_->DueSignals(received + 31 * day)->size(), 1u);
+  EXPECT_TRUE(store_->maintenance().DueSignals(received + 29 * day)->empty());
+  ASSERT_EQ(store_->maintenance().DueSignals(received + 31 * day)->size(), 1u);
 
   DestroyCommand early;  // not yet due: nothing happens
   early.signal_ids = {receipt->signal_id()};
@@ -271,11 +271,11 @@ TEST_F(ProtectionTest, RetentionMovesActiveThenArchivedThenDestroyed) {
   EXPECT_FALSE(tombstone->has_payload());
   EXPECT_EQ(tombstone->signal().summary(), "");
   EXPECT_TRUE(store_->SubjectSignals("subject-r")->empty());
-  EXPECT_TRUE(store_->DueSignals(received + 99 * day)->empty());
+  EXPECT_TRUE(store_->maintenance().DueSignals(received + 99 * day)->empty());
 
   AuditFilter purges;
   purges.operation = "retention_purge";
-  absl::StatusOr<AuditPage> page = store_->QueryAudit(purges, 0, 10, 100);
+  absl::StatusOr<AuditPage> page = store_->audit().Query(purges, 0, 10, 100);
   ASSERT_EQ(page->records.size(), 1u);
   EXPECT_EQ(page->records[0].data_subject_pseudonym(),
             SubjectPseudonym("subject-r"));
@@ -309,7 +309,7 @@ TEST_F(ProtectionTest, ErasureRemovesThePersonAndKeepsTheTrail) {
             testing::kTestNarrative);
   AuditFilter erasures;
   erasures.operation = "subject_erase";
-  absl::StatusOr<AuditPage> page = store_->QueryAudit(erasures, 0, 10, 100);
+  absl::StatusOr<AuditPage> page = store_->audit().Query(erasures, 0, 10, 100);
   ASSERT_EQ(page->records.size(), 1u);
   EXPECT_EQ(page->records[0].signal_ids_size(), 2);
   absl::StatusOr<SignalStore::EventPage> events =
@@ -379,7 +379,8 @@ TEST_F(ProtectionTest, RotationWhileSubmittingKeepsEverySignalReadable) {
       if (r.ok()) during.push_back(r->signal_id());
     }
   });
-  absl::StatusOr<SignalStore::Rotation> rotation = store_->RotateKek();
+  absl::StatusOr<StoreMaintenance::Rotation> rotation =
+      store_->maintenance().RotateKek();
   submitter.join();
   ASSERT_TRUE(rotation.ok()) << rotation.status();
   EXPECT_GE(rotation->rewrapped, 300u);

@@ -294,7 +294,7 @@ TEST(SignalStoreOpenTest, UpgradesSchemaThreeByAddingTheAuditTrail) {
   absl::StatusOr<std::unique_ptr<SignalStore>> store =
       SignalStore::Open({path, 8});
   ASSERT_TRUE(store.ok()) << store.status();
-  EXPECT_EQ((*store)->AuditHead().size, 0u);
+  EXPECT_EQ((*store)->audit().Head().size, 0u);
   store->reset();
   std::vector<std::string> names;
   ASSERT_TRUE(
@@ -325,6 +325,54 @@ TEST(SignalStoreOpenTest, OpensAStoreFromBeforeTheSubjectPartners) {
   absl::StatusOr<std::unique_ptr<Database>> copy = Database::OpenReadOnly(path);
   ASSERT_TRUE(copy.ok()) << copy.status();
   EXPECT_NE((*copy)->subject_partners(), nullptr);
+}
+
+}  // namespace
+}  // namespace ketenhub
+
+namespace ketenhub {
+namespace {
+
+// Database's typed scan: key order from `from`, stops on kStop, and a value
+// that does not parse is DATA_LOSS naming the scan, not a skipped record.
+TEST(DatabaseScanTest, VisitsInOrderStopsAndRefusesUnreadableRecords) {
+  testing::TempDir dir;
+  absl::StatusOr<std::unique_ptr<Database>> database =
+      Database::Open(dir.path() + "/db");
+  ASSERT_TRUE(database.ok()) << database.status();
+  rocksdb::DB* db = (*database)->db();
+  for (uint64_t cursor : {1, 2, 3, 4}) {
+    v1::storage::StoredEvent event;
+    event.set_cursor(cursor);
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), (*database)->events(),
+                        storage_keys::EncodeSequence(cursor),
+                        event.SerializeAsString())
+                    .ok());
+  }
+  std::vector<uint64_t> seen;
+  absl::Status scan = (*database)->Scan<v1::storage::StoredEvent>(
+      Family::kEvents, storage_keys::EncodeSequence(2), "read events",
+      [&](absl::string_view key, v1::storage::StoredEvent& event) {
+        EXPECT_EQ(storage_keys::DecodeSequence(key), event.cursor());
+        seen.push_back(event.cursor());
+        return event.cursor() == 3 ? ScanStep::kStop : ScanStep::kContinue;
+      });
+  EXPECT_TRUE(scan.ok()) << scan;
+  EXPECT_EQ(seen, (std::vector<uint64_t>{2, 3}));
+
+  ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), (*database)->events(),
+                      storage_keys::EncodeSequence(5), "\xff\xff not a record")
+                  .ok());
+  seen.clear();
+  scan = (*database)->Scan<v1::storage::StoredEvent>(
+      Family::kEvents, "", "read events",
+      [&](absl::string_view, v1::storage::StoredEvent& event) {
+        seen.push_back(event.cursor());
+        return ScanStep::kContinue;
+      });
+  EXPECT_EQ(scan.code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(scan.message(), "read events: a record is unreadable");
+  EXPECT_EQ(seen, (std::vector<uint64_t>{1, 2, 3, 4}));
 }
 
 }  // namespace

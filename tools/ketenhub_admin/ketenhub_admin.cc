@@ -45,7 +45,7 @@ int Restore(const std::string& backup, const std::string& data_dir) {
                       "(keys/audit-signing.pub is missing)"),
                   data_dir);
   }
-  absl::StatusOr<SignalStore::BackupInfo> info =
+  absl::StatusOr<StoreMaintenance::BackupInfo> info =
       RestoreBackup(backup, data_dir + "/db", *key);
   if (!info.ok()) return Report(info.status(), data_dir);
   std::cout << "Restored " << info->signals << " signal(s) and "

@@ -1,18 +1,36 @@
-#include "server/storage/audit_log.h"
+#include "server/storage/audit_trail.h"
 
 #include <algorithm>
+#include <bit>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
 #include "server/storage/keys.h"
 #include "server/storage/rocksdb_status.h"
+#include "server/storage/signal_mutations.h"
+#include "server/storage/store_internal.h"
 #include "server/storage/time_conversion.h"
 
 namespace ketenhub {
 namespace {
 
-absl::StatusOr<v1::AuditRecord> ReadRecord(const Database& database,
-                                           uint64_t index) {
+// The stored bytes of record `index`; DATA_LOSS when missing.
+absl::StatusOr<std::string> ReadAuditLeaf(const Database& database,
+                                          uint64_t index) {
+  std::string bytes;
+  rocksdb::Status s =
+      database.db()->Get(rocksdb::ReadOptions(), database.audit(),
+                         storage_keys::EncodeSequence(index), &bytes);
+  if (s.IsNotFound()) {
+    return absl::DataLossError(
+        absl::StrCat("audit record ", index, " is missing"));
+  }
+  if (!s.ok()) return FromRocksDbStatus(s, "read audit record");
+  return bytes;
+}
+
+absl::StatusOr<v1::AuditRecord> ReadParsedRecord(const Database& database,
+                                                 uint64_t index) {
   absl::StatusOr<std::string> bytes = ReadAuditLeaf(database, index);
   if (!bytes.ok()) return bytes.status();
   v1::AuditRecord record;
@@ -31,7 +49,7 @@ absl::StatusOr<uint64_t> FirstAtOrAfter(const Database& database,
   uint64_t high = committed;
   while (low < high) {
     const uint64_t middle = low + (high - low) / 2;
-    absl::StatusOr<v1::AuditRecord> record = ReadRecord(database, middle);
+    absl::StatusOr<v1::AuditRecord> record = ReadParsedRecord(database, middle);
     if (!record.ok()) return record.status();
     if (FromTimestamp(record->end_time()) < from) {
       low = middle + 1;
@@ -145,6 +163,8 @@ bool AuditFilterMatches(const AuditFilter& filter,
   return true;
 }
 
+namespace {
+
 absl::StatusOr<AuditPage> QueryAuditLog(const Database& database,
                                         uint64_t committed,
                                         const AuditFilter& filter,
@@ -175,7 +195,7 @@ absl::StatusOr<AuditPage> QueryAuditLog(const Database& database,
       return page;
     }
     ++scanned;
-    absl::StatusOr<v1::AuditRecord> record = ReadRecord(database, *index);
+    absl::StatusOr<v1::AuditRecord> record = ReadParsedRecord(database, *index);
     if (!record.ok()) return record.status();
     if (FromTimestamp(record->end_time()) >= filter.to) break;
     if (AuditFilterMatches(filter, *record))
@@ -185,18 +205,74 @@ absl::StatusOr<AuditPage> QueryAuditLog(const Database& database,
   return page;
 }
 
-absl::StatusOr<std::string> ReadAuditLeaf(const Database& database,
-                                          uint64_t index) {
-  std::string bytes;
-  rocksdb::Status s =
-      database.db()->Get(rocksdb::ReadOptions(), database.audit(),
-                         storage_keys::EncodeSequence(index), &bytes);
-  if (s.IsNotFound()) {
-    return absl::DataLossError(
-        absl::StrCat("audit record ", index, " is missing"));
+class RocksAuditTrail final : public AuditTrail {
+ public:
+  explicit RocksAuditTrail(StoreCore& core) : core_(core) {}
+
+  void Record(std::vector<v1::AuditRecord> records,
+              StatusCallback done) override {
+    core_.pipeline().Enqueue(
+        MakeAuditOnlyMutation(std::move(records), std::move(done)));
   }
-  if (!s.ok()) return FromRocksDbStatus(s, "read audit record");
-  return bytes;
+
+  void StoreCheckpoint(v1::SignedCheckpoint checkpoint,
+                       StatusCallback done) override {
+    core_.pipeline().Enqueue(
+        MakeCheckpointWrite(std::move(checkpoint), std::move(done)));
+  }
+
+  TreeHead Head() const override {
+    CommitPipeline::TreeHead head = core_.pipeline().audit_tree_head();
+    return {head.size, std::move(head.root)};
+  }
+
+  absl::StatusOr<std::optional<v1::SignedCheckpoint>> LastCheckpoint()
+      const override {
+    return core_.database().LastCheckpoint();
+  }
+
+  absl::StatusOr<AuditPage> Query(const AuditFilter& filter,
+                                  uint64_t from_index, size_t max,
+                                  size_t max_scanned) const override {
+    return QueryAuditLog(core_.database(), Head().size, filter, from_index, max,
+                         max_scanned);
+  }
+
+  absl::StatusOr<std::string> ReadRecord(uint64_t index) const override {
+    if (index >= Head().size)
+      return absl::OutOfRangeError("index: beyond the audit trail");
+    return ReadAuditLeaf(core_.database(), index);
+  }
+
+  absl::StatusOr<std::vector<std::string>> InclusionProof(
+      uint64_t index, uint64_t tree_size) const override {
+    if (tree_size > Head().size)
+      return absl::OutOfRangeError("tree_size: beyond the audit trail");
+    return merkle::InclusionProof(index, tree_size, StoredSubtrees());
+  }
+
+  absl::StatusOr<std::vector<std::string>> ConsistencyProof(
+      uint64_t old_size, uint64_t new_size) const override {
+    if (new_size > Head().size)
+      return absl::OutOfRangeError("new_size: beyond the audit trail");
+    return merkle::ConsistencyProof(old_size, new_size, StoredSubtrees());
+  }
+
+ private:
+  merkle::PerfectSubtree StoredSubtrees() const {
+    return [db = &core_.database()](uint64_t begin, uint64_t end) {
+      const int level = std::countr_zero(end - begin);
+      return db->ReadAuditNode(level, begin >> level);
+    };
+  }
+
+  StoreCore& core_;
+};
+
+}  // namespace
+
+std::unique_ptr<AuditTrail> MakeAuditTrail(StoreCore& core) {
+  return std::make_unique<RocksAuditTrail>(core);
 }
 
 }  // namespace ketenhub

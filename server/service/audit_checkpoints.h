@@ -1,0 +1,36 @@
+#ifndef KETENHUB_SERVER_SERVICE_AUDIT_CHECKPOINTS_H_
+#define KETENHUB_SERVER_SERVICE_AUDIT_CHECKPOINTS_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/status/statusor.h"
+#include "ketenhub/v1/audit.pb.h"
+#include "server/audit/checkpoint_signer.h"
+#include "server/storage/signal_store.h"
+
+namespace ketenhub {
+
+// Signs the trail's committed audit tree head and stores the checkpoint;
+// `done` gets it once it is on disk.
+void SignAndStoreCheckpoint(
+    AuditTrail& trail, const CheckpointSigner& signer,
+    absl::AnyInvocable<void(absl::StatusOr<v1::SignedCheckpoint>) &&> done);
+
+// Signs and stores the audit tree head when it grew past `signed_size`
+// (updated); blocks until it is stored. Failures are logged.
+void SignIfGrown(SignalStore& store, const CheckpointSigner& signer,
+                 uint64_t& signed_size);
+
+// The audit signing key in `key_dir`, made only for a trail that has no
+// checkpoints yet: a missing key, or another key than the one that signed
+// the stored checkpoints, stops the hub (a new key would leave every
+// checkpoint an auditor saved unverifiable).
+absl::StatusOr<std::unique_ptr<CheckpointSigner>> OpenSigner(
+    const std::string& key_dir, const SignalStore& store);
+
+}  // namespace ketenhub
+
+#endif  // KETENHUB_SERVER_SERVICE_AUDIT_CHECKPOINTS_H_
