@@ -1,5 +1,7 @@
 #include "server/service/event_stream.h"
 
+#include <atomic>
+
 #include "absl/strings/str_cat.h"
 #include "server/audit/audit_record.h"
 #include "server/routing/release.h"
@@ -7,6 +9,11 @@
 #include "server/service/grpc_status.h"
 
 namespace ketenhub {
+namespace {
+
+std::atomic<size_t> most_events_held{0};
+
+}  // namespace
 
 grpc::ServerWriteReactor<v1::Event>* EventStream::Start(
     const CurrentPolicy* policy, SignalStore* store, EventNotifier* notifier,
@@ -101,6 +108,21 @@ void EventStream::OnAudited(uint64_t ticket, std::deque<v1::Event> batch,
   Pump();
 }
 
+void EventStream::NoteHeldLocked() {
+  size_t held = buffer_.size() + auditing_events_;
+  for (const auto& [ticket, batch] : audited_) {
+    if (batch.has_value()) held += batch->size();
+  }
+  size_t most = most_events_held.load(std::memory_order_relaxed);
+  while (held > most && !most_events_held.compare_exchange_weak(
+                            most, held, std::memory_order_relaxed)) {
+  }
+}
+
+size_t EventStream::MostEventsHeld() {
+  return most_events_held.load(std::memory_order_relaxed);
+}
+
 void EventStream::Wake() {
   {
     absl::MutexLock lock(&mu_);
@@ -168,6 +190,7 @@ void EventStream::Pump() {
         absl::MutexLock lock(&mu_);
         auditing_events_ += batch.size();
         ticket = next_ticket_++;
+        NoteHeldLocked();
       }
       store_->audit().Record(
           std::move(records), [self = hold, ticket, batch = std::move(batch)](

@@ -39,6 +39,11 @@ class EventStream final : public grpc::ServerWriteReactor<v1::Event>,
       std::string receiver, uint64_t after, v1::AuditRecord call_record,
       std::function<void()> on_done);
 
+  // The most events one stream has held in memory (read, audited or being
+  // audited, not yet written) since the process started: bounded by about
+  // three batches whatever the subscriber does. For the metrics and tests.
+  static size_t MostEventsHeld();
+
   void OnWriteDone(bool ok) override;
   void OnCancel() override;
   void OnDone() override;
@@ -59,6 +64,8 @@ class EventStream final : public grpc::ServerWriteReactor<v1::Event>,
   void OnAudited(uint64_t ticket, std::deque<v1::Event> batch,
                  const absl::Status& written);
   void FinishOnce(const grpc::Status& status);
+  // Raises MostEventsHeld to what this stream holds now, if more.
+  void NoteHeldLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const CurrentPolicy* const policy_;
   SignalStore* const store_;

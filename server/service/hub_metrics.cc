@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "server/common/metrics.h"
+#include "server/service/event_stream.h"
 
 namespace ketenhub {
 namespace {
@@ -18,6 +19,7 @@ constexpr char kStreams[] = "ketenhub_stream_subscribers";
 constexpr char kAuditRecords[] = "ketenhub_audit_records";
 constexpr char kCertificateDays[] = "ketenhub_certificate_expiry_days";
 constexpr char kSubscriberLag[] = "ketenhub_subscriber_lag_events";
+constexpr char kEventsHeld[] = "ketenhub_stream_events_held_max";
 
 // Days until the first certificate in the PEM file at `path` expires
 // (negative once expired); nullopt when it cannot be read.
@@ -65,6 +67,15 @@ void RegisterHubMetrics(const v1::HubConfig& config, const SignalStore* store,
           samples.push_back({{{"partner", partner}}, double(open)});
         return samples;
       });
+  metrics.DeclareGaugeReader(
+      kEventsHeld,
+      "The most events one chain-director stream has held in memory since "
+      "the start (about three batches of 256 at most, however slowly its "
+      "subscriber reads).",
+      [] {
+        return std::vector<Metrics::Sample>{
+            {{}, double(EventStream::MostEventsHeld())}};
+      });
   metrics.DeclareGaugeReader(kAuditRecords,
                              "Records in the audit log (its Merkle tree size).",
                              [store] {
@@ -107,7 +118,7 @@ void RegisterHubMetrics(const v1::HubConfig& config, const SignalStore* store,
 void UnregisterHubGauges() {
   Metrics& metrics = HubMetrics();
   for (const char* name :
-       {kStreams, kAuditRecords, kCertificateDays, kSubscriberLag})
+       {kStreams, kAuditRecords, kCertificateDays, kSubscriberLag, kEventsHeld})
     metrics.RemoveGaugeReader(name);
 }
 

@@ -10,8 +10,11 @@
 #include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "grpcpp/channel.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
 #include "server/common/text_proto.h"
+#include "server/service/event_stream.h"
 #include "server/service/hub.h"
 #include "tests/testing/failing_file_system.h"
 #include "tests/testing/test_hub.h"
@@ -506,6 +509,61 @@ TEST(PolicyReloadE2eTest, BadFileIsRefusedAndTheOldPolicyStays) {
                 ->ReloadPolicy(&context, v1::ReloadPolicyRequest(), &response)
                 .error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
+}
+
+}  // namespace
+}  // namespace ketenhub
+
+namespace ketenhub {
+namespace {
+
+// A chain director's stream whose subscriber stops reading holds at most
+// about three batches of events in the hub, however many signals arrive: the
+// stream reads the next batch only while less than two wait to be written.
+TEST(StalledStreamTest, HoldsAtMostThreeBatchesWhileTheBacklogGrows) {
+  TestHub hub;
+  // A subscriber with a small, fixed HTTP/2 window, so that the hub's writes
+  // stall after a few dozen events instead of filling megabytes of buffers.
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = *ReadFileToString(testing::PkiFile("ca.pem"));
+  ssl.pem_cert_chain =
+      *ReadFileToString(testing::PkiFile("ketenregisseur.pem"));
+  ssl.pem_private_key =
+      *ReadFileToString(testing::PkiFile("ketenregisseur-key.pem"));
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
+  args.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 16 * 1024);
+  auto stub = v1::ChainDirectorService::NewStub(grpc::CreateCustomChannel(
+      absl::StrCat("127.0.0.1:", hub.port()), grpc::SslCredentials(ssl),
+      args));
+  grpc::ClientContext stalled;
+  v1::SubscribeRequest from_start;
+  from_start.set_from_cursor(0);
+  std::unique_ptr<grpc::ClientReader<v1::Event>> reader =
+      stub->Subscribe(&stalled, from_start);
+
+  constexpr size_t kSignals = 3000;
+  std::vector<v1::Signal> signals;
+  for (size_t i = 0; i < kSignals; ++i)
+    signals.push_back(ValidSignal(absl::StrCat("stalled-", i)));
+  for (const absl::StatusOr<v1::Receipt>& receipt :
+       hub.Client("politie")->SubmitBatch(std::move(signals))) {
+    ASSERT_TRUE(receipt.ok()) << receipt.status();
+  }
+  // The stream reads until its window is full and two batches wait; wait for
+  // that (a condition, not a time), then check the most it ever held.
+  const size_t batch = EventStream::kBatch;
+  const absl::Time give_up = absl::Now() + absl::Seconds(30);
+  while (EventStream::MostEventsHeld() < 2 * batch && absl::Now() < give_up)
+    absl::SleepFor(absl::Milliseconds(20));
+  EXPECT_GE(EventStream::MostEventsHeld(), 2 * batch)
+      << "the stream never filled: was the subscriber not stalled?";
+  EXPECT_LE(EventStream::MostEventsHeld(), 3 * batch);
+  // Reading again drains the backlog: the first event is the first signal's.
+  v1::Event first;
+  ASSERT_TRUE(reader->Read(&first));
+  EXPECT_EQ(first.cursor(), 1u);
+  stalled.TryCancel();
 }
 
 }  // namespace
