@@ -534,8 +534,7 @@ TEST(StalledStreamTest, HoldsAtMostThreeBatchesWhileTheBacklogGrows) {
   args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
   args.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 16 * 1024);
   auto stub = v1::ChainDirectorService::NewStub(grpc::CreateCustomChannel(
-      absl::StrCat("127.0.0.1:", hub.port()), grpc::SslCredentials(ssl),
-      args));
+      absl::StrCat("127.0.0.1:", hub.port()), grpc::SslCredentials(ssl), args));
   grpc::ClientContext stalled;
   v1::SubscribeRequest from_start;
   from_start.set_from_cursor(0);

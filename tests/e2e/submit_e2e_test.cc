@@ -399,6 +399,63 @@ TEST(HealthE2eTest, StorageRefusingWritesMakesTheHubNotServing) {
   hub->Shutdown();
 }
 
+// A full disk that fails a flush (not the write-ahead log) is one RocksDB
+// can resume from: the hub turns NOT_SERVING while writes are refused, and
+// once there is room again its storage probe resumes RocksDB and the hub is
+// SERVING again, without a restart and without losing what it acknowledged.
+TEST(HealthE2eTest, AFullDiskThatClearsMakesTheHubServingAgain) {
+  auto storage = testing::StartHubOverFailingStorage();
+  ASSERT_TRUE(storage.ok()) << storage.status();
+  std::unique_ptr<Hub>& hub = (*storage)->hub;
+  const std::string target = absl::StrCat("127.0.0.1:", hub->port());
+  const std::string serving("\x08\x01", 2);
+  const std::string not_serving("\x08\x02", 2);
+  auto health_becomes = [&](const std::string& wanted) {
+    for (int i = 0; i < 100; ++i) {
+      if (HealthOf(target, "ketenhub.v1.SignalService") == wanted) return true;
+      absl::SleepFor(absl::Milliseconds(100));
+    }
+    return false;
+  };
+  auto client = *SignalClient::Connect(
+      testing::ClientOptionsFor("politie", hub->port(), 1));
+  const std::string bsn = testing::TestBsns()[3];
+  absl::StatusOr<v1::Receipt> before = client->Submit(
+      ValidSignal("full-before", v1::CATEGORY_SEXUAL_EXPLOITATION, bsn));
+  ASSERT_TRUE(before.ok()) << before.status();
+  EXPECT_EQ(HealthOf(target, "ketenhub.v1.SignalService"), serving);
+
+  // An erasure flushes the memtables at once (crypto-shredding): the flush
+  // hits the full disk.
+  (*storage)->file_system->SetTablesFull(true);
+  auto admin = v1::AdminService::NewStub(
+      *MakeHubChannel(testing::ClientOptionsFor("operator", hub->port(), 1)));
+  v1::EraseSubjectRequest erase;
+  erase.mutable_subject()->set_bsn(bsn);
+  erase.set_reason("AVG-17 verzoek 2026-0099");
+  v1::EraseSubjectResponse erased;
+  grpc::ClientContext context;
+  ASSERT_TRUE(admin->EraseSubject(&context, erase, &erased).ok());
+  // Once the background flush has failed, RocksDB refuses writes.
+  absl::Status refused;
+  for (int i = 0; i < 100 && refused.ok(); ++i) {
+    refused =
+        client->Submit(ValidSignal(absl::StrCat("full-during-", i))).status();
+    if (refused.ok()) absl::SleepFor(absl::Milliseconds(50));
+  }
+  EXPECT_EQ(refused.code(), absl::StatusCode::kUnavailable) << refused;
+  EXPECT_TRUE(health_becomes(not_serving));
+
+  (*storage)->file_system->SetTablesFull(false);
+  EXPECT_TRUE(health_becomes(serving));
+  EXPECT_TRUE(client->Submit(ValidSignal("full-after")).ok());
+  absl::StatusOr<v1::SignalStatus> kept =
+      client->GetStatus(before->signal_id());
+  ASSERT_TRUE(kept.ok()) << kept.status();
+  EXPECT_EQ(kept->state(), v1::SIGNAL_STATE_DESTROYED);
+  hub->Shutdown();
+}
+
 // Two hubs on one port would split the partners' connections between two
 // stores; the second must refuse to start instead.
 TEST(ListenE2eTest, ASecondHubOnTheSamePortDoesNotStart) {

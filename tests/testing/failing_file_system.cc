@@ -15,12 +15,15 @@ using rocksdb::IOOptions;
 using rocksdb::IOStatus;
 using rocksdb::Slice;
 
-class FailingLogFile final : public rocksdb::FSWritableFileOwnerWrapper {
+// A file whose writes and syncs fail while `failing` is set, with
+// `injected`.
+class FailingFile final : public rocksdb::FSWritableFileOwnerWrapper {
  public:
-  FailingLogFile(std::unique_ptr<rocksdb::FSWritableFile> file,
-                 std::shared_ptr<std::atomic<bool>> failing)
+  FailingFile(std::unique_ptr<rocksdb::FSWritableFile> file,
+              std::shared_ptr<std::atomic<bool>> failing, IOStatus injected)
       : FSWritableFileOwnerWrapper(std::move(file)),
-        failing_(std::move(failing)) {}
+        failing_(std::move(failing)),
+        injected_(std::move(injected)) {}
 
   IOStatus Append(const Slice& data, const IOOptions& options,
                   IODebugContext* debug) override {
@@ -43,23 +46,43 @@ class FailingLogFile final : public rocksdb::FSWritableFileOwnerWrapper {
   }
 
  private:
-  static IOStatus Injected() { return IOStatus::IOError("injected failure"); }
+  IOStatus Injected() const { return injected_; }
 
   std::shared_ptr<std::atomic<bool>> failing_;
+  const IOStatus injected_;
 };
 
 }  // namespace
 
 FailingFileSystem::FailingFileSystem()
     : FileSystemWrapper(rocksdb::FileSystem::Default()),
-      failing_(std::make_shared<std::atomic<bool>>(false)) {}
+      failing_(std::make_shared<std::atomic<bool>>(false)),
+      tables_full_(std::make_shared<std::atomic<bool>>(false)) {}
+
+namespace {
+
+// `file`, made to fail as `file_system`'s switches say for its kind.
+void Wrap(const std::string& name,
+          const std::shared_ptr<std::atomic<bool>>& failing,
+          const std::shared_ptr<std::atomic<bool>>& tables_full,
+          std::unique_ptr<rocksdb::FSWritableFile>* file) {
+  if (absl::EndsWith(name, ".log")) {
+    *file = std::make_unique<FailingFile>(
+        std::move(*file), failing, IOStatus::IOError("injected failure"));
+  } else if (absl::EndsWith(name, ".sst")) {
+    *file =
+        std::make_unique<FailingFile>(std::move(*file), tables_full,
+                                      IOStatus::NoSpace("injected: disk full"));
+  }
+}
+
+}  // namespace
 
 IOStatus FailingFileSystem::NewWritableFile(
     const std::string& name, const rocksdb::FileOptions& options,
     std::unique_ptr<rocksdb::FSWritableFile>* result, IODebugContext* debug) {
   IOStatus s = target()->NewWritableFile(name, options, result, debug);
-  if (s.ok() && absl::EndsWith(name, ".log"))
-    *result = std::make_unique<FailingLogFile>(std::move(*result), failing_);
+  if (s.ok()) Wrap(name, failing_, tables_full_, result);
   return s;
 }
 
@@ -69,8 +92,7 @@ IOStatus FailingFileSystem::ReuseWritableFile(
     std::unique_ptr<rocksdb::FSWritableFile>* result, IODebugContext* debug) {
   IOStatus s =
       target()->ReuseWritableFile(name, old_name, options, result, debug);
-  if (s.ok() && absl::EndsWith(name, ".log"))
-    *result = std::make_unique<FailingLogFile>(std::move(*result), failing_);
+  if (s.ok()) Wrap(name, failing_, tables_full_, result);
   return s;
 }
 

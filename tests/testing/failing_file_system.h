@@ -12,7 +12,9 @@ namespace ketenhub::testing {
 
 // The local file system, except that while failing is switched on every
 // write and sync of a RocksDB write-ahead log fails, as a full or broken disk
-// would make them. For fail-closed tests.
+// would make them; and while tables_full is, every write of a table (SST)
+// file fails as a full disk does (NoSpace), which fails flushes but not the
+// log. For fail-closed and recovery tests.
 class FailingFileSystem : public rocksdb::FileSystemWrapper {
  public:
   FailingFileSystem();
@@ -20,6 +22,7 @@ class FailingFileSystem : public rocksdb::FileSystemWrapper {
   const char* Name() const override { return kClassName(); }
 
   void SetFailing(bool failing) { failing_->store(failing); }
+  void SetTablesFull(bool full) { tables_full_->store(full); }
 
   rocksdb::IOStatus NewWritableFile(
       const std::string& name, const rocksdb::FileOptions& options,
@@ -33,6 +36,7 @@ class FailingFileSystem : public rocksdb::FileSystemWrapper {
 
  private:
   std::shared_ptr<std::atomic<bool>> failing_;
+  std::shared_ptr<std::atomic<bool>> tables_full_;
 };
 
 // An Env over `file_system`, for SignalStore::Options::env.
