@@ -302,7 +302,7 @@ absl::StatusOr<std::unique_ptr<AccessPolicy>> AccessPolicy::FromText(
         absl::StrCat("policy ", source_name, ": ", valid.message()));
   }
   return std::unique_ptr<AccessPolicy>(
-      new AccessPolicy(std::move(policy), Sha256Hex(text)));
+      new AccessPolicy(std::move(policy), std::string(text)));
 }
 
 absl::StatusOr<std::unique_ptr<AccessPolicy>> AccessPolicy::FromFile(
@@ -312,8 +312,10 @@ absl::StatusOr<std::unique_ptr<AccessPolicy>> AccessPolicy::FromFile(
   return FromText(*text, path);
 }
 
-AccessPolicy::AccessPolicy(v1::Policy policy, std::string version)
-    : policy_(std::move(policy)), version_(std::move(version)) {
+AccessPolicy::AccessPolicy(v1::Policy policy, std::string text)
+    : policy_(std::move(policy)),
+      text_(std::move(text)),
+      version_(Sha256Hex(text_)) {
   for (const v1::Partner& partner : policy_.partners()) {
     by_oin_[partner.oin()] = &partner;
     by_id_[partner.id()] = &partner;

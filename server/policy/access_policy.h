@@ -77,12 +77,16 @@ class AccessPolicy {
 
   // Lower-case hex SHA-256 of the policy file's bytes.
   const std::string& version() const { return version_; }
+  // The policy file's text, as hashed into version(): no personal data, so
+  // the audit trail keeps it (hub_start, reload_policy) for auditors.
+  const std::string& text() const { return text_; }
   const v1::Policy& policy() const { return policy_; }
 
  private:
-  AccessPolicy(v1::Policy policy, std::string version);
+  AccessPolicy(v1::Policy policy, std::string text);
 
   const v1::Policy policy_;
+  const std::string text_;
   const std::string version_;
   absl::flat_hash_map<std::string, const v1::Partner*> by_oin_;
   absl::flat_hash_map<std::string, const v1::Partner*> by_id_;

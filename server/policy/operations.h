@@ -9,7 +9,7 @@ namespace ketenhub {
 
 // The names of the hub's operations as audit records and the policy's
 // processing activities spell them.
-inline constexpr std::array<absl::string_view, 21> kOperations = {
+inline constexpr std::array<absl::string_view, 24> kOperations = {
     "submit",
     "get_status",
     "withdraw",
@@ -31,6 +31,9 @@ inline constexpr std::array<absl::string_view, 21> kOperations = {
     "subject_erase",
     "rotate_kek",
     "backup",
+    "hub_start",         // the hub's own record of each start
+    "restore",           // ketenhub-admin, offline
+    "rekey_pseudonyms",  // ketenhub-admin, offline
 };
 
 }  // namespace ketenhub

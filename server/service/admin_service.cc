@@ -59,6 +59,10 @@ void ReloadAudited(
   if (loaded.ok()) {
     next = *std::move(loaded);
     (*record.mutable_details())["new_policy_version"] = next->version();
+    // Any version in force can be read back from the trail: the text of
+    // each new one is kept with the reload that brought it in.
+    if (next->version() != policy.Get()->version())
+      (*record.mutable_details())["new_policy_text"] = next->text();
   }
   const absl::Status outcome = loaded.status();
   SetAuditOutcome(outcome, &record);

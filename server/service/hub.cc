@@ -8,7 +8,9 @@
 #include <functional>
 #include <thread>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
@@ -94,6 +96,38 @@ SignalLimits LimitsFrom(const v1::LimitsConfig& config) {
   limits.max_sections = config.max_sections();
   limits.max_section_bytes = config.max_section_bytes();
   return limits;
+}
+
+// Records this start in the trail before anything is served (fail closed):
+// what the trail looked like, which keys and which policy the hub starts
+// with, so that a change made while it was stopped (a restored backup, a
+// key put in place, a policy edited) shows between two starts.
+absl::Status RecordStart(SignalStore& store, const CheckpointSigner& signer,
+                         const SubjectPseudonymizer& pseudonymizer,
+                         const AccessPolicy& policy) {
+  v1::AuditRecord record = HubRecord("hub_start", policy);
+  auto& details = *record.mutable_details();
+  const AuditTrail::TreeHead head = store.audit().Head();
+  details["previous_tree_size"] = absl::StrCat(head.size);
+  details["previous_root"] = absl::BytesToHexString(head.root);
+  absl::StatusOr<std::optional<v1::SignedCheckpoint>> last =
+      store.audit().LastCheckpoint();
+  if (!last.ok()) return last.status();
+  if (last->has_value())
+    details["last_checkpoint_size"] = absl::StrCat((*last)->tree_size());
+  details["audit_key_id"] = signer.key_id();
+  details["kek_ids"] = absl::StrJoin(store.maintenance().KekIds(), ",");
+  details["pseudonym_key_check"] = pseudonymizer.KeyCheck();
+  details["policy_text"] = policy.text();
+  absl::Notification done;
+  absl::Status written;
+  RecordOutcome(store, std::move(record), absl::OkStatus(),
+                [&](absl::Status status) {
+                  written = status;
+                  done.Notify();
+                });
+  done.WaitForNotification();
+  return written;
 }
 
 class RunningHub final : public Hub {
@@ -204,6 +238,8 @@ absl::Status RunningHub::Init(const v1::HubConfig& config,
   signer_ = *std::move(signer);
   KETENHUB_RETURN_IF_ERROR(
       store_->maintenance().BindPseudonymKey(pseudonymizer_->KeyCheck()));
+  KETENHUB_RETURN_IF_ERROR(
+      RecordStart(*store_, *signer_, *pseudonymizer_, *policy_->Get()));
 
   notifier_ = std::make_unique<EventNotifier>(store_->LastCursor());
   store_->SetEventListener(

@@ -12,6 +12,7 @@
 #include "server/storage/rocksdb_status.h"
 #include "server/storage/signal_lifetime.h"
 #include "server/storage/signal_mutations.h"
+#include "server/storage/signal_store.h"
 #include "server/storage/store_internal.h"
 
 namespace ketenhub {
@@ -120,6 +121,14 @@ class RocksStoreMaintenance final : public StoreMaintenance {
       const std::string& dir, absl::string_view public_key_pem) const override;
 
   absl::Status BindPseudonymKey(absl::string_view key_check) override;
+
+  std::vector<std::string> KekIds() const override {
+    std::vector<std::string> ids = {core_.keys().current_id()};
+    for (std::string& id : core_.keys().ids()) {
+      if (id != ids.front()) ids.push_back(std::move(id));
+    }
+    return ids;
+  }
 
  private:
   // Re-wraps every data key not under `current`; returns how many.
@@ -255,6 +264,22 @@ absl::StatusOr<StoreMaintenance::BackupInfo> RestoreBackup(
   }
   KETENHUB_RETURN_IF_ERROR(MakePrivate(db_dir));
   return VerifyCopy(db_dir, public_key_pem);
+}
+
+absl::Status RecordOffline(const std::string& db_path,
+                           const std::string& kek_dir, v1::AuditRecord record) {
+  absl::StatusOr<std::unique_ptr<SignalStore>> store =
+      SignalStore::Open({.path = db_path, .kek_dir = kek_dir});
+  if (!store.ok()) return store.status();
+  std::promise<absl::Status> written;
+  std::vector<v1::AuditRecord> records;
+  records.push_back(std::move(record));
+  (*store)->audit().Record(std::move(records), [&written](absl::Status s) {
+    written.set_value(std::move(s));
+  });
+  absl::Status status = written.get_future().get();
+  (*store)->Close();
+  return status;
 }
 
 namespace {

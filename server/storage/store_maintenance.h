@@ -83,6 +83,9 @@ class StoreMaintenance {
   virtual absl::StatusOr<BackupInfo> Backup(
       const std::string& dir, absl::string_view public_key_pem) const = 0;
 
+  // The ids of the key-encryption keys present, the current one first.
+  virtual std::vector<std::string> KekIds() const = 0;
+
   // Binds the data to the pseudonym key with this check value: stored on
   // first use; FAILED_PRECONDITION when the data was written under another
   // key (matching and audit lookups would silently break).
@@ -94,6 +97,12 @@ class StoreMaintenance {
 absl::StatusOr<StoreMaintenance::BackupInfo> RestoreBackup(
     const std::string& backup_dir, const std::string& db_dir,
     absl::string_view public_key_pem);
+
+// Appends `record` (complete) to the audit trail of the stopped hub's
+// database at `db_path`, whose KEKs are in `kek_dir`: for the offline steps
+// (restore, re-keying), so that they leave a trace.
+absl::Status RecordOffline(const std::string& db_path,
+                           const std::string& kek_dir, v1::AuditRecord record);
 
 // Offline re-keying of subject pseudonyms (hub stopped): gives every stored
 // signal the subject key `new_key(its subject)` (decrypting the subject with

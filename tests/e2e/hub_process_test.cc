@@ -62,6 +62,27 @@ class HubProcessTest : public ::testing::Test {
   TempDir dir_;
 };
 
+// The last record of the audit trail in the database at `db_path` (read
+// only), or nullopt.
+std::optional<v1::AuditRecord> LastAuditRecord(const std::string& db_path) {
+  absl::StatusOr<std::unique_ptr<Database>> db =
+      Database::OpenReadOnly(db_path);
+  if (!db.ok()) return std::nullopt;
+  absl::StatusOr<uint64_t> size = (*db)->AuditSize();
+  if (!size.ok() || *size == 0) return std::nullopt;
+  std::string bytes;
+  if (!(*db)
+           ->db()
+           ->Get(rocksdb::ReadOptions(), (*db)->audit(),
+                 storage_keys::EncodeSequence(*size - 1), &bytes)
+           .ok()) {
+    return std::nullopt;
+  }
+  v1::AuditRecord record;
+  if (!record.ParseFromString(bytes)) return std::nullopt;
+  return record;
+}
+
 TEST_F(HubProcessTest,
        ServesKetenctlAndStopsCleanlyWithoutLeakingPersonalData) {
   HubProcess hub(KETENHUB_HUB_BINARY,
@@ -237,10 +258,27 @@ TEST_F(HubProcessTest, KetenctlAuditShowsAccessAndFindsTampering) {
   const std::string restored = dir_.path() + "/restored";
   std::filesystem::create_directories(restored + "/keys");
   std::filesystem::copy_file(key, restored + "/keys/audit-signing.pub");
+  CommandResult no_keks =
+      RunCommand(absl::StrCat(KETENHUB_ADMIN_BINARY, " restore --backup ", copy,
+                              " --data-dir ", restored));
+  EXPECT_EQ(no_keks.exit_code, 1);
+  EXPECT_THAT(no_keks.output, HasSubstr("keys/kek holds no key-encryption"));
+  EXPECT_FALSE(std::filesystem::exists(restored + "/db"));
+  std::filesystem::copy(data + "/keys/kek", restored + "/keys/kek");
   CommandResult restore =
       RunCommand(absl::StrCat(KETENHUB_ADMIN_BINARY, " restore --backup ", copy,
                               " --data-dir ", restored));
   ASSERT_EQ(restore.exit_code, 0) << restore.output;
+  {  // the restore left its own record at the end of the restored trail
+    std::optional<v1::AuditRecord> last = LastAuditRecord(restored + "/db");
+    ASSERT_TRUE(last.has_value());
+    EXPECT_EQ(last->operation(), "restore");
+    EXPECT_EQ(last->actor_partner_id(), "ketenhub-admin");
+    EXPECT_EQ(last->details().at("backup"), "audit-copy");
+    EXPECT_EQ(last->details().at("restored_tree_size"),
+              absl::StrCat(last->index()));
+    EXPECT_FALSE(last->details().at("os_user").empty());
+  }
   CommandResult restored_verified = RunCommand(
       absl::StrCat(KETENHUB_ADMIN_BINARY, " audit verify --data-dir ", restored,
                    " --public-key ", key));
@@ -385,6 +423,10 @@ TEST_F(HubProcessTest, RekeyedPseudonymsKeepMatchingAndAuditContinuity) {
       KETENHUB_ADMIN_BINARY, " rekey-pseudonyms --data-dir ", data));
   ASSERT_EQ(rekey.exit_code, 0) << rekey.output;
   EXPECT_THAT(rekey.output, HasSubstr("Re-keyed 1 signal(s)"));
+  std::optional<v1::AuditRecord> rekeyed = LastAuditRecord(data + "/db");
+  ASSERT_TRUE(rekeyed.has_value());
+  EXPECT_EQ(rekeyed->operation(), "rekey_pseudonyms");
+  EXPECT_EQ(rekeyed->details().at("rekeyed_signals"), "1");
   EXPECT_EQ(std::distance(std::filesystem::directory_iterator(
                               data + "/keys/pseudonym-previous"),
                           std::filesystem::directory_iterator()),

@@ -2,6 +2,11 @@
 // itself, with the hub stopped or on a copy: restore a backup, re-key the
 // pseudonyms, verify the audit trail offline. Everything else goes through
 // the hub's API, with ketenctl.
+#include <openssl/rand.h>
+#include <pwd.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -10,18 +15,44 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "server/audit/audit_record.h"
+#include "server/common/files.h"
 #include "server/common/text_proto.h"
 #include "server/security/subject_pseudonymizer.h"
 #include "server/storage/audit_verify.h"
 #include "server/storage/signal_store.h"
+#include "server/storage/time_conversion.h"
 #include "tools/ketenctl/json_input.h"
 
 namespace ketenhub {
 namespace {
+
+// An audit record of an offline step, as the operator `os_user` did it
+// with this tool; complete, outcome OK.
+v1::AuditRecord OfflineRecord(absl::string_view operation) {
+  v1::AuditRecord record;
+  unsigned char bytes[24];
+  RAND_bytes(bytes, sizeof(bytes));
+  const std::string hex = absl::BytesToHexString(
+      absl::string_view(reinterpret_cast<const char*>(bytes), sizeof(bytes)));
+  record.set_trace_id(hex.substr(0, 32));
+  record.set_span_id(hex.substr(32, 16));
+  record.set_operation(std::string(operation));
+  record.set_actor_partner_id("ketenhub-admin");
+  const absl::Time now = absl::Now();
+  SetTimestamp(now, record.mutable_start_time());
+  SetTimestamp(now, record.mutable_end_time());
+  const passwd* user = getpwuid(geteuid());
+  (*record.mutable_details())["os_user"] =
+      user != nullptr ? user->pw_name : absl::StrCat("uid ", geteuid());
+  SetAuditOutcome(absl::OkStatus(), &record);
+  return record;
+}
 
 // Prints `status` with a hint about the folder; returns the exit code.
 int Report(const absl::Status& status, const std::string& dir) {
@@ -45,9 +76,33 @@ int Restore(const std::string& backup, const std::string& data_dir) {
                       "(keys/audit-signing.pub is missing)"),
                   data_dir);
   }
+  // The restore is recorded in the restored trail, which needs the KEKs;
+  // without them the hub could not read the data either.
+  absl::StatusOr<std::vector<std::string>> keks =
+      ListFolder(data_dir + "/keys/kek");
+  if (!keks.ok() ||
+      std::none_of(keks->begin(), keks->end(), [](const std::string& name) {
+        return absl::EndsWith(name, ".key");
+      })) {
+    return Report(absl::FailedPreconditionError(
+                      "--data-dir: restore the hub's keys/ folder first "
+                      "(keys/kek holds no key-encryption key)"),
+                  data_dir);
+  }
   absl::StatusOr<StoreMaintenance::BackupInfo> info =
       RestoreBackup(backup, data_dir + "/db", *key);
   if (!info.ok()) return Report(info.status(), data_dir);
+  v1::AuditRecord record = OfflineRecord("restore");
+  auto& details = *record.mutable_details();
+  details["backup"] = std::filesystem::path(backup).filename().string();
+  details["restored_tree_size"] = absl::StrCat(info->audit_records);
+  details["restored_root"] = absl::BytesToHexString(info->audit_root);
+  details["restored_signals"] = absl::StrCat(info->signals);
+  if (absl::Status recorded = RecordOffline(
+          data_dir + "/db", data_dir + "/keys/kek", std::move(record));
+      !recorded.ok()) {
+    return Report(recorded, data_dir);
+  }
   std::cout << "Restored " << info->signals << " signal(s) and "
             << info->audit_records << " verified audit record(s) into "
             << data_dir << "/db. Start the hub on " << data_dir << ".\n";
@@ -69,6 +124,15 @@ int Rekey(const std::string& data_dir) {
       },
       (*pseudonymizer)->KeyCheck());
   if (!rekeyed.ok()) return Report(rekeyed.status(), data_dir);
+  v1::AuditRecord record = OfflineRecord("rekey_pseudonyms");
+  (*record.mutable_details())["rekeyed_signals"] = absl::StrCat(*rekeyed);
+  (*record.mutable_details())["pseudonym_key_check"] =
+      (*pseudonymizer)->KeyCheck();
+  if (absl::Status recorded = RecordOffline(
+          data_dir + "/db", data_dir + "/keys/kek", std::move(record));
+      !recorded.ok()) {
+    return Report(recorded, data_dir);
+  }
   const std::string label =
       absl::FormatTime("%Y%m%dT%H%M%S", absl::Now(), absl::UTCTimeZone());
   if (absl::Status adopted =
