@@ -1,11 +1,13 @@
 #include "server/storage/audit_verify.h"
 
+#include <algorithm>
 #include <map>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
 #include "server/audit/checkpoint.h"
 #include "server/audit/merkle.h"
+#include "server/common/status_macros.h"
 #include "server/storage/database.h"
 #include "server/storage/keys.h"
 #include "server/storage/rocksdb_status.h"
@@ -95,6 +97,19 @@ class Verifier {
                               : "ends a subtree whose stored hash differs");
       }
     }
+    for (const std::string& key : storage_keys::AuditIndexKeys(parsed)) {
+      std::string value;
+      rocksdb::Status s = database_.db()->Get(
+          ScanOptions(), database_.audit_index(), key, &value);
+      if (s.IsNotFound()) {
+        return Bad(index, key.front() == 's'
+                              ? "is missing from the audit index by person: "
+                                "a query by BSN would not show it"
+                              : "is missing from the audit index by signal: "
+                                "a query by signal id would not show it");
+      }
+      if (!s.ok()) return Bad(index, "has an unreadable audit index entry");
+    }
     auto checkpoint = checkpoints_.find(index + 1);
     if (checkpoint != checkpoints_.end()) {
       ++result_.checkpoints;
@@ -149,6 +164,45 @@ class Verifier {
   std::vector<std::unique_ptr<rocksdb::Iterator>> levels_;
 };
 
+// Every audit index entry must name a record of the log that is about its
+// person or signal: an entry added or moved would make a query show a record
+// that is not about whom it asked. Reports the first that does not.
+absl::Status CheckIndexEntries(const Database& database, uint64_t records,
+                               AuditVerification& result) {
+  std::unique_ptr<rocksdb::Iterator> it(
+      database.db()->NewIterator(ScanOptions(), database.audit_index()));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    const absl::string_view key(it->key().data(), it->key().size());
+    const uint64_t index =
+        key.size() > 8
+            ? storage_keys::DecodeSequence(key.substr(key.size() - 8))
+                  .value_or(records)
+            : records;
+    if (index >= records) {
+      result.problem = "an audit index entry names no record of the log";
+      return absl::OkStatus();
+    }
+    std::string bytes;
+    v1::AuditRecord record;
+    std::vector<std::string> keys;
+    if (database.db()
+            ->Get(ScanOptions(), database.audit(),
+                  storage_keys::EncodeSequence(index), &bytes)
+            .ok() &&
+        record.ParseFromString(bytes)) {
+      keys = storage_keys::AuditIndexKeys(record);
+    }
+    if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
+      result.problem =
+          absl::StrCat("an audit index entry names record ", index,
+                       ", which is not about that person or signal");
+      result.first_bad_record = index;
+      return absl::OkStatus();
+    }
+  }
+  return FromRocksDbStatus(it->status(), "read audit index");
+}
+
 }  // namespace
 
 absl::StatusOr<AuditVerification> VerifyAuditLog(
@@ -182,6 +236,10 @@ absl::StatusOr<AuditVerification> VerifyAuditLog(
   if (!it->status().ok())
     return FromRocksDbStatus(it->status(), "read audit trail");
   result.root = verifier.tree().Root();
+  if (ok) {
+    KETENHUB_RETURN_IF_ERROR(
+        CheckIndexEntries(**database, result.records, result));
+  }
   if (ok && !verifier.checkpoints().empty() &&
       verifier.checkpoints().rbegin()->first > result.records) {
     result.problem = absl::StrCat(

@@ -32,19 +32,8 @@ void CommitContext::AppendAudit(v1::AuditRecord record) {
     batch_.Put(database_->audit_tree(),
                storage_keys::AuditNodeKey(node.level, node.index), node.hash);
   }
-  if (!record.data_subject_pseudonym().empty()) {
-    batch_.Put(database_->audit_index(),
-               absl::StrCat(storage_keys::AuditSubjectPrefix(
-                                record.data_subject_pseudonym()),
-                            index_key),
-               "");
-  }
-  for (const std::string& signal_id : record.signal_ids()) {
-    batch_.Put(
-        database_->audit_index(),
-        absl::StrCat(storage_keys::AuditSignalPrefix(signal_id), index_key),
-        "");
-  }
+  for (const std::string& key : storage_keys::AuditIndexKeys(record))
+    batch_.Put(database_->audit_index(), key, "");
 }
 
 absl::StatusOr<std::optional<IdempotencyRecord>> CommitContext::ReadIdempotency(

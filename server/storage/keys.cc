@@ -49,4 +49,16 @@ std::string AuditSignalPrefix(absl::string_view signal_id) {
   return absl::StrCat("g", signal_id, absl::string_view("\0", 1));
 }
 
+std::vector<std::string> AuditIndexKeys(const v1::AuditRecord& record) {
+  const std::string index = EncodeSequence(record.index());
+  std::vector<std::string> keys;
+  if (!record.data_subject_pseudonym().empty()) {
+    keys.push_back(absl::StrCat(
+        AuditSubjectPrefix(record.data_subject_pseudonym()), index));
+  }
+  for (const std::string& signal_id : record.signal_ids())
+    keys.push_back(absl::StrCat(AuditSignalPrefix(signal_id), index));
+  return keys;
+}
+
 }  // namespace ketenhub::storage_keys

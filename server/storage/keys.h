@@ -6,8 +6,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/strings/string_view.h"
+#include "ketenhub/v1/audit.pb.h"
 
 // Internal to the storage layer (and its tests): column families and keys.
 namespace ketenhub::storage_keys {
@@ -89,6 +91,9 @@ std::string AuditNodeKey(int level, uint64_t index);
 // Secondary indexes of audit records: by subject, by signal id.
 std::string AuditSubjectPrefix(absl::string_view subject_key);
 std::string AuditSignalPrefix(absl::string_view signal_id);
+// The audit index keys of `record` (its index set): one for its subject,
+// one per signal id; each a prefix above, then EncodeSequence(index).
+std::vector<std::string> AuditIndexKeys(const v1::AuditRecord& record);
 
 }  // namespace ketenhub::storage_keys
 

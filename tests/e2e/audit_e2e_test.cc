@@ -1,6 +1,7 @@
 // End to end for the audit trail: what auditors see about one person, that
 // refusals and every operation are recorded, that records hold no BSN, name
 // or content, and that the log proves itself online, over real mutual TLS.
+#include <functional>
 #include <set>
 #include <thread>
 
@@ -15,6 +16,7 @@
 #include "server/common/files.h"
 #include "server/common/text_proto.h"
 #include "server/policy/operations.h"
+#include "server/storage/audit_verify.h"
 #include "server/storage/database.h"
 #include "server/storage/keys.h"
 #include "tests/testing/test_hub.h"
@@ -450,6 +452,58 @@ TEST(AuditE2eTest, ATruncatedLogFailsAgainstAKeptCheckpoint) {
       hub.Auditor()->VerifyLog(hub.AuditPublicKey(), *kept);
   EXPECT_EQ(rewritten.status().code(), absl::StatusCode::kDataLoss)
       << rewritten.status();
+}
+
+// An insider with the hub stopped deletes the index entries that let a query
+// by BSN find a record: the query no longer shows it, but offline
+// verification reports the record missing from the index. An entry added
+// under another person is reported as well.
+TEST(AuditE2eTest, OfflineVerifyReportsHiddenAndPlantedIndexEntries) {
+  TestHub hub;
+  ASSERT_TRUE(hub.Client("politie")
+                  ->Submit(ValidSignal("hidden",
+                                       v1::CATEGORY_SEXUAL_EXPLOITATION, kBsn))
+                  .ok());
+  const std::vector<v1::AuditRecord> before = QueryBsn(hub, kBsn);
+  ASSERT_FALSE(before.empty());
+  const uint64_t hidden = before.front().index();
+  const std::string subject_key = storage_keys::AuditIndexKeys(before.front())
+                                      .front();  // the person's entry
+  const std::string public_key = hub.AuditPublicKey();
+  const std::string db_path = hub.data_dir() + "/db";
+  hub.Shutdown();
+  auto rewrite_index =
+      [&](const std::function<void(Database&, rocksdb::WriteBatch&)>& change) {
+        absl::StatusOr<std::unique_ptr<Database>> db = Database::Open(db_path);
+        ASSERT_TRUE(db.ok()) << db.status();
+        rocksdb::WriteBatch batch;
+        change(**db, batch);
+        ASSERT_TRUE((*db)->db()->Write(Database::SyncWrite(), &batch).ok());
+      };
+  rewrite_index([&](Database& db, rocksdb::WriteBatch& batch) {
+    batch.Delete(db.audit_index(), subject_key);
+  });
+  absl::StatusOr<AuditVerification> verified =
+      VerifyAuditLog(db_path, public_key, {}, nullptr);
+  ASSERT_TRUE(verified.ok()) << verified.status();
+  EXPECT_THAT(verified->problem,
+              HasSubstr(absl::StrCat("record ", hidden,
+                                     " is missing from the audit index by "
+                                     "person")));
+  EXPECT_EQ(verified->first_bad_record, hidden);
+
+  rewrite_index([&](Database& db, rocksdb::WriteBatch& batch) {
+    batch.Put(db.audit_index(), subject_key, "");  // put back
+    batch.Put(db.audit_index(),
+              absl::StrCat(storage_keys::AuditSubjectPrefix("someone-else"),
+                           storage_keys::EncodeSequence(hidden)),
+              "");
+  });
+  verified = VerifyAuditLog(db_path, public_key, {}, nullptr);
+  ASSERT_TRUE(verified.ok()) << verified.status();
+  EXPECT_THAT(verified->problem,
+              HasSubstr(absl::StrCat("an audit index entry names record ",
+                                     hidden, ", which is not about")));
 }
 
 }  // namespace
