@@ -11,7 +11,7 @@ seconds=${1:?usage: run-fuzzers.sh SECONDS [TARGET...]}
 shift
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] &&
-  targets=(signal_validation policy config audit_proof ketenctl_json)
+  targets=(signal_validation policy config audit_proof ketenctl_json audit_line)
 build=build-fuzz
 jobs=$(nproc)
 

@@ -8,6 +8,7 @@
 #include "client/audit_client.h"
 #include "server/audit/checkpoint.h"
 #include "server/common/text_proto.h"
+#include "tools/ketenctl/audit_line.h"
 #include "tools/ketenctl/json_input.h"
 
 namespace ketenhub {
@@ -47,21 +48,6 @@ absl::Status SaveCheckpoint(const v1::SignedCheckpoint& checkpoint,
 
 std::string ShortHex(absl::string_view hex) {
   return std::string(hex.substr(0, 16));
-}
-
-void PrintRecordLine(const v1::AuditRecord& r) {
-  std::string what = r.status_code();
-  if (!r.status_rule().empty())
-    absl::StrAppend(&what, " (", r.status_rule(), ")");
-  std::cout << FormatTimestamp(r.end_time()) << "  #" << r.index() << "  "
-            << (r.actor_partner_id().empty() ? r.actor_oin()
-                                             : r.actor_partner_id())
-            << "  " << Readable(r.actor_role(), "ROLE_") << "  "
-            << r.operation() << "  " << what << "  "
-            << (r.legal_basis().empty() ? "-" : r.legal_basis());
-  if (!r.signal_ids().empty())
-    std::cout << "  signal " << absl::StrJoin(r.signal_ids(), ",");
-  std::cout << "\n";
 }
 
 }  // namespace
@@ -171,7 +157,7 @@ int AuditCommands::Query(const GlobalFlags& flags, bool export_all) {
         if (export_all || flags.json) {
           out << ToJson(record) << "\n";
         } else {
-          PrintRecordLine(record);
+          std::cout << AuditRecordLine(record);
         }
         if (export_all && !out_file_.empty() && count % 10000 == 0)
           std::cerr << count << " records exported...\n";
