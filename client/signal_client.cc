@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <thread>
 
@@ -49,8 +50,45 @@ std::string NewClientRef() {
                  reinterpret_cast<const char*>(bytes), sizeof(bytes))));
 }
 
+namespace {
+
+// Adds the acting person's headers to every call of a channel.
+class ActingPersonPlugin final : public grpc::MetadataCredentialsPlugin {
+ public:
+  explicit ActingPersonPlugin(const ClientOptions& options)
+      : id_(options.user_id),
+        role_(options.user_role),
+        name_(options.user_name) {}
+
+  bool IsBlocking() const override { return false; }
+  const char* GetType() const override { return "keten-user"; }
+
+  grpc::Status GetMetadata(
+      grpc::string_ref, grpc::string_ref, const grpc::AuthContext&,
+      std::multimap<grpc::string, grpc::string>* metadata) override {
+    metadata->emplace("keten-user", id_);
+    metadata->emplace("keten-user-role", role_);
+    if (!name_.empty()) metadata->emplace("keten-user-name", name_);
+    return grpc::Status::OK;
+  }
+
+ private:
+  const std::string id_, role_, name_;
+};
+
+}  // namespace
+
 absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeHubChannel(
     const ClientOptions& options) {
+  if (!options.user_id.empty() && options.user_role.empty()) {
+    return absl::InvalidArgumentError(
+        "user_role: required with user_id (the person's function)");
+  }
+  if (options.user_id.empty() &&
+      !(options.user_role.empty() && options.user_name.empty())) {
+    return absl::InvalidArgumentError(
+        "user_id: required with user_role or user_name");
+  }
   grpc::SslCredentialsOptions ssl;
   absl::StatusOr<std::string> cert = ReadPem("certificate", options.cert_file);
   if (!cert.ok()) return cert.status();
@@ -83,8 +121,14 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeHubChannel(
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 20000);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
   args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
-  return grpc::CreateCustomChannel(options.target, grpc::SslCredentials(ssl),
-                                   args);
+  std::shared_ptr<grpc::ChannelCredentials> credentials =
+      grpc::SslCredentials(ssl);
+  if (!options.user_id.empty()) {
+    credentials = grpc::CompositeChannelCredentials(
+        credentials, grpc::MetadataCredentialsFromPlugin(
+                         std::make_unique<ActingPersonPlugin>(options)));
+  }
+  return grpc::CreateCustomChannel(options.target, credentials, args);
 }
 
 absl::Status CallWithRetries(

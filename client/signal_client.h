@@ -25,11 +25,21 @@ struct ClientOptions {
   absl::Duration initial_backoff = absl::Milliseconds(100);
   absl::Duration max_backoff = absl::Seconds(5);
   int channel_id = 0;  // channels with different ids use separate connections
+  // The person this organisation acts for, sent with every call (gRPC
+  // metadata keten-user, keten-user-role, keten-user-name): the employee's
+  // id in the organisation's own numbering (never a BSN) and their
+  // function. Required by the policy for people's calls (reading, deciding,
+  // auditing, operating); partner systems that only submit leave it empty.
+  std::string user_id;
+  std::string user_role;
+  std::string user_name;  // optional
 };
 using SignalClientOptions = ClientOptions;
 
-// Reads the certificate files and makes a mutual-TLS channel to the hub.
-// FAILED_PRECONDITION naming a file that cannot be read.
+// Reads the certificate files and makes a mutual-TLS channel to the hub,
+// whose every call names `options.user_id` when set. FAILED_PRECONDITION
+// naming a file that cannot be read; INVALID_ARGUMENT for a user without a
+// role.
 absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeHubChannel(
     const ClientOptions& options);
 

@@ -18,6 +18,10 @@ std::optional<std::string> CanonicalBsn(absl::string_view bsn);
 // True when `oin` (Organisatie-identificatienummer) is exactly 20 ASCII digits.
 bool IsWellFormedOin(absl::string_view oin);
 
+// Whether `id` has the shape of a signal id the hub gives out: a UUID in
+// lower-case hex, 8-4-4-4-12. (Safe to record: it can carry no text.)
+bool IsSignalIdShape(absl::string_view id);
+
 // True when `code` is a CBS municipality code: "GM" and four digits (GM0402).
 bool IsMunicipalityCode(absl::string_view code);
 

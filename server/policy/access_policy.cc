@@ -13,6 +13,7 @@
 #include "server/common/status_macros.h"
 #include "server/common/text_proto.h"
 #include "server/policy/operations.h"
+#include "server/policy/person_rules.h"
 
 namespace ketenhub {
 namespace {
@@ -279,6 +280,7 @@ absl::Status ValidatePolicy(const v1::Policy& policy) {
   KETENHUB_RETURN_IF_ERROR(ValidateRoutes(policy));
   KETENHUB_RETURN_IF_ERROR(ValidateActivities(policy));
   KETENHUB_RETURN_IF_ERROR(ValidateCategoryRules(policy));
+  KETENHUB_RETURN_IF_ERROR(ValidatePersonRules(policy));
   return ValidateRetention(policy);
 }
 
@@ -405,6 +407,11 @@ absl::Status AccessPolicy::CheckRole(const v1::Partner& partner,
   if (HasRole(partner, role)) return absl::OkStatus();
   return absl::PermissionDeniedError(absl::StrCat(
       "partner '", partner.id(), "' lacks role ", v1::Role_Name(role)));
+}
+
+bool AccessPolicy::PersonRequired(const v1::Partner& partner, v1::Role role,
+                                  absl::string_view operation) const {
+  return PersonRuleCovers(policy_, partner, role, operation);
 }
 
 absl::Status AccessPolicy::CheckMaySubmit(const v1::Partner& partner,

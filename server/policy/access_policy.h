@@ -39,6 +39,11 @@ class AccessPolicy {
   // OK when `partner` holds `role`; PERMISSION_DENIED naming the rule if not.
   absl::Status CheckRole(const v1::Partner& partner, v1::Role role) const;
 
+  // Whether `partner` calling `operation` in `role` must name the natural
+  // person acting (the policy's person_rules).
+  bool PersonRequired(const v1::Partner& partner, v1::Role role,
+                      absl::string_view operation) const;
+
   // OK when `partner` may submit signals of `category`; PERMISSION_DENIED
   // naming the rule if not.
   absl::Status CheckMaySubmit(const v1::Partner& partner,

@@ -100,6 +100,9 @@ absl::StatusOr<AuditServiceImpl::QueryPlan> AuditServiceImpl::PlanQuery(
   plan.filter.signal_id = request.signal_id();
   if (!plan.filter.signal_id.empty())
     record.add_signal_ids(plan.filter.signal_id);
+  plan.filter.user = request.user();
+  if (!plan.filter.user.empty())
+    (*record.mutable_details())["queried_user"] = plan.filter.user;
   return plan;
 }
 

@@ -11,6 +11,7 @@
 #include "server/audit/audit_record.h"
 #include "server/common/json_log.h"
 #include "server/common/metrics.h"
+#include "server/service/acting_person.h"
 #include "server/service/grpc_status.h"
 #include "server/storage/time_conversion.h"
 
@@ -101,6 +102,23 @@ AuditedCall BeginCall(grpc::CallbackServerContext* context,
   call.record.set_actor_partner_id(call.caller->partner->id());
   call.record.set_peer_certificate_sha256(call.caller->certificate_fingerprint);
   call.allowed = call.policy->CheckRole(*call.caller->partner, role);
+  if (!call.allowed.ok()) return call;
+  absl::StatusOr<std::optional<ActingPerson>> person =
+      ReadActingPerson(*context);
+  if (!person.ok()) {
+    call.allowed = person.status();
+    return call;
+  }
+  if (person->has_value()) {
+    call.record.set_acting_user_id((*person)->id);
+    call.record.set_acting_user_role((*person)->role);
+    call.record.set_acting_user_name((*person)->name);
+  } else if (call.policy->PersonRequired(*call.caller->partner, role,
+                                         operation)) {
+    call.allowed = absl::UnauthenticatedError(absl::StrCat(
+        kUserHeader, ": this call must name the person acting (metadata ",
+        kUserHeader, " and ", kUserRoleHeader, "; policy person_rules)"));
+  }
   return call;
 }
 
@@ -117,6 +135,9 @@ v1::AuditRecord ChildRecord(const v1::AuditRecord& call_record,
   record.set_actor_partner_id(call_record.actor_partner_id());
   record.set_actor_role(call_record.actor_role());
   record.set_peer_certificate_sha256(call_record.peer_certificate_sha256());
+  record.set_acting_user_id(call_record.acting_user_id());
+  record.set_acting_user_role(call_record.acting_user_role());
+  record.set_acting_user_name(call_record.acting_user_name());
   AddPolicy(policy, &record);
   return record;
 }

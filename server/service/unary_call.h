@@ -9,6 +9,7 @@
 #include "absl/status/status.h"
 #include "grpcpp/impl/codegen/server_callback_handlers.h"
 #include "grpcpp/support/server_callback.h"
+#include "server/common/identifiers.h"
 #include "server/service/audited_call.h"
 #include "server/service/parsed_request.h"
 
@@ -83,6 +84,13 @@ grpc::internal::MethodHandler* UnaryHandler(
         absl::Status allowed = audited.allowed;
         if (allowed.ok()) allowed = request->status;
         if (!allowed.ok()) {
+          // A refusal about a signal is found by a query on that signal.
+          if constexpr (requires { request->message.signal_id(); }) {
+            if (audited.record.signal_ids().empty() &&
+                IsSignalIdShape(request->message.signal_id())) {
+              audited.record.add_signal_ids(request->message.signal_id());
+            }
+          }
           if (on_refused) on_refused(audited, request->message, allowed);
           return FinishRefused(reactor, *env.store, audited, allowed);
         }

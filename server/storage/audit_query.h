@@ -23,6 +23,7 @@ struct AuditFilter {
   absl::Time to = absl::InfiniteFuture();  // exclusive
   std::string trace_id;
   std::string signal_id;
+  std::string user;  // acting_user_id
 };
 
 struct AuditPage {

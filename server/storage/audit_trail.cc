@@ -153,6 +153,8 @@ bool AuditFilterMatches(const AuditFilter& filter,
   if (filter.outcome == v1::AUDIT_OUTCOME_REFUSED && succeeded) return false;
   const absl::Time end = FromTimestamp(record.end_time());
   if (end < filter.from || end >= filter.to) return false;
+  if (!filter.user.empty() && record.acting_user_id() != filter.user)
+    return false;
   if (!filter.trace_id.empty() && record.trace_id() != filter.trace_id)
     return false;
   if (!filter.signal_id.empty() &&
@@ -179,6 +181,8 @@ absl::StatusOr<AuditPage> QueryAuditLog(const Database& database,
       prefixes.push_back(storage_keys::AuditSubjectPrefix(earlier));
   } else if (!filter.signal_id.empty()) {
     prefixes.push_back(storage_keys::AuditSignalPrefix(filter.signal_id));
+  } else if (!filter.user.empty()) {
+    prefixes.push_back(storage_keys::AuditUserPrefix(filter.user));
   } else if (filter.from != absl::InfinitePast()) {
     absl::StatusOr<uint64_t> first =
         FirstAtOrAfter(database, committed, filter.from);

@@ -105,6 +105,9 @@ class Verifier {
         return Bad(index, key.front() == 's'
                               ? "is missing from the audit index by person: "
                                 "a query by BSN would not show it"
+                          : key.front() == 'u'
+                              ? "is missing from the audit index by employee: "
+                                "a query by user would not show it"
                               : "is missing from the audit index by signal: "
                                 "a query by signal id would not show it");
       }
@@ -195,7 +198,7 @@ absl::Status CheckIndexEntries(const Database& database, uint64_t records,
     if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
       result.problem =
           absl::StrCat("an audit index entry names record ", index,
-                       ", which is not about that person or signal");
+                       ", which is not about that person, signal or employee");
       result.first_bad_record = index;
       return absl::OkStatus();
     }

@@ -49,6 +49,10 @@ std::string AuditSignalPrefix(absl::string_view signal_id) {
   return absl::StrCat("g", signal_id, absl::string_view("\0", 1));
 }
 
+std::string AuditUserPrefix(absl::string_view user_id) {
+  return absl::StrCat("u", user_id, absl::string_view("\0", 1));
+}
+
 std::vector<std::string> AuditIndexKeys(const v1::AuditRecord& record) {
   const std::string index = EncodeSequence(record.index());
   std::vector<std::string> keys;
@@ -58,6 +62,10 @@ std::vector<std::string> AuditIndexKeys(const v1::AuditRecord& record) {
   }
   for (const std::string& signal_id : record.signal_ids())
     keys.push_back(absl::StrCat(AuditSignalPrefix(signal_id), index));
+  if (!record.acting_user_id().empty()) {
+    keys.push_back(
+        absl::StrCat(AuditUserPrefix(record.acting_user_id()), index));
+  }
   return keys;
 }
 

@@ -91,8 +91,11 @@ std::string AuditNodeKey(int level, uint64_t index);
 // Secondary indexes of audit records: by subject, by signal id.
 std::string AuditSubjectPrefix(absl::string_view subject_key);
 std::string AuditSignalPrefix(absl::string_view signal_id);
+// By the acting person (AuditRecord.acting_user_id).
+std::string AuditUserPrefix(absl::string_view user_id);
 // The audit index keys of `record` (its index set): one for its subject,
-// one per signal id; each a prefix above, then EncodeSequence(index).
+// one per signal id, one for its acting person; each a prefix above, then
+// EncodeSequence(index).
 std::vector<std::string> AuditIndexKeys(const v1::AuditRecord& record);
 
 }  // namespace ketenhub::storage_keys

@@ -49,8 +49,16 @@ class HubProcessTest : public ::testing::Test {
     return path;
   }
 
+  // ketenctl against the hub on `port`; as the chain director, an auditor or
+  // an operator also naming a person (the example policy wants one), as a
+  // person at a desk would from KETEN_USER and KETEN_USER_ROLE.
   std::string Ketenctl(int port, const std::string& args) {
-    return absl::StrCat(KETENCTL_BINARY, " --hub 127.0.0.1:", port,
+    std::string person;
+    for (const char* people : {"ketenregisseur", "auditor", "operator"}) {
+      if (absl::StartsWith(args, absl::StrCat("--as ", people)))
+        person = "KETEN_USER=medewerker-1 KETEN_USER_ROLE=tester ";
+    }
+    return absl::StrCat(person, KETENCTL_BINARY, " --hub 127.0.0.1:", port,
                         " --pki-dir ", KETENHUB_TEST_PKI_DIR, " ", args);
   }
 
@@ -227,6 +235,22 @@ TEST_F(HubProcessTest, KetenctlAuditShowsAccessAndFindsTampering) {
               HasSubstr("ketenregisseur  chain director  get_signal  OK"));
   EXPECT_THAT(query.output, HasSubstr("6 records."));
   EXPECT_THAT(query.output, ::testing::Not(HasSubstr("999990019")));
+  EXPECT_THAT(query.output,
+              HasSubstr("get_signal  OK  AVG art. 6(1)(e), 9(2)(g); Wmo 2015 "
+                        "art. 5.2.6; convenant Zorg- en Veiligheidshuis  by "
+                        "medewerker-1 (tester)"));
+  // One employee's records: the chain director's person read, the auditor's
+  // person queried; ketenctl's own --user names whom to look for.
+  CommandResult by_user = RunCommand(
+      Ketenctl(port, "--as auditor audit query --user medewerker-1 --json"));
+  ASSERT_EQ(by_user.exit_code, 0) << by_user.output;
+  EXPECT_THAT(by_user.output, HasSubstr("\"actingUserId\":\"medewerker-1\""));
+  EXPECT_THAT(by_user.output, Not(HasSubstr("\"operation\":\"submit\"")));
+  CommandResult anonymous = RunCommand(absl::StrCat(
+      KETENCTL_BINARY, " --hub 127.0.0.1:", port, " --pki-dir ",
+      KETENHUB_TEST_PKI_DIR, " --as auditor audit query --operation submit"));
+  EXPECT_NE(anonymous.exit_code, 0);
+  EXPECT_THAT(anonymous.output, HasSubstr("keten-user"));
   CommandResult denied =
       RunCommand(Ketenctl(port, "--as politie audit query --bsn 999990019"));
   EXPECT_NE(denied.exit_code, 0);

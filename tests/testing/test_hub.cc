@@ -6,6 +6,7 @@
 #include <fstream>
 #include <future>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/generic/generic_stub.h"
@@ -113,6 +114,18 @@ ClientOptions ClientOptionsFor(const std::string& name, int port,
   options.key_file = PkiFile(name + "-key.pem");
   options.ca_file = PkiFile("ca.pem");
   options.max_attempts = max_attempts;
+  // The people behind the dev organisations whose calls the example policy
+  // wants a person for (person_rules); partner systems name no one.
+  if (absl::StartsWith(name, "ketenregisseur")) {
+    options.user_id = "regisseur-1";
+    options.user_role = "procesregisseur";
+  } else if (absl::StartsWith(name, "auditor")) {
+    options.user_id = "privacy-1";
+    options.user_role = "privacy officer";
+  } else if (absl::StartsWith(name, "operator")) {
+    options.user_id = "beheer-1";
+    options.user_role = "applicatiebeheerder";
+  }
   options.initial_backoff = absl::Milliseconds(20);
   options.max_backoff = absl::Milliseconds(500);
   return options;

@@ -27,6 +27,12 @@ std::string AuditRecordLine(const v1::AuditRecord& r) {
       r.actor_partner_id().empty() ? r.actor_oin() : r.actor_partner_id(), "  ",
       Readable(r.actor_role(), "ROLE_"), "  ", r.operation(), "  ", what, "  ",
       r.legal_basis().empty() ? "-" : r.legal_basis());
+  if (!r.acting_user_id().empty()) {
+    absl::StrAppend(&line, "  by ", r.acting_user_id(), " (",
+                    r.acting_user_role(), ")");
+  }
+  if (!r.on_behalf_of().empty())
+    absl::StrAppend(&line, "  for ", r.on_behalf_of());
   if (!r.signal_ids().empty())
     absl::StrAppend(&line, "  signal ", absl::StrJoin(r.signal_ids(), ","));
   return absl::StrCat(OneLine(std::move(line)), "\n");

@@ -8,9 +8,10 @@
 namespace ketenhub {
 
 // One audit record as `ketenctl audit query` prints it, ending in a newline:
-// time, index, actor, role, operation, outcome (with the rule), legal basis
-// and signal ids. Whatever the record holds (it comes from the hub), the
-// line is one line: control characters in its fields are shown as '?'.
+// time, index, actor, role, operation, outcome (with the rule), legal basis,
+// the person who acted ("by ID (ROLE)"), on whose behalf and signal ids.
+// Whatever the record holds (it comes from the hub), the line is one line:
+// control characters in its fields are shown as '?'.
 std::string AuditRecordLine(const v1::AuditRecord& record);
 
 }  // namespace ketenhub

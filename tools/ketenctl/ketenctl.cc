@@ -536,6 +536,16 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Validator(ketenhub::CheckTimeout, "SECONDS"));
   app.add_flag("--json", flags.json, "print JSON for scripts");
+  app.add_option("--user", flags.user,
+                 "who you are: your employee id in your organisation (never a "
+                 "BSN); required for the chain director's, auditors' and "
+                 "operators' calls")
+      ->envname("KETEN_USER");
+  app.add_option("--user-role", flags.user_role,
+                 "your function, e.g. procesregisseur (with --user)")
+      ->envname("KETEN_USER_ROLE");
+  app.add_option("--user-name", flags.user_name, "your name (optional)")
+      ->envname("KETEN_USER_NAME");
 
   std::vector<std::string> files;
   CLI::App* submit =

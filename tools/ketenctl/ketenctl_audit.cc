@@ -73,6 +73,10 @@ void AuditCommands::Register(CLI::App& app) {
                      "e.g. submit, get_signal, deliver, release, audit_query");
   query_->add_option("--outcome", outcome_, "succeeded or refused");
   query_->add_option("--trace-id", trace_id_, "W3C trace id (32 hex)");
+  query_->add_option("--user", user_,
+                     "one employee's records (their id as their organisation "
+                     "sent it), in time order; the auditor's own person comes "
+                     "before 'audit' or from KETEN_USER");
   query_->add_option("--signal-id", signal_id_, "records about this signal");
   query_->add_option("--limit", limit_, "stop after this many records");
   export_->add_option("--out", out_file_, "file to write (default: stdout)");
@@ -144,6 +148,7 @@ int AuditCommands::Query(const GlobalFlags& flags, bool export_all) {
     *field = *ts;
   }
   request.set_trace_id(trace_id_);
+  request.set_user(user_);
   request.set_signal_id(signal_id_);
   auto client = ConnectAs<AuditClient>(flags);
   if (!client.ok()) return Report(client.status(), flags);

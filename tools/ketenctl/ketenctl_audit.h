@@ -27,7 +27,7 @@ class AuditCommands {
   CLI::App* export_ = nullptr;
   CLI::App* verify_ = nullptr;
   std::string bsn_, name_, birth_date_, actor_, operation_, outcome_;
-  std::string from_, to_, trace_id_, signal_id_, out_file_;
+  std::string from_, to_, trace_id_, signal_id_, user_, out_file_;
   std::string public_key_, checkpoint_file_, save_file_, data_dir_;
   std::vector<uint64_t> records_;
   size_t limit_ = 0;

@@ -28,6 +28,7 @@ struct GlobalFlags {
   std::string cert, key, ca;
   bool json = false;
   double timeout_seconds = 10;
+  std::string user, user_role, user_name;  // the person acting
 };
 
 // The connection options `flags` ask for (below).
@@ -104,6 +105,14 @@ inline absl::StatusOr<ClientOptions> OptionsFrom(const GlobalFlags& flags) {
   if (!flags.cert.empty()) options.cert_file = flags.cert;
   if (!flags.key.empty()) options.key_file = flags.key;
   if (!flags.ca.empty()) options.ca_file = flags.ca;
+  options.user_id = flags.user;
+  options.user_role = flags.user_role;
+  options.user_name = flags.user_name;
+  if (!flags.user.empty() && flags.user_role.empty()) {
+    return absl::InvalidArgumentError(
+        "--user-role: required with --user (your function, e.g. "
+        "procesregisseur)");
+  }
   if (options.cert_file.empty() || options.key_file.empty() ||
       options.ca_file.empty()) {
     return absl::InvalidArgumentError(
