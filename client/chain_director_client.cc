@@ -129,6 +129,11 @@ absl::StatusOr<v1::ReleasedSignal> ChainDirectorClient::Release(
   request.set_signal_id(std::string(signal_id));
   request.set_kind(kind);
   request.set_legal_basis(std::string(legal_basis));
+  return Release(request);
+}
+
+absl::StatusOr<v1::ReleasedSignal> ChainDirectorClient::Release(
+    const v1::ReleaseRequest& request) {
   v1::ReleasedSignal response;
   absl::Status status =
       CallWithRetries(options_, [&](grpc::ClientContext* context) {
@@ -146,6 +151,11 @@ absl::StatusOr<v1::ReleasedSignal> ChainDirectorClient::Decide(
   request.set_outcome(outcome);
   request.set_reason(std::string(reason));
   request.set_handed_to(std::string(handed_to));
+  return Decide(request);
+}
+
+absl::StatusOr<v1::ReleasedSignal> ChainDirectorClient::Decide(
+    const v1::DecideRequest& request) {
   v1::ReleasedSignal response;
   absl::Status status =
       CallWithRetries(options_, [&](grpc::ClientContext* context) {

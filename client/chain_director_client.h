@@ -45,6 +45,10 @@ class ChainDirectorClient {
                                             v1::Outcome outcome,
                                             absl::string_view reason,
                                             absl::string_view handed_to = "");
+  // The whole requests: with on_behalf_of (default: the signal's source)
+  // and, for a changed decision, change_reason.
+  absl::StatusOr<v1::ReleasedSignal> Release(const v1::ReleaseRequest& request);
+  absl::StatusOr<v1::ReleasedSignal> Decide(const v1::DecideRequest& request);
 
  private:
   ChainDirectorClient(const ClientOptions& options,

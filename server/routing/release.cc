@@ -176,7 +176,12 @@ v1::SignalStatus StatusForSource(const StoredSignal& signal, absl::Time now) {
   status.set_urgency(signal.signal().urgency());
   status.set_state(signal.state());
   status.set_policy_version(signal.policy_version());
-  if (signal.has_decision()) *status.mutable_decision() = signal.decision();
+  if (signal.has_decision()) {
+    *status.mutable_decision() = signal.decision();
+    for (const v1::Decision& earlier : signal.earlier_decisions())
+      *status.add_decisions() = earlier;
+    *status.add_decisions() = signal.decision();
+  }
   status.set_routed(!signal.receivers().empty());
   if (signal.state() == v1::SIGNAL_STATE_DESTROYED) {
     *status.mutable_destroyed_at() = signal.destroyed_at();

@@ -222,6 +222,23 @@ void ChainDirectorServiceImpl::CommitChange(
   });
 }
 
+namespace {
+
+// The partner on whose behalf a release or decision is made: `requested`
+// when given (a partner in the registry), else the signal's source.
+absl::StatusOr<std::string> OnBehalfOf(const std::string& requested,
+                                       const v1::storage::StoredSignal& signal,
+                                       const AccessPolicy& policy) {
+  if (requested.empty()) return signal.source_partner();
+  if (policy.PartnerById(requested) == nullptr) {
+    return absl::InvalidArgumentError(
+        "on_behalf_of: not a partner in the registry");
+  }
+  return requested;
+}
+
+}  // namespace
+
 grpc::ServerUnaryReactor* ChainDirectorServiceImpl::HandleRelease(
     UnaryCall& call, const v1::ReleaseRequest& request,
     v1::ReleasedSignal* response) {
@@ -244,6 +261,12 @@ grpc::ServerUnaryReactor* ChainDirectorServiceImpl::HandleRelease(
     admitted = CheckReleasable(request, *call.policy(), *signal,
                                call.caller().partner->id());
   }
+  if (signal.ok() && admitted.ok()) {
+    absl::StatusOr<std::string> behalf =
+        OnBehalfOf(request.on_behalf_of(), *signal, *call.policy());
+    if (behalf.ok()) call.record().set_on_behalf_of(*behalf);
+    admitted = behalf.status();
+  }
   if (!signal.ok() || !admitted.ok())
     return call.Finish(signal.ok() ? admitted : signal.status());
   CommitChange(call, *std::move(signal), response, [&](SignalCallback done) {
@@ -262,7 +285,21 @@ grpc::ServerUnaryReactor* ChainDirectorServiceImpl::HandleDecide(
   absl::StatusOr<v1::storage::StoredSignal> signal =
       ReadForChange(call, request.signal_id());
   if (!signal.ok()) return call.Finish(signal.status());
+  absl::StatusOr<std::string> behalf =
+      OnBehalfOf(request.on_behalf_of(), *signal, *call.policy());
+  if (!behalf.ok()) return call.Finish(behalf.status());
+  if (!request.change_reason().empty()) {
+    if (absl::Status reason = CheckRequiredText(
+            "change_reason", request.change_reason(), kMaxReasonBytes);
+        !reason.ok()) {
+      return call.Finish(reason);
+    }
+  }
+  call.record().set_on_behalf_of(*behalf);
   v1::Decision decision;
+  decision.set_change_reason(request.change_reason());
+  decision.set_decided_by_role(call.record().acting_user_role());
+  decision.set_on_behalf_of(*behalf);
   decision.set_outcome(request.outcome());
   decision.set_reason(request.reason());
   decision.set_handed_to(request.handed_to());

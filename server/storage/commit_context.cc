@@ -192,6 +192,11 @@ absl::Status CommitContext::DestroySignal(StoredSignal& signal,
   tombstone.clear_content_hash();
   tombstone.clear_withdraw_reason();
   tombstone.mutable_decision()->clear_reason();
+  tombstone.mutable_decision()->clear_change_reason();
+  for (v1::Decision& earlier : *tombstone.mutable_earlier_decisions()) {
+    earlier.clear_reason();
+    earlier.clear_change_reason();
+  }
   tombstone.set_state(v1::SIGNAL_STATE_DESTROYED);
   SetTimestamp(now_, tombstone.mutable_destroyed_at());
   tombstone.set_destruction_rule(std::string(rule));

@@ -116,6 +116,15 @@ class RocksSignalStore final : public SignalStore {
         return absl::FailedPreconditionError(
             "signal_id: withdrawn by its source");
       }
+      if (signal.has_decision()) {
+        // Decisions append: a change says why.
+        if (decision.change_reason().empty()) {
+          return absl::FailedPreconditionError(
+              "change_reason: the signal was decided before; changing the "
+              "decision needs a reason");
+        }
+        *signal.add_earlier_decisions() = signal.decision();
+      }
       signal.set_state(v1::SIGNAL_STATE_DECIDED);
       *signal.mutable_decision() = decision;
       return absl::OkStatus();

@@ -18,6 +18,7 @@ namespace {
 using ::ketenhub::testing::TestHub;
 using ::ketenhub::testing::ValidSignal;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 std::vector<v1::AuditRecord> Query(TestHub& hub,
                                    v1::AuditQueryRequest request) {
@@ -158,6 +159,86 @@ TEST(PeopleE2eTest, AnAuditQueryByUserReturnsExactlyThatPersonsRecords) {
   ASSERT_FALSE(asked.empty());
   EXPECT_EQ(asked.front().acting_user_id(), "privacy-1");
   EXPECT_EQ(asked.front().details().at("queried_user"), "anna-01");
+}
+
+// Decisions append: the first stands as it is, a change needs a reason, and
+// the source partner sees the whole history (with the deciding person's
+// function, never their id or name); no other partner sees it.
+TEST(PeopleE2eTest, TwoDecisionsGiveAHistoryOfTwoForTheSourceAndTheTrail) {
+  TestHub hub;
+  auto politie = hub.Client("politie");
+  absl::StatusOr<v1::Receipt> receipt =
+      politie->Submit(ValidSignal("people-4"));
+  ASSERT_TRUE(receipt.ok()) << receipt.status();
+  auto anna = DirectorAs(hub, "anna-01", "procesregisseur");
+  ASSERT_TRUE(
+      anna->Decide(receipt->signal_id(), v1::OUTCOME_ADVICE_GIVEN, "advies")
+          .ok());
+  absl::StatusOr<v1::ReleasedSignal> unexplained = anna->Decide(
+      receipt->signal_id(), v1::OUTCOME_CASE_MEETING, "toch bespreken");
+  EXPECT_EQ(unexplained.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(unexplained.status().message(), HasSubstr("change_reason"));
+  v1::DecideRequest change;
+  change.set_signal_id(receipt->signal_id());
+  change.set_outcome(v1::OUTCOME_CASE_MEETING);
+  change.set_reason("bespreken in het casusoverleg");
+  change.set_change_reason("nieuw signaal van de GGD");
+  ASSERT_TRUE(anna->Decide(change).ok());
+
+  absl::StatusOr<v1::SignalStatus> status =
+      politie->GetStatus(receipt->signal_id());
+  ASSERT_TRUE(status.ok()) << status.status();
+  ASSERT_EQ(status->decisions_size(), 2);
+  EXPECT_EQ(status->decisions(0).outcome(), v1::OUTCOME_ADVICE_GIVEN);
+  EXPECT_EQ(status->decisions(1).outcome(), v1::OUTCOME_CASE_MEETING);
+  EXPECT_EQ(status->decisions(1).change_reason(), "nieuw signaal van de GGD");
+  EXPECT_EQ(status->decisions(1).decided_by_role(), "procesregisseur");
+  EXPECT_EQ(status->decisions(1).on_behalf_of(), "politie");
+  EXPECT_EQ(status->decision().outcome(), v1::OUTCOME_CASE_MEETING);
+  EXPECT_THAT(status->DebugString(), Not(HasSubstr("anna-01")));
+  EXPECT_EQ(hub.Client("ggd")->GetStatus(receipt->signal_id()).status().code(),
+            absl::StatusCode::kNotFound);
+
+  v1::AuditQueryRequest decisions;
+  decisions.set_operation("decide");
+  decisions.set_signal_id(receipt->signal_id());
+  const std::vector<v1::AuditRecord> records = Query(hub, decisions);
+  ASSERT_EQ(records.size(), 3u);  // two decisions and the refused change
+  EXPECT_EQ(records[0].status_code(), "OK");
+  EXPECT_EQ(records[1].status_code(), "FAILED_PRECONDITION");
+  EXPECT_EQ(records[2].status_code(), "OK");
+  EXPECT_EQ(records[2].acting_user_id(), "anna-01");
+  EXPECT_EQ(records[2].on_behalf_of(), "politie");
+}
+
+// A release is made on behalf of the source unless the chain director names
+// another registered partner (the aanbrenger, the partner with casusregie).
+TEST(PeopleE2eTest, AReleaseRecordsOnWhoseBehalf) {
+  TestHub hub;
+  v1::Signal signal = ValidSignal("people-5");
+  signal.mutable_sections(0)->set_kind(v1::DATA_KIND_HEALTH);
+  absl::StatusOr<v1::Receipt> receipt = hub.Client("ggd")->Submit(signal);
+  ASSERT_TRUE(receipt.ok()) << receipt.status();
+  auto director = hub.ChainDirector();
+  v1::ReleaseRequest release;
+  release.set_signal_id(receipt->signal_id());
+  release.set_kind(v1::DATA_KIND_HEALTH);
+  release.set_legal_basis("WGS art. 3, casusoverleg");
+  release.set_on_behalf_of("niemand");
+  absl::StatusOr<v1::ReleasedSignal> unknown = director->Release(release);
+  EXPECT_EQ(unknown.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(unknown.status().message(), HasSubstr("on_behalf_of"));
+  release.set_on_behalf_of("politie");
+  ASSERT_TRUE(director->Release(release).ok());
+
+  v1::AuditQueryRequest releases;
+  releases.set_operation("release");
+  releases.set_signal_id(receipt->signal_id());
+  const std::vector<v1::AuditRecord> records = Query(hub, releases);
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0].status_code(), "INVALID_ARGUMENT");
+  EXPECT_EQ(records[1].on_behalf_of(), "politie");
+  EXPECT_EQ(records[1].acting_user_id(), "regisseur-1");
 }
 
 }  // namespace

@@ -160,6 +160,11 @@ void PrintState(const v1::SignalStatus& status) {
   }
   if (status.state() == v1::SIGNAL_STATE_DECIDED) {
     std::cout << "Decision: " << DecisionText(status.decision()) << "\n";
+    if (status.decisions_size() > 1) {
+      std::cout << "Decision history (oldest first):\n";
+      for (const v1::Decision& decision : status.decisions())
+        std::cout << "  " << DecisionText(decision) << "\n";
+    }
   } else if (status.state() == v1::SIGNAL_STATE_WITHDRAWN) {
     std::cout << "State: withdrawn.\n";
   } else if (!status.routed()) {
@@ -330,7 +335,8 @@ int Get(const GlobalFlags& flags, const std::string& signal_id) {
 }
 
 int Release(const GlobalFlags& flags, const std::string& signal_id,
-            const std::string& kind, const std::string& legal_basis) {
+            const std::string& kind, const std::string& legal_basis,
+            const std::string& on_behalf_of) {
   v1::DataKind parsed;
   if (!ParseReadable(kind, "DATA_KIND_", &v1::DataKind_Parse, &parsed)) {
     return Report(absl::InvalidArgumentError(
@@ -339,13 +345,18 @@ int Release(const GlobalFlags& flags, const std::string& signal_id,
   }
   auto client = ConnectAs<ChainDirectorClient>(flags);
   if (!client.ok()) return Report(client.status(), flags);
-  return ShowReleased(flags,
-                      (*client)->Release(signal_id, parsed, legal_basis));
+  v1::ReleaseRequest request;
+  request.set_signal_id(signal_id);
+  request.set_kind(parsed);
+  request.set_legal_basis(legal_basis);
+  request.set_on_behalf_of(on_behalf_of);
+  return ShowReleased(flags, (*client)->Release(request));
 }
 
 int Decide(const GlobalFlags& flags, const std::string& signal_id,
            const std::string& outcome, const std::string& reason,
-           const std::string& handed_to) {
+           const std::string& handed_to, const std::string& on_behalf_of,
+           const std::string& change_reason) {
   v1::Outcome parsed;
   if (!ParseReadable(outcome, "OUTCOME_", &v1::Outcome_Parse, &parsed)) {
     return Report(absl::InvalidArgumentError(
@@ -355,8 +366,14 @@ int Decide(const GlobalFlags& flags, const std::string& signal_id,
   }
   auto client = ConnectAs<ChainDirectorClient>(flags);
   if (!client.ok()) return Report(client.status(), flags);
-  return ShowReleased(flags,
-                      (*client)->Decide(signal_id, parsed, reason, handed_to));
+  v1::DecideRequest request;
+  request.set_signal_id(signal_id);
+  request.set_outcome(parsed);
+  request.set_reason(reason);
+  request.set_handed_to(handed_to);
+  request.set_on_behalf_of(on_behalf_of);
+  request.set_change_reason(change_reason);
+  return ShowReleased(flags, (*client)->Decide(request));
 }
 
 // ---- operator commands
@@ -561,6 +578,7 @@ int main(int argc, char** argv) {
                    "send all signals over one SubmitBatch stream (backfills: "
                    "many per fsync, each answered on its own)");
   std::string signal_id, reason, kind, legal_basis, outcome, handed_to;
+  std::string on_behalf_of, change_reason;
   CLI::App* status =
       app.add_subcommand("status", "show one of your signals and its decision");
   status->add_option("signal_id", signal_id, "id from the receipt")->required();
@@ -609,6 +627,12 @@ int main(int argc, char** argv) {
       ->required();
   decide->add_option("--handed-to", handed_to,
                      "partner id, with handed-to-partner");
+  decide->add_option("--change-reason", change_reason,
+                     "why an earlier decision changes (required then)");
+  for (CLI::App* command : {release, decide}) {
+    command->add_option("--on-behalf-of", on_behalf_of,
+                        "partner id on whose behalf (default: the source)");
+  }
 
   CLI::App* policy = app.add_subcommand("policy", "work with access policies");
   policy->require_subcommand(1);
@@ -660,9 +684,13 @@ int main(int argc, char** argv) {
   if (*withdraw) return ketenhub::Withdraw(flags, signal_id, reason);
   if (*watch) return ketenhub::Watch(flags, from, count);
   if (*get) return ketenhub::Get(flags, signal_id);
-  if (*release) return ketenhub::Release(flags, signal_id, kind, legal_basis);
-  if (*decide)
-    return ketenhub::Decide(flags, signal_id, outcome, reason, handed_to);
+  if (*release) {
+    return ketenhub::Release(flags, signal_id, kind, legal_basis, on_behalf_of);
+  }
+  if (*decide) {
+    return ketenhub::Decide(flags, signal_id, outcome, reason, handed_to,
+                            on_behalf_of, change_reason);
+  }
   if (*check) return ketenhub::PolicyCheck(flags, policy_file);
   if (*reload) return ketenhub::ReloadPolicy(flags);
   if (*unrouted) return ketenhub::ListUnrouted(flags);

@@ -90,6 +90,10 @@ inline std::string DecisionText(const v1::Decision& decision) {
     absl::StrAppend(&text, " (", decision.handed_to(), ")");
   absl::StrAppend(&text, ", ", FormatTimestamp(decision.decided_at()), ": ",
                   decision.reason());
+  if (!decision.decided_by_role().empty())
+    absl::StrAppend(&text, " (by a ", decision.decided_by_role(), ")");
+  if (!decision.change_reason().empty())
+    absl::StrAppend(&text, "; changed because: ", decision.change_reason());
   return text;
 }
 
