@@ -196,4 +196,37 @@ v1::SignalStatus StatusForSource(const StoredSignal& signal, absl::Time now) {
   return status;
 }
 
+absl::Status AddDisclosures(const AuditTrail& trail, v1::SignalStatus& status) {
+  AuditFilter filter;
+  filter.signal_id = status.signal_id();
+  filter.outcome = v1::AUDIT_OUTCOME_SUCCEEDED;
+  std::optional<uint64_t> from = 0;
+  while (from.has_value()) {
+    absl::StatusOr<AuditPage> page = trail.Query(filter, *from, 1000, 10000);
+    if (!page.ok()) return page.status();
+    for (const v1::AuditRecord& record : page->records) {
+      const std::string& operation = record.operation();
+      if (operation != "deliver" && operation != "get_signal" &&
+          operation != "release") {
+        continue;
+      }
+      v1::SignalDisclosure* disclosure = status.add_disclosures();
+      *disclosure->mutable_at() = record.end_time();
+      disclosure->set_partner_id(record.actor_partner_id());
+      disclosure->set_role(record.actor_role());
+      disclosure->set_operation(operation);
+      if (auto kind = record.details().find("kind");
+          kind != record.details().end()) {
+        v1::DataKind parsed;
+        if (v1::DataKind_Parse(kind->second, &parsed))
+          disclosure->set_kind(parsed);
+      }
+      disclosure->set_legal_basis(record.legal_basis());
+      disclosure->set_on_behalf_of(record.on_behalf_of());
+    }
+    from = page->next_index;
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace ketenhub

@@ -48,6 +48,12 @@ absl::StatusOr<std::optional<v1::Event>> RenderEvent(
     const AccessPolicy& policy, absl::string_view receiver, EventAbout* about,
     absl::StatusOr<v1::storage::StoredSignal>* read = nullptr);
 
+// Adds to `status` every disclosure of its signal that `trail` records
+// (successful deliver, get_signal and release records about it), oldest
+// first: who received it, in which role, which kind, under which legal basis,
+// on whose behalf. Reads through the trail's index by signal.
+absl::Status AddDisclosures(const AuditTrail& trail, v1::SignalStatus& status);
+
 // The SignalStatus a source partner sees of its own signal at `now`: never
 // another partner's data; whether it is archived, when retention destroys
 // it, or when and under which rule it was destroyed.

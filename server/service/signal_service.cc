@@ -399,6 +399,10 @@ grpc::ServerUnaryReactor* SignalServiceImpl::HandleGetStatus(
     call.record().set_data_subject_pseudonym(
         SubjectPseudonym(stored->subject_key()));
     *status = StatusForSource(*stored, absl::Now());
+    if (absl::Status listed = AddDisclosures(store_->audit(), *status);
+        !listed.ok()) {
+      return call.Finish(listed);
+    }
   }
   return call.Finish(stored.status());
 }

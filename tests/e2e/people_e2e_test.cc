@@ -213,7 +213,7 @@ TEST(PeopleE2eTest, TwoDecisionsGiveAHistoryOfTwoForTheSourceAndTheTrail) {
 
 // A release is made on behalf of the source unless the chain director names
 // another registered partner (the aanbrenger, the partner with casusregie).
-TEST(PeopleE2eTest, AReleaseRecordsOnWhoseBehalf) {
+TEST(PeopleE2eTest, AReleaseRecordsOnWhoseBehalfAndTheSourceSeesIt) {
   TestHub hub;
   v1::Signal signal = ValidSignal("people-5");
   signal.mutable_sections(0)->set_kind(v1::DATA_KIND_HEALTH);
@@ -239,6 +239,22 @@ TEST(PeopleE2eTest, AReleaseRecordsOnWhoseBehalf) {
   EXPECT_EQ(records[0].status_code(), "INVALID_ARGUMENT");
   EXPECT_EQ(records[1].on_behalf_of(), "politie");
   EXPECT_EQ(records[1].acting_user_id(), "regisseur-1");
+
+  // The source sees each disclosure of its own signal: the opening and the
+  // release (the refused attempt disclosed nothing), not who the person was.
+  ASSERT_TRUE(director->GetSignal(receipt->signal_id()).ok());
+  absl::StatusOr<v1::SignalStatus> status =
+      hub.Client("ggd")->GetStatus(receipt->signal_id());
+  ASSERT_TRUE(status.ok()) << status.status();
+  ASSERT_EQ(status->disclosures_size(), 2);
+  EXPECT_EQ(status->disclosures(0).operation(), "release");
+  EXPECT_EQ(status->disclosures(0).partner_id(), "ketenregisseur");
+  EXPECT_EQ(status->disclosures(0).role(), "ROLE_CHAIN_DIRECTOR");
+  EXPECT_EQ(status->disclosures(0).kind(), v1::DATA_KIND_HEALTH);
+  EXPECT_EQ(status->disclosures(0).legal_basis(), "WGS art. 3, casusoverleg");
+  EXPECT_EQ(status->disclosures(0).on_behalf_of(), "politie");
+  EXPECT_EQ(status->disclosures(1).operation(), "get_signal");
+  EXPECT_THAT(status->DebugString(), Not(HasSubstr("regisseur-1")));
 }
 
 }  // namespace

@@ -199,6 +199,24 @@ int Status(const GlobalFlags& flags, const std::string& signal_id) {
             << " urgency, received " << FormatTimestamp(status->received_at())
             << ".\n";
   PrintState(*status);
+  if (status->disclosures_size() > 0) {
+    std::cout << "Disclosed to (oldest first):\n";
+    for (const v1::SignalDisclosure& d : status->disclosures()) {
+      std::cout << "  " << FormatTimestamp(d.at()) << "  " << d.partner_id()
+                << " (" << Readable(d.role(), "ROLE_") << ")  "
+                << (d.operation() == "deliver"      ? "delivered"
+                    : d.operation() == "get_signal" ? "opened"
+                                                    : "released")
+                << (d.kind() != v1::DATA_KIND_UNSPECIFIED
+                        ? " " + Readable(v1::DataKind_Name(d.kind()),
+                                         "DATA_KIND_")
+                        : "")
+                << "  under: " << d.legal_basis();
+      if (!d.on_behalf_of().empty())
+        std::cout << "  on behalf of " << d.on_behalf_of();
+      std::cout << "\n";
+    }
+  }
   return EXIT_SUCCESS;
 }
 
