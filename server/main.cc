@@ -50,6 +50,12 @@ int main(int argc, char** argv) {
   app.add_option("--config", config_path,
                  "hub configuration (text-format protobuf)")
       ->required();
+  ketenhub::Hub::Overrides overrides;
+  app.add_option(
+      "--replace-lost-signing-key", overrides.replace_lost_signing_key_reason,
+      "REASON: the audit signing key is lost (no backup); start with a new "
+      "one and record that, with REASON, in the trail. Refused when the key "
+      "is not lost. For one start only: remove it afterwards.");
   CLI11_PARSE(app, argc, argv);
   gpr_set_log_function(LogFromGrpc);
   // Lock-order checking is for tests (which keep it); it costs every lock.
@@ -67,7 +73,7 @@ int main(int argc, char** argv) {
       ketenhub::LoadHubConfig(config_path);
   if (!config.ok()) return Fail(config.status());
   absl::StatusOr<std::unique_ptr<ketenhub::Hub>> hub =
-      ketenhub::Hub::Start(*config);
+      ketenhub::Hub::Start(*config, nullptr, overrides);
   if (!hub.ok()) return Fail(hub.status());
 
   int received = 0;

@@ -9,7 +9,7 @@ namespace ketenhub {
 
 // The names of the hub's operations as audit records and the policy's
 // processing activities spell them.
-inline constexpr std::array<absl::string_view, 24> kOperations = {
+inline constexpr std::array<absl::string_view, 25> kOperations = {
     "submit",
     "get_status",
     "withdraw",
@@ -34,6 +34,7 @@ inline constexpr std::array<absl::string_view, 24> kOperations = {
     "hub_start",         // the hub's own record of each start
     "restore",           // ketenhub-admin, offline
     "rekey_pseudonyms",  // ketenhub-admin, offline
+    "signing_key_replaced",  // --replace-lost-signing-key at a start
 };
 
 }  // namespace ketenhub

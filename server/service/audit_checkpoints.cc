@@ -46,17 +46,25 @@ void SignIfGrown(SignalStore& store, const CheckpointSigner& signer,
   done.WaitForNotification();
 }
 
-absl::StatusOr<std::unique_ptr<CheckpointSigner>> OpenSigner(
-    const std::string& key_dir, const SignalStore& store) {
+absl::StatusOr<OpenedSigner> OpenSigner(const std::string& key_dir,
+                                        const SignalStore& store,
+                                        bool replace_lost) {
   absl::StatusOr<std::optional<v1::SignedCheckpoint>> last =
       store.audit().LastCheckpoint();
   if (!last.ok()) return last.status();
   const std::string key_file = key_dir + "/audit-signing.key";
   const std::string restore =
       "restore it from its backup (operator guide, 'Keys'); the hub makes no "
-      "new signing key for a trail with checkpoints";
+      "new signing key for a trail with checkpoints unless told "
+      "--replace-lost-signing-key, which the trail records";
   std::error_code error;
-  if (last->has_value() && !std::filesystem::exists(key_file, error)) {
+  const bool present = std::filesystem::exists(key_file, error);
+  if (replace_lost && !last->has_value()) {
+    return absl::FailedPreconditionError(
+        "--replace-lost-signing-key: this trail has no checkpoints, so no key "
+        "is lost; start without it");
+  }
+  if (last->has_value() && !present && !replace_lost) {
     return absl::FailedPreconditionError(absl::StrCat(
         "keys/audit-signing.key: missing, but this trail's checkpoints are "
         "signed by key id ",
@@ -65,14 +73,23 @@ absl::StatusOr<std::unique_ptr<CheckpointSigner>> OpenSigner(
   absl::StatusOr<std::unique_ptr<CheckpointSigner>> signer =
       CheckpointSigner::OpenOrCreate(key_file, key_dir + "/audit-signing.pub");
   if (!signer.ok()) return signer.status();
+  OpenedSigner opened;
   if (last->has_value() && (*last)->key_id() != (*signer)->key_id()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "keys/audit-signing.key: not the key that signed this trail's "
-        "checkpoints (key id ",
-        (*last)->key_id().substr(0, 16), "..., the file's is ",
-        (*signer)->key_id().substr(0, 16), "...): ", restore));
+    if (!replace_lost) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "keys/audit-signing.key: not the key that signed this trail's "
+          "checkpoints (key id ",
+          (*last)->key_id().substr(0, 16), "..., the file's is ",
+          (*signer)->key_id().substr(0, 16), "...): ", restore));
+    }
+    opened.replaced_key_id = (*last)->key_id();
+  } else if (replace_lost) {
+    return absl::FailedPreconditionError(
+        "--replace-lost-signing-key: keys/audit-signing.key is the key that "
+        "signed this trail's checkpoints; start without it");
   }
-  return signer;
+  opened.signer = *std::move(signer);
+  return opened;
 }
 
 }  // namespace ketenhub

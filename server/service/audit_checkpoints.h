@@ -27,9 +27,17 @@ void SignIfGrown(SignalStore& store, const CheckpointSigner& signer,
 // The audit signing key in `key_dir`, made only for a trail that has no
 // checkpoints yet: a missing key, or another key than the one that signed
 // the stored checkpoints, stops the hub (a new key would leave every
-// checkpoint an auditor saved unverifiable).
-absl::StatusOr<std::unique_ptr<CheckpointSigner>> OpenSigner(
-    const std::string& key_dir, const SignalStore& store);
+// checkpoint an auditor saved unverifiable). With `replace_lost` (the
+// operator's explicit --replace-lost-signing-key) such a key is made or
+// taken instead, and `replaced_key_id` names the one it replaces, for the
+// trail; asked when nothing is lost, it refuses.
+struct OpenedSigner {
+  std::unique_ptr<CheckpointSigner> signer;
+  std::string replaced_key_id;  // empty: no key was replaced
+};
+absl::StatusOr<OpenedSigner> OpenSigner(const std::string& key_dir,
+                                        const SignalStore& store,
+                                        bool replace_lost = false);
 
 }  // namespace ketenhub
 

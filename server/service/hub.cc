@@ -98,6 +98,19 @@ SignalLimits LimitsFrom(const v1::LimitsConfig& config) {
   return limits;
 }
 
+// Commits `record` (outcome OK) and waits until it is on disk.
+absl::Status RecordNow(SignalStore& store, v1::AuditRecord record) {
+  absl::Notification done;
+  absl::Status written;
+  RecordOutcome(store, std::move(record), absl::OkStatus(),
+                [&](absl::Status status) {
+                  written = status;
+                  done.Notify();
+                });
+  done.WaitForNotification();
+  return written;
+}
+
 // Records this start in the trail before anything is served (fail closed):
 // what the trail looked like, which keys and which policy the hub starts
 // with, so that a change made while it was stopped (a restored backup, a
@@ -119,20 +132,30 @@ absl::Status RecordStart(SignalStore& store, const CheckpointSigner& signer,
   details["kek_ids"] = absl::StrJoin(store.maintenance().KekIds(), ",");
   details["pseudonym_key_check"] = pseudonymizer.KeyCheck();
   details["policy_text"] = policy.text();
-  absl::Notification done;
-  absl::Status written;
-  RecordOutcome(store, std::move(record), absl::OkStatus(),
-                [&](absl::Status status) {
-                  written = status;
-                  done.Notify();
-                });
-  done.WaitForNotification();
-  return written;
+  return RecordNow(store, std::move(record));
+}
+
+// Records the operator's explicit replacement of a lost signing key: from
+// here on checkpoints are signed by `new_key_id`; earlier ones stay
+// verifiable with the old public key only.
+absl::Status RecordKeyReplaced(SignalStore& store, const AccessPolicy& policy,
+                               const std::string& old_key_id,
+                               const std::string& new_key_id,
+                               const std::string& reason) {
+  v1::AuditRecord record = HubRecord("signing_key_replaced", policy);
+  auto& details = *record.mutable_details();
+  details["previous_key_id"] = old_key_id;
+  details["new_key_id"] = new_key_id;
+  details["reason"] = reason;
+  LogEvent(LogLevel::kWarning, "signing_key_replaced",
+           {{"previous_key_id", old_key_id}, {"new_key_id", new_key_id}});
+  return RecordNow(store, std::move(record));
 }
 
 class RunningHub final : public Hub {
  public:
-  absl::Status Init(const v1::HubConfig& config, rocksdb::Env* storage_env);
+  absl::Status Init(const v1::HubConfig& config, rocksdb::Env* storage_env,
+                    const Overrides& overrides);
   int port() const override { return port_; }
   int metrics_port() const override {
     return metrics_server_ ? metrics_server_->port() : 0;
@@ -206,7 +229,8 @@ class RunningHub final : public Hub {
 };
 
 absl::Status RunningHub::Init(const v1::HubConfig& config,
-                              rocksdb::Env* storage_env) {
+                              rocksdb::Env* storage_env,
+                              const Overrides& overrides) {
   absl::StatusOr<std::unique_ptr<AccessPolicy>> policy =
       AccessPolicy::FromFile(config.policy_file());
   if (!policy.ok()) {
@@ -232,14 +256,19 @@ absl::Status RunningHub::Init(const v1::HubConfig& config,
                          config.commit().max_group_size(), storage_env});
   KETENHUB_RETURN_IF_ERROR(store.status());
   store_ = *std::move(store);
-  absl::StatusOr<std::unique_ptr<CheckpointSigner>> signer =
-      OpenSigner(key_dir, *store_);
+  absl::StatusOr<OpenedSigner> signer = OpenSigner(
+      key_dir, *store_, !overrides.replace_lost_signing_key_reason.empty());
   KETENHUB_RETURN_IF_ERROR(signer.status());
-  signer_ = *std::move(signer);
+  signer_ = std::move(signer->signer);
   KETENHUB_RETURN_IF_ERROR(
       store_->maintenance().BindPseudonymKey(pseudonymizer_->KeyCheck()));
   KETENHUB_RETURN_IF_ERROR(
       RecordStart(*store_, *signer_, *pseudonymizer_, *policy_->Get()));
+  if (!signer->replaced_key_id.empty()) {
+    KETENHUB_RETURN_IF_ERROR(RecordKeyReplaced(
+        *store_, *policy_->Get(), signer->replaced_key_id, signer_->key_id(),
+        overrides.replace_lost_signing_key_reason));
+  }
 
   notifier_ = std::make_unique<EventNotifier>(store_->LastCursor());
   store_->SetEventListener(
@@ -391,10 +420,11 @@ absl::StatusOr<std::string> RunningHub::ReloadPolicy() {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Hub>> Hub::Start(const v1::HubConfig& config,
-                                                rocksdb::Env* storage_env) {
+                                                rocksdb::Env* storage_env,
+                                                const Overrides& overrides) {
   RouteProtobufLogToJsonLog();  // before anything parses
   auto hub = std::make_unique<RunningHub>();
-  KETENHUB_RETURN_IF_ERROR(hub->Init(config, storage_env));
+  KETENHUB_RETURN_IF_ERROR(hub->Init(config, storage_env, overrides));
   return hub;
 }
 

@@ -22,8 +22,15 @@ class Hub {
   // the config field or file at fault; nothing listens then.
   // `storage_env` replaces RocksDB's environment, for fault injection in
   // tests only (not owned; must outlive the hub).
+  // `overrides`: what the operator asked for explicitly at this start.
+  struct Overrides {
+    // Non-empty: accept a new audit signing key for a trail whose key is
+    // lost, for this reason; the trail records it (signing_key_replaced).
+    std::string replace_lost_signing_key_reason;
+  };
   static absl::StatusOr<std::unique_ptr<Hub>> Start(
-      const v1::HubConfig& config, rocksdb::Env* storage_env = nullptr);
+      const v1::HubConfig& config, rocksdb::Env* storage_env = nullptr,
+      const Overrides& overrides = {});
 
   virtual ~Hub() = default;
 

@@ -823,9 +823,36 @@ TEST_F(HubProcessTest, AMissingOrReplacedKeyStopsTheHub) {
 
   fs::remove(keys + "/audit-signing.key");
   fs::rename(dir_.path() + "/signing-aside", keys + "/audit-signing.key");
-  HubProcess again(KETENHUB_HUB_BINARY, config, dir_.path() + "/again.log");
-  EXPECT_GT(again.WaitForPort(), 0) << again.Log();
-  EXPECT_EQ(again.Stop(SIGTERM), 0);
+  {
+    HubProcess again(KETENHUB_HUB_BINARY, config, dir_.path() + "/again.log");
+    EXPECT_GT(again.WaitForPort(), 0) << again.Log();
+    EXPECT_EQ(again.Stop(SIGTERM), 0);
+  }
+
+  // A key that is really lost: the operator says so explicitly, for one
+  // start, and the trail records it. Asked when nothing is lost, it refuses.
+  CommandResult not_lost =
+      RunCommand(absl::StrCat(start, " --replace-lost-signing-key 'zomaar'"));
+  EXPECT_EQ(not_lost.exit_code, 1) << not_lost.output;
+  EXPECT_THAT(not_lost.output,
+              HasSubstr("is the key that signed this trail's checkpoints"));
+  fs::remove(keys + "/audit-signing.key");
+  CommandResult override_start = RunCommand(absl::StrCat(
+      "timeout -s TERM 4 ", KETENHUB_HUB_BINARY, " --config ", config,
+      " --replace-lost-signing-key 'sleutel verloren, incident 2026-17'"));
+  EXPECT_EQ(override_start.exit_code, 124) << override_start.output;
+  EXPECT_THAT(override_start.output, HasSubstr("\"signing_key_replaced\""));
+  HubProcess after(KETENHUB_HUB_BINARY, config, dir_.path() + "/after.log");
+  const int port = after.WaitForPort();
+  ASSERT_GT(port, 0) << after.Log();  // the new key is the trail's key now
+  CommandResult recorded = RunCommand(Ketenctl(
+      port,
+      "--as auditor --json audit query --operation signing_key_replaced"));
+  EXPECT_EQ(recorded.exit_code, 0) << recorded.output;
+  EXPECT_THAT(recorded.output,
+              HasSubstr("\"reason\":\"sleutel verloren, incident 2026-17\""));
+  EXPECT_THAT(recorded.output, HasSubstr("\"previous_key_id\""));
+  EXPECT_EQ(after.Stop(SIGTERM), 0);
 }
 
 TEST_F(HubProcessTest, BadPolicyExitsNamingThePartner) {
