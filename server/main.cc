@@ -56,6 +56,11 @@ int main(int argc, char** argv) {
       "REASON: the audit signing key is lost (no backup); start with a new "
       "one and record that, with REASON, in the trail. Refused when the key "
       "is not lost. For one start only: remove it afterwards.");
+  app.add_option(
+      "--replace-lost-kek", overrides.replace_lost_kek_reason,
+      "REASON: a key-encryption key is lost (no backup); start anyway, with a "
+      "new KEK, and record that, with REASON, in the trail. The signals under "
+      "the lost KEK can never be read again. Refused when none is lost.");
   CLI11_PARSE(app, argc, argv);
   gpr_set_log_function(LogFromGrpc);
   // Lock-order checking is for tests (which keep it); it costs every lock.

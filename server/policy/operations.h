@@ -9,7 +9,7 @@ namespace ketenhub {
 
 // The names of the hub's operations as audit records and the policy's
 // processing activities spell them.
-inline constexpr std::array<absl::string_view, 25> kOperations = {
+inline constexpr std::array<absl::string_view, 26> kOperations = {
     "submit",
     "get_status",
     "withdraw",
@@ -35,6 +35,7 @@ inline constexpr std::array<absl::string_view, 25> kOperations = {
     "restore",           // ketenhub-admin, offline
     "rekey_pseudonyms",  // ketenhub-admin, offline
     "signing_key_replaced",  // --replace-lost-signing-key at a start
+    "kek_replaced",          // --replace-lost-kek at a start
 };
 
 }  // namespace ketenhub

@@ -2,11 +2,14 @@
 
 #include <filesystem>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "server/common/json_log.h"
 #include "server/common/metrics.h"
+#include "server/service/audited_call.h"
 #include "server/service/hub_metrics.h"
 
 namespace ketenhub {
@@ -90,6 +93,76 @@ absl::StatusOr<OpenedSigner> OpenSigner(const std::string& key_dir,
   }
   opened.signer = *std::move(signer);
   return opened;
+}
+
+// Commits `record` (outcome OK) and waits until it is on disk.
+absl::Status RecordNow(SignalStore& store, v1::AuditRecord record) {
+  absl::Notification done;
+  absl::Status written;
+  RecordOutcome(store, std::move(record), absl::OkStatus(),
+                [&](absl::Status status) {
+                  written = status;
+                  done.Notify();
+                });
+  done.WaitForNotification();
+  return written;
+}
+
+// Records this start in the trail before anything is served (fail closed):
+// what the trail looked like, which keys and which policy the hub starts
+// with, so that a change made while it was stopped (a restored backup, a
+// key put in place, a policy edited) shows between two starts.
+absl::Status RecordStart(SignalStore& store, const CheckpointSigner& signer,
+                         const SubjectPseudonymizer& pseudonymizer,
+                         const AccessPolicy& policy) {
+  v1::AuditRecord record = HubRecord("hub_start", policy);
+  auto& details = *record.mutable_details();
+  const AuditTrail::TreeHead head = store.audit().Head();
+  details["previous_tree_size"] = absl::StrCat(head.size);
+  details["previous_root"] = absl::BytesToHexString(head.root);
+  absl::StatusOr<std::optional<v1::SignedCheckpoint>> last =
+      store.audit().LastCheckpoint();
+  if (!last.ok()) return last.status();
+  if (last->has_value())
+    details["last_checkpoint_size"] = absl::StrCat((*last)->tree_size());
+  details["audit_key_id"] = signer.key_id();
+  details["kek_ids"] = absl::StrJoin(store.maintenance().KekIds(), ",");
+  details["pseudonym_key_check"] = pseudonymizer.KeyCheck();
+  details["policy_text"] = policy.text();
+  return RecordNow(store, std::move(record));
+}
+
+// Records the operator's explicit replacement of a lost signing key: from
+// here on checkpoints are signed by `new_key_id`; earlier ones stay
+// verifiable with the old public key only.
+absl::Status RecordKeyReplaced(SignalStore& store, const AccessPolicy& policy,
+                               const std::string& old_key_id,
+                               const std::string& new_key_id,
+                               const std::string& reason) {
+  v1::AuditRecord record = HubRecord("signing_key_replaced", policy);
+  auto& details = *record.mutable_details();
+  details["previous_key_id"] = old_key_id;
+  details["new_key_id"] = new_key_id;
+  details["reason"] = reason;
+  LogEvent(LogLevel::kWarning, "signing_key_replaced",
+           {{"previous_key_id", old_key_id}, {"new_key_id", new_key_id}});
+  return RecordNow(store, std::move(record));
+}
+
+// Records the operator's explicit acceptance of lost KEKs (`lost`): the
+// signals under them can never be read again; new data keys are wrapped by
+// the current KEK.
+absl::Status RecordKekReplaced(SignalStore& store, const AccessPolicy& policy,
+                               const std::vector<std::string>& lost,
+                               const std::string& reason) {
+  v1::AuditRecord record = HubRecord("kek_replaced", policy);
+  auto& details = *record.mutable_details();
+  details["lost_kek_ids"] = absl::StrJoin(lost, ",");
+  details["current_kek_id"] = store.maintenance().KekIds().front();
+  details["reason"] = reason;
+  LogEvent(LogLevel::kWarning, "kek_replaced",
+           {{"lost_kek_ids", details["lost_kek_ids"]}});
+  return RecordNow(store, std::move(record));
 }
 
 }  // namespace ketenhub

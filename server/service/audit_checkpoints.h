@@ -4,11 +4,14 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "ketenhub/v1/audit.pb.h"
 #include "server/audit/checkpoint_signer.h"
+#include "server/policy/access_policy.h"
+#include "server/security/subject_pseudonymizer.h"
 #include "server/storage/signal_store.h"
 
 namespace ketenhub {
@@ -38,6 +41,29 @@ struct OpenedSigner {
 absl::StatusOr<OpenedSigner> OpenSigner(const std::string& key_dir,
                                         const SignalStore& store,
                                         bool replace_lost = false);
+
+// The hub's own records of itself, each committed before the caller goes
+// on (fail closed: an error stops the start).
+
+// Commits `record` (outcome OK) and waits until it is on disk.
+absl::Status RecordNow(SignalStore& store, v1::AuditRecord record);
+
+// hub_start: the trail as found (size, root, last checkpoint), the signing
+// key id, the KEK ids, the pseudonym key check and the policy text.
+absl::Status RecordStart(SignalStore& store, const CheckpointSigner& signer,
+                         const SubjectPseudonymizer& pseudonymizer,
+                         const AccessPolicy& policy);
+
+// signing_key_replaced, after --replace-lost-signing-key.
+absl::Status RecordKeyReplaced(SignalStore& store, const AccessPolicy& policy,
+                               const std::string& old_key_id,
+                               const std::string& new_key_id,
+                               const std::string& reason);
+
+// kek_replaced, after --replace-lost-kek.
+absl::Status RecordKekReplaced(SignalStore& store, const AccessPolicy& policy,
+                               const std::vector<std::string>& lost,
+                               const std::string& reason);
 
 }  // namespace ketenhub
 

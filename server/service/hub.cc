@@ -98,60 +98,6 @@ SignalLimits LimitsFrom(const v1::LimitsConfig& config) {
   return limits;
 }
 
-// Commits `record` (outcome OK) and waits until it is on disk.
-absl::Status RecordNow(SignalStore& store, v1::AuditRecord record) {
-  absl::Notification done;
-  absl::Status written;
-  RecordOutcome(store, std::move(record), absl::OkStatus(),
-                [&](absl::Status status) {
-                  written = status;
-                  done.Notify();
-                });
-  done.WaitForNotification();
-  return written;
-}
-
-// Records this start in the trail before anything is served (fail closed):
-// what the trail looked like, which keys and which policy the hub starts
-// with, so that a change made while it was stopped (a restored backup, a
-// key put in place, a policy edited) shows between two starts.
-absl::Status RecordStart(SignalStore& store, const CheckpointSigner& signer,
-                         const SubjectPseudonymizer& pseudonymizer,
-                         const AccessPolicy& policy) {
-  v1::AuditRecord record = HubRecord("hub_start", policy);
-  auto& details = *record.mutable_details();
-  const AuditTrail::TreeHead head = store.audit().Head();
-  details["previous_tree_size"] = absl::StrCat(head.size);
-  details["previous_root"] = absl::BytesToHexString(head.root);
-  absl::StatusOr<std::optional<v1::SignedCheckpoint>> last =
-      store.audit().LastCheckpoint();
-  if (!last.ok()) return last.status();
-  if (last->has_value())
-    details["last_checkpoint_size"] = absl::StrCat((*last)->tree_size());
-  details["audit_key_id"] = signer.key_id();
-  details["kek_ids"] = absl::StrJoin(store.maintenance().KekIds(), ",");
-  details["pseudonym_key_check"] = pseudonymizer.KeyCheck();
-  details["policy_text"] = policy.text();
-  return RecordNow(store, std::move(record));
-}
-
-// Records the operator's explicit replacement of a lost signing key: from
-// here on checkpoints are signed by `new_key_id`; earlier ones stay
-// verifiable with the old public key only.
-absl::Status RecordKeyReplaced(SignalStore& store, const AccessPolicy& policy,
-                               const std::string& old_key_id,
-                               const std::string& new_key_id,
-                               const std::string& reason) {
-  v1::AuditRecord record = HubRecord("signing_key_replaced", policy);
-  auto& details = *record.mutable_details();
-  details["previous_key_id"] = old_key_id;
-  details["new_key_id"] = new_key_id;
-  details["reason"] = reason;
-  LogEvent(LogLevel::kWarning, "signing_key_replaced",
-           {{"previous_key_id", old_key_id}, {"new_key_id", new_key_id}});
-  return RecordNow(store, std::move(record));
-}
-
 class RunningHub final : public Hub {
  public:
   absl::Status Init(const v1::HubConfig& config, rocksdb::Env* storage_env,
@@ -251,11 +197,25 @@ absl::Status RunningHub::Init(const v1::HubConfig& config,
       SubjectPseudonymizer::OpenOrCreate(key_dir + "/pseudonym.key");
   KETENHUB_RETURN_IF_ERROR(pseudonymizer.status());
   pseudonymizer_ = *std::move(pseudonymizer);
-  absl::StatusOr<std::unique_ptr<SignalStore>> store =
-      SignalStore::Open({config.data_dir() + "/db",
-                         config.commit().max_group_size(), storage_env});
+  absl::StatusOr<std::unique_ptr<SignalStore>> store = SignalStore::Open(
+      {.path = config.data_dir() + "/db",
+       .max_group_size = config.commit().max_group_size(),
+       .env = storage_env,
+       .accept_lost_keks = !overrides.replace_lost_kek_reason.empty()});
   KETENHUB_RETURN_IF_ERROR(store.status());
   store_ = *std::move(store);
+  std::vector<std::string> lost_keks;
+  if (!overrides.replace_lost_kek_reason.empty()) {
+    absl::StatusOr<std::vector<std::string>> missing =
+        store_->maintenance().MissingKekIds();
+    KETENHUB_RETURN_IF_ERROR(missing.status());
+    if (missing->empty()) {
+      return absl::FailedPreconditionError(
+          "--replace-lost-kek: no key-encryption key is lost; start without "
+          "it");
+    }
+    lost_keks = *std::move(missing);
+  }
   absl::StatusOr<OpenedSigner> signer = OpenSigner(
       key_dir, *store_, !overrides.replace_lost_signing_key_reason.empty());
   KETENHUB_RETURN_IF_ERROR(signer.status());
@@ -264,6 +224,12 @@ absl::Status RunningHub::Init(const v1::HubConfig& config,
       store_->maintenance().BindPseudonymKey(pseudonymizer_->KeyCheck()));
   KETENHUB_RETURN_IF_ERROR(
       RecordStart(*store_, *signer_, *pseudonymizer_, *policy_->Get()));
+  if (!lost_keks.empty()) {
+    KETENHUB_RETURN_IF_ERROR(
+        RecordKekReplaced(*store_, *policy_->Get(), lost_keks,
+                          overrides.replace_lost_kek_reason));
+    KETENHUB_RETURN_IF_ERROR(store_->maintenance().AcceptLostKeks(lost_keks));
+  }
   if (!signer->replaced_key_id.empty()) {
     KETENHUB_RETURN_IF_ERROR(RecordKeyReplaced(
         *store_, *policy_->Get(), signer->replaced_key_id, signer_->key_id(),

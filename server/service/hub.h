@@ -27,6 +27,10 @@ class Hub {
     // Non-empty: accept a new audit signing key for a trail whose key is
     // lost, for this reason; the trail records it (signing_key_replaced).
     std::string replace_lost_signing_key_reason;
+    // Non-empty: open the data although KEKs that wrap stored data keys are
+    // lost (their signals stay unreadable), for this reason; recorded
+    // (kek_replaced).
+    std::string replace_lost_kek_reason;
   };
   static absl::StatusOr<std::unique_ptr<Hub>> Start(
       const v1::HubConfig& config, rocksdb::Env* storage_env = nullptr,

@@ -4,6 +4,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/slice_transform.h"
@@ -239,6 +240,16 @@ absl::StatusOr<std::vector<std::string>> Database::SampleKekIds() const {
   }
   if (!it->status().ok()) return FromRocksDbStatus(it->status(), "data keys");
   return ids;
+}
+
+absl::StatusOr<std::vector<std::string>> Database::LostKekIds() const {
+  std::string value;
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), storage_keys::kLostKeksKey, &value);
+  if (s.IsNotFound()) return std::vector<std::string>();
+  if (!s.ok()) return FromRocksDbStatus(s, "read lost KEKs");
+  return std::vector<std::string>(
+      absl::StrSplit(value, ',', absl::SkipEmpty()));
 }
 
 absl::StatusOr<std::optional<v1::SignedCheckpoint>> Database::LastCheckpoint()

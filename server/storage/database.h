@@ -148,6 +148,8 @@ class Database {
   // ids are random, so these are two samples; after a completed rotation
   // every key is under one KEK). Empty when there are no data keys.
   absl::StatusOr<std::vector<std::string>> SampleKekIds() const;
+  // The KEK ids the operator declared lost (kLostKeksKey); empty if none.
+  absl::StatusOr<std::vector<std::string>> LostKekIds() const;
   // The stored checkpoint of the largest tree, or nullopt when none is.
   absl::StatusOr<std::optional<v1::SignedCheckpoint>> LastCheckpoint() const;
   // Whether an idempotency record is stored under `key` (false also when it

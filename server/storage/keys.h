@@ -42,6 +42,9 @@ inline constexpr char kSchemaVersionKey[] = "meta/schema_version";
 inline constexpr char kPseudonymKeyCheckKey[] = "meta/pseudonym_key_check";
 // Written by the storage probe after a failed write (its time, as text).
 inline constexpr char kStorageProbeKey[] = "meta/storage_probe";
+// KEK ids the operator declared lost (--replace-lost-kek), comma-separated:
+// data keys under them no longer stop the hub.
+inline constexpr char kLostKeksKey[] = "meta/lost_keks";
 // 4 added the audit families and encrypted payloads (data_keys) to 3; the
 // upgrade encrypts the stored signals, and the audit trail starts there.
 inline constexpr char kSchemaVersion[] = "4";

@@ -291,6 +291,11 @@ absl::Status RefuseNewKekOverData(const std::string& db_path,
   absl::StatusOr<std::vector<std::string>> wrapping =
       (*database)->SampleKekIds();
   if (!wrapping.ok()) return wrapping.status();
+  absl::StatusOr<std::vector<std::string>> lost = (*database)->LostKekIds();
+  if (!lost.ok()) return lost.status();
+  std::erase_if(*wrapping, [&](const std::string& id) {
+    return std::find(lost->begin(), lost->end(), id) != lost->end();
+  });
   if (wrapping->empty()) return {};
   return absl::FailedPreconditionError(
       absl::StrCat("keys/kek: no key-encryption key in ", kek_dir,
@@ -304,7 +309,10 @@ absl::Status CheckKeksPresent(const Database& database, const KekRing& keys,
                               const std::string& kek_dir) {
   absl::StatusOr<std::vector<std::string>> wrapping = database.SampleKekIds();
   if (!wrapping.ok()) return wrapping.status();
-  const std::vector<std::string> present = keys.ids();
+  absl::StatusOr<std::vector<std::string>> lost = database.LostKekIds();
+  if (!lost.ok()) return lost.status();
+  std::vector<std::string> present = keys.ids();
+  present.insert(present.end(), lost->begin(), lost->end());
   for (const std::string& id : *wrapping) {
     if (std::find(present.begin(), present.end(), id) == present.end()) {
       return absl::FailedPreconditionError(absl::StrCat(
@@ -324,14 +332,16 @@ absl::StatusOr<std::unique_ptr<SignalStore>> SignalStore::Open(
           ? (std::filesystem::path(options.path).parent_path() / "keys" / "kek")
                 .string()
           : options.kek_dir;
-  KETENHUB_RETURN_IF_ERROR(RefuseNewKekOverData(options.path, kek_dir));
+  if (!options.accept_lost_keks)
+    KETENHUB_RETURN_IF_ERROR(RefuseNewKekOverData(options.path, kek_dir));
   absl::StatusOr<std::unique_ptr<KekRing>> keys =
       KekRing::OpenOrCreate(kek_dir);
   if (!keys.ok()) return keys.status();
   absl::StatusOr<std::unique_ptr<Database>> database =
       Database::Open(options.path, keys->get(), options.env);
   if (!database.ok()) return database.status();
-  KETENHUB_RETURN_IF_ERROR(CheckKeksPresent(**database, **keys, kek_dir));
+  if (!options.accept_lost_keks)
+    KETENHUB_RETURN_IF_ERROR(CheckKeksPresent(**database, **keys, kek_dir));
   absl::StatusOr<uint64_t> next_sequence =
       (*database)->NextSequenceIn((*database)->signals());
   if (!next_sequence.ok()) return next_sequence.status();

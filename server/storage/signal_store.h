@@ -70,6 +70,11 @@ class SignalStore {
     rocksdb::Env* env = nullptr;  // for fault injection in tests; not owned
     // The key-encryption keys (KekRing); default: keys/kek next to `path`.
     std::string kek_dir = "";
+    // The operator's explicit --replace-lost-kek: open although stored data
+    // keys are wrapped by KEKs that are missing (making a new current KEK
+    // if none is left); the signals under the lost ones stay unreadable.
+    // Otherwise that refuses the open with FAILED_PRECONDITION.
+    bool accept_lost_keks = false;
   };
 
   // Opens (creating if needed) the store and starts its commit pipeline.

@@ -5,6 +5,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "rocksdb/utilities/checkpoint.h"
 #include "server/common/status_macros.h"
 #include "server/storage/audit_verify.h"
@@ -121,6 +122,37 @@ class RocksStoreMaintenance final : public StoreMaintenance {
       const std::string& dir, absl::string_view public_key_pem) const override;
 
   absl::Status BindPseudonymKey(absl::string_view key_check) override;
+
+  absl::StatusOr<std::vector<std::string>> MissingKekIds() const override {
+    absl::StatusOr<std::vector<std::string>> wrapping =
+        core_.database().SampleKekIds();
+    if (!wrapping.ok()) return wrapping.status();
+    absl::StatusOr<std::vector<std::string>> lost =
+        core_.database().LostKekIds();
+    if (!lost.ok()) return lost.status();
+    std::vector<std::string> present = core_.keys().ids();
+    present.insert(present.end(), lost->begin(), lost->end());
+    std::vector<std::string> missing;
+    for (const std::string& id : *wrapping) {
+      if (std::find(present.begin(), present.end(), id) == present.end() &&
+          std::find(missing.begin(), missing.end(), id) == missing.end()) {
+        missing.push_back(id);
+      }
+    }
+    return missing;
+  }
+
+  absl::Status AcceptLostKeks(const std::vector<std::string>& ids) override {
+    absl::StatusOr<std::vector<std::string>> lost =
+        core_.database().LostKekIds();
+    if (!lost.ok()) return lost.status();
+    lost->insert(lost->end(), ids.begin(), ids.end());
+    return FromRocksDbStatus(
+        core_.database().db()->Put(Database::SyncWrite(),
+                                   storage_keys::kLostKeksKey,
+                                   absl::StrJoin(*lost, ",")),
+        "record lost KEKs");
+  }
 
   std::vector<std::string> KekIds() const override {
     std::vector<std::string> ids = {core_.keys().current_id()};

@@ -85,6 +85,14 @@ class StoreMaintenance {
 
   // The ids of the key-encryption keys present, the current one first.
   virtual std::vector<std::string> KekIds() const = 0;
+  // KEKs that wrap stored data keys but are not present (from a sample: the
+  // first and the last data key). Empty when none is missing.
+  // KEKs already declared lost (AcceptLostKeks) are not missing.
+  virtual absl::StatusOr<std::vector<std::string>> MissingKekIds() const = 0;
+  // Records (synced) that the KEKs `ids` are lost, so that the data keys
+  // they wrap no longer stop a start: after the operator's explicit
+  // --replace-lost-kek and its audit record.
+  virtual absl::Status AcceptLostKeks(const std::vector<std::string>& ids) = 0;
 
   // Binds the data to the pseudonym key with this check value: stored on
   // first use; FAILED_PRECONDITION when the data was written under another

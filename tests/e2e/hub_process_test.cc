@@ -853,6 +853,28 @@ TEST_F(HubProcessTest, AMissingOrReplacedKeyStopsTheHub) {
               HasSubstr("\"reason\":\"sleutel verloren, incident 2026-17\""));
   EXPECT_THAT(recorded.output, HasSubstr("\"previous_key_id\""));
   EXPECT_EQ(after.Stop(SIGTERM), 0);
+
+  // Likewise a lost KEK: refused when none is lost; accepted, with a new
+  // KEK, and recorded when the operator says so.
+  CommandResult kek_not_lost =
+      RunCommand(absl::StrCat(start, " --replace-lost-kek 'zomaar'"));
+  EXPECT_EQ(kek_not_lost.exit_code, 1) << kek_not_lost.output;
+  EXPECT_THAT(kek_not_lost.output, HasSubstr("no key-encryption key is lost"));
+  fs::remove_all(keys + "/kek");
+  CommandResult kek_start = RunCommand(absl::StrCat(
+      "timeout -s TERM 4 ", KETENHUB_HUB_BINARY, " --config ", config,
+      " --replace-lost-kek 'KEK verloren, incident 2026-18'"));
+  EXPECT_EQ(kek_start.exit_code, 124) << kek_start.output;
+  EXPECT_THAT(kek_start.output, HasSubstr("\"kek_replaced\""));
+  HubProcess last(KETENHUB_HUB_BINARY, config, dir_.path() + "/last.log");
+  const int last_port = last.WaitForPort();
+  ASSERT_GT(last_port, 0) << last.Log();  // the new KEK is current now
+  CommandResult kek_recorded = RunCommand(Ketenctl(
+      last_port, "--as auditor --json audit query --operation kek_replaced"));
+  EXPECT_THAT(kek_recorded.output,
+              HasSubstr("\"reason\":\"KEK verloren, incident 2026-18\""));
+  EXPECT_THAT(kek_recorded.output, HasSubstr("\"lost_kek_ids\":\"kek-"));
+  EXPECT_EQ(last.Stop(SIGTERM), 0);
 }
 
 TEST_F(HubProcessTest, BadPolicyExitsNamingThePartner) {
