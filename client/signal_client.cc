@@ -175,7 +175,42 @@ absl::StatusOr<v1::Receipt> SignalClient::Submit(v1::Signal signal) {
         return stub_->Submit(context, request, &receipt);
       });
   if (!status.ok()) return status;
+  if (receipt.has_checkpoint()) Observe(receipt.checkpoint());
   return receipt;
+}
+
+std::optional<v1::SignedCheckpoint> SignalClient::NewestCheckpoint() const {
+  absl::MutexLock lock(&checkpoint_mu_);
+  return newest_;
+}
+
+absl::Status SignalClient::CheckpointContinuity() const {
+  absl::MutexLock lock(&checkpoint_mu_);
+  return continuity_;
+}
+
+void SignalClient::Remember(const v1::SignedCheckpoint& checkpoint) {
+  Observe(checkpoint);
+}
+
+void SignalClient::Observe(const v1::SignedCheckpoint& checkpoint) {
+  absl::MutexLock lock(&checkpoint_mu_);
+  if (newest_.has_value()) {
+    if (checkpoint.tree_size() < newest_->tree_size() && continuity_.ok()) {
+      continuity_ = absl::DataLossError(absl::StrCat(
+          "the hub's audit trail was rolled back: it signed a tree of ",
+          newest_->tree_size(), " records before, now one of ",
+          checkpoint.tree_size()));
+    } else if (checkpoint.tree_size() == newest_->tree_size() &&
+               checkpoint.root_hash() != newest_->root_hash() &&
+               continuity_.ok()) {
+      continuity_ = absl::DataLossError(absl::StrCat(
+          "the hub's audit trail forked: two checkpoints of ",
+          checkpoint.tree_size(), " records with different roots"));
+    }
+    if (checkpoint.tree_size() <= newest_->tree_size()) return;
+  }
+  newest_ = checkpoint;
 }
 
 namespace {
@@ -300,6 +335,9 @@ std::vector<absl::StatusOr<v1::Receipt>> SignalClient::SubmitBatch(
     std::sort(todo.begin(), todo.end());
     if (!todo.empty()) absl::SleepFor(wait);
   }
+  for (const absl::StatusOr<v1::Receipt>& result : results) {
+    if (result.ok() && result->has_checkpoint()) Observe(result->checkpoint());
+  }
   return results;
 }
 
@@ -313,6 +351,7 @@ absl::StatusOr<v1::SignalStatus> SignalClient::GetStatus(
         return stub_->GetStatus(context, request, &response);
       });
   if (!status.ok()) return status;
+  if (response.has_checkpoint()) Observe(response.checkpoint());
   return response;
 }
 

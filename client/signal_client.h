@@ -3,11 +3,13 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "ketenhub/v1/signal.grpc.pb.h"
 
@@ -102,12 +104,28 @@ class SignalClient {
   absl::StatusOr<v1::SignalStatus> Withdraw(absl::string_view signal_id,
                                             absl::string_view reason);
 
+  // The audit trail as this partner saw it: receipts and statuses carry the
+  // hub's newest signed checkpoint. The largest tree seen, or nullopt.
+  std::optional<v1::SignedCheckpoint> NewestCheckpoint() const;
+  // DATA_LOSS, naming both sizes, once the hub sent a checkpoint of a
+  // smaller tree than one it sent before (the log was rolled back, e.g. an
+  // older backup restored), or two of one size with different roots (a
+  // fork); OK otherwise. Keep NewestCheckpoint across restarts and give it
+  // to Remember() to notice a rollback between runs too.
+  absl::Status CheckpointContinuity() const;
+  void Remember(const v1::SignedCheckpoint& checkpoint);
+
  private:
+  void Observe(const v1::SignedCheckpoint& checkpoint);
+
   SignalClient(const SignalClientOptions& options,
                std::shared_ptr<grpc::Channel> channel);
 
   const SignalClientOptions options_;
   const std::unique_ptr<v1::SignalService::Stub> stub_;
+  mutable absl::Mutex checkpoint_mu_;
+  std::optional<v1::SignedCheckpoint> newest_ ABSL_GUARDED_BY(checkpoint_mu_);
+  absl::Status continuity_ ABSL_GUARDED_BY(checkpoint_mu_);
 };
 
 // A fresh random client_ref ("kh-" and 32 hex digits).

@@ -345,7 +345,7 @@ void SignalServiceImpl::SubmitOne(const AccessPolicy& policy,
   }
   command->audit = record;
   store_->Submit(*std::move(command),
-                 [done = std::move(done), draft = std::move(record),
+                 [this, done = std::move(done), draft = std::move(record),
                   labels = SubmitLabels(caller.partner->id(), request)](
                      absl::StatusOr<v1::Receipt> result) mutable {
                    labels.emplace_back("code", absl::StatusCodeToString(
@@ -353,8 +353,16 @@ void SignalServiceImpl::SubmitOne(const AccessPolicy& policy,
                    HubMetrics().Add("ketenhub_submits_total", labels);
                    LogOutcome(std::move(draft), result.status(),
                               result.ok() ? result->signal_id() : "");
+                   if (result.ok()) AttachCheckpoint(*result);
                    std::move(done)(std::move(result), absl::ZeroDuration());
                  });
+}
+
+void SignalServiceImpl::AttachCheckpoint(v1::Receipt& receipt) const {
+  if (std::shared_ptr<const v1::SignedCheckpoint> newest =
+          store_->audit().NewestCheckpoint()) {
+    *receipt.mutable_checkpoint() = *newest;
+  }
 }
 
 absl::StatusOr<Caller> SignalServiceImpl::CurrentCaller(
@@ -399,6 +407,10 @@ grpc::ServerUnaryReactor* SignalServiceImpl::HandleGetStatus(
     call.record().set_data_subject_pseudonym(
         SubjectPseudonym(stored->subject_key()));
     *status = StatusForSource(*stored, absl::Now());
+    if (std::shared_ptr<const v1::SignedCheckpoint> newest =
+            store_->audit().NewestCheckpoint()) {
+      *status->mutable_checkpoint() = *newest;
+    }
     if (absl::Status listed = AddDisclosures(store_->audit(), *status);
         !listed.ok()) {
       return call.Finish(listed);

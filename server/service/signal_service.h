@@ -40,6 +40,9 @@ class SignalServiceImpl final : public v1::SignalService::CallbackService {
                  v1::AuditRecord record, const v1::SubmitRequest& request,
                  SubmitDone done);
 
+  // Puts the newest signed checkpoint (if any) into `receipt`.
+  void AttachCheckpoint(v1::Receipt& receipt) const;
+
   // The caller of a SubmitBatch stream under the current policy: `caller`
   // when the policy is unchanged, else the certificate identified again and
   // its submitter role checked again.

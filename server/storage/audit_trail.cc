@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "server/storage/keys.h"
 #include "server/storage/rocksdb_status.h"
 #include "server/storage/signal_mutations.h"
@@ -211,7 +212,12 @@ absl::StatusOr<AuditPage> QueryAuditLog(const Database& database,
 
 class RocksAuditTrail final : public AuditTrail {
  public:
-  explicit RocksAuditTrail(StoreCore& core) : core_(core) {}
+  explicit RocksAuditTrail(StoreCore& core) : core_(core) {
+    absl::StatusOr<std::optional<v1::SignedCheckpoint>> last =
+        core_.database().LastCheckpoint();
+    if (last.ok() && last->has_value())
+      newest_ = std::make_shared<const v1::SignedCheckpoint>(**last);
+  }
 
   void Record(std::vector<v1::AuditRecord> records,
               StatusCallback done) override {
@@ -221,8 +227,24 @@ class RocksAuditTrail final : public AuditTrail {
 
   void StoreCheckpoint(v1::SignedCheckpoint checkpoint,
                        StatusCallback done) override {
-    core_.pipeline().Enqueue(
-        MakeCheckpointWrite(std::move(checkpoint), std::move(done)));
+    auto stored = std::make_shared<const v1::SignedCheckpoint>(checkpoint);
+    core_.pipeline().Enqueue(MakeCheckpointWrite(
+        std::move(checkpoint),
+        [this, stored, done = std::move(done)](absl::Status written) mutable {
+          if (written.ok()) {
+            absl::MutexLock lock(&mu_);
+            if (newest_ == nullptr ||
+                stored->tree_size() >= newest_->tree_size())
+              newest_ = std::move(stored);
+          }
+          std::move(done)(std::move(written));
+        }));
+  }
+
+  std::shared_ptr<const v1::SignedCheckpoint> NewestCheckpoint()
+      const override {
+    absl::MutexLock lock(&mu_);
+    return newest_;
   }
 
   TreeHead Head() const override {
@@ -271,6 +293,8 @@ class RocksAuditTrail final : public AuditTrail {
   }
 
   StoreCore& core_;
+  mutable absl::Mutex mu_;
+  std::shared_ptr<const v1::SignedCheckpoint> newest_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace

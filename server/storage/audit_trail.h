@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -43,6 +44,10 @@ class AuditTrail {
   virtual TreeHead Head() const = 0;
   // The stored checkpoint of the largest tree, or nullopt when none is.
   virtual absl::StatusOr<std::optional<v1::SignedCheckpoint>> LastCheckpoint()
+      const = 0;
+  // The same, kept in memory (as opened, then each one stored): for every
+  // receipt, cheaply. Null when there is none.
+  virtual std::shared_ptr<const v1::SignedCheckpoint> NewestCheckpoint()
       const = 0;
 
   // Committed audit records matching `filter` with index >= `from_index`, in

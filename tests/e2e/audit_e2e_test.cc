@@ -1,6 +1,7 @@
 // End to end for the audit trail: what auditors see about one person, that
 // refusals and every operation are recorded, that records hold no BSN, name
 // or content, and that the log proves itself online, over real mutual TLS.
+#include <filesystem>
 #include <functional>
 #include <set>
 #include <thread>
@@ -19,6 +20,7 @@
 #include "server/storage/audit_verify.h"
 #include "server/storage/database.h"
 #include "server/storage/keys.h"
+#include "server/storage/store_maintenance.h"
 #include "tests/testing/test_hub.h"
 #include "tests/testing/test_signals.h"
 
@@ -505,6 +507,53 @@ TEST(AuditE2eTest, OfflineVerifyReportsHiddenAndPlantedIndexEntries) {
   EXPECT_THAT(verified->problem,
               HasSubstr(absl::StrCat("an audit index entry names record ",
                                      hidden, ", which is not about")));
+}
+
+// Checkpoints leave the host with every receipt: a partner keeps the newest
+// it saw, and notices when the hub later signs a smaller tree (an older
+// backup restored over newer records while the hub was stopped).
+TEST(AuditE2eTest, APartnerNoticesATrailRolledBackByARestore) {
+  TestHub hub;
+  auto politie = hub.Client("politie");
+  ASSERT_TRUE(politie->Submit(ValidSignal("roll-0")).ok());
+  ASSERT_TRUE(hub.Auditor()->GetCheckpoint().ok());  // signs one
+  v1::BackupResponse backup;
+  {
+    grpc::ClientContext context;
+    v1::BackupRequest request;
+    request.set_name("before");
+    ASSERT_TRUE(hub.Admin()->Backup(&context, request, &backup).ok());
+  }
+  for (int i = 1; i < 6; ++i)
+    ASSERT_TRUE(politie->Submit(ValidSignal(absl::StrCat("roll-", i))).ok());
+  ASSERT_TRUE(hub.Auditor()->GetCheckpoint().ok());
+  absl::StatusOr<v1::Receipt> seen = politie->Submit(ValidSignal("roll-6"));
+  ASSERT_TRUE(seen.ok()) << seen.status();
+  ASSERT_TRUE(seen->has_checkpoint());
+  const uint64_t seen_size = seen->checkpoint().tree_size();
+  EXPECT_EQ(politie->NewestCheckpoint()->tree_size(), seen_size);
+  EXPECT_TRUE(politie->CheckpointContinuity().ok());
+
+  const std::string public_key = hub.AuditPublicKey();
+  hub.Shutdown();
+  const std::string db = hub.data_dir() + "/db";
+  std::filesystem::rename(db, db + "-newer");
+  ASSERT_TRUE(RestoreBackup(backup.path(), db, public_key).ok());
+  hub.Restart();
+  absl::StatusOr<v1::Receipt> after = politie->Submit(ValidSignal("roll-7"));
+  ASSERT_TRUE(after.ok()) << after.status();
+  ASSERT_TRUE(after->has_checkpoint());
+  EXPECT_LT(after->checkpoint().tree_size(), seen_size);
+  const absl::Status continuity = politie->CheckpointContinuity();
+  EXPECT_EQ(continuity.code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(continuity.message(), HasSubstr("rolled back"));
+  EXPECT_THAT(continuity.message(), HasSubstr(absl::StrCat(seen_size)));
+  // A fresh client that remembers what it saw notices it too.
+  auto remembering = hub.Client("politie");
+  remembering->Remember(seen->checkpoint());
+  ASSERT_TRUE(remembering->GetStatus(after->signal_id()).ok());
+  EXPECT_EQ(remembering->CheckpointContinuity().code(),
+            absl::StatusCode::kDataLoss);
 }
 
 }  // namespace
