@@ -24,7 +24,7 @@ hub_pid=$!
 for _ in $(seq 300); do grep -q '"listening"' "$work/hub.log" && break; sleep 0.05; done
 echo "  hub start-up on the filled folder: $(( ($(date +%s%N) - start) / 1000000 )) ms"
 
-ctl="$root/$build/tools/ketenctl/ketenctl --hub 127.0.0.1:50152 --pki-dir $root/var/dev-pki --as auditor"
+ctl="$root/$build/tools/ketenctl/ketenctl --hub 127.0.0.1:50152 --pki-dir $root/var/dev-pki --as auditor --user bench-1 --user-role auditor"
 times=()
 for _ in 1 2 3 4 5 6 7; do
   t0=$(date +%s%N)

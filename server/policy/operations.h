@@ -31,9 +31,9 @@ inline constexpr std::array<absl::string_view, 26> kOperations = {
     "subject_erase",
     "rotate_kek",
     "backup",
-    "hub_start",         // the hub's own record of each start
-    "restore",           // ketenhub-admin, offline
-    "rekey_pseudonyms",  // ketenhub-admin, offline
+    "hub_start",             // the hub's own record of each start
+    "restore",               // ketenhub-admin, offline
+    "rekey_pseudonyms",      // ketenhub-admin, offline
     "signing_key_replaced",  // --replace-lost-signing-key at a start
     "kek_replaced",          // --replace-lost-kek at a start
 };

@@ -52,9 +52,8 @@ void SignIfGrown(SignalStore& store, const CheckpointSigner& signer,
 absl::StatusOr<OpenedSigner> OpenSigner(const std::string& key_dir,
                                         const SignalStore& store,
                                         bool replace_lost) {
-  absl::StatusOr<std::optional<v1::SignedCheckpoint>> last =
-      store.audit().LastCheckpoint();
-  if (!last.ok()) return last.status();
+  const std::shared_ptr<const v1::SignedCheckpoint> last =
+      store.audit().NewestCheckpoint();
   const std::string key_file = key_dir + "/audit-signing.key";
   const std::string restore =
       "restore it from its backup (operator guide, 'Keys'); the hub makes no "
@@ -62,30 +61,30 @@ absl::StatusOr<OpenedSigner> OpenSigner(const std::string& key_dir,
       "--replace-lost-signing-key, which the trail records";
   std::error_code error;
   const bool present = std::filesystem::exists(key_file, error);
-  if (replace_lost && !last->has_value()) {
+  if (replace_lost && last == nullptr) {
     return absl::FailedPreconditionError(
         "--replace-lost-signing-key: this trail has no checkpoints, so no key "
         "is lost; start without it");
   }
-  if (last->has_value() && !present && !replace_lost) {
+  if (last != nullptr && !present && !replace_lost) {
     return absl::FailedPreconditionError(absl::StrCat(
         "keys/audit-signing.key: missing, but this trail's checkpoints are "
         "signed by key id ",
-        (*last)->key_id().substr(0, 16), "...: ", restore));
+        last->key_id().substr(0, 16), "...: ", restore));
   }
   absl::StatusOr<std::unique_ptr<CheckpointSigner>> signer =
       CheckpointSigner::OpenOrCreate(key_file, key_dir + "/audit-signing.pub");
   if (!signer.ok()) return signer.status();
   OpenedSigner opened;
-  if (last->has_value() && (*last)->key_id() != (*signer)->key_id()) {
+  if (last != nullptr && last->key_id() != (*signer)->key_id()) {
     if (!replace_lost) {
       return absl::FailedPreconditionError(absl::StrCat(
           "keys/audit-signing.key: not the key that signed this trail's "
           "checkpoints (key id ",
-          (*last)->key_id().substr(0, 16), "..., the file's is ",
+          last->key_id().substr(0, 16), "..., the file's is ",
           (*signer)->key_id().substr(0, 16), "...): ", restore));
     }
-    opened.replaced_key_id = (*last)->key_id();
+    opened.replaced_key_id = last->key_id();
   } else if (replace_lost) {
     return absl::FailedPreconditionError(
         "--replace-lost-signing-key: keys/audit-signing.key is the key that "
@@ -120,11 +119,10 @@ absl::Status RecordStart(SignalStore& store, const CheckpointSigner& signer,
   const AuditTrail::TreeHead head = store.audit().Head();
   details["previous_tree_size"] = absl::StrCat(head.size);
   details["previous_root"] = absl::BytesToHexString(head.root);
-  absl::StatusOr<std::optional<v1::SignedCheckpoint>> last =
-      store.audit().LastCheckpoint();
-  if (!last.ok()) return last.status();
-  if (last->has_value())
-    details["last_checkpoint_size"] = absl::StrCat((*last)->tree_size());
+  if (std::shared_ptr<const v1::SignedCheckpoint> last =
+          store.audit().NewestCheckpoint()) {
+    details["last_checkpoint_size"] = absl::StrCat(last->tree_size());
+  }
   details["audit_key_id"] = signer.key_id();
   details["kek_ids"] = absl::StrJoin(store.maintenance().KekIds(), ",");
   details["pseudonym_key_check"] = pseudonymizer.KeyCheck();

@@ -212,11 +212,13 @@ absl::StatusOr<AuditPage> QueryAuditLog(const Database& database,
 
 class RocksAuditTrail final : public AuditTrail {
  public:
-  explicit RocksAuditTrail(StoreCore& core) : core_(core) {
-    absl::StatusOr<std::optional<v1::SignedCheckpoint>> last =
-        core_.database().LastCheckpoint();
-    if (last.ok() && last->has_value())
-      newest_ = std::make_shared<const v1::SignedCheckpoint>(**last);
+  RocksAuditTrail(StoreCore& core,
+                  std::optional<v1::SignedCheckpoint> newest_stored)
+      : core_(core) {
+    if (newest_stored.has_value()) {
+      newest_ = std::make_shared<const v1::SignedCheckpoint>(
+          *std::move(newest_stored));
+    }
   }
 
   void Record(std::vector<v1::AuditRecord> records,
@@ -250,11 +252,6 @@ class RocksAuditTrail final : public AuditTrail {
   TreeHead Head() const override {
     CommitPipeline::TreeHead head = core_.pipeline().audit_tree_head();
     return {head.size, std::move(head.root)};
-  }
-
-  absl::StatusOr<std::optional<v1::SignedCheckpoint>> LastCheckpoint()
-      const override {
-    return core_.database().LastCheckpoint();
   }
 
   absl::StatusOr<AuditPage> Query(const AuditFilter& filter,
@@ -299,8 +296,9 @@ class RocksAuditTrail final : public AuditTrail {
 
 }  // namespace
 
-std::unique_ptr<AuditTrail> MakeAuditTrail(StoreCore& core) {
-  return std::make_unique<RocksAuditTrail>(core);
+std::unique_ptr<AuditTrail> MakeAuditTrail(
+    StoreCore& core, std::optional<v1::SignedCheckpoint> newest_stored) {
+  return std::make_unique<RocksAuditTrail>(core, std::move(newest_stored));
 }
 
 }  // namespace ketenhub

@@ -42,11 +42,9 @@ class AuditTrail {
     std::string root;  // RFC 6962 MTH, 32 bytes
   };
   virtual TreeHead Head() const = 0;
-  // The stored checkpoint of the largest tree, or nullopt when none is.
-  virtual absl::StatusOr<std::optional<v1::SignedCheckpoint>> LastCheckpoint()
-      const = 0;
-  // The same, kept in memory (as opened, then each one stored): for every
-  // receipt, cheaply. Null when there is none.
+  // The stored checkpoint of the largest tree (read when the store opened,
+  // then each one stored), kept in memory: cheap enough for every receipt.
+  // Null when there is none.
   virtual std::shared_ptr<const v1::SignedCheckpoint> NewestCheckpoint()
       const = 0;
 

@@ -4,6 +4,7 @@
 #include <map>
 #include <memory>
 
+#include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
 #include "server/audit/checkpoint.h"
 #include "server/audit/merkle.h"
@@ -70,6 +71,15 @@ absl::StatusOr<std::map<uint64_t, v1::SignedCheckpoint>> CollectCheckpoints(
   return by_size;
 }
 
+// An audit index entry a record should have: its key's hash (in-process),
+// the record, and the index it belongs to ('s' person, 'g' signal, 'u'
+// employee).
+struct IndexKey {
+  size_t hash;
+  uint64_t record;
+  char kind;
+};
+
 class Verifier {
  public:
   Verifier(const Database& database,
@@ -97,22 +107,8 @@ class Verifier {
                               : "ends a subtree whose stored hash differs");
       }
     }
-    for (const std::string& key : storage_keys::AuditIndexKeys(parsed)) {
-      std::string value;
-      rocksdb::Status s = database_.db()->Get(
-          ScanOptions(), database_.audit_index(), key, &value);
-      if (s.IsNotFound()) {
-        return Bad(index, key.front() == 's'
-                              ? "is missing from the audit index by person: "
-                                "a query by BSN would not show it"
-                          : key.front() == 'u'
-                              ? "is missing from the audit index by employee: "
-                                "a query by user would not show it"
-                              : "is missing from the audit index by signal: "
-                                "a query by signal id would not show it");
-      }
-      if (!s.ok()) return Bad(index, "has an unreadable audit index entry");
-    }
+    for (const std::string& key : storage_keys::AuditIndexKeys(parsed))
+      index_keys_.push_back({absl::HashOf(key), index, key.front()});
     auto checkpoint = checkpoints_.find(index + 1);
     if (checkpoint != checkpoints_.end()) {
       ++result_.checkpoints;
@@ -127,6 +123,9 @@ class Verifier {
   }
 
   const merkle::Frontier& tree() const { return tree_; }
+  // The audit index entries the records checked so far should have (their
+  // keys' hashes), for CheckIndex.
+  std::vector<IndexKey>& index_keys() { return index_keys_; }
   const std::map<uint64_t, v1::SignedCheckpoint>& checkpoints() const {
     return checkpoints_;
   }
@@ -165,45 +164,68 @@ class Verifier {
   AuditVerification& result_;
   merkle::Frontier tree_;
   std::vector<std::unique_ptr<rocksdb::Iterator>> levels_;
+  std::vector<IndexKey> index_keys_;
 };
 
-// Every audit index entry must name a record of the log that is about its
-// person or signal: an entry added or moved would make a query show a record
-// that is not about whom it asked. Reports the first that does not.
-absl::Status CheckIndexEntries(const Database& database, uint64_t records,
-                               AuditVerification& result) {
+// Compares the audit index with `expected` (the entries the first `records`
+// records should have) in one pass over the index: an entry no record
+// should have (added, or moved to another person) would make a query show a
+// record not about whom it asked; an expected entry that is missing would
+// hide the record from a query. Reports the first of either.
+absl::Status CheckIndex(const Database& database, uint64_t records,
+                        std::vector<IndexKey>& expected,
+                        AuditVerification& result) {
+  std::sort(
+      expected.begin(), expected.end(),
+      [](const IndexKey& a, const IndexKey& b) { return a.hash < b.hash; });
+  std::vector<bool> found(expected.size(), false);
   std::unique_ptr<rocksdb::Iterator> it(
       database.db()->NewIterator(ScanOptions(), database.audit_index()));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     const absl::string_view key(it->key().data(), it->key().size());
-    const uint64_t index =
-        key.size() > 8
-            ? storage_keys::DecodeSequence(key.substr(key.size() - 8))
-                  .value_or(records)
-            : records;
-    if (index >= records) {
-      result.problem = "an audit index entry names no record of the log";
+    const size_t hash = absl::HashOf(key);
+    auto match = std::lower_bound(
+        expected.begin(), expected.end(), hash,
+        [](const IndexKey& e, size_t h) { return e.hash < h; });
+    if (match == expected.end() || match->hash != hash) {
+      const uint64_t index =
+          key.size() > 8
+              ? storage_keys::DecodeSequence(key.substr(key.size() - 8))
+                    .value_or(records)
+              : records;
+      if (index >= records) {
+        result.problem = "an audit index entry names no record of the log";
+      } else {
+        result.problem = absl::StrCat(
+            "an audit index entry names record ", index,
+            ", which is not about that person, signal or employee");
+        result.first_bad_record = index;
+      }
       return absl::OkStatus();
     }
-    std::string bytes;
-    v1::AuditRecord record;
-    std::vector<std::string> keys;
-    if (database.db()
-            ->Get(ScanOptions(), database.audit(),
-                  storage_keys::EncodeSequence(index), &bytes)
-            .ok() &&
-        record.ParseFromString(bytes)) {
-      keys = storage_keys::AuditIndexKeys(record);
-    }
-    if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
-      result.problem =
-          absl::StrCat("an audit index entry names record ", index,
-                       ", which is not about that person, signal or employee");
-      result.first_bad_record = index;
-      return absl::OkStatus();
-    }
+    // Equal keys (a signal named twice in one record) share one entry.
+    for (; match != expected.end() && match->hash == hash; ++match)
+      found[match - expected.begin()] = true;
   }
-  return FromRocksDbStatus(it->status(), "read audit index");
+  KETENHUB_RETURN_IF_ERROR(FromRocksDbStatus(it->status(), "read audit index"));
+  const IndexKey* missing = nullptr;
+  for (size_t i = 0; i < expected.size(); ++i) {
+    if (!found[i] &&
+        (missing == nullptr || expected[i].record < missing->record))
+      missing = &expected[i];
+  }
+  if (missing != nullptr) {
+    result.first_bad_record = missing->record;
+    result.problem = absl::StrCat(
+        "record ", missing->record,
+        missing->kind == 's'   ? " is missing from the audit index by person: "
+                                 "a query by BSN would not show it"
+        : missing->kind == 'u' ? " is missing from the audit index by "
+                                 "employee: a query by user would not show it"
+                               : " is missing from the audit index by signal: "
+                                 "a query by signal id would not show it");
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -241,7 +263,7 @@ absl::StatusOr<AuditVerification> VerifyAuditLog(
   result.root = verifier.tree().Root();
   if (ok) {
     KETENHUB_RETURN_IF_ERROR(
-        CheckIndexEntries(**database, result.records, result));
+        CheckIndex(**database, result.records, verifier.index_keys(), result));
   }
   if (ok && !verifier.checkpoints().empty() &&
       verifier.checkpoints().rbegin()->first > result.records) {

@@ -46,9 +46,10 @@ absl::Status NotFound() {
 
 class RocksSignalStore final : public SignalStore {
  public:
-  explicit RocksSignalStore(std::unique_ptr<StoreCore> core)
+  RocksSignalStore(std::unique_ptr<StoreCore> core,
+                   std::optional<v1::SignedCheckpoint> newest_checkpoint)
       : core_(std::move(core)),
-        audit_(MakeAuditTrail(*core_)),
+        audit_(MakeAuditTrail(*core_, std::move(newest_checkpoint))),
         maintenance_(MakeStoreMaintenance(*core_)) {}
 
   ~RocksSignalStore() override { Close(); }
@@ -355,9 +356,14 @@ absl::StatusOr<std::unique_ptr<SignalStore>> SignalStore::Open(
         return db->ReadAuditNode(level, index);
       });
   if (!audit_tree.ok()) return audit_tree.status();
-  return std::make_unique<RocksSignalStore>(std::make_unique<StoreCore>(
-      *std::move(keys), *std::move(database), options.max_group_size,
-      *next_sequence, *next_cursor, *std::move(audit_tree)));
+  absl::StatusOr<std::optional<v1::SignedCheckpoint>> newest_checkpoint =
+      (*database)->LastCheckpoint();
+  if (!newest_checkpoint.ok()) return newest_checkpoint.status();
+  return std::make_unique<RocksSignalStore>(
+      std::make_unique<StoreCore>(*std::move(keys), *std::move(database),
+                                  options.max_group_size, *next_sequence,
+                                  *next_cursor, *std::move(audit_tree)),
+      *std::move(newest_checkpoint));
 }
 
 std::string SignalContentHash(const v1::Signal& signal) {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
@@ -64,8 +65,11 @@ class StoreCore {
   CommitPipeline pipeline_;  // last: its thread calls NotifyListener
 };
 
-// The audit trail of `core` (audit_trail.cc); `core` must outlive it.
-std::unique_ptr<AuditTrail> MakeAuditTrail(StoreCore& core);
+// The audit trail of `core` (audit_trail.cc), whose newest stored
+// checkpoint is `newest_stored` (Database::LastCheckpoint, read by the
+// open); `core` must outlive it.
+std::unique_ptr<AuditTrail> MakeAuditTrail(
+    StoreCore& core, std::optional<v1::SignedCheckpoint> newest_stored);
 
 // The maintenance side of `core` (store_maintenance.cc); `core` must outlive
 // it.

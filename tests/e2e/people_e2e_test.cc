@@ -32,14 +32,16 @@ std::vector<v1::AuditRecord> Query(TestHub& hub,
   return records;
 }
 
-// The chain director's client with `user` and `role` as its person (empty:
-// none).
+// The chain director's client with `user`, `role` and `name` as its person
+// (empty: none).
 std::unique_ptr<ChainDirectorClient> DirectorAs(TestHub& hub,
                                                 const std::string& user,
-                                                const std::string& role) {
+                                                const std::string& role,
+                                                const std::string& name = "") {
   ClientOptions options = hub.Options("ketenregisseur");
   options.user_id = user;
   options.user_role = role;
+  options.user_name = name;
   absl::StatusOr<std::unique_ptr<ChainDirectorClient>> client =
       ChainDirectorClient::Connect(options);
   EXPECT_TRUE(client.ok()) << client.status();
@@ -131,7 +133,7 @@ TEST(PeopleE2eTest, AnAuditQueryByUserReturnsExactlyThatPersonsRecords) {
     ASSERT_TRUE(receipt.ok()) << receipt.status();
     ids.push_back(receipt->signal_id());
   }
-  auto anna = DirectorAs(hub, "anna-01", "procesregisseur");
+  auto anna = DirectorAs(hub, "anna-01", "procesregisseur", "A. de Vries");
   auto bram = DirectorAs(hub, "bram-02", "casusregisseur");
   ASSERT_TRUE(anna->GetSignal(ids[0]).ok());
   ASSERT_TRUE(bram->GetSignal(ids[1]).ok());
@@ -148,6 +150,7 @@ TEST(PeopleE2eTest, AnAuditQueryByUserReturnsExactlyThatPersonsRecords) {
   EXPECT_EQ(records[2].operation(), "decide");
   for (size_t i = 0; i < records.size(); ++i) {
     EXPECT_EQ(records[i].acting_user_id(), "anna-01");
+    EXPECT_EQ(records[i].acting_user_name(), "A. de Vries");
     if (i > 0) {
       EXPECT_GT(records[i].index(), records[i - 1].index());
     }

@@ -399,6 +399,29 @@ TEST(HealthE2eTest, StorageRefusingWritesMakesTheHubNotServing) {
   hub->Shutdown();
 }
 
+// Every start is recorded before the hub serves: when that record cannot be
+// written, the hub does not start (fail closed), and starts once it can.
+TEST(HealthE2eTest, AStartThatCannotBeRecordedDoesNotHappen) {
+  testing::TempDir dir;
+  const v1::HubConfig config = testing::TestHubConfig(dir.path() + "/data");
+  {
+    absl::StatusOr<std::unique_ptr<Hub>> first = Hub::Start(config);
+    ASSERT_TRUE(first.ok()) << first.status();
+    (*first)->Shutdown();
+  }
+  auto file_system = std::make_shared<testing::FailingFileSystem>();
+  std::unique_ptr<rocksdb::Env> env = testing::EnvOver(file_system);
+  file_system->SetFailing(true);
+  absl::StatusOr<std::unique_ptr<Hub>> refused = Hub::Start(config, env.get());
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnavailable)
+      << refused.status();
+  EXPECT_THAT(refused.status().message(), HasSubstr("audit trail"));
+  absl::StatusOr<std::unique_ptr<Hub>> started = Hub::Start(config);
+  ASSERT_TRUE(started.ok()) << started.status();
+  (*started)->Shutdown();
+}
+
 // A full disk that fails a flush (not the write-ahead log) is one RocksDB
 // can resume from: the hub turns NOT_SERVING while writes are refused, and
 // once there is room again its storage probe resumes RocksDB and the hub is

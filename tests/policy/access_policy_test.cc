@@ -189,6 +189,58 @@ INSTANTIATE_TEST_SUITE_P(
                                          })pb",
                                     "may_submit: needs role ROLE_SUBMITTER"}));
 
+// person_rules: refused naming the rule and field when malformed; otherwise
+// they cover exactly their role, operations and partners.
+TEST(AccessPolicyTest, PersonRulesAreCheckedAndCoverWhatTheyName) {
+  const std::string partners = R"pb(
+    partners {
+      id: "fg"
+      name: "FG"
+      oin: "00000099000000000001"
+      roles: ROLE_AUDITOR
+      regime: DATA_REGIME_AVG
+    }
+    partners {
+      id: "beheer"
+      name: "Beheer"
+      oin: "00000099000000000002"
+      roles: ROLE_OPERATOR
+      roles: ROLE_AUDITOR
+      regime: DATA_REGIME_AVG
+    })pb";
+  for (const auto& [rule, expected] :
+       std::vector<std::pair<std::string, std::string>>{
+           {"person_rules { operations: \"audit_query\" }",
+            "person_rules[0].role: required"},
+           {"person_rules { role: ROLE_AUDITOR operations: \"peek\" }",
+            "person_rules[0].operations: unknown operation \"peek\""},
+           {"person_rules { role: ROLE_AUDITOR partners: \"niemand\" }",
+            "person_rules[0].partners: unknown partner \"niemand\""},
+           {"person_rules { role: ROLE_OPERATOR partners: \"fg\" }",
+            "person_rules[0].partners: \"fg\" lacks role ROLE_OPERATOR"},
+       }) {
+    absl::Status status =
+        AccessPolicy::FromText(partners + rule, "test").status();
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << rule;
+    EXPECT_THAT(Message(status), HasSubstr(expected)) << rule;
+  }
+  auto policy = AccessPolicy::FromText(
+      partners +
+          "person_rules { role: ROLE_AUDITOR operations: \"audit_query\" "
+          "partners: \"fg\" }",
+      "test");
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  const v1::Partner& fg = *(*policy)->PartnerById("fg");
+  const v1::Partner& beheer = *(*policy)->PartnerById("beheer");
+  EXPECT_TRUE((*policy)->PersonRequired(fg, v1::ROLE_AUDITOR, "audit_query"));
+  EXPECT_FALSE(
+      (*policy)->PersonRequired(fg, v1::ROLE_AUDITOR, "audit_checkpoint"));
+  EXPECT_FALSE(
+      (*policy)->PersonRequired(beheer, v1::ROLE_AUDITOR, "audit_query"));
+  EXPECT_FALSE(
+      (*policy)->PersonRequired(beheer, v1::ROLE_OPERATOR, "audit_query"));
+}
+
 TEST(AccessPolicyTest, VersionFollowsContent) {
   auto a = *AccessPolicy::FromText(kSmallPolicy, "a");
   auto b = *AccessPolicy::FromText(std::string(kSmallPolicy) + "\n", "b");
