@@ -165,4 +165,47 @@ absl::StatusOr<v1::ReleasedSignal> ChainDirectorClient::Decide(
   return response;
 }
 
+template <class Request, class Response>
+absl::StatusOr<Response> ChainDirectorClient::Unary(
+    grpc::Status (v1::ChainDirectorService::Stub::*method)(
+        grpc::ClientContext*, const Request&, Response*),
+    const Request& request) {
+  Response response;
+  absl::Status status =
+      CallWithRetries(options_, [&](grpc::ClientContext* context) {
+        return (stub_.get()->*method)(context, request, &response);
+      });
+  if (!status.ok()) return status;
+  return response;
+}
+
+absl::StatusOr<v1::WorklistResponse> ChainDirectorClient::Worklist(
+    const v1::WorklistRequest& request) {
+  return Unary(&v1::ChainDirectorService::Stub::Worklist, request);
+}
+
+absl::StatusOr<v1::WorkItem> ChainDirectorClient::Assign(
+    absl::string_view signal_id, absl::string_view assignee) {
+  v1::AssignRequest request;
+  request.set_signal_id(std::string(signal_id));
+  request.set_assignee(std::string(assignee));
+  return Unary(&v1::ChainDirectorService::Stub::Assign, request);
+}
+
+absl::StatusOr<v1::WorkItem> ChainDirectorClient::Close(
+    absl::string_view signal_id, absl::string_view reason) {
+  v1::CloseRequest request;
+  request.set_signal_id(std::string(signal_id));
+  request.set_reason(std::string(reason));
+  return Unary(&v1::ChainDirectorService::Stub::Close, request);
+}
+
+absl::StatusOr<v1::WorkItem> ChainDirectorClient::Reopen(
+    absl::string_view signal_id, absl::string_view reason) {
+  v1::ReopenRequest request;
+  request.set_signal_id(std::string(signal_id));
+  request.set_reason(std::string(reason));
+  return Unary(&v1::ChainDirectorService::Stub::Reopen, request);
+}
+
 }  // namespace ketenhub

@@ -50,7 +50,25 @@ class ChainDirectorClient {
   absl::StatusOr<v1::ReleasedSignal> Release(const v1::ReleaseRequest& request);
   absl::StatusOr<v1::ReleasedSignal> Decide(const v1::DecideRequest& request);
 
+  // The worklist (for people: independent of Watch and its acks) and its
+  // steps; the client's person (ClientOptions::user_id) takes them.
+  absl::StatusOr<v1::WorklistResponse> Worklist(
+      const v1::WorklistRequest& request);
+  absl::StatusOr<v1::WorkItem> Assign(absl::string_view signal_id,
+                                      absl::string_view assignee);
+  absl::StatusOr<v1::WorkItem> Close(absl::string_view signal_id,
+                                     absl::string_view reason);
+  absl::StatusOr<v1::WorkItem> Reopen(absl::string_view signal_id,
+                                      absl::string_view reason);
+
  private:
+  // One unary call of `method`, with the client's retries.
+  template <class Request, class Response>
+  absl::StatusOr<Response> Unary(
+      grpc::Status (v1::ChainDirectorService::Stub::*method)(
+          grpc::ClientContext*, const Request&, Response*),
+      const Request& request);
+
   ChainDirectorClient(const ClientOptions& options,
                       std::shared_ptr<grpc::Channel> channel);
 

@@ -9,7 +9,7 @@ namespace ketenhub {
 
 // The names of the hub's operations as audit records and the policy's
 // processing activities spell them.
-inline constexpr std::array<absl::string_view, 26> kOperations = {
+inline constexpr std::array<absl::string_view, 30> kOperations = {
     "submit",
     "get_status",
     "withdraw",
@@ -19,6 +19,10 @@ inline constexpr std::array<absl::string_view, 26> kOperations = {
     "get_signal",
     "release",
     "decide",
+    "worklist",  // the chain director's worklist and its steps
+    "assign",
+    "close",
+    "reopen",
     "reload_policy",
     "list_unrouted",
     "audit_query",

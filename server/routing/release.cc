@@ -4,6 +4,7 @@
 
 #include "server/common/status_macros.h"
 #include "server/policy/lifecycle.h"
+#include "server/policy/triage.h"
 #include "server/storage/signal_lifetime.h"
 #include "server/storage/time_conversion.h"
 
@@ -83,6 +84,7 @@ absl::StatusOr<v1::ReleasedSignal> ReleaseFor(const StoredSignal& signal,
   *out.mutable_contact() = content.contact();
   out.set_state(signal.state());
   if (signal.has_decision()) *out.mutable_decision() = signal.decision();
+  *out.mutable_triage() = TriageOf(signal, receiver);
   return out;
 }
 

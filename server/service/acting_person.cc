@@ -35,28 +35,27 @@ absl::Status CheckPrintable(absl::string_view header, absl::string_view value) {
   return absl::OkStatus();
 }
 
-absl::Status CheckUserId(absl::string_view id) {
-  if (absl::Status printable = CheckPrintable(kUserHeader, id);
-      !printable.ok()) {
+}  // namespace
+
+absl::Status CheckPersonId(absl::string_view field, absl::string_view id) {
+  if (absl::Status printable = CheckPrintable(field, id); !printable.ok()) {
     return printable;
   }
   for (char c : id) {
     if (!absl::ascii_isalnum(c) && c != '.' && c != '_' && c != '@' &&
         c != ':' && c != '-') {
       return absl::InvalidArgumentError(
-          absl::StrCat(kUserHeader, ": only [A-Za-z0-9._@:-]"));
+          absl::StrCat(field, ": only [A-Za-z0-9._@:-]"));
     }
   }
   if (CanonicalBsn(id).has_value()) {
     return absl::InvalidArgumentError(absl::StrCat(
-        kUserHeader,
+        field,
         ": is a BSN; name the employee by the organisation's own number "
         "(personnel or UZI number)"));
   }
   return absl::OkStatus();
 }
-
-}  // namespace
 
 absl::StatusOr<std::optional<ActingPerson>> ReadActingPerson(
     const grpc::ServerContextBase& context) {
@@ -70,7 +69,8 @@ absl::StatusOr<std::optional<ActingPerson>> ReadActingPerson(
         absl::StrCat(kUserHeader, ": required with ",
                      role.has_value() ? kUserRoleHeader : kUserNameHeader));
   }
-  if (absl::Status valid = CheckUserId(*id); !valid.ok()) return valid;
+  if (absl::Status valid = CheckPersonId(kUserHeader, *id); !valid.ok())
+    return valid;
   if (!role.has_value()) {
     return absl::InvalidArgumentError(
         absl::StrCat(kUserRoleHeader, ": required with ", kUserHeader));

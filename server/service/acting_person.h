@@ -32,6 +32,10 @@ inline constexpr char kUserNameHeader[] = "keten-user-name";
 absl::StatusOr<std::optional<ActingPerson>> ReadActingPerson(
     const grpc::ServerContextBase& context);
 
+// Whether `id` is a valid keten-user (as above); INVALID_ARGUMENT naming
+// `field` when not. For request fields that name a person (an assignee).
+absl::Status CheckPersonId(absl::string_view field, absl::string_view id);
+
 }  // namespace ketenhub
 
 #endif  // KETENHUB_SERVER_SERVICE_ACTING_PERSON_H_

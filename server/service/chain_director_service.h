@@ -42,6 +42,23 @@ class ChainDirectorServiceImpl final
   grpc::ServerUnaryReactor* HandleDecide(UnaryCall& call,
                                          const v1::DecideRequest& request,
                                          v1::ReleasedSignal* response);
+  grpc::ServerUnaryReactor* HandleWorklist(UnaryCall& call,
+                                           const v1::WorklistRequest& request,
+                                           v1::WorklistResponse* response);
+  grpc::ServerUnaryReactor* HandleAssign(UnaryCall& call,
+                                         const v1::AssignRequest& request,
+                                         v1::WorkItem* response);
+  grpc::ServerUnaryReactor* HandleClose(UnaryCall& call,
+                                        const v1::CloseRequest& request,
+                                        v1::WorkItem* response);
+  grpc::ServerUnaryReactor* HandleReopen(UnaryCall& call,
+                                         const v1::ReopenRequest& request,
+                                         v1::WorkItem* response);
+  // Assign, Close and Reopen: `step` (its person and time filled in here)
+  // on `signal_id` in the caller's worklist, answered with the signal's
+  // item.
+  grpc::ServerUnaryReactor* Step(UnaryCall& call, const std::string& signal_id,
+                                 TriageStep step, v1::WorkItem* response);
   // The signal `signal_id` (decrypted, once) for a change by the caller,
   // whose route must carry it to them: NOT_FOUND otherwise, whatever its
   // state; FAILED_PRECONDITION when destroyed. Names the signal and the

@@ -4,6 +4,7 @@
 #include "server/storage/keys.h"
 #include "server/storage/rocksdb_status.h"
 #include "server/storage/time_conversion.h"
+#include "server/storage/worklist.h"
 
 namespace ketenhub {
 
@@ -163,6 +164,7 @@ void CommitContext::PutSignal(const StoredSignal& signal,
       storage_keys::SubjectIndexKey(signal.subject_key(), signal.sequence()),
       entry.SerializeAsString());
   subject_entries_[signal.subject_key()][signal.sequence()] = std::move(entry);
+  PutWorklistEntries(*database_, signal, batch_);
   signals_[signal.signal_id()] = std::move(sealed);
 }
 
@@ -186,8 +188,10 @@ absl::Status CommitContext::DestroySignal(StoredSignal& signal,
       storage_keys::SubjectIndexKey(signal.subject_key(), signal.sequence()));
   subject_entries_[signal.subject_key()].erase(signal.sequence());
   deleted_entries_[signal.subject_key()].insert(signal.sequence());
+  DeleteWorklistEntries(*database_, signal, batch_);
   StoredSignal tombstone = Database::StoredForm(signal);
   tombstone.clear_payload();
+  tombstone.clear_triage();  // its reasons are free text
   tombstone.clear_subject_key();
   tombstone.clear_content_hash();
   tombstone.clear_withdraw_reason();

@@ -57,6 +57,7 @@ constexpr FamilySpec kFamilies[] = {
     {Family::kDataKeys, storage_keys::kDataKeys, true, true, false, false},
     {Family::kSubjectPartners, storage_keys::kSubjectPartners, false, true,
      false, true},
+    {Family::kWorklist, storage_keys::kWorklist, false, false, false, true},
 };
 static_assert(std::size(kFamilies) == static_cast<size_t>(Family::kCount));
 
@@ -135,31 +136,34 @@ absl::StatusOr<std::unique_ptr<Database>> Database::OpenWith(
       rocksdb::NewLRUCache(kBlockCacheBytes);
   if (env != nullptr) options.env = env;
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
-  bool missing_last = false;
+  std::vector<bool> present;  // by Family
   for (const FamilySpec& spec : kFamilies) {
-    // A read-only open cannot create a family; one added later (the last)
-    // may be missing from a store no hub of this version has opened yet.
-    if (read_only && spec.added_later && !HasFamily(path, spec.name)) {
-      missing_last = true;
-      continue;
-    }
-    families.emplace_back(spec.name, FamilyOptions(spec, cache));
+    // A read-only open cannot create a family; one added later may be
+    // missing from a store no hub of this version has opened yet.
+    present.push_back(!read_only || !spec.added_later ||
+                      HasFamily(path, spec.name));
+    if (present.back())
+      families.emplace_back(spec.name, FamilyOptions(spec, cache));
   }
   std::unique_ptr<Database> database(new Database());
+  std::vector<rocksdb::ColumnFamilyHandle*> opened;
   rocksdb::DB* db = nullptr;
   rocksdb::Status s =
-      read_only ? rocksdb::DB::OpenForReadOnly(options, path, families,
-                                               &database->handles_, &db)
-                : rocksdb::DB::Open(options, path, families,
-                                    &database->handles_, &db);
+      read_only
+          ? rocksdb::DB::OpenForReadOnly(options, path, families, &opened, &db)
+          : rocksdb::DB::Open(options, path, families, &opened, &db);
   if (!s.ok()) return FromRocksDbStatus(s, "open database");
   database->db_.reset(db);
-  if (missing_last) database->handles_.push_back(nullptr);
+  auto next = opened.begin();
+  for (const bool here : present)
+    database->handles_.push_back(here ? *next++ : nullptr);
   database->read_only_ = read_only;
   database->key_ring_ = key_ring;
   if (read_only) return database;
   if (absl::Status schema = database->CheckSchemaVersion(); !schema.ok())
     return schema;
+  if (absl::Status built = database->BuildWorklistOnce(); !built.ok())
+    return built;
   return database;
 }
 

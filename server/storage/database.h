@@ -37,7 +37,7 @@ class Database {
   static absl::StatusOr<std::unique_ptr<Database>> Open(
       const std::string& path, const KekRing* key_ring = nullptr,
       rocksdb::Env* env = nullptr);
-  // Opens an existing database read-only (e.g. a copy, for verification).
+  // Opens an existing database read-only (e.g. a copy, to verify).
   static absl::StatusOr<std::unique_ptr<Database>> OpenReadOnly(
       const std::string& path);
 
@@ -47,7 +47,7 @@ class Database {
 
   rocksdb::DB* db() const { return db_.get(); }
   // The handle of `family`; null only for a family a read-only open of an
-  // older store does not have (Family::kSubjectPartners).
+  // older store does not have (FamilySpec::added_later).
   rocksdb::ColumnFamilyHandle* handle(Family family) const {
     return handles_[static_cast<size_t>(family)];
   }
@@ -114,7 +114,7 @@ class Database {
                              absl::string_view key, absl::string_view value)>
                              visit) const;
 
-  // Wraps and unwraps data keys; null for a read-only (verification) open.
+  // Wraps and unwraps data keys; null for a read-only open.
   const KekRing* key_ring() const { return key_ring_; }
 
   // The signal `signal_id` with its content decrypted into `signal`; NOT_FOUND
@@ -170,8 +170,7 @@ class Database {
   // A stored perfect Merkle subtree; DATA_LOSS when missing.
   absl::StatusOr<std::string> ReadAuditNode(int level, uint64_t index) const;
 
-  // Write options for everything acknowledged to a client: fsync before return.
-  static rocksdb::WriteOptions SyncWrite();
+  static rocksdb::WriteOptions SyncWrite();  // fsync before return
 
  private:
   // Opens `stored`'s payload with the data key read as `value` (status `s`).
@@ -185,6 +184,9 @@ class Database {
   // Schema versions and their upgrades (schema_upgrade.cc).
   absl::Status CheckSchemaVersion();
   absl::Status EncryptStoredSignals();
+  // Fills the worklist family from the signals unless kWorklistBuiltKey
+  // says it was (a store from before it).
+  absl::Status BuildWorklistOnce();
 
   std::unique_ptr<rocksdb::DB> db_;
   bool read_only_ = false;

@@ -36,6 +36,10 @@ std::string SubjectPartnerKey(absl::string_view subject_key,
   return absl::StrCat(subject_key, partner_id);
 }
 
+std::string WorklistPrefix(absl::string_view receiver) {
+  return absl::StrCat(receiver, absl::string_view("\0", 1));
+}
+
 std::string AuditNodeKey(int level, uint64_t index) {
   return absl::StrCat(std::string(1, static_cast<char>(level)),
                       EncodeSequence(index));

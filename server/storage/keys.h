@@ -37,6 +37,10 @@ inline constexpr char kDataKeys[] = "data_keys";  // signal id -> WrappedDataKey
 // subject index: missing or stale, matching reads the index instead. Added
 // after schema 4 without a migration: it starts empty and fills.
 inline constexpr char kSubjectPartners[] = "subject_partners";
+// WorklistKey -> WorklistEntry: each chain director's worklist, rewritten
+// with its signal. Added after schema 4: an open that finds
+// kWorklistBuiltKey missing fills it from the signals.
+inline constexpr char kWorklist[] = "worklist";
 // The default column family holds metadata such as kSchemaVersionKey.
 inline constexpr char kSchemaVersionKey[] = "meta/schema_version";
 inline constexpr char kPseudonymKeyCheckKey[] = "meta/pseudonym_key_check";
@@ -45,6 +49,7 @@ inline constexpr char kStorageProbeKey[] = "meta/storage_probe";
 // KEK ids the operator declared lost (--replace-lost-kek), comma-separated:
 // data keys under them no longer stop the hub.
 inline constexpr char kLostKeksKey[] = "meta/lost_keks";
+inline constexpr char kWorklistBuiltKey[] = "meta/worklist_built";
 // 4 added the audit families and encrypted payloads (data_keys) to 3; the
 // upgrade encrypts the stored signals, and the audit trail starts there.
 inline constexpr char kSchemaVersion[] = "4";
@@ -70,6 +75,7 @@ enum class Family : size_t {
   kAuditCheckpoints,
   kDataKeys,
   kSubjectPartners,
+  kWorklist,
   kCount,
 };
 
@@ -88,6 +94,10 @@ inline constexpr size_t kSubjectKeyBytes = 32;
 std::string SubjectIndexKey(absl::string_view subject_key, uint64_t sequence);
 std::string SubjectPartnerKey(absl::string_view subject_key,
                               absl::string_view partner_id);
+
+// A receiver's worklist entries start with WorklistPrefix(receiver), then
+// EncodeSequence(sequence of the signal).
+std::string WorklistPrefix(absl::string_view receiver);
 
 // A perfect Merkle subtree: level byte, then index.
 std::string AuditNodeKey(int level, uint64_t index);

@@ -13,6 +13,8 @@
 #include "server/storage/payload_cipher.h"
 #include "server/storage/signal_mutations.h"
 #include "server/storage/store_internal.h"
+#include "server/storage/time_conversion.h"
+#include "server/storage/worklist.h"
 
 namespace ketenhub {
 namespace {
@@ -112,11 +114,18 @@ class RocksSignalStore final : public SignalStore {
   void Decide(std::string receiver, std::string signal_id,
               v1::Decision decision, v1::AuditRecord audit,
               SignalCallback done) override {
-    auto change = [decision](StoredSignal& signal) -> absl::Status {
+    TriageStep step{.action = TriageStep::Action::kDecide,
+                    .person = audit.acting_user_id(),
+                    .now = FromTimestamp(decision.decided_at())};
+    auto change = [decision, step,
+                   receiver](StoredSignal& signal) -> absl::Status {
       if (signal.state() == v1::SIGNAL_STATE_WITHDRAWN) {
         return absl::FailedPreconditionError(
             "signal_id: withdrawn by its source");
       }
+      v1::Triage triage = TriageOf(signal, receiver);
+      KETENHUB_RETURN_IF_ERROR(ApplyTriage(step, /*withdrawn=*/false, triage));
+      MutableTriageOf(signal, receiver) = std::move(triage);
       if (signal.has_decision()) {
         // Decisions append: a change says why.
         if (decision.change_reason().empty()) {
@@ -131,8 +140,29 @@ class RocksSignalStore final : public SignalStore {
       return absl::OkStatus();
     };
     pipeline().Enqueue(
-        MakeSignalUpdate(std::move(signal_id), ReceivedBy(std::move(receiver)),
-                         change, nullptr, std::move(audit), std::move(done)));
+        MakeSignalUpdate(std::move(signal_id), ReceivedBy(receiver), change,
+                         nullptr, std::move(audit), std::move(done)));
+  }
+
+  void Triage(std::string receiver, std::string signal_id, TriageStep step,
+              v1::AuditRecord audit, SignalCallback done) override {
+    auto change = [step = std::move(step),
+                   receiver](StoredSignal& signal) -> absl::Status {
+      v1::Triage triage = TriageOf(signal, receiver);
+      KETENHUB_RETURN_IF_ERROR(ApplyTriage(
+          step, signal.state() == v1::SIGNAL_STATE_WITHDRAWN, triage));
+      MutableTriageOf(signal, receiver) = std::move(triage);
+      return absl::OkStatus();
+    };
+    pipeline().Enqueue(MakeSignalUpdate(std::move(signal_id),
+                                        ReceivedBy(receiver), change, nullptr,
+                                        std::move(audit), std::move(done)));
+  }
+
+  absl::StatusOr<v1::WorklistResponse> Worklist(
+      absl::string_view receiver, const v1::WorklistRequest& request,
+      size_t offset, size_t limit) const override {
+    return ListWorklist(database(), receiver, request, offset, limit);
   }
 
   void Release(std::string receiver, std::string signal_id, v1::DataKind kind,

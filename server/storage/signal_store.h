@@ -14,8 +14,10 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "ketenhub/v1/audit.pb.h"
+#include "ketenhub/v1/chain_director.pb.h"
 #include "ketenhub/v1/signal.pb.h"
 #include "ketenhub/v1/storage.pb.h"
+#include "server/policy/triage.h"
 #include "server/storage/audit_trail.h"
 #include "server/storage/store_maintenance.h"
 
@@ -97,8 +99,10 @@ class SignalStore {
                         std::string reason, v1::AuditRecord audit,
                         SignalCallback done) = 0;
 
-  // Records `receiver`'s triage decision. NOT_FOUND when the signal is not
-  // routed to `receiver`; FAILED_PRECONDITION when it was withdrawn.
+  // Records `receiver`'s triage decision and moves the signal to decided in
+  // its worklist (the person: the audit record's acting user). NOT_FOUND
+  // when the signal is not routed to `receiver`; FAILED_PRECONDITION when it
+  // was withdrawn or is closed in the worklist.
   virtual void Decide(std::string receiver, std::string signal_id,
                       v1::Decision decision, v1::AuditRecord audit,
                       SignalCallback done) = 0;
@@ -108,6 +112,16 @@ class SignalStore {
   virtual void Release(std::string receiver, std::string signal_id,
                        v1::DataKind kind, v1::AuditRecord audit,
                        SignalCallback done) = 0;
+
+  // A person's step in `receiver`'s worklist (policy/triage.h); NOT_FOUND
+  // as Decide, FAILED_PRECONDITION for a step its state does not allow.
+  virtual void Triage(std::string receiver, std::string signal_id,
+                      TriageStep step, v1::AuditRecord audit,
+                      SignalCallback done) = 0;
+  // `receiver`'s worklist (storage/worklist.h, ListWorklist).
+  virtual absl::StatusOr<v1::WorklistResponse> Worklist(
+      absl::string_view receiver, const v1::WorklistRequest& request,
+      size_t offset, size_t limit) const = 0;
 
   // Stores `subscriber`'s position: the larger of `cursor` and the stored
   // one. INVALID_ARGUMENT when `cursor` is beyond the last event.

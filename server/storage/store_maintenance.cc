@@ -15,6 +15,7 @@
 #include "server/storage/signal_mutations.h"
 #include "server/storage/signal_store.h"
 #include "server/storage/store_internal.h"
+#include "server/storage/worklist.h"
 
 namespace ketenhub {
 namespace {
@@ -318,7 +319,7 @@ namespace {
 
 // Puts into `batch` the moves that give `signal` (decrypted) the subject key
 // `key`: its subject index entry, its partner's newest-signal pointer and
-// its record.
+// its record and worklist entries.
 absl::Status RekeyOne(const Database& db, absl::string_view record_key,
                       StoredSignal& signal, const std::string& key,
                       rocksdb::WriteBatch& batch) {
@@ -342,6 +343,7 @@ absl::Status RekeyOne(const Database& db, absl::string_view record_key,
   signal.set_subject_key(key);
   batch.Put(db.signals(), rocksdb::Slice(record_key.data(), record_key.size()),
             Database::StoredForm(signal).SerializeAsString());
+  PutWorklistEntries(db, signal, batch);
   return absl::OkStatus();
 }
 

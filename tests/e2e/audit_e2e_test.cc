@@ -253,6 +253,10 @@ TEST(AuditE2eTest, EveryOperationIsRecorded) {
       director
           ->Decide(receipt->signal_id(), v1::OUTCOME_CASE_MEETING, "bespreken")
           .ok());
+  ASSERT_TRUE(director->Worklist(v1::WorklistRequest()).ok());
+  ASSERT_TRUE(director->Assign(receipt->signal_id(), "regisseur-2").ok());
+  ASSERT_TRUE(director->Close(receipt->signal_id(), "afgeschaald").ok());
+  ASSERT_TRUE(director->Reopen(receipt->signal_id(), "nieuw signaal").ok());
   ASSERT_TRUE(ggd->Withdraw(receipt->signal_id(), "dubbel").ok());
   {
     grpc::ClientContext context;

@@ -193,6 +193,27 @@ TEST_F(HubProcessTest, KetenctlWalksTheChainDirectorThrough) {
       RunCommand(Ketenctl(port, "--as politie status " + id[1].str()));
   EXPECT_THAT(status.output, HasSubstr("Decision: case meeting"));
   EXPECT_THAT(status.output, HasSubstr("In casusoverleg besproken"));
+  // The worklist: the decided signal, then closed with a reason.
+  CommandResult decided = RunCommand(
+      Ketenctl(port, "--as ketenregisseur worklist --state decided"));
+  EXPECT_EQ(decided.exit_code, 0) << decided.output;
+  EXPECT_THAT(decided.output, HasSubstr("decided"));
+  EXPECT_THAT(decided.output, HasSubstr(id[1].str()));
+  EXPECT_THAT(decided.output, HasSubstr("1 of 1 signals"));
+  CommandResult closed = RunCommand(
+      Ketenctl(port, "--as ketenregisseur close " + id[1].str() +
+                         " --reason 'Hulp loopt via de wijkteams'"));
+  EXPECT_EQ(closed.exit_code, 0) << closed.output;
+  EXPECT_THAT(closed.output, HasSubstr("closed, assigned to medewerker-1"));
+  CommandResult open = RunCommand(
+      Ketenctl(port, "--as ketenregisseur --json worklist"));
+  EXPECT_THAT(open.output, HasSubstr("\"total\":1"));
+  EXPECT_THAT(open.output,
+              Not(HasSubstr("\"signalId\":\"" + id[1].str() + "\"")));
+  CommandResult unassigned = RunCommand(Ketenctl(
+      port, "--as ketenregisseur assign " + id[1].str() + " --to 999990019"));
+  EXPECT_EQ(unassigned.exit_code, 1);
+  EXPECT_THAT(unassigned.output, HasSubstr("assignee: is a BSN"));
   CommandResult again = RunCommand(Ketenctl(
       port, "--as ketenregisseur watch --count 1 --timeout 2 --json --from 2"));
   EXPECT_THAT(again.output, HasSubstr("\"cursor\":\"3\""));

@@ -26,6 +26,7 @@
 #include "tools/ketenctl/json_input.h"
 #include "tools/ketenctl/ketenctl_admin.h"
 #include "tools/ketenctl/ketenctl_audit.h"
+#include "tools/ketenctl/ketenctl_worklist.h"
 #include "tools/ketenctl/ketenctl_common.h"
 #include "tools/ketenctl/ketenctl_docs.h"
 
@@ -328,6 +329,7 @@ void PrintReleased(const v1::ReleasedSignal& s) {
             << (s.contact().phone().empty() ? s.contact().email()
                                             : s.contact().phone())
             << "\n";
+  std::cout << "  Worklist: " << TriageText(s.triage()) << "\n";
   if (s.state() == v1::SIGNAL_STATE_DECIDED) {
     std::cout << "  Decision: " << DecisionText(s.decision()) << "\n";
   } else if (s.state() == v1::SIGNAL_STATE_WITHDRAWN) {
@@ -476,21 +478,6 @@ int ListUnrouted(const GlobalFlags& flags) {
   }
   if (!flags.json) std::cout << total << " signals without a route.\n";
   return EXIT_SUCCESS;
-}
-
-// The values of `descriptor` as ketenctl's options take them: without
-// `prefix` and *_UNSPECIFIED, lower case, '-' for '_' ("case-meeting").
-std::vector<std::string> OptionChoices(
-    const google::protobuf::EnumDescriptor* descriptor,
-    absl::string_view prefix) {
-  std::vector<std::string> choices;
-  for (int i = 0; i < descriptor->value_count(); ++i) {
-    const std::string& name = descriptor->value(i)->name();
-    if (absl::EndsWith(name, "_UNSPECIFIED")) continue;
-    choices.push_back(absl::StrReplaceAll(
-        absl::AsciiStrToLower(absl::StripPrefix(name, prefix)), {{"_", "-"}}));
-  }
-  return choices;
 }
 
 // "HOST:PORT", or why not, for --hub.
@@ -666,6 +653,8 @@ int main(int argc, char** argv) {
   CLI::App* unrouted =
       admin->add_subcommand("unrouted", "list signals no route delivers");
 
+  ketenhub::WorklistCommands worklist;
+  worklist.Register(app);
   ketenhub::AuditCommands audit;
   audit.Register(app);
   ketenhub::AdminCommands admin_commands;
@@ -712,6 +701,7 @@ int main(int argc, char** argv) {
   if (*check) return ketenhub::PolicyCheck(flags, policy_file);
   if (*reload) return ketenhub::ReloadPolicy(flags);
   if (*unrouted) return ketenhub::ListUnrouted(flags);
+  if (std::optional<int> code = worklist.Run(flags)) return *code;
   if (std::optional<int> code = audit.Run(flags)) return *code;
   if (std::optional<int> code = admin_commands.Run(flags)) return *code;
   return EXIT_FAILURE;

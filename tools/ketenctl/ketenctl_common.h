@@ -6,14 +6,17 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "client/signal_client.h"
+#include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "google/protobuf/util/json_util.h"
@@ -123,6 +126,21 @@ inline absl::StatusOr<ClientOptions> OptionsFrom(const GlobalFlags& flags) {
         "no identity: give --as NAME (dev PKI) or --cert, --key and --ca");
   }
   return options;
+}
+
+// The values of `descriptor` as ketenctl's options take them: without
+// `prefix` and *_UNSPECIFIED, lower case, '-' for '_' ("case-meeting").
+inline std::vector<std::string> OptionChoices(
+    const google::protobuf::EnumDescriptor* descriptor,
+    absl::string_view prefix) {
+  std::vector<std::string> choices;
+  for (int i = 0; i < descriptor->value_count(); ++i) {
+    const std::string& name = descriptor->value(i)->name();
+    if (absl::EndsWith(name, "_UNSPECIFIED")) continue;
+    choices.push_back(absl::StrReplaceAll(
+        absl::AsciiStrToLower(absl::StripPrefix(name, prefix)), {{"_", "-"}}));
+  }
+  return choices;
 }
 
 template <typename Client>
