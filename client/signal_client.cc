@@ -13,6 +13,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "client/client_certificate.h"
+#include "server/audit/checkpoint.h"
+#include "server/audit/merkle.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 
@@ -157,13 +159,28 @@ absl::StatusOr<std::unique_ptr<SignalClient>> SignalClient::Connect(
   absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
       MakeHubChannel(options);
   if (!channel.ok()) return channel.status();
+  std::string key;
+  if (!options.audit_public_key_file.empty()) {
+    absl::StatusOr<std::string> pem =
+        ReadPem("audit_public_key_file", options.audit_public_key_file);
+    if (!pem.ok()) return pem.status();
+    if (absl::StatusOr<std::string> id = CheckpointKeyId(*pem); !id.ok()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("audit_public_key_file: ", options.audit_public_key_file,
+                       " is not an Ed25519 public key (PEM)"));
+    }
+    key = *std::move(pem);
+  }
   return std::unique_ptr<SignalClient>(
-      new SignalClient(options, *std::move(channel)));
+      new SignalClient(options, *std::move(channel), std::move(key)));
 }
 
 SignalClient::SignalClient(const SignalClientOptions& options,
-                           std::shared_ptr<grpc::Channel> channel)
-    : options_(options), stub_(v1::SignalService::NewStub(channel)) {}
+                           std::shared_ptr<grpc::Channel> channel,
+                           std::string audit_public_key)
+    : options_(options),
+      stub_(v1::SignalService::NewStub(channel)),
+      audit_public_key_(std::move(audit_public_key)) {}
 
 absl::StatusOr<v1::Receipt> SignalClient::Submit(v1::Signal signal) {
   v1::SubmitRequest request;
@@ -191,10 +208,68 @@ absl::Status SignalClient::CheckpointContinuity() const {
 
 void SignalClient::Remember(const v1::SignedCheckpoint& checkpoint) {
   Observe(checkpoint);
+  absl::MutexLock lock(&checkpoint_mu_);
+  if (!proven_.has_value() ||
+      checkpoint.tree_size() > proven_->tree_size()) {
+    proven_ = checkpoint;
+  }
+}
+
+absl::Status SignalClient::VerifyContinuity() {
+  std::optional<v1::SignedCheckpoint> base, newest;
+  {
+    absl::MutexLock lock(&checkpoint_mu_);
+    if (!continuity_.ok()) return continuity_;
+    if (!proven_.has_value()) proven_ = newest_;
+    base = proven_;
+    newest = newest_;
+  }
+  if (!base.has_value() || base->tree_size() == newest->tree_size())
+    return absl::OkStatus();  // Observe compared the roots
+  v1::GetConsistencyProofRequest request;
+  request.set_old_size(base->tree_size());
+  request.set_new_size(newest->tree_size());
+  v1::ConsistencyProof proof;
+  absl::Status status =
+      CallWithRetries(options_, [&](grpc::ClientContext* context) {
+        return stub_->GetConsistencyProof(context, request, &proof);
+      });
+  if (!status.ok() && !absl::IsInvalidArgument(status)) return status;
+  if (status.ok()) {
+    std::vector<std::string> hashes(proof.hashes().begin(),
+                                    proof.hashes().end());
+    status = merkle::VerifyConsistency(base->tree_size(), newest->tree_size(),
+                                       base->root_hash(), newest->root_hash(),
+                                       hashes);
+  }
+  absl::MutexLock lock(&checkpoint_mu_);
+  if (!status.ok()) {
+    continuity_ = absl::DataLossError(absl::StrCat(
+        "the hub's audit trail of ", newest->tree_size(),
+        " records does not extend the one of ", base->tree_size(),
+        " it signed before (rolled back and regrown, or forked): ",
+        status.message()));
+    return continuity_;
+  }
+  if (newest->tree_size() > proven_->tree_size()) proven_ = newest;
+  return absl::OkStatus();
 }
 
 void SignalClient::Observe(const v1::SignedCheckpoint& checkpoint) {
+  absl::Status signed_by_hub =
+      audit_public_key_.empty()
+          ? absl::OkStatus()
+          : VerifyCheckpoint(checkpoint, audit_public_key_);
   absl::MutexLock lock(&checkpoint_mu_);
+  if (!signed_by_hub.ok()) {
+    if (continuity_.ok()) {
+      continuity_ = absl::DataLossError(absl::StrCat(
+          "a checkpoint of ", checkpoint.tree_size(),
+          " records does not carry the hub's audit signature: ",
+          signed_by_hub.message()));
+    }
+    return;
+  }
   if (newest_.has_value()) {
     if (checkpoint.tree_size() < newest_->tree_size() && continuity_.ok()) {
       continuity_ = absl::DataLossError(absl::StrCat(

@@ -35,6 +35,11 @@ struct ClientOptions {
   std::string user_id;
   std::string user_role;
   std::string user_name;  // optional
+  // The hub's audit public key (PEM: the hub's keys/audit-signing.pub, as its
+  // operator hands it out). With it, SignalClient checks the signature of
+  // every checkpoint the hub sends; a bad one is DATA_LOSS in
+  // CheckpointContinuity(). Empty: sizes and roots are still compared.
+  std::string audit_public_key_file;
 };
 using SignalClientOptions = ClientOptions;
 
@@ -114,17 +119,29 @@ class SignalClient {
   // to Remember() to notice a rollback between runs too.
   absl::Status CheckpointContinuity() const;
   void Remember(const v1::SignedCheckpoint& checkpoint);
+  // Asks the hub to prove (RFC 6962 consistency proof) that the newest
+  // checkpoint seen extends the one proven before (at first: the one given
+  // to Remember(), else the first seen), and moves that base up. DATA_LOSS
+  // when it does not: the log was rolled back and regrown, or forked; from
+  // then on CheckpointContinuity() says so too. Call it now and then (the
+  // outbox does after each delivery that brought a newer checkpoint);
+  // UNAVAILABLE and the like when the hub cannot be asked.
+  absl::Status VerifyContinuity();
 
  private:
   void Observe(const v1::SignedCheckpoint& checkpoint);
 
   SignalClient(const SignalClientOptions& options,
-               std::shared_ptr<grpc::Channel> channel);
+               std::shared_ptr<grpc::Channel> channel,
+               std::string audit_public_key);
 
   const SignalClientOptions options_;
   const std::unique_ptr<v1::SignalService::Stub> stub_;
+  const std::string audit_public_key_;  // PEM, or empty
   mutable absl::Mutex checkpoint_mu_;
   std::optional<v1::SignedCheckpoint> newest_ ABSL_GUARDED_BY(checkpoint_mu_);
+  // The base VerifyContinuity proves from.
+  std::optional<v1::SignedCheckpoint> proven_ ABSL_GUARDED_BY(checkpoint_mu_);
   absl::Status continuity_ ABSL_GUARDED_BY(checkpoint_mu_);
 };
 

@@ -29,6 +29,7 @@ namespace {
 // by its sequence number, so that a directory listing is the queue's order.
 constexpr char kQueue[] = "queue";
 constexpr char kDeadLetters[] = "dead-letters";
+constexpr char kCheckpointFile[] = "checkpoint";  // the newest proven
 constexpr char kSuffix[] = ".signal";
 constexpr size_t kBatch = 64;
 
@@ -231,8 +232,31 @@ class FileOutbox final : public SignalOutbox {
           break;  // start again from the oldest
         }
         backoff = options_.client.initial_backoff;
+        // Before the outcome, so that a Flush sees the proof's verdict.
+        if (receipt.ok()) KeepCheckpoint();
         Done(sequence, signal->client_ref(), receipt);
       }
+    }
+  }
+
+  absl::Status CheckpointContinuity() const override {
+    return client_->CheckpointContinuity();
+  }
+
+  // Proves and keeps a newer checkpoint (sender thread only).
+  void KeepCheckpoint() {
+    std::optional<v1::SignedCheckpoint> newest = client_->NewestCheckpoint();
+    if (!newest.has_value() || newest->tree_size() <= kept_size_) return;
+    // A hub that cannot answer now is asked after the next round.
+    if (absl::Status proven = client_->VerifyContinuity();
+        !proven.ok() && !absl::IsDataLoss(proven)) {
+      return;
+    }
+    if (!client_->CheckpointContinuity().ok()) return;
+    if (WriteDurably(options_.path, kCheckpointFile,
+                     newest->SerializeAsString())
+            .ok()) {
+      kept_size_ = newest->tree_size();
     }
   }
 
@@ -245,7 +269,8 @@ class FileOutbox final : public SignalOutbox {
   std::deque<uint64_t> queued_ ABSL_GUARDED_BY(mu_);  // only Done pops
   uint64_t next_sequence_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  std::thread sender_;  // last
+  uint64_t kept_size_ = 0;  // of the kept checkpoint; sender thread only
+  std::thread sender_;      // last
 };
 
 // Creates `dir` (and its parents) and makes it 0700.
@@ -287,6 +312,17 @@ absl::StatusOr<std::unique_ptr<SignalOutbox>> SignalOutbox::Open(
   absl::StatusOr<std::unique_ptr<SignalClient>> client =
       SignalClient::Connect(client_options);
   if (!client.ok()) return client.status();
+  const std::string kept = absl::StrCat(options.path, "/", kCheckpointFile);
+  if (std::filesystem::exists(kept, error)) {
+    std::ifstream in(kept, std::ios::binary);
+    v1::SignedCheckpoint checkpoint;
+    if (!in || !checkpoint.ParseFromIstream(&in)) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "outbox: ", kept, " is not a checkpoint; move it aside for the "
+          "inquiry, or delete it to trust the hub afresh"));
+    }
+    (*client)->Remember(checkpoint);
+  }
   return std::unique_ptr<SignalOutbox>(
       new FileOutbox(std::move(options), std::move(on_outcome),
                      *std::move(client), *std::move(queued), next));

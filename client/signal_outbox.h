@@ -53,6 +53,15 @@ class SignalOutbox {
 
   // Signals still queued.
   virtual uint64_t pending() const = 0;
+
+  // The hub's audit trail as this outbox saw it. The outbox keeps the
+  // newest checkpoint the hub sent in its folder (file "checkpoint"), and
+  // after each round of deliveries that brought a newer one asks the hub to
+  // prove that it extends the kept one (SignalClient::VerifyContinuity).
+  // DATA_LOSS, naming the sizes, once the trail was seen rolled back or
+  // forked, also across restarts of the partner's process; the kept file
+  // then stays as it was, for the inquiry.
+  virtual absl::Status CheckpointContinuity() const = 0;
 };
 
 }  // namespace ketenhub

@@ -9,6 +9,7 @@
 #include "server/audit/merkle.h"
 #include "server/service/audit_checkpoints.h"
 #include "server/service/audited_call.h"
+#include "server/service/consistency_proof.h"
 #include "server/service/grpc_status.h"
 #include "server/service/message_stream.h"
 #include "server/service/parsed_request.h"
@@ -186,19 +187,7 @@ grpc::ServerUnaryReactor* AuditServiceImpl::HandleGetInclusionProof(
 grpc::ServerUnaryReactor* AuditServiceImpl::HandleGetConsistencyProof(
     UnaryCall& call, const v1::GetConsistencyProofRequest& request,
     v1::ConsistencyProof* response) {
-  const uint64_t size = request.new_size() == 0 ? store_->audit().Head().size
-                                                : request.new_size();
-  (*call.record().mutable_details())["old_size"] =
-      absl::StrCat(request.old_size());
-  (*call.record().mutable_details())["new_size"] = absl::StrCat(size);
-  absl::StatusOr<std::vector<std::string>> proof =
-      store_->audit().ConsistencyProof(request.old_size(), size);
-  if (proof.ok()) {
-    response->set_old_size(request.old_size());
-    response->set_new_size(size);
-    for (std::string& hash : *proof) response->add_hashes(std::move(hash));
-  }
-  return call.Finish(proof.status());
+  return AnswerConsistencyProof(call, *store_, request, response);
 }
 
 }  // namespace ketenhub

@@ -7,6 +7,7 @@
 #include "server/security/subject_pseudonymizer.h"
 #include "server/service/caller_identity.h"
 #include "server/service/rate_limiter.h"
+#include "server/service/consistency_proof.h"
 #include "server/service/unary_call.h"
 #include "server/storage/signal_store.h"
 
@@ -62,6 +63,11 @@ class SignalServiceImpl final : public v1::SignalService::CallbackService {
   grpc::ServerUnaryReactor* HandleWithdraw(UnaryCall& call,
                                            const v1::WithdrawRequest& request,
                                            v1::SignalStatus* status);
+  grpc::ServerUnaryReactor* HandleGetConsistencyProof(
+      UnaryCall& call, const v1::GetConsistencyProofRequest& request,
+      v1::ConsistencyProof* proof) {
+    return AnswerConsistencyProof(call, *store_, request, proof);
+  }
 
   // Checks the signal's fields and the category rule, and builds what the
   // store needs, with the receivers of the signal's routes. Sets the subject

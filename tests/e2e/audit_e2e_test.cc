@@ -2,6 +2,7 @@
 // refusals and every operation are recorded, that records hold no BSN, name
 // or content, and that the log proves itself online, over real mutual TLS.
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <set>
 #include <thread>
@@ -13,6 +14,7 @@
 #include "gmock/gmock.h"
 #include "grpcpp/channel.h"
 #include "gtest/gtest.h"
+#include "client/signal_outbox.h"
 #include "rocksdb/db.h"
 #include "server/common/files.h"
 #include "server/common/text_proto.h"
@@ -558,6 +560,94 @@ TEST(AuditE2eTest, APartnerNoticesATrailRolledBackByARestore) {
   ASSERT_TRUE(remembering->GetStatus(after->signal_id()).ok());
   EXPECT_EQ(remembering->CheckpointContinuity().code(),
             absl::StatusCode::kDataLoss);
+}
+
+// A rollback that is regrown past what the partner saw shows in no size:
+// the partner's outbox keeps the newest checkpoint in its folder and asks
+// the hub for a consistency proof to each newer one, across its restarts.
+TEST(AuditE2eTest, AnOutboxNoticesATrailRolledBackAndRegrown) {
+  TestHub hub;
+  ::ketenhub::testing::TempDir outbox_dir;
+  const std::string key_file = outbox_dir.path() + "/audit-signing.pub";
+  ASSERT_TRUE(WritePrivateFile(key_file, hub.AuditPublicKey()).ok());
+  SignalOutbox::Options options;
+  options.path = outbox_dir.path() + "/outbox";
+  options.client = hub.Options("politie");
+  options.client.audit_public_key_file = key_file;
+  auto send = [&](const std::string& ref) {
+    absl::StatusOr<std::unique_ptr<SignalOutbox>> outbox =
+        SignalOutbox::Open(options);
+    EXPECT_TRUE(outbox.ok()) << outbox.status();
+    EXPECT_TRUE((*outbox)->Enqueue(ValidSignal(ref)).ok());
+    EXPECT_TRUE((*outbox)->Flush(absl::Now() + absl::Seconds(10)).ok());
+    return (*outbox)->CheckpointContinuity();
+  };
+  auto politie = hub.Client("politie");
+  ASSERT_TRUE(politie->Submit(ValidSignal("regrow-0")).ok());
+  ASSERT_TRUE(hub.Auditor()->GetCheckpoint().ok());
+  v1::BackupResponse backup;
+  {
+    grpc::ClientContext context;
+    v1::BackupRequest request;
+    request.set_name("before");
+    ASSERT_TRUE(hub.Admin()->Backup(&context, request, &backup).ok());
+  }
+  ASSERT_TRUE(send("regrow-1").ok());
+  ASSERT_TRUE(hub.Auditor()->GetCheckpoint().ok());
+  ASSERT_TRUE(send("regrow-2").ok());  // a grown trail is proven and kept
+  ASSERT_TRUE(hub.Auditor()->GetCheckpoint().ok());
+  ASSERT_TRUE(send("regrow-3").ok());
+  const std::string kept_file = options.path + "/checkpoint";
+  v1::SignedCheckpoint kept;
+  {
+    std::ifstream in(kept_file, std::ios::binary);
+    ASSERT_TRUE(kept.ParseFromIstream(&in));
+  }
+  EXPECT_EQ(std::filesystem::status(kept_file).permissions() &
+                std::filesystem::perms::all,
+            std::filesystem::perms::owner_read |
+                std::filesystem::perms::owner_write);
+
+  hub.Shutdown();
+  const std::string db = hub.data_dir() + "/db";
+  std::filesystem::rename(db, db + "-newer");
+  ASSERT_TRUE(RestoreBackup(backup.path(), db, hub.AuditPublicKey()).ok());
+  hub.Restart();
+  for (uint64_t i = 0; i < kept.tree_size() + 5; ++i) {
+    ASSERT_TRUE(
+        hub.Client("ggd")->Submit(ValidSignal(absl::StrCat("g-", i))).ok());
+  }
+  ASSERT_TRUE(hub.Auditor()->GetCheckpoint().ok());
+
+  const absl::Status continuity = send("regrow-4");
+  EXPECT_EQ(continuity.code(), absl::StatusCode::kDataLoss) << continuity;
+  EXPECT_THAT(continuity.message(), HasSubstr("does not extend"));
+  v1::SignedCheckpoint still;
+  std::ifstream in(kept_file, std::ios::binary);
+  ASSERT_TRUE(still.ParseFromIstream(&in));
+  EXPECT_EQ(still.tree_size(), kept.tree_size());  // kept for the inquiry
+}
+
+TEST(AuditE2eTest, ACheckpointSignedByAnotherKeyIsNoticed) {
+  TestHub hub;
+  TestHub other;
+  ::ketenhub::testing::TempDir dir;
+  const std::string wrong_key = dir.path() + "/other.pub";
+  ASSERT_TRUE(WritePrivateFile(wrong_key, other.AuditPublicKey()).ok());
+  ClientOptions options = hub.Options("politie");
+  options.audit_public_key_file = wrong_key;
+  absl::StatusOr<std::unique_ptr<SignalClient>> client =
+      SignalClient::Connect(options);
+  ASSERT_TRUE(client.ok()) << client.status();
+  ASSERT_TRUE(hub.Auditor()->GetCheckpoint().ok());
+  ASSERT_TRUE((*client)->Submit(ValidSignal("key-1")).ok());
+  const absl::Status continuity = (*client)->CheckpointContinuity();
+  EXPECT_EQ(continuity.code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(continuity.message(), HasSubstr("audit signature"));
+
+  options.audit_public_key_file = dir.path() + "/missing.pub";
+  EXPECT_THAT(SignalClient::Connect(options).status().message(),
+              HasSubstr("audit_public_key_file"));
 }
 
 }  // namespace
