@@ -27,6 +27,7 @@ clients=(
   "gemeente-hilversum|Gemeente Hilversum|00000099000000000004|dev|ok"
   "ketenregisseur|Zorg- en Veiligheidshuis Gooi en Vechtstreek|00000099000000000005|dev|ok"
   "auditor|Functionaris Gegevensbescherming ZVH|00000099000000000006|dev|ok"
+  "witness|Functionaris Gegevensbescherming ZVH (witness)|00000099000000000008|dev|ok"
   "operator|KetenHub Beheer|00000099000000000007|dev|ok"
   "expired|Politie Eenheid Midden-Nederland|00000099000000000001|dev|expired"
   "revoked|Politie Eenheid Midden-Nederland|00000099000000000001|dev|ok"

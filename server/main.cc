@@ -61,6 +61,12 @@ int main(int argc, char** argv) {
       "REASON: a key-encryption key is lost (no backup); start anyway, with a "
       "new KEK, and record that, with REASON, in the trail. The signals under "
       "the lost KEK can never be read again. Refused when none is lost.");
+  app.add_option(
+      "--accept-rollback", overrides.accept_rollback_reason,
+      "REASON: start although the audit trail is smaller than (or other "
+      "than) what a witness cosigned, after a restore you intend; records "
+      "it, with REASON, in the trail. Refused when there is nothing to "
+      "accept. For one start only.");
   CLI11_PARSE(app, argc, argv);
   gpr_set_log_function(LogFromGrpc);
   // Lock-order checking is for tests (which keep it); it costs every lock.

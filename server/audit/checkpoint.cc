@@ -52,28 +52,53 @@ absl::StatusOr<std::string> CheckpointKeyId(absl::string_view public_key_pem) {
   return PublicKeyId(key->get());
 }
 
-absl::Status VerifyCheckpoint(const v1::SignedCheckpoint& checkpoint,
-                              absl::string_view public_key_pem) {
-  absl::StatusOr<PkeyPtr> key = ReadPublicKey(public_key_pem);
+namespace {
+
+// OK when `signature` over `text` is `key_pem`'s, whose id must be `key_id`.
+absl::Status VerifySigned(absl::string_view what, absl::string_view text,
+                          absl::string_view signature, absl::string_view key_id,
+                          absl::string_view key_pem) {
+  absl::StatusOr<PkeyPtr> key = ReadPublicKey(key_pem);
   if (!key.ok()) return key.status();
-  if (checkpoint.key_id() != PublicKeyId(key->get())) {
+  if (key_id != PublicKeyId(key->get())) {
     return absl::DataLossError(
-        "checkpoint: signed by another key than the one given");
+        absl::StrCat(what, ": signed by another key than the one given"));
   }
-  const std::string text = CheckpointText(checkpoint);
   MdCtxPtr ctx(EVP_MD_CTX_new());
   const bool ok =
       ctx &&
       EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key->get()) ==
           1 &&
       EVP_DigestVerify(
-          ctx.get(),
-          reinterpret_cast<const unsigned char*>(checkpoint.signature().data()),
-          checkpoint.signature().size(),
-          reinterpret_cast<const unsigned char*>(text.data()),
+          ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()),
+          signature.size(), reinterpret_cast<const unsigned char*>(text.data()),
           text.size()) == 1;
-  if (!ok) return absl::DataLossError("checkpoint: the signature is not valid");
+  if (!ok)
+    return absl::DataLossError(absl::StrCat(what, ": the signature is not valid"));
   return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status VerifyCheckpoint(const v1::SignedCheckpoint& checkpoint,
+                              absl::string_view public_key_pem) {
+  return VerifySigned("checkpoint", CheckpointText(checkpoint),
+                      checkpoint.signature(), checkpoint.key_id(),
+                      public_key_pem);
+}
+
+std::string CosignatureText(const v1::Cosignature& cosignature) {
+  return absl::StrCat("ketenhub-audit-cosignature v1\n",
+                      cosignature.hub_key_id(), "\n", cosignature.tree_size(),
+                      "\n", absl::BytesToHexString(cosignature.root_hash()),
+                      "\n", cosignature.time().seconds(), "\n");
+}
+
+absl::Status VerifyCosignature(const v1::Cosignature& cosignature,
+                               absl::string_view witness_key_pem) {
+  return VerifySigned("cosignature", CosignatureText(cosignature),
+                      cosignature.signature(), cosignature.witness_key_id(),
+                      witness_key_pem);
 }
 
 }  // namespace ketenhub

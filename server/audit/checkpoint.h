@@ -27,6 +27,15 @@ absl::StatusOr<std::string> CheckpointKeyId(absl::string_view public_key_pem);
 absl::Status VerifyCheckpoint(const v1::SignedCheckpoint& checkpoint,
                               absl::string_view public_key_pem);
 
+// The bytes a Cosignature's signature covers (see audit.proto).
+std::string CosignatureText(const v1::Cosignature& cosignature);
+
+// OK when `cosignature` is signed by `witness_key_pem` (an Ed25519 PEM
+// public key) and names that key; INVALID_ARGUMENT for an unreadable key,
+// DATA_LOSS for a bad signature or another key.
+absl::Status VerifyCosignature(const v1::Cosignature& cosignature,
+                               absl::string_view witness_key_pem);
+
 }  // namespace ketenhub
 
 #endif  // KETENHUB_SERVER_AUDIT_CHECKPOINT_H_

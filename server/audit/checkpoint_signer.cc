@@ -74,7 +74,12 @@ class Ed25519Signer final : public CheckpointSigner {
     checkpoint.set_root_hash(std::string(root_hash));
     checkpoint.mutable_time()->set_seconds(absl::ToUnixSeconds(time));
     checkpoint.set_key_id(key_id_);
-    const std::string text = CheckpointText(checkpoint);
+    // Unsigned only if OpenSSL failed: verification then fails.
+    checkpoint.set_signature(SignBytes(CheckpointText(checkpoint)));
+    return checkpoint;
+  }
+
+  std::string SignBytes(absl::string_view text) const override {
     unsigned char signature[64];
     size_t length = sizeof(signature);
     MdCtxPtr ctx(EVP_MD_CTX_new());
@@ -84,10 +89,9 @@ class Ed25519Signer final : public CheckpointSigner {
         EVP_DigestSign(ctx.get(), signature, &length,
                        reinterpret_cast<const unsigned char*>(text.data()),
                        text.size()) == 1) {
-      checkpoint.set_signature(
-          std::string(reinterpret_cast<const char*>(signature), length));
+      return std::string(reinterpret_cast<const char*>(signature), length);
     }
-    return checkpoint;  // unsigned only if OpenSSL failed: verification fails
+    return "";
   }
 
   const std::string& public_key_pem() const override { return public_pem_; }

@@ -28,6 +28,9 @@ class CheckpointSigner {
   virtual v1::SignedCheckpoint Sign(uint64_t tree_size,
                                     absl::string_view root_hash,
                                     absl::Time time) const = 0;
+  // An Ed25519 signature over `bytes` (empty only if OpenSSL failed): the
+  // witness signs its cosignatures (CosignatureText) so.
+  virtual std::string SignBytes(absl::string_view bytes) const = 0;
   virtual const std::string& public_key_pem() const = 0;
   virtual const std::string& key_id() const = 0;
 };

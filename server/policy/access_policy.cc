@@ -9,6 +9,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "server/audit/checkpoint.h"
 #include "server/common/identifiers.h"
 #include "server/common/status_macros.h"
 #include "server/common/text_proto.h"
@@ -65,6 +66,21 @@ absl::Status ValidateMaySubmit(int index, const v1::Partner& partner) {
         !v1::Category_IsValid(category)) {
       return PartnerError(index, partner, "may_submit: unknown category");
     }
+  }
+  return absl::OkStatus();
+}
+
+// A witness names the key it cosigns with; no one else has one.
+absl::Status ValidateWitnessKey(int index, const v1::Partner& partner) {
+  const bool witness = HasRole(partner, v1::ROLE_WITNESS);
+  if (!witness && !partner.witness_public_key().empty()) {
+    return PartnerError(index, partner,
+                        "witness_public_key: needs role ROLE_WITNESS");
+  }
+  if (witness && !CheckpointKeyId(partner.witness_public_key()).ok()) {
+    return PartnerError(index, partner,
+                        "witness_public_key: required with ROLE_WITNESS, an "
+                        "Ed25519 public key in PEM (ketenwitness init)");
   }
   return absl::OkStatus();
 }
@@ -276,6 +292,7 @@ absl::Status ValidatePolicy(const v1::Policy& policy) {
     }
     KETENHUB_RETURN_IF_ERROR(ValidateRoles(i, p));
     KETENHUB_RETURN_IF_ERROR(ValidateMaySubmit(i, p));
+    KETENHUB_RETURN_IF_ERROR(ValidateWitnessKey(i, p));
   }
   KETENHUB_RETURN_IF_ERROR(ValidateRoutes(policy));
   KETENHUB_RETURN_IF_ERROR(ValidateActivities(policy));

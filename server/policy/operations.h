@@ -9,7 +9,7 @@ namespace ketenhub {
 
 // The names of the hub's operations as audit records and the policy's
 // processing activities spell them.
-inline constexpr std::array<absl::string_view, 30> kOperations = {
+inline constexpr std::array<absl::string_view, 32> kOperations = {
     "submit",
     "get_status",
     "withdraw",
@@ -40,6 +40,8 @@ inline constexpr std::array<absl::string_view, 30> kOperations = {
     "rekey_pseudonyms",      // ketenhub-admin, offline
     "signing_key_replaced",  // --replace-lost-signing-key at a start
     "kek_replaced",          // --replace-lost-kek at a start
+    "audit_cosign",          // a witness's cosignature (WitnessService)
+    "rollback_accepted",     // --accept-rollback at a start
 };
 
 }  // namespace ketenhub

@@ -1,14 +1,19 @@
 #include "server/service/audit_checkpoints.h"
 
 #include <filesystem>
+#include <future>
+#include <map>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "server/common/files.h"
 #include "server/common/json_log.h"
 #include "server/common/metrics.h"
+#include "server/common/status_macros.h"
+#include "server/common/text_proto.h"
 #include "server/service/audited_call.h"
 #include "server/service/hub_metrics.h"
 
@@ -161,6 +166,118 @@ absl::Status RecordKekReplaced(SignalStore& store, const AccessPolicy& policy,
   LogEvent(LogLevel::kWarning, "kek_replaced",
            {{"lost_kek_ids", details["lost_kek_ids"]}});
   return RecordNow(store, std::move(record));
+}
+
+absl::Status KeepCosignatures(const std::vector<v1::Cosignature>& all,
+                              const std::string& cosigned_file) {
+  v1::WitnessCheckpoint kept;
+  for (const v1::Cosignature& cosignature : all)
+    *kept.add_cosignatures() = cosignature;
+  const std::string temporary = cosigned_file + ".tmp";
+  KETENHUB_RETURN_IF_ERROR(
+      WritePrivateFile(temporary, kept.SerializeAsString()));
+  std::error_code error;
+  std::filesystem::rename(temporary, cosigned_file, error);
+  if (error) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot write ", cosigned_file, ": ", error.message()));
+  }
+  return absl::OkStatus();
+}
+
+namespace {
+
+// The store's cosignatures and the file's, the larger tree per witness.
+absl::StatusOr<std::vector<v1::Cosignature>> AllCosignatures(
+    SignalStore& store, const std::string& cosigned_file) {
+  absl::StatusOr<std::vector<v1::Cosignature>> stored =
+      store.audit().Cosignatures();
+  KETENHUB_RETURN_IF_ERROR(stored.status());
+  std::map<std::string, v1::Cosignature> by_witness;
+  for (v1::Cosignature& cosignature : *stored)
+    by_witness[cosignature.witness_key_id()] = std::move(cosignature);
+  std::error_code error;
+  if (std::filesystem::exists(cosigned_file, error)) {
+    absl::StatusOr<std::string> bytes = ReadFileToString(cosigned_file);
+    v1::WitnessCheckpoint kept;
+    if (!bytes.ok() || !kept.ParseFromString(*bytes)) {
+      return absl::DataLossError(absl::StrCat(
+          cosigned_file, " (the witnesses' cosignatures) is unreadable"));
+    }
+    for (const v1::Cosignature& cosignature : kept.cosignatures()) {
+      v1::Cosignature& known = by_witness[cosignature.witness_key_id()];
+      if (cosignature.tree_size() >= known.tree_size()) known = cosignature;
+    }
+  }
+  std::vector<v1::Cosignature> all;
+  for (auto& [id, cosignature] : by_witness) all.push_back(cosignature);
+  return all;
+}
+
+}  // namespace
+
+absl::Status CheckCosignedTrail(SignalStore& store, const AccessPolicy& policy,
+                                const std::string& cosigned_file,
+                                const std::string& accept_reason) {
+  absl::StatusOr<std::vector<v1::Cosignature>> cosignatures =
+      AllCosignatures(store, cosigned_file);
+  KETENHUB_RETURN_IF_ERROR(cosignatures.status());
+  const AuditTrail::TreeHead head = store.audit().Head();
+  std::string problem;
+  std::vector<std::string> contradicted;
+  std::vector<v1::Cosignature> consistent;
+  uint64_t largest = 0;
+  for (const v1::Cosignature& cosignature : *cosignatures) {
+    absl::StatusOr<std::string> root =
+        cosignature.tree_size() <= head.size
+            ? store.audit().RootAt(cosignature.tree_size())
+            : absl::StatusOr<std::string>(absl::OutOfRangeError(""));
+    if (root.ok() && *root == cosignature.root_hash()) {
+      consistent.push_back(cosignature);
+      continue;
+    }
+    contradicted.push_back(cosignature.witness_key_id());
+    if (cosignature.tree_size() < largest) continue;
+    largest = cosignature.tree_size();
+    const std::string witness = cosignature.witness_key_id().substr(0, 16);
+    problem =
+        root.ok()
+            ? absl::StrCat("the audit trail's first ", cosignature.tree_size(),
+                           " records have another root than witness ",
+                           witness, " cosigned: the trail was rewritten")
+            : absl::StrCat("the audit trail has ", head.size,
+                           " records, but witness ", witness, " cosigned ",
+                           cosignature.tree_size(),
+                           ": it was rolled back (an older backup restored?)");
+  }
+  if (contradicted.empty()) {
+    if (accept_reason.empty()) return absl::OkStatus();
+    return absl::FailedPreconditionError(
+        "--accept-rollback: the trail extends every witness's cosignature; "
+        "start without it");
+  }
+  if (accept_reason.empty()) {
+    LogEvent(LogLevel::kError, "trail_behind_witness", {{"problem", problem}});
+    return absl::FailedPreconditionError(absl::StrCat(
+        problem,
+        ". Find out who restored or changed the data folder. To start on it "
+        "anyway (a restore you intend), give --accept-rollback REASON: the "
+        "trail records it, and the witness's operator must reset the "
+        "witness"));
+  }
+  v1::AuditRecord record = HubRecord("rollback_accepted", policy);
+  auto& details = *record.mutable_details();
+  details["problem"] = problem;
+  details["found_size"] = absl::StrCat(head.size);
+  details["witness_key_ids"] = absl::StrJoin(contradicted, ",");
+  details["reason"] = accept_reason;
+  LogEvent(LogLevel::kWarning, "rollback_accepted", {{"problem", problem}});
+  std::promise<absl::Status> done;
+  store.audit().ForgetCosignatures(
+      std::move(contradicted), std::move(record),
+      [&done](absl::Status s) { done.set_value(std::move(s)); });
+  KETENHUB_RETURN_IF_ERROR(done.get_future().get());
+  return KeepCosignatures(consistent, cosigned_file);
 }
 
 }  // namespace ketenhub

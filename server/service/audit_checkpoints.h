@@ -65,6 +65,23 @@ absl::Status RecordKekReplaced(SignalStore& store, const AccessPolicy& policy,
                                const std::vector<std::string>& lost,
                                const std::string& reason);
 
+// The witnesses' newest cosignatures are also kept outside the database,
+// in `cosigned_file` (data_dir/cosigned, 0600): restoring an older database
+// does not take them back.
+absl::Status KeepCosignatures(const std::vector<v1::Cosignature>& all,
+                              const std::string& cosigned_file);
+
+// Whether the trail extends every tree a witness cosigned, as the store and
+// `cosigned_file` hold them (the hub may not start on a trail rolled back or
+// rewritten behind a witness's back): FAILED_PRECONDITION naming both
+// sizes, or the root, when not. With `accept_reason` (--accept-rollback,
+// after a restore the operator intends) such a trail is accepted instead:
+// recorded as rollback_accepted with the sizes, and the cosignatures it
+// contradicts are dropped from both; refused when there is nothing to accept.
+absl::Status CheckCosignedTrail(SignalStore& store, const AccessPolicy& policy,
+                                const std::string& cosigned_file,
+                                const std::string& accept_reason);
+
 }  // namespace ketenhub
 
 #endif  // KETENHUB_SERVER_SERVICE_AUDIT_CHECKPOINTS_H_

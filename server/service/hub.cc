@@ -37,6 +37,7 @@
 #include "server/service/metrics_server.h"
 #include "server/service/parsed_request.h"
 #include "server/service/signal_service.h"
+#include "server/service/witness_service.h"
 #include "server/storage/signal_store.h"
 
 namespace ketenhub {
@@ -161,6 +162,7 @@ class RunningHub final : public Hub {
   std::unique_ptr<AdminServiceImpl> admin_service_;
   std::unique_ptr<CheckpointSigner> signer_;
   std::unique_ptr<AuditServiceImpl> audit_service_;
+  std::unique_ptr<WitnessServiceImpl> witness_service_;
   uint64_t signed_size_ = 0;  // only the checkpoint task touches it
   std::unique_ptr<PeriodicTask> checkpoints_;
   std::unique_ptr<PeriodicTask> retention_;
@@ -222,6 +224,10 @@ absl::Status RunningHub::Init(const v1::HubConfig& config,
   signer_ = std::move(signer->signer);
   KETENHUB_RETURN_IF_ERROR(
       store_->maintenance().BindPseudonymKey(pseudonymizer_->KeyCheck()));
+  const std::string cosigned_file = config.data_dir() + "/cosigned";
+  KETENHUB_RETURN_IF_ERROR(CheckCosignedTrail(*store_, *policy_->Get(),
+                                              cosigned_file,
+                                              overrides.accept_rollback_reason));
   KETENHUB_RETURN_IF_ERROR(
       RecordStart(*store_, *signer_, *pseudonymizer_, *policy_->Get()));
   if (!lost_keks.empty()) {
@@ -261,6 +267,9 @@ absl::Status RunningHub::Init(const v1::HubConfig& config,
   audit_service_ = std::make_unique<AuditServiceImpl>(
       policy_.get(), store_.get(), pseudonymizer_.get(), signer_.get(),
       certificates_.get());
+  witness_service_ = std::make_unique<WitnessServiceImpl>(
+      policy_.get(), store_.get(), signer_.get(), certificates_.get(),
+      cosigned_file);
   revocation_reload_ = std::make_unique<PeriodicTask>(
       kRevocationReload, /*at_stop=*/false, [this] { ReloadRevocation(); });
   checkpoints_ = std::make_unique<PeriodicTask>(
@@ -295,6 +304,7 @@ absl::Status RunningHub::Init(const v1::HubConfig& config,
   builder.RegisterService(chain_director_service_.get());
   builder.RegisterService(admin_service_.get());
   builder.RegisterService(audit_service_.get());
+  builder.RegisterService(witness_service_.get());
   server_ = builder.BuildAndStart();
   if (server_ == nullptr || port_ == 0) {
     return absl::UnavailableError(absl::StrCat(
@@ -307,7 +317,8 @@ absl::Status RunningHub::Init(const v1::HubConfig& config,
     for (const char* name : {v1::SignalService::service_full_name(),
                              v1::ChainDirectorService::service_full_name(),
                              v1::AdminService::service_full_name(),
-                             v1::AuditService::service_full_name()}) {
+                             v1::AuditService::service_full_name(),
+                             v1::WitnessService::service_full_name()}) {
       health->SetServingStatus(name, true);
     }
     // Storage that stops taking writes (a failing disk, a full one), or

@@ -31,6 +31,9 @@ class Hub {
     // lost (their signals stay unreadable), for this reason; recorded
     // (kek_replaced).
     std::string replace_lost_kek_reason;
+    // --accept-rollback: start on a trail smaller than (or other than) what
+    // a witness cosigned, recording why (CheckCosignedTrail).
+    std::string accept_rollback_reason;
   };
   static absl::StatusOr<std::unique_ptr<Hub>> Start(
       const v1::HubConfig& config, rocksdb::Env* storage_env = nullptr,

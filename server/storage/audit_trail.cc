@@ -4,6 +4,7 @@
 #include <bit>
 #include <memory>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "server/storage/keys.h"
@@ -279,6 +280,46 @@ class RocksAuditTrail final : public AuditTrail {
     if (new_size > Head().size)
       return absl::OutOfRangeError("new_size: beyond the audit trail");
     return merkle::ConsistencyProof(old_size, new_size, StoredSubtrees());
+  }
+
+  absl::StatusOr<std::string> RootAt(uint64_t size) const override {
+    if (size > Head().size)
+      return absl::OutOfRangeError("size: beyond the audit trail");
+    if (size == 0) return merkle::EmptyTreeHash();
+    return merkle::RangeHash(0, size, StoredSubtrees());
+  }
+
+  void StoreCosignature(v1::Cosignature cosignature, v1::AuditRecord audit,
+                        StatusCallback done) override {
+    core_.pipeline().Enqueue(MakeCosignatureWrite(
+        std::move(cosignature), std::move(audit), std::move(done)));
+  }
+
+  void ForgetCosignatures(std::vector<std::string> witness_key_ids,
+                          v1::AuditRecord audit,
+                          StatusCallback done) override {
+    core_.pipeline().Enqueue(MakeCosignaturesForgotten(
+        std::move(witness_key_ids), std::move(audit), std::move(done)));
+  }
+
+  absl::StatusOr<std::vector<v1::Cosignature>> Cosignatures() const override {
+    std::vector<v1::Cosignature> all;
+    const absl::string_view prefix = storage_keys::kCosignaturePrefix;
+    // The default family holds other metadata after the prefix: check the
+    // key before parsing the value.
+    absl::Status scanned = core_.database().ScanBytes(
+        Family::kDefault, prefix, "read cosignatures",
+        [&](absl::string_view key,
+            absl::string_view value) -> absl::StatusOr<ScanStep> {
+          if (!absl::StartsWith(key, prefix)) return ScanStep::kStop;
+          if (!all.emplace_back().ParseFromArray(
+                  value.data(), static_cast<int>(value.size()))) {
+            return absl::DataLossError("read cosignatures: one is unreadable");
+          }
+          return ScanStep::kContinue;
+        });
+    if (!scanned.ok()) return scanned;
+    return all;
   }
 
  private:

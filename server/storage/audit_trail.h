@@ -65,6 +65,22 @@ class AuditTrail {
       uint64_t index, uint64_t tree_size) const = 0;
   virtual absl::StatusOr<std::vector<std::string>> ConsistencyProof(
       uint64_t old_size, uint64_t new_size) const = 0;
+  // The root of the tree of the first `size` records (MTH; OUT_OF_RANGE
+  // beyond the committed tree).
+  virtual absl::StatusOr<std::string> RootAt(uint64_t size) const = 0;
+
+  // Witnesses: each one's newest cosignature, stored with `audit` (see
+  // MakeCosignatureWrite), and all of them, by witness key id.
+  virtual void StoreCosignature(v1::Cosignature cosignature,
+                                v1::AuditRecord audit,
+                                StatusCallback done) = 0;
+  virtual absl::StatusOr<std::vector<v1::Cosignature>> Cosignatures()
+      const = 0;
+  // Deletes the cosignatures of `witness_key_ids`, with `audit` (the
+  // operator accepted a trail they contradict).
+  virtual void ForgetCosignatures(std::vector<std::string> witness_key_ids,
+                                  v1::AuditRecord audit,
+                                  StatusCallback done) = 0;
 };
 
 }  // namespace ketenhub

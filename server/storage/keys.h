@@ -50,6 +50,8 @@ inline constexpr char kStorageProbeKey[] = "meta/storage_probe";
 // data keys under them no longer stop the hub.
 inline constexpr char kLostKeksKey[] = "meta/lost_keks";
 inline constexpr char kWorklistBuiltKey[] = "meta/worklist_built";
+// Then a witness key id: that witness's newest Cosignature.
+inline constexpr char kCosignaturePrefix[] = "meta/cosignature/";
 // 4 added the audit families and encrypted payloads (data_keys) to 3; the
 // upgrade encrypts the stored signals, and the audit trail starts there.
 inline constexpr char kSchemaVersion[] = "4";

@@ -314,6 +314,72 @@ class CheckpointWrite final : public Mutation {
   StatusCallback done_;
 };
 
+class CosignatureWrite final : public Mutation {
+ public:
+  CosignatureWrite(v1::Cosignature cosignature, v1::AuditRecord audit,
+                   StatusCallback done)
+      : cosignature_(std::move(cosignature)),
+        audit_(std::move(audit)),
+        done_(std::move(done)) {}
+
+  void Apply(CommitContext& context) override {
+    const std::string key = absl::StrCat(storage_keys::kCosignaturePrefix,
+                                         cosignature_.witness_key_id());
+    std::string value;
+    rocksdb::Status s = context.database()->db()->Get(
+        rocksdb::ReadOptions(), key, &value);
+    v1::Cosignature stored;
+    if (!s.ok() && !s.IsNotFound()) {
+      result_ = absl::UnavailableError("read cosignature");
+    } else if (s.ok() && stored.ParseFromString(value) &&
+               stored.tree_size() > cosignature_.tree_size()) {
+      result_ = absl::FailedPreconditionError(absl::StrCat(
+          "cosignature: this witness cosigned a larger tree before (",
+          stored.tree_size(), " records)"));
+    } else {
+      result_ = absl::OkStatus();
+      context.batch().Put(key, cosignature_.SerializeAsString());
+    }
+    SetAuditOutcome(result_, &audit_);
+    context.AppendAudit(std::move(audit_));
+  }
+
+  void Complete(const absl::Status& written) override {
+    std::move(done_)(written.ok() ? result_ : written);
+  }
+
+ private:
+  const v1::Cosignature cosignature_;
+  v1::AuditRecord audit_;
+  StatusCallback done_;
+  absl::Status result_ = absl::InternalError("not applied");
+};
+
+class CosignaturesForgotten final : public Mutation {
+ public:
+  CosignaturesForgotten(std::vector<std::string> witness_key_ids,
+                        v1::AuditRecord audit, StatusCallback done)
+      : witness_key_ids_(std::move(witness_key_ids)),
+        audit_(std::move(audit)),
+        done_(std::move(done)) {}
+
+  void Apply(CommitContext& context) override {
+    for (const std::string& id : witness_key_ids_)
+      context.batch().Delete(absl::StrCat(storage_keys::kCosignaturePrefix, id));
+    SetAuditOutcome(absl::OkStatus(), &audit_);
+    context.AppendAudit(std::move(audit_));
+  }
+
+  void Complete(const absl::Status& written) override {
+    std::move(done_)(written);
+  }
+
+ private:
+  const std::vector<std::string> witness_key_ids_;
+  v1::AuditRecord audit_;
+  StatusCallback done_;
+};
+
 }  // namespace
 
 // Signal ids reveal neither order nor volume.
@@ -362,6 +428,20 @@ std::unique_ptr<Mutation> MakeCheckpointWrite(v1::SignedCheckpoint checkpoint,
                                               StatusCallback done) {
   return std::make_unique<CheckpointWrite>(std::move(checkpoint),
                                            std::move(done));
+}
+
+std::unique_ptr<Mutation> MakeCosignatureWrite(v1::Cosignature cosignature,
+                                               v1::AuditRecord audit,
+                                               StatusCallback done) {
+  return std::make_unique<CosignatureWrite>(
+      std::move(cosignature), std::move(audit), std::move(done));
+}
+
+std::unique_ptr<Mutation> MakeCosignaturesForgotten(
+    std::vector<std::string> witness_key_ids, v1::AuditRecord audit,
+    StatusCallback done) {
+  return std::make_unique<CosignaturesForgotten>(
+      std::move(witness_key_ids), std::move(audit), std::move(done));
 }
 
 }  // namespace ketenhub

@@ -64,6 +64,17 @@ std::unique_ptr<Mutation> MakeAuditOnlyMutation(
 std::unique_ptr<Mutation> MakeCheckpointWrite(v1::SignedCheckpoint checkpoint,
                                               StatusCallback done);
 
+// Stores a witness's newest cosignature with its audit record;
+// FAILED_PRECONDITION when the stored one covers a larger tree.
+std::unique_ptr<Mutation> MakeCosignatureWrite(v1::Cosignature cosignature,
+                                               v1::AuditRecord audit,
+                                               StatusCallback done);
+
+// Deletes the cosignatures of `witness_key_ids`, with `audit`.
+std::unique_ptr<Mutation> MakeCosignaturesForgotten(
+    std::vector<std::string> witness_key_ids, v1::AuditRecord audit,
+    StatusCallback done);
+
 }  // namespace ketenhub
 
 #endif  // KETENHUB_SERVER_STORAGE_SIGNAL_MUTATIONS_H_

@@ -48,6 +48,9 @@ expect_mode /usr/bin/ketenhub-admin "755 root root"
 /usr/bin/ketenhub-admin --help >/dev/null || fail "ketenhub-admin --help"
 [ ! -e /etc/ketenhub/ketenhub.textproto ] || fail "a live config was installed"
 /usr/bin/ketenctl --help >/dev/null || fail "ketenctl --help"
+/usr/bin/ketenwitness --help >/dev/null || fail "ketenwitness --help"
+[ -f /usr/lib/systemd/system/ketenwitness.service ] ||
+  fail "no ketenwitness unit"
 expect_mode /usr/share/man/man1/ketenctl.1.gz "644 root root"
 expect_mode /usr/share/bash-completion/completions/ketenctl "644 root root"
 if out=$("${as_root[@]}" runuser -u ketenhub -- /usr/bin/ketenhub \

@@ -68,16 +68,20 @@ TestHub::TestHub(std::string policy_file)
 TestHub::~TestHub() { Shutdown(); }
 
 void TestHub::Start() {
+  if (absl::Status started = TryStart(); !started.ok())
+    ADD_FAILURE() << "hub did not start: " << started;
+}
+
+absl::Status TestHub::TryStart(const Hub::Overrides& overrides) {
   v1::HubConfig config = TestHubConfig(data_dir_);
   if (!policy_file_.empty()) config.set_policy_file(policy_file_);
   if (port_ != 0) config.set_listen_address(absl::StrCat("127.0.0.1:", port_));
-  absl::StatusOr<std::unique_ptr<Hub>> hub = Hub::Start(config);
-  if (!hub.ok()) {
-    ADD_FAILURE() << "hub did not start: " << hub.status();
-    return;
-  }
+  absl::StatusOr<std::unique_ptr<Hub>> hub =
+      Hub::Start(config, nullptr, overrides);
+  if (!hub.ok()) return hub.status();
   hub_ = *std::move(hub);
   port_ = hub_->port();
+  return absl::OkStatus();
 }
 
 void TestHub::Shutdown() {

@@ -69,6 +69,9 @@ class TestHub {
   ~TestHub();
 
   void Restart();  // Shutdown, then Start on the same data and port.
+  // Start on the same data and port (after Shutdown), reporting whether the
+  // hub refused to start instead of failing the test.
+  absl::Status TryStart(const Hub::Overrides& overrides = {});
   void Shutdown();
   int port() const { return hub_->port(); }
   std::string target() const;
