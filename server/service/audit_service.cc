@@ -104,6 +104,8 @@ absl::StatusOr<AuditServiceImpl::QueryPlan> AuditServiceImpl::PlanQuery(
   plan.filter.user = request.user();
   if (!plan.filter.user.empty())
     (*record.mutable_details())["queried_user"] = plan.filter.user;
+  plan.filter.cross_check = request.cross_check();
+  if (request.cross_check()) (*record.mutable_details())["cross_check"] = "1";
   return plan;
 }
 

@@ -2,10 +2,14 @@
 
 #include <string>
 
+#include "server/common/caller_status.h"
+
 namespace ketenhub {
 
 grpc::Status ToGrpcStatus(const absl::Status& status) {
   const std::string message(status.message());
+  if (IsForCaller(status) && status.code() == absl::StatusCode::kDataLoss)
+    return grpc::Status(grpc::StatusCode::DATA_LOSS, message);
   switch (status.code()) {
     case absl::StatusCode::kOk:
       return grpc::Status::OK;

@@ -24,6 +24,11 @@ struct AuditFilter {
   std::string trace_id;
   std::string signal_id;
   std::string user;  // acting_user_id
+  // With a person, signal or user: read every record in range rather than
+  // the index, and check the index against them both ways (DATA_LOSS
+  // naming the first record the index misses or names wrongly). Slower:
+  // for an inquiry that must not rely on the index.
+  bool cross_check = false;
 };
 
 struct AuditPage {

@@ -7,6 +7,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "server/common/caller_status.h"
+#include "server/common/status_macros.h"
 #include "server/storage/keys.h"
 #include "server/storage/rocksdb_status.h"
 #include "server/storage/signal_mutations.h"
@@ -169,6 +171,62 @@ bool AuditFilterMatches(const AuditFilter& filter,
 
 namespace {
 
+// Whether `record` is about what `filter`'s index walk is keyed on (its
+// person, signal or employee), and the index key it then has.
+std::optional<std::string> IndexKeyFor(const AuditFilter& filter,
+                                       const v1::AuditRecord& record) {
+  const std::string index = storage_keys::EncodeSequence(record.index());
+  if (!filter.subject_pseudonym.empty()) {
+    const std::string& pseudonym = record.data_subject_pseudonym();
+    if (pseudonym != filter.subject_pseudonym &&
+        std::find(filter.earlier_pseudonyms.begin(),
+                  filter.earlier_pseudonyms.end(),
+                  pseudonym) == filter.earlier_pseudonyms.end()) {
+      return std::nullopt;
+    }
+    return absl::StrCat(storage_keys::AuditSubjectPrefix(pseudonym), index);
+  }
+  if (!filter.signal_id.empty()) {
+    if (std::find(record.signal_ids().begin(), record.signal_ids().end(),
+                  filter.signal_id) == record.signal_ids().end()) {
+      return std::nullopt;
+    }
+    return absl::StrCat(storage_keys::AuditSignalPrefix(filter.signal_id),
+                        index);
+  }
+  if (record.acting_user_id() != filter.user) return std::nullopt;
+  return absl::StrCat(storage_keys::AuditUserPrefix(filter.user), index);
+}
+
+absl::Status IndexAltered(uint64_t index, absl::string_view how) {
+  return ForCaller(absl::DataLossError(absl::StrCat(
+      "the audit index ", how, " record ", index,
+      ": it was altered; ketenhub-admin audit verify lists every such entry")));
+}
+
+// For a cross-check: whether `record`'s index entries for `filter`'s key
+// agree with what the record is about, both ways.
+absl::Status CrossCheck(const Database& database, const AuditFilter& filter,
+                        const std::vector<std::string>& prefixes,
+                        const v1::AuditRecord& record) {
+  const std::optional<std::string> expected = IndexKeyFor(filter, record);
+  const std::string index = storage_keys::EncodeSequence(record.index());
+  for (const std::string& prefix : prefixes) {
+    const std::string key = absl::StrCat(prefix, index);
+    std::string ignored;
+    rocksdb::Status s = database.db()->Get(
+        rocksdb::ReadOptions(), database.audit_index(), key, &ignored);
+    if (!s.ok() && !s.IsNotFound())
+      return FromRocksDbStatus(s, "cross-check the audit index");
+    const bool should = expected.has_value() && *expected == key;
+    if (s.ok() && !should)
+      return IndexAltered(record.index(), "names, under what was asked,");
+    if (!s.ok() && should)
+      return IndexAltered(record.index(), "misses, under what was asked,");
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<AuditPage> QueryAuditLog(const Database& database,
                                         uint64_t committed,
                                         const AuditFilter& filter,
@@ -185,14 +243,17 @@ absl::StatusOr<AuditPage> QueryAuditLog(const Database& database,
     prefixes.push_back(storage_keys::AuditSignalPrefix(filter.signal_id));
   } else if (!filter.user.empty()) {
     prefixes.push_back(storage_keys::AuditUserPrefix(filter.user));
-  } else if (filter.from != absl::InfinitePast()) {
+  }
+  const bool by_index = !prefixes.empty() && !filter.cross_check;
+  if (!by_index && filter.from != absl::InfinitePast()) {
     absl::StatusOr<uint64_t> first =
         FirstAtOrAfter(database, committed, filter.from);
     if (!first.ok()) return first.status();
     from_index = std::max(from_index, *first);
   }
-  if (prefixes.empty()) prefixes.push_back("");  // every record
-  MergedWalk walk(database, prefixes, from_index);
+  MergedWalk walk(database,
+                  by_index ? prefixes : std::vector<std::string>{""},
+                  from_index);
   size_t scanned = 0;
   for (std::optional<uint64_t> index = walk.Next();
        index.has_value() && *index < committed; index = walk.Next()) {
@@ -204,6 +265,13 @@ absl::StatusOr<AuditPage> QueryAuditLog(const Database& database,
     absl::StatusOr<v1::AuditRecord> record = ReadParsedRecord(database, *index);
     if (!record.ok()) return record.status();
     if (FromTimestamp(record->end_time()) >= filter.to) break;
+    // An index entry must point at a record about what it is keyed on; one
+    // that does not was planted.
+    if (by_index && !IndexKeyFor(filter, *record).has_value())
+      return IndexAltered(*index, "names, under what was asked,");
+    if (!by_index && !prefixes.empty()) {
+      KETENHUB_RETURN_IF_ERROR(CrossCheck(database, filter, prefixes, *record));
+    }
     if (AuditFilterMatches(filter, *record))
       page.records.push_back(*std::move(record));
   }

@@ -517,6 +517,70 @@ TEST(AuditE2eTest, OfflineVerifyReportsHiddenAndPlantedIndexEntries) {
                                      hidden, ", which is not about")));
 }
 
+// Online, a query by person no longer trusts the index blindly: an entry
+// planted under the person is DATA_LOSS at once, and with cross_check a
+// record the index hides is found by reading the records themselves.
+TEST(AuditE2eTest, AQueryByPersonCrossChecksTheIndex) {
+  TestHub hub;
+  ASSERT_TRUE(hub.Client("politie")
+                  ->Submit(ValidSignal("indexed",
+                                       v1::CATEGORY_SEXUAL_EXPLOITATION, kBsn))
+                  .ok());
+  const std::vector<v1::AuditRecord> before = QueryBsn(hub, kBsn);
+  ASSERT_FALSE(before.empty());
+  const uint64_t hidden = before.front().index();
+  const std::string subject_key =
+      storage_keys::AuditIndexKeys(before.front()).front();
+  const std::string subject_prefix =
+      subject_key.substr(0, subject_key.size() - 8);
+  const std::string db_path = hub.data_dir() + "/db";
+  auto rewrite_index =
+      [&](const std::function<void(Database&, rocksdb::WriteBatch&)>& change) {
+        hub.Shutdown();
+        absl::StatusOr<std::unique_ptr<Database>> db = Database::Open(db_path);
+        ASSERT_TRUE(db.ok()) << db.status();
+        rocksdb::WriteBatch batch;
+        change(**db, batch);
+        ASSERT_TRUE((*db)->db()->Write(Database::SyncWrite(), &batch).ok());
+        db->reset();
+        hub.Restart();
+      };
+  auto query = [&](bool cross_check) {
+    v1::AuditQueryRequest request;
+    request.mutable_subject()->set_bsn(kBsn);
+    request.set_cross_check(cross_check);
+    return hub.Auditor()->Query(request,
+                                [](const v1::AuditRecord&) { return true; });
+  };
+  EXPECT_TRUE(query(true).ok());  // an honest index passes
+
+  rewrite_index([&](Database& db, rocksdb::WriteBatch& batch) {
+    batch.Delete(db.audit_index(), subject_key);
+  });
+  EXPECT_TRUE(query(false).ok());  // the index alone cannot tell
+  absl::Status hidden_found = query(true);
+  EXPECT_EQ(hidden_found.code(), absl::StatusCode::kDataLoss) << hidden_found;
+  EXPECT_THAT(hidden_found.message(),
+              HasSubstr(absl::StrCat("misses, under what was asked, record ",
+                                     hidden)));
+
+  // Put back, and plant the person's entry on a record about no one.
+  const uint64_t planted = hub.Auditor()->GetCheckpoint()->tree_size() - 1;
+  rewrite_index([&](Database& db, rocksdb::WriteBatch& batch) {
+    batch.Put(db.audit_index(), subject_key, "");
+    batch.Put(db.audit_index(),
+              absl::StrCat(subject_prefix,
+                           storage_keys::EncodeSequence(planted)),
+              "");
+  });
+  absl::Status planted_found = query(false);
+  EXPECT_EQ(planted_found.code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(planted_found.message(),
+              HasSubstr(absl::StrCat("names, under what was asked, record ",
+                                     planted)));
+  EXPECT_EQ(query(true).code(), absl::StatusCode::kDataLoss);
+}
+
 // Checkpoints leave the host with every receipt: a partner keeps the newest
 // it saw, and notices when the hub later signs a smaller tree (an older
 // backup restored over newer records while the hub was stopped).

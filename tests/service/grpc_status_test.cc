@@ -1,6 +1,7 @@
 #include "server/service/grpc_status.h"
 
 #include "gtest/gtest.h"
+#include "server/common/caller_status.h"
 
 namespace ketenhub {
 namespace {
@@ -50,7 +51,13 @@ INSTANTIATE_TEST_SUITE_P(
         Case{absl::DataLossError("record 12 unreadable"),
              grpc::StatusCode::INTERNAL, "internal error"},
         Case{absl::UnknownError("?"), grpc::StatusCode::INTERNAL,
-             "internal error"}));
+             "internal error"},
+        // Evidence for the caller (an altered audit index) keeps its words;
+        // only DATA_LOSS may be so marked.
+        Case{ForCaller(absl::DataLossError("the audit index misses record 3")),
+             grpc::StatusCode::DATA_LOSS, "the audit index misses record 3"},
+        Case{ForCaller(absl::InternalError("/var/lib/ketenhub/db")),
+             grpc::StatusCode::INTERNAL, "internal error"}));
 
 }  // namespace
 }  // namespace ketenhub

@@ -79,6 +79,10 @@ void AuditCommands::Register(CLI::App& app) {
                      "before 'audit' or from KETEN_USER");
   query_->add_option("--signal-id", signal_id_, "records about this signal");
   query_->add_option("--limit", limit_, "stop after this many records");
+  query_->add_flag("--cross-check", cross_check_,
+                   "with --bsn, --signal-id or --user: read every record of "
+                   "the period and check the index against them (slower; "
+                   "for an inquiry)");
   export_->add_option("--out", out_file_, "file to write (default: stdout)");
   verify_ = audit->add_subcommand(
       "verify",
@@ -149,6 +153,7 @@ int AuditCommands::Query(const GlobalFlags& flags, bool export_all) {
   }
   request.set_trace_id(trace_id_);
   request.set_user(user_);
+  request.set_cross_check(cross_check_);
   request.set_signal_id(signal_id_);
   auto client = ConnectAs<AuditClient>(flags);
   if (!client.ok()) return Report(client.status(), flags);

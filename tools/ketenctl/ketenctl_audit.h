@@ -31,6 +31,7 @@ class AuditCommands {
   std::string public_key_, checkpoint_file_, save_file_, data_dir_;
   std::vector<uint64_t> records_;
   size_t limit_ = 0;
+  bool cross_check_ = false;
 };
 
 }  // namespace ketenhub
