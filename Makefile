@@ -20,12 +20,14 @@ configure: deps
 build: configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 
-$(DEV_PKI)/ca.pem:
+# The dev PKI, made anew when it lacks the people's certificates (a PKI
+# from before the console).
+$(DEV_PKI)/ca.pem $(DEV_PKI)/people/ca.pem:
 	certs/gen-dev-pki.sh $(DEV_PKI)
 
-run: build $(DEV_PKI)/ca.pem
-	@mkdir -p var/data
-	exec $(BUILD_DIR)/server/ketenhub --config deploy/ketenhub-dev.textproto
+# The hub and the console; Ctrl-C stops both.
+run: build $(DEV_PKI)/people/ca.pem
+	exec deploy/run-dev.sh $(BUILD_DIR)
 
 # The whole suite, then every fuzz target for a short while.
 test: build

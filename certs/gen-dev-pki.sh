@@ -8,6 +8,10 @@
 #   crl-stale.pem               the same, past its nextUpdate (tests)
 #   outsider-crl.pem            a CRL of the unrelated CA (tests)
 #   outsider-ca.pem             a second, unrelated CA (signs only `outsider`)
+#   people/ca.pem               the Zorg- en Veiligheidshuis's CA for its people
+#   people/NAME.pem, -key.pem, .p12  personal certificates for the console
+#                               (subject serialNumber = the employee id; the
+#                               .p12 has an empty password, for a browser)
 # OINs use the 00000099 test prefix. Private keys are written 0600 and must never be
 # committed: generate the PKI wherever it is needed (var/ is gitignored).
 set -euo pipefail
@@ -85,14 +89,15 @@ issue() {  # issue CA NAME SUBJECT EXTENSION [extra openssl ca args...]
   local ca="$work/$1" name=$2 subj=$3 ext=$4
   shift 4
   openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-    -subj "$subj" -keyout "$dir/$name-key.pem" -out "$work/$name.csr" 2>/dev/null
+    -subj "$subj" -keyout "$dir/$name-key.pem" -out "$work/${name//\//-}.csr" 2>/dev/null
   openssl ca -batch -config "$ca/ca.cnf" -extensions "$ext" -notext \
-    -in "$work/$name.csr" -out "$dir/$name.pem" "$@" 2>/dev/null
+    -in "$work/${name//\//-}.csr" -out "$dir/$name.pem" "$@" 2>/dev/null
   chmod 600 "$dir/$name-key.pem"
   chmod 644 "$dir/$name.pem"
 }
 
 make_ca dev "/C=NL/O=KetenHub Dev/CN=KetenHub Dev CA"
+make_ca people "/C=NL/O=Zorg- en Veiligheidshuis Dev/CN=ZVH Dev Personen CA"
 make_ca outsider "/C=NL/O=Elders/CN=Unrelated CA"
 
 issue dev hub "/C=NL/O=KetenHub Dev/CN=localhost" server_ext
@@ -114,6 +119,27 @@ openssl ca -batch -config "$work/dev/ca.cnf" -gencrl \
   -out "$dir/crl-stale.pem" 2>/dev/null
 openssl ca -batch -config "$work/outsider/ca.cnf" -gencrl \
   -out "$dir/outsider-crl.pem" 2>/dev/null
+
+# People of the Zorg- en Veiligheidshuis: name | their name | employee id.
+people=(
+  "regisseur-1|Anna de Vries|regisseur-1"
+  "regisseur-2|Bram Jansen|regisseur-2"
+  "auditor-1|Carla Bakker|privacy-1"
+  "unlisted|Daan Visser|mw-0999"
+)
+mkdir -p "$dir/people"
+chmod 700 "$dir/people"
+for entry in "${people[@]}"; do
+  IFS='|' read -r name person employee <<<"$entry"
+  issue people "people/$name" \
+    "/C=NL/O=Zorg- en Veiligheidshuis Dev/CN=$person/serialNumber=$employee" \
+    client_ext
+  openssl pkcs12 -export -passout pass: -in "$dir/people/$name.pem" \
+    -inkey "$dir/people/$name-key.pem" -out "$dir/people/$name.p12" 2>/dev/null
+  chmod 600 "$dir/people/$name.p12"
+done
+cp "$work/people/ca.pem" "$dir/people/ca.pem"
+chmod 644 "$dir/people/ca.pem"
 
 cp "$work/dev/ca.pem" "$dir/ca.pem"
 cp "$work/outsider/ca.pem" "$dir/outsider-ca.pem"

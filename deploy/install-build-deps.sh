@@ -14,7 +14,20 @@ packages=(
   python3-grpcio python3-protobuf  # the Python example client and its test
   groff-base  # renders ketenctl's generated man page in its test
   file  # cpack's Debian generator reads the binaries' type with it
+  libctemplate-dev  # the console's autoescaping HTML templates
+  chromium  # the console's browser tests (driven by playwright-core)
 )
+# Node.js and npm drive the browser tests; any install of them will do
+# (Debian's nodejs and npm when there is none).
+command -v npm >/dev/null || packages+=(nodejs npm)
+
+# The browser tests' npm packages, as the committed lock file pins them.
+browser_tests() {
+  local dir
+  dir="$(cd "$(dirname "$0")/.." && pwd)/tests/browser"
+  [ -d "$dir/node_modules/playwright-core" ] ||
+    (cd "$dir" && npm ci --silent --no-audit --no-fund)
+}
 
 missing=()
 for p in "${packages[@]}"; do
@@ -22,7 +35,7 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -eq 0 ]; then browser_tests; exit 0; fi
 
 echo "Installing missing packages: ${missing[*]}"
 as_root=()
@@ -32,3 +45,4 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 "${as_root[@]}" apt-get update -qq
 DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq "${missing[@]}"
+browser_tests

@@ -1,0 +1,355 @@
+#include "console/console_server.h"
+
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include <map>
+#include <string>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "client/chain_director_client.h"
+#include "console/pages.h"
+#include "console/sessions.h"
+#include "httplib.h"
+
+namespace ketenhub::console {
+namespace {
+
+constexpr char kCookie[] = "kc_session";
+
+// The employee id a verified personal certificate names (its subject
+// serialNumber), or why there is none.
+absl::StatusOr<std::string> EmployeeOf(const httplib::Request& request) {
+  if (request.ssl == nullptr) return absl::UnauthenticatedError("geen TLS");
+  X509* cert = SSL_get1_peer_certificate(request.ssl);
+  if (cert == nullptr) {
+    return absl::UnauthenticatedError(
+        "Uw browser stuurde geen persoonlijk certificaat.");
+  }
+  const long verified = SSL_get_verify_result(request.ssl);
+  std::string employee;
+  X509_NAME* subject = X509_get_subject_name(cert);
+  const int at = X509_NAME_get_index_by_NID(subject, NID_serialNumber, -1);
+  if (at >= 0) {
+    ASN1_STRING* value =
+        X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, at));
+    employee.assign(reinterpret_cast<const char*>(ASN1_STRING_get0_data(value)),
+                    ASN1_STRING_length(value));
+  }
+  X509_free(cert);
+  if (verified != X509_V_OK) {
+    return absl::UnauthenticatedError(
+        "Uw certificaat is niet uitgegeven door de certificaatautoriteit voor "
+        "medewerkers van deze organisatie, of het is verlopen.");
+  }
+  if (employee.empty()) {
+    return absl::UnauthenticatedError(
+        "Uw certificaat noemt geen medewerkernummer.");
+  }
+  return employee;
+}
+
+std::string CookieValue(const httplib::Request& request) {
+  const std::string header = request.get_header_value("Cookie");
+  for (absl::string_view part : absl::StrSplit(header, ';')) {
+    part = absl::StripAsciiWhitespace(part);
+    if (absl::ConsumePrefix(&part, absl::StrCat(kCookie, "=")))
+      return std::string(part);
+  }
+  return "";
+}
+
+class Server final : public ConsoleServer {
+ public:
+  Server(v1::ConsoleConfig config, Pages pages)
+      : config_(std::move(config)),
+        pages_(std::move(pages)),
+        sessions_(absl::Minutes(config_.idle_timeout_minutes())),
+        http_([this](SSL_CTX& ctx) { return SetUpTls(ctx); }) {
+    for (const v1::ConsolePerson& person : config_.people())
+      people_[person.employee_id()] = person;
+    Routes();
+  }
+
+  absl::Status Bind() {
+    if (!http_.is_valid()) {
+      return absl::FailedPreconditionError(
+          "tls: cannot use tls_cert_file, tls_key_file or people_ca_file");
+    }
+    std::pair<std::string, std::string> host_port =
+        absl::StrSplit(config_.listen_address(), absl::MaxSplits(':', 1));
+    int port = 0;
+    if (!absl::SimpleAtoi(host_port.second, &port) ||
+        !http_.bind_to_port(host_port.first.c_str(), port)) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "listen_address: cannot listen on ", config_.listen_address()));
+    }
+    port_ = port;
+    return absl::OkStatus();
+  }
+
+  int port() const override { return port_; }
+  void Serve() override { http_.listen_after_bind(); }
+  void Stop() override { http_.stop(); }
+
+ private:
+  // Mutual TLS, the refusals as pages: the handshake accepts any client
+  // certificate (or none); every request checks what verification said.
+  bool SetUpTls(SSL_CTX& ctx) {
+    SSL_CTX_set_min_proto_version(&ctx, TLS1_2_VERSION);
+    if (SSL_CTX_use_certificate_chain_file(
+            &ctx, config_.tls_cert_file().c_str()) != 1 ||
+        SSL_CTX_use_PrivateKey_file(&ctx, config_.tls_key_file().c_str(),
+                                    SSL_FILETYPE_PEM) != 1 ||
+        SSL_CTX_load_verify_locations(
+            &ctx, config_.people_ca_file().c_str(), nullptr) != 1) {
+      return false;
+    }
+    SSL_CTX_set_client_CA_list(
+        &ctx, SSL_load_client_CA_file(config_.people_ca_file().c_str()));
+    SSL_CTX_set_verify(&ctx, SSL_VERIFY_PEER,
+                       [](int, X509_STORE_CTX*) { return 1; });
+    return true;
+  }
+
+  // The headers of every answer.
+  static void Secure(httplib::Response& response) {
+    response.set_header("Content-Security-Policy",
+                        "default-src 'self'; form-action 'self'; "
+                        "frame-ancestors 'none'; base-uri 'none'");
+    response.set_header("X-Frame-Options", "DENY");
+    response.set_header("Referrer-Policy", "no-referrer");
+    response.set_header("X-Content-Type-Options", "nosniff");
+    response.set_header("Cache-Control", "no-store");
+    response.set_header("Strict-Transport-Security", "max-age=31536000");
+  }
+
+  void Refuse(httplib::Response& response, int status,
+              const std::string& title, const std::string& why) {
+    response.status = status;
+    response.set_content(pages_.Refusal(title, why), "text/html; charset=utf-8");
+  }
+
+  // The signed-in person and their session, or a refusal page (then
+  // nullopt).
+  struct Visitor {
+    v1::ConsolePerson person;
+    Session session;
+  };
+  std::optional<Visitor> SignIn(const httplib::Request& request,
+                                httplib::Response& response) {
+    absl::StatusOr<std::string> employee = EmployeeOf(request);
+    if (!employee.ok()) {
+      Refuse(response, 403, "Geen toegang", std::string(employee.status().message()));
+      return std::nullopt;
+    }
+    auto person = people_.find(*employee);
+    if (person == people_.end()) {
+      Refuse(response, 403, "Geen toegang",
+             "Uw certificaat is geldig, maar u staat niet in de lijst van "
+             "medewerkers die deze console mogen gebruiken. Vraag de "
+             "beheerder van KetenHub om u toe te voegen.");
+      return std::nullopt;
+    }
+    const absl::Time now = absl::Now();
+    std::optional<Session> session =
+        sessions_.Find(CookieValue(request), *employee, now);
+    if (!session.has_value()) {
+      session = sessions_.Start(*employee, now);
+      response.set_header(
+          "Set-Cookie", absl::StrCat(kCookie, "=", session->id,
+                                     "; Path=/; Secure; HttpOnly; "
+                                     "SameSite=Strict"));
+    }
+    return Visitor{person->second, *std::move(session)};
+  }
+
+  // A POST's CSRF token must be the session's.
+  bool CsrfOk(const httplib::Request& request, const Session& session) {
+    const std::string token = request.get_param_value("csrf");
+    return !token.empty() && token.size() == session.csrf_token.size() &&
+           CRYPTO_memcmp(token.data(), session.csrf_token.data(),
+                         token.size()) == 0;
+  }
+
+  ChainDirectorClient* Director(const v1::ConsolePerson& person) {
+    absl::MutexLock lock(&clients_mu_);
+    std::unique_ptr<ChainDirectorClient>& client =
+        clients_[person.employee_id()];
+    if (client == nullptr) {
+      ClientOptions options;
+      options.target = config_.hub_target();
+      options.cert_file = config_.hub_cert_file();
+      options.key_file = config_.hub_key_file();
+      options.ca_file = config_.hub_ca_file();
+      options.max_attempts = 2;
+      options.user_id = person.employee_id();
+      options.user_role = person.function();
+      options.user_name = person.name();
+      absl::StatusOr<std::unique_ptr<ChainDirectorClient>> made =
+          ChainDirectorClient::Connect(options);
+      if (!made.ok()) return nullptr;
+      client = *std::move(made);
+    }
+    return client.get();
+  }
+
+  void Routes() {
+    http_.set_pre_routing_handler(
+        [](const httplib::Request&, httplib::Response& response) {
+          Secure(response);
+          return httplib::Server::HandlerResponse::Unhandled;
+        });
+    http_.set_error_handler(
+        [this](const httplib::Request&, httplib::Response& response) {
+          if (!response.body.empty()) return;
+          Refuse(response, response.status, "Niet gevonden",
+                 "Deze pagina bestaat niet.");
+        });
+    http_.set_exception_handler([this](const httplib::Request&,
+                                       httplib::Response& response,
+                                       std::exception_ptr) {
+      Refuse(response, 500, "Er ging iets mis",
+             "De console kon dit verzoek niet afhandelen. Probeer het "
+             "opnieuw; blijft het misgaan, meld het de beheerder.");
+    });
+    http_.Get("/static/console.css",
+              [this](const httplib::Request&, httplib::Response& response) {
+                response.set_header("Cache-Control", "max-age=3600");
+                response.set_content(pages_.Stylesheet(), "text/css");
+              });
+    http_.Get("/", [this](const httplib::Request& request,
+                          httplib::Response& response) {
+      std::optional<Visitor> visitor = SignIn(request, response);
+      if (!visitor) return;
+      if (visitor->person.role() == v1::ROLE_CHAIN_DIRECTOR) {
+        response.set_redirect("/werklijst", 303);
+        return;
+      }
+      response.set_content(pages_.NotYet(visitor->person, visitor->session),
+                           "text/html; charset=utf-8");
+    });
+    http_.Get("/werklijst", [this](const httplib::Request& request,
+                                   httplib::Response& response) {
+      std::optional<Visitor> visitor = SignIn(request, response);
+      if (!visitor) return;
+      if (visitor->person.role() != v1::ROLE_CHAIN_DIRECTOR) {
+        Refuse(response, 403, "Geen toegang",
+               "De werklijst is voor de ketenregisseur.");
+        return;
+      }
+      WorklistView view;
+      view.state = request.get_param_value("status");
+      v1::WorklistRequest query;
+      if (!ParseStateFilter(view.state, query)) {
+        Refuse(response, 400, "Onbekende status",
+               "Kies een status uit de lijst.");
+        return;
+      }
+      ChainDirectorClient* director = Director(visitor->person);
+      absl::StatusOr<v1::WorklistResponse> list =
+          director == nullptr ? absl::UnavailableError("hub")
+                              : director->Worklist(query);
+      if (!list.ok()) {
+        Refuse(response, 503, "KetenHub is niet bereikbaar",
+               "De werklijst kon niet worden opgehaald. Probeer het zo "
+               "opnieuw.");
+        return;
+      }
+      view.list = *std::move(list);
+      view.notice = request.get_param_value("melding");
+      response.set_content(
+          pages_.Worklist(visitor->person, visitor->session, view),
+          "text/html; charset=utf-8");
+    });
+    http_.Post("/werklijst/toewijzen", [this](const httplib::Request& request,
+                                              httplib::Response& response) {
+      std::optional<Visitor> visitor = SignIn(request, response);
+      if (!visitor) return;
+      if (!CsrfOk(request, visitor->session)) {
+        Refuse(response, 403, "Formulier verlopen",
+               "Dit formulier hoort niet (meer) bij uw sessie. Open de "
+               "werklijst opnieuw en probeer het nog eens.");
+        return;
+      }
+      ChainDirectorClient* director = Director(visitor->person);
+      absl::StatusOr<v1::WorkItem> item =
+          director == nullptr
+              ? absl::UnavailableError("hub")
+              : director->Assign(request.get_param_value("signaal"),
+                                 visitor->person.employee_id());
+      response.set_redirect(
+          item.ok() ? "/werklijst?melding=toegewezen"
+                    : "/werklijst?melding=niet-toegewezen",
+          303);
+    });
+    http_.Post("/afmelden", [this](const httplib::Request& request,
+                                   httplib::Response& response) {
+      std::optional<Visitor> visitor = SignIn(request, response);
+      if (!visitor) return;
+      if (!CsrfOk(request, visitor->session)) {
+        Refuse(response, 403, "Formulier verlopen",
+               "Open de console opnieuw en meld u dan af.");
+        return;
+      }
+      sessions_.End(visitor->session.id);
+      response.set_header("Set-Cookie",
+                          absl::StrCat(kCookie, "=; Path=/; Secure; HttpOnly; "
+                                                "SameSite=Strict; Max-Age=0"));
+      response.set_content(pages_.SignedOut(), "text/html; charset=utf-8");
+    });
+  }
+
+  const v1::ConsoleConfig config_;
+  const Pages pages_;
+  Sessions sessions_;
+  std::map<std::string, v1::ConsolePerson> people_;
+  absl::Mutex clients_mu_;
+  std::map<std::string, std::unique_ptr<ChainDirectorClient>> clients_
+      ABSL_GUARDED_BY(clients_mu_);
+  httplib::SSLServer http_;
+  int port_ = 0;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ConsoleServer>> ConsoleServer::Start(
+    const v1::ConsoleConfig& given) {
+  v1::ConsoleConfig config = given;
+  if (config.listen_address().empty())
+    config.set_listen_address("127.0.0.1:8443");
+  if (config.idle_timeout_minutes() == 0) config.set_idle_timeout_minutes(15);
+  for (const auto& [field, value] :
+       {std::pair<const char*, const std::string*>{"tls_cert_file",
+                                                   &config.tls_cert_file()},
+        {"tls_key_file", &config.tls_key_file()},
+        {"people_ca_file", &config.people_ca_file()},
+        {"hub_target", &config.hub_target()},
+        {"hub_cert_file", &config.hub_cert_file()},
+        {"hub_key_file", &config.hub_key_file()},
+        {"hub_ca_file", &config.hub_ca_file()}}) {
+    if (value->empty())
+      return absl::InvalidArgumentError(absl::StrCat(field, ": required"));
+  }
+  for (int i = 0; i < config.people_size(); ++i) {
+    const v1::ConsolePerson& person = config.people(i);
+    if (person.employee_id().empty() || person.function().empty() ||
+        (person.role() != v1::ROLE_CHAIN_DIRECTOR &&
+         person.role() != v1::ROLE_AUDITOR)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "people[", i, "]: employee_id, function and role "
+          "(ROLE_CHAIN_DIRECTOR or ROLE_AUDITOR) required"));
+    }
+  }
+  absl::StatusOr<Pages> pages = Pages::Load(config.templates_dir());
+  if (!pages.ok()) return pages.status();
+  auto server = std::make_unique<Server>(config, *std::move(pages));
+  if (absl::Status bound = server->Bind(); !bound.ok()) return bound;
+  return server;
+}
+
+}  // namespace ketenhub::console

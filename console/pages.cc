@@ -1,0 +1,193 @@
+#include "console/pages.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "ctemplate/template.h"
+
+namespace ketenhub::console {
+namespace {
+
+constexpr const char* kTemplates[] = {"werklijst.tpl", "melding.tpl",
+                                      "binnenkort.tpl"};
+
+
+const char* StateWord(v1::TriageState state) {
+  switch (state) {
+    case v1::TRIAGE_STATE_IN_TRIAGE: return "in behandeling";
+    case v1::TRIAGE_STATE_DECIDED: return "besloten";
+    case v1::TRIAGE_STATE_CLOSED: return "gesloten";
+    default: return "nieuw";
+  }
+}
+
+const char* UrgencyWord(v1::Urgency urgency) {
+  switch (urgency) {
+    case v1::URGENCY_ACUTE: return "acuut";
+    case v1::URGENCY_ELEVATED: return "verhoogd";
+    default: return "regulier";
+  }
+}
+
+const char* CategoryWord(v1::Category category) {
+  switch (category) {
+    case v1::CATEGORY_SEXUAL_EXPLOITATION: return "seksuele uitbuiting";
+    case v1::CATEGORY_LABOUR_EXPLOITATION: return "arbeidsuitbuiting";
+    case v1::CATEGORY_CRIMINAL_EXPLOITATION: return "criminele uitbuiting";
+    case v1::CATEGORY_ORGAN_REMOVAL: return "orgaanverwijdering";
+    case v1::CATEGORY_LOVERBOY_GROOMING: return "loverboyproblematiek";
+    case v1::CATEGORY_DOMESTIC_VIOLENCE: return "huiselijk geweld";
+    case v1::CATEGORY_CHILD_ABUSE: return "kindermishandeling";
+    case v1::CATEGORY_CONFUSED_BEHAVIOUR: return "verward gedrag";
+    case v1::CATEGORY_RADICALISATION: return "radicalisering";
+    default: return "overig";
+  }
+}
+
+std::string When(const google::protobuf::Timestamp& ts) {
+  return absl::FormatTime("%d-%m-%Y %H:%M",
+                          absl::FromUnixSeconds(ts.seconds()),
+                          absl::LocalTimeZone());
+}
+
+void Header(ctemplate::TemplateDictionary& dict,
+            const v1::ConsolePerson& person, const Session& session) {
+  dict.SetValue("NAME", person.name());
+  dict.SetValue("FUNCTION", person.function());
+  dict.SetValue("CSRF", session.csrf_token);
+  dict.ShowSection("SIGNED_IN");
+}
+
+}  // namespace
+
+bool ParseStateFilter(const std::string& state, v1::WorklistRequest& request) {
+  static const std::pair<const char*, v1::TriageState> kStates[] = {
+      {"", v1::TRIAGE_STATE_UNSPECIFIED},
+      {"nieuw", v1::TRIAGE_STATE_NEW},
+      {"in-behandeling", v1::TRIAGE_STATE_IN_TRIAGE},
+      {"besloten", v1::TRIAGE_STATE_DECIDED},
+      {"gesloten", v1::TRIAGE_STATE_CLOSED}};
+  for (const auto& [word, value] : kStates) {
+    if (state == word) {
+      request.set_state(value);
+      return true;
+    }
+  }
+  return false;
+}
+
+absl::StatusOr<Pages> Pages::Load(std::string dir) {
+  if (dir.empty()) dir = KETENHUB_CONSOLE_TEMPLATES;
+  for (const char* name : kTemplates) {
+    if (ctemplate::Template::GetTemplate(dir + "/" + name,
+                                         ctemplate::STRIP_WHITESPACE) ==
+        nullptr) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("templates_dir: cannot load ", dir, "/", name));
+    }
+  }
+  std::ifstream css(dir + "/console.css");
+  std::ostringstream text;
+  text << css.rdbuf();
+  if (!css) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("templates_dir: cannot read ", dir, "/console.css"));
+  }
+  return Pages(std::move(dir), text.str());
+}
+
+std::string Pages::Worklist(const v1::ConsolePerson& person,
+                            const Session& session,
+                            const WorklistView& view) const {
+  ctemplate::TemplateDictionary dict("werklijst");
+  Header(dict, person, session);
+  dict.SetValue("TITLE", "Werklijst");
+  for (const char* state :
+       {"", "nieuw", "in-behandeling", "besloten", "gesloten"}) {
+    ctemplate::TemplateDictionary* option = dict.AddSectionDictionary("STATE");
+    option->SetValue("VALUE", state);
+    option->SetValue("LABEL", *state == '\0' ? "open (alles behalve gesloten)"
+                                             : state);
+    if (view.state == state) option->ShowSection("SELECTED");
+  }
+  if (view.notice == "toegewezen") {
+    dict.SetValueAndShowSection("NOTICE", "Het signaal is aan u toegewezen.",
+                                "HAS_NOTICE");
+  } else if (view.notice == "niet-toegewezen") {
+    dict.SetValueAndShowSection(
+        "NOTICE", "Toewijzen lukte niet (is het signaal al gesloten?).",
+        "HAS_NOTICE");
+  }
+  std::string group;
+  int number = 0;
+  for (const v1::WorkItem& item : view.list.items()) {
+    if (item.person_group() != group) {
+      group = item.person_group();
+      ++number;
+    }
+    ctemplate::TemplateDictionary* row = dict.AddSectionDictionary("ITEM");
+    row->SetIntValue("PERSON", number);
+    row->SetValue("STATE", StateWord(item.triage().state()));
+    row->SetValue("URGENCY", UrgencyWord(item.urgency()));
+    row->SetValue("URGENCY_CLASS",
+                  item.urgency() == v1::URGENCY_ACUTE ? "acuut" : "");
+    row->SetValue("CATEGORY", CategoryWord(item.category()));
+    row->SetValue("RECEIVED", When(item.received_at()));
+    row->SetValue("SOURCE", item.source_partner());
+    row->SetValue("ASSIGNEE", item.triage().assignee().empty()
+                                  ? "niemand"
+                                  : item.triage().assignee());
+    row->SetValue("SIGNAL", item.signal_id());
+    row->SetValue("CSRF", session.csrf_token);
+    if (item.person_signals() > 1) {
+      row->SetIntValue("MATCHES", static_cast<int>(item.person_signals()));
+      row->ShowSection("MATCH");
+    }
+    if (item.signal_state() == v1::SIGNAL_STATE_WITHDRAWN)
+      row->ShowSection("WITHDRAWN");
+    if (item.triage().state() == v1::TRIAGE_STATE_NEW ||
+        (item.triage().state() == v1::TRIAGE_STATE_IN_TRIAGE &&
+         item.triage().assignee() != person.employee_id())) {
+      row->ShowSection("CAN_TAKE");
+    }
+  }
+  if (view.list.items().empty()) dict.ShowSection("EMPTY");
+  dict.SetIntValue("SHOWN", view.list.items_size());
+  dict.SetIntValue("TOTAL", static_cast<int>(view.list.total()));
+  std::string out;
+  ctemplate::ExpandTemplate(path("werklijst.tpl"), ctemplate::STRIP_WHITESPACE,
+                            &dict, &out);
+  return out;
+}
+
+std::string Pages::NotYet(const v1::ConsolePerson& person,
+                          const Session& session) const {
+  ctemplate::TemplateDictionary dict("binnenkort");
+  Header(dict, person, session);
+  dict.SetValue("TITLE", "Auditor");
+  std::string out;
+  ctemplate::ExpandTemplate(path("binnenkort.tpl"),
+                            ctemplate::STRIP_WHITESPACE, &dict, &out);
+  return out;
+}
+
+std::string Pages::Refusal(const std::string& title,
+                           const std::string& why) const {
+  ctemplate::TemplateDictionary dict("melding");
+  dict.SetValue("TITLE", title);
+  dict.SetValue("TEXT", why);
+  std::string out;
+  ctemplate::ExpandTemplate(path("melding.tpl"), ctemplate::STRIP_WHITESPACE,
+                            &dict, &out);
+  return out;
+}
+
+std::string Pages::SignedOut() const {
+  return Refusal("Afgemeld",
+                 "U bent afgemeld. Sluit de browser om ook uw certificaat los "
+                 "te laten.");
+}
+
+}  // namespace ketenhub::console

@@ -1,0 +1,52 @@
+#ifndef KETENHUB_CONSOLE_PAGES_H_
+#define KETENHUB_CONSOLE_PAGES_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "console/sessions.h"
+#include "ketenhub/v1/chain_director.pb.h"
+#include "ketenhub/v1/console.pb.h"
+
+namespace ketenhub::console {
+
+// What the worklist page shows.
+struct WorklistView {
+  std::string state;   // the filter as the URL gave it ("" for open)
+  std::string notice;  // "toegewezen", "niet-toegewezen" or ""
+  v1::WorklistResponse list;
+};
+
+// `state` ("nieuw", "in-behandeling", "besloten", "gesloten" or "") into
+// `request`; false for anything else.
+bool ParseStateFilter(const std::string& state, v1::WorklistRequest& request);
+
+// The console's pages, in Dutch, from ctemplate templates that escape every
+// value for its HTML context (AUTOESCAPE): nothing a partner or person
+// typed can become markup.
+class Pages {
+ public:
+  // Reads the templates in `dir` (default: the installed ones).
+  // FAILED_PRECONDITION naming a template that does not load.
+  static absl::StatusOr<Pages> Load(std::string dir);
+
+  std::string Worklist(const v1::ConsolePerson& person, const Session& session,
+                       const WorklistView& view) const;
+  std::string NotYet(const v1::ConsolePerson& person,
+                     const Session& session) const;
+  std::string Refusal(const std::string& title, const std::string& why) const;
+  std::string SignedOut() const;
+  const std::string& Stylesheet() const { return stylesheet_; }
+
+ private:
+  explicit Pages(std::string dir, std::string stylesheet)
+      : dir_(std::move(dir)), stylesheet_(std::move(stylesheet)) {}
+  std::string path(const char* name) const { return dir_ + "/" + name; }
+
+  std::string dir_;
+  std::string stylesheet_;
+};
+
+}  // namespace ketenhub::console
+
+#endif  // KETENHUB_CONSOLE_PAGES_H_

@@ -1,0 +1,57 @@
+{{%AUTOESCAPE context="HTML"}}
+<!DOCTYPE html>
+<html lang="nl">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{TITLE}} — KetenHub</title>
+<link rel="stylesheet" href="/static/console.css">
+</head>
+<body>
+<header>
+  <a class="skip" href="#inhoud">Naar de inhoud</a>
+  <span class="brand">KetenHub</span>
+  <nav aria-label="Hoofdmenu"><a href="/werklijst" aria-current="page">Werklijst</a></nav>
+  {{#SIGNED_IN}}
+  <form class="signout" method="post" action="/afmelden">
+    <span>{{NAME}} ({{FUNCTION}})</span>
+    <input type="hidden" name="csrf" value="{{CSRF}}">
+    <button type="submit">Afmelden</button>
+  </form>
+  {{/SIGNED_IN}}
+</header>
+<main id="inhoud">
+<h1>Werklijst</h1>
+{{#HAS_NOTICE}}<p class="notice" role="status">{{NOTICE}}</p>{{/HAS_NOTICE}}
+<form class="filter" method="get" action="/werklijst">
+  <label for="status">Status</label>
+  <select id="status" name="status">
+    {{#STATE}}<option value="{{VALUE}}"{{#SELECTED}} selected{{/SELECTED}}>{{LABEL}}</option>{{/STATE}}
+  </select>
+  <button type="submit">Toon</button>
+</form>
+{{#EMPTY}}<p>Er staan geen signalen in deze lijst.</p>{{/EMPTY}}
+<table>
+  <caption>{{SHOWN}} van {{TOTAL}} signalen. Meest urgent eerst; signalen over dezelfde persoon staan bij elkaar en hebben hetzelfde nummer.</caption>
+  <thead>
+    <tr><th scope="col">Persoon</th><th scope="col">Status</th><th scope="col">Urgentie</th><th scope="col">Categorie</th><th scope="col">Ontvangen</th><th scope="col">Van</th><th scope="col">Toegewezen aan</th><th scope="col">Signaal</th><th scope="col"><span class="visually-hidden">Actie</span></th></tr>
+  </thead>
+  <tbody>
+  {{#ITEM}}
+    <tr>
+      <td>{{PERSON}}{{#MATCH}} <span class="match">{{MATCHES}} signalen over deze persoon</span>{{/MATCH}}</td>
+      <td>{{STATE}}{{#WITHDRAWN}} <span class="withdrawn">ingetrokken door de bron</span>{{/WITHDRAWN}}</td>
+      <td class="{{URGENCY_CLASS}}">{{URGENCY}}</td>
+      <td>{{CATEGORY}}</td>
+      <td>{{RECEIVED}}</td>
+      <td>{{SOURCE}}</td>
+      <td>{{ASSIGNEE}}</td>
+      <td><code>{{SIGNAL}}</code></td>
+      <td>{{#CAN_TAKE}}<form method="post" action="/werklijst/toewijzen"><input type="hidden" name="csrf" value="{{CSRF}}"><input type="hidden" name="signaal" value="{{SIGNAL}}"><button type="submit">Aan mij toewijzen</button></form>{{/CAN_TAKE}}</td>
+    </tr>
+  {{/ITEM}}
+  </tbody>
+</table>
+</main>
+</body>
+</html>

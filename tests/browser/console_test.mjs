@@ -1,0 +1,155 @@
+// The console in Debian's chromium, signed in with personal certificates
+// (Playwright's clientCertificates) against a real console and hub
+// (run-console-test.sh starts them). Each check names what failed.
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { chromium } from 'playwright-core';
+
+const url = process.env.CONSOLE_URL;
+const pki = process.env.PKI_DIR;
+const artifacts = process.env.ARTIFACTS;
+mkdirSync(artifacts, { recursive: true });
+
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+         '--disable-background-networking', '--disable-component-update',
+         '--disable-sync'],
+});
+
+// A browser context that presents `cert` to the console: a person's (a name
+// under people/) or, as "org:NAME", an organisation's; none when null.
+async function as(cert) {
+  const options = { ignoreHTTPSErrors: true };
+  if (cert) {
+    const file = cert.startsWith('org:') ? `${pki}/${cert.slice(4)}`
+                                         : `${pki}/people/${cert}`;
+    const [certPath, keyPath] = [`${file}.pem`, `${file}-key.pem`];
+    options.clientCertificates = [{ origin: url, certPath, keyPath }];
+  }
+  return browser.newContext(options);
+}
+
+let failures = 0;
+async function check(name, body) {
+  try {
+    await body();
+    console.log(`ok   ${name}`);
+  } catch (error) {
+    failures++;
+    console.log(`FAIL ${name}\n     ${error.message.split('\n').join('\n     ')}`);
+  }
+}
+
+await check('a chain director signs in and sees the worklist, most urgent first, the match marked', async () => {
+  const context = await as('regisseur-1');
+  const page = await context.newPage();
+  const response = await page.goto(`${url}/`);
+  assert.equal(response.status(), 200);
+  assert.equal(new URL(page.url()).pathname, '/werklijst');
+  await page.getByRole('heading', { name: 'Werklijst' }).waitFor();
+  assert.match(await page.locator('header').innerText(), /Anna de Vries/);
+  const rows = page.locator('tbody tr');
+  assert.equal(await rows.count(), 3);
+  assert.match(await page.locator('caption').innerText(), /3 van 3 signalen/);
+  assert.equal(await page.getByText('2 signalen over deze persoon').count(), 2);
+  await page.screenshot({ path: `${artifacts}/console-werklijst.png`, fullPage: true });
+  await context.close();
+});
+
+await check('every page carries the security headers, and no-store', async () => {
+  const context = await as('regisseur-1');
+  const page = await context.newPage();
+  const response = await page.goto(`${url}/werklijst`);
+  const headers = response.headers();
+  assert.equal(headers['cache-control'], 'no-store');
+  assert.match(headers['content-security-policy'], /default-src 'self'/);
+  assert.doesNotMatch(headers['content-security-policy'], /unsafe-inline/);
+  assert.equal(headers['x-frame-options'], 'DENY');
+  assert.equal(headers['referrer-policy'], 'no-referrer');
+  const cookie = (await context.cookies()).find(c => c.name === 'kc_session');
+  assert.ok(cookie, 'a session cookie');
+  assert.equal(cookie.httpOnly, true);
+  assert.equal(cookie.secure, true);
+  assert.equal(cookie.sameSite, 'Strict');
+  await context.close();
+});
+
+await check('assign to me, by keyboard: the signal is in triage with me', async () => {
+  const context = await as('regisseur-1');
+  const page = await context.newPage();
+  await page.goto(`${url}/werklijst`);
+  const button = page.getByRole('button', { name: 'Aan mij toewijzen' }).first();
+  await button.focus();
+  await page.keyboard.press('Enter');
+  await page.getByRole('status').waitFor();
+  assert.match(await page.getByRole('status').innerText(), /aan u toegewezen/);
+  assert.equal(await page.locator('tbody tr', { hasText: 'in behandeling' }).count(), 1);
+  assert.match(await page.locator('tbody tr', { hasText: 'in behandeling' }).innerText(), /regisseur-1/);
+  // Filtered on the state, by the form.
+  await page.getByLabel('Status').selectOption('in-behandeling');
+  await page.getByRole('button', { name: 'Toon' }).click();
+  assert.equal(await page.locator('tbody tr').count(), 1);
+  await context.close();
+});
+
+await check('a POST without the session\'s CSRF token is refused and changes nothing', async () => {
+  const context = await as('regisseur-1');
+  const page = await context.newPage();
+  await page.goto(`${url}/werklijst`);
+  const signal = await page.locator('input[name=signaal]').first().getAttribute('value');
+  const response = await context.request.post(`${url}/werklijst/toewijzen`, {
+    form: { signaal: signal, csrf: 'f'.repeat(64) }, maxRedirects: 0 });
+  assert.equal(response.status(), 403);
+  assert.match(await response.text(), /Formulier verlopen/);
+  await page.goto(`${url}/werklijst?status=in-behandeling`);
+  assert.equal(await page.locator('tbody tr').count(), 1, 'still only the one assigned before');
+  await context.close();
+});
+
+await check('unlisted people, partners\' certificates and no certificate get a plain refusal page', async () => {
+  for (const [cert, words] of [['unlisted', /niet in de lijst van medewerkers/],
+                               ['org:politie', /niet uitgegeven door de certificaatautoriteit/],
+                               [null, /geen persoonlijk certificaat/]]) {
+    const context = await as(cert);
+    const page = await context.newPage();
+    const response = await page.goto(`${url}/werklijst`);
+    assert.equal(response.status(), 403, `status for ${cert}`);
+    assert.match(await page.locator('main').innerText(), words);
+    assert.equal(response.headers()['cache-control'], 'no-store');
+    if (cert === 'unlisted') {
+      await page.screenshot({ path: `${artifacts}/console-geweigerd.png` });
+    }
+    await context.close();
+  }
+});
+
+await check('what partners typed stays text', async () => {
+  const context = await as('regisseur-1');
+  const page = await context.newPage();
+  let dialogs = 0;
+  page.on('dialog', dialog => { dialogs++; dialog.dismiss(); });
+  await page.goto(`${url}/werklijst`);
+  assert.equal(await page.locator('main script').count(), 0);
+  assert.equal(dialogs, 0);
+  await context.close();
+});
+
+await check('sign-out ends the session', async () => {
+  const context = await as('regisseur-1');
+  const page = await context.newPage();
+  await page.goto(`${url}/werklijst`);
+  const before = (await context.cookies()).find(c => c.name === 'kc_session').value;
+  await page.getByRole('button', { name: 'Afmelden' }).click();
+  await page.getByRole('heading', { name: 'Afgemeld' }).waitFor();
+  const after = (await context.cookies()).find(c => c.name === 'kc_session');
+  assert.ok(!after || after.value !== before, 'the old session cookie is gone');
+  await context.close();
+});
+
+await browser.close();
+if (failures > 0) {
+  console.log(`${failures} check(s) failed`);
+  process.exit(1);
+}
+console.log('all console checks passed');
