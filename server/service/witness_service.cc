@@ -108,16 +108,19 @@ grpc::ServerUnaryReactor* WitnessServiceImpl::HandleAddCosignature(
       cosignature, call.record(),
       [this, reactor = call.reactor(), draft = call.record()](
           absl::Status stored) mutable {
-        // Kept outside the database too; the witness retries if not.
-        if (stored.ok()) {
-          absl::MutexLock lock(&file_mu_);
-          absl::StatusOr<std::vector<v1::Cosignature>> all =
-              store_->audit().Cosignatures();
-          stored = all.ok() ? KeepCosignatures(*all, cosigned_file_)
-                            : all.status();
-        }
-        LogOutcome(std::move(draft), stored, "");
-        reactor->Finish(ToGrpcStatus(stored));
+        // Kept outside the database too, before the witness hears OK (it
+        // hands the cosignature in again otherwise); not on this thread,
+        // the commit pipeline's.
+        files_.Run([this, reactor, stored, draft = std::move(draft)]() mutable {
+          if (stored.ok()) {
+            absl::StatusOr<std::vector<v1::Cosignature>> all =
+                store_->audit().Cosignatures();
+            stored = all.ok() ? KeepCosignatures(*all, cosigned_file_)
+                              : all.status();
+          }
+          LogOutcome(std::move(draft), stored, "");
+          reactor->Finish(ToGrpcStatus(stored));
+        });
       });
   return call.reactor();
 }

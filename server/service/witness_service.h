@@ -3,12 +3,12 @@
 
 #include <string>
 
-#include "absl/synchronization/mutex.h"
 #include "ketenhub/v1/audit.grpc.pb.h"
 #include "server/audit/checkpoint_signer.h"
 #include "server/policy/current_policy.h"
 #include "server/security/certificate_identity.h"
 #include "server/service/unary_call.h"
+#include "server/service/work_queue.h"
 #include "server/storage/signal_store.h"
 
 namespace ketenhub {
@@ -44,7 +44,9 @@ class WitnessServiceImpl final : public v1::WitnessService::CallbackService {
   SignalStore* const store_;
   const CheckpointSigner* const signer_;
   const std::string cosigned_file_;
-  absl::Mutex file_mu_;  // one writer of cosigned_file_ at a time
+  // Writes cosigned_file_ (fsynced) off the commit pipeline's thread, one
+  // at a time.
+  WorkQueue files_{"keten-witness"};
 };
 
 }  // namespace ketenhub
