@@ -1,5 +1,6 @@
 #include "console/pages.h"
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -79,7 +80,15 @@ bool ParseStateFilter(const std::string& state, v1::WorklistRequest& request) {
 }
 
 absl::StatusOr<Pages> Pages::Load(std::string dir) {
-  if (dir.empty()) dir = KETENHUB_CONSOLE_TEMPLATES;
+  if (dir.empty()) {
+    // Installed beside the binary: PREFIX/bin/ketenconsole and
+    // PREFIX/share/ketenhub/console, whatever PREFIX the package chose.
+    std::error_code error;
+    const std::filesystem::path exe =
+        std::filesystem::read_symlink("/proc/self/exe", error);
+    dir = (exe.parent_path().parent_path() / "share/ketenhub/console")
+              .string();
+  }
   for (const char* name : kTemplates) {
     if (ctemplate::Template::GetTemplate(dir + "/" + name,
                                          ctemplate::STRIP_WHITESPACE) ==

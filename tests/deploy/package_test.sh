@@ -49,6 +49,20 @@ expect_mode /usr/bin/ketenhub-admin "755 root root"
 [ ! -e /etc/ketenhub/ketenhub.textproto ] || fail "a live config was installed"
 /usr/bin/ketenctl --help >/dev/null || fail "ketenctl --help"
 /usr/bin/ketenwitness --help >/dev/null || fail "ketenwitness --help"
+/usr/bin/ketenconsole --help >/dev/null || fail "ketenconsole --help"
+[ -f /usr/share/ketenhub/console/werklijst.tpl ] || fail "no console templates"
+tmp_console=$(mktemp)
+# The installed console finds its installed templates: with a config that
+# names none, it gets as far as the port (here: one it cannot have).
+printf '%s\n' 'listen_address: "127.0.0.1:1"' 'tls_cert_file: "/nonexistent.pem"' \
+  'tls_key_file: "/nonexistent-key.pem"' 'people_ca_file: "/nonexistent-ca.pem"' \
+  'hub_target: "127.0.0.1:2"' 'hub_cert_file: "x"' 'hub_key_file: "y"' \
+  'hub_ca_file: "z"' >"$tmp_console"
+console_out=$(/usr/bin/ketenconsole --config "$tmp_console" 2>&1 || true)
+grep -q "templates_dir" <<<"$console_out" &&
+  fail "the installed console does not find its templates: $console_out"
+rm -f "$tmp_console"
+[ -f /usr/lib/systemd/system/ketenconsole.service ] || fail "no ketenconsole unit"
 [ -f /usr/lib/systemd/system/ketenwitness.service ] ||
   fail "no ketenwitness unit"
 expect_mode /usr/share/man/man1/ketenctl.1.gz "644 root root"

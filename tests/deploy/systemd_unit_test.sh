@@ -2,7 +2,8 @@
 # The shipped systemd unit: `systemd-analyze verify` accepts it, and its
 # exposure score (`systemd-analyze security`) stays at or below 1.5 of 10.
 # Also the witness's unit, with its binary, by the same measure.
-# Usage: systemd_unit_test.sh UNIT_FILE HUB_BINARY [WITNESS_UNIT WITNESS_BINARY]
+# Usage: systemd_unit_test.sh UNIT_FILE HUB_BINARY [OTHER_UNIT OTHER_BINARY]...
+# (the console's and the witness's)
 set -euo pipefail
 unit=${1:?unit file}
 hub=${2:?hub binary}
@@ -31,7 +32,10 @@ check() {
   done
 }
 check "$unit" "$hub" ketenhub StateDirectory=ketenhub 'ExecReload=/bin/kill -HUP'
-if [ $# -ge 4 ]; then
-  check "$3" "$4" ketenwitness StateDirectory=ketenwitness
-fi
+shift 2
+while [ $# -ge 2 ]; do
+  name=$(basename "$1" .service)
+  check "$1" "$2" "$name"
+  shift 2
+done
 echo "ok"
