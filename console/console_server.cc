@@ -3,6 +3,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <functional>
 #include <map>
 #include <string>
 
@@ -168,6 +169,13 @@ class Server final : public ConsoleServer {
     return Visitor{person->second, *std::move(session)};
   }
 
+  bool ChainDirectorOnly(const Visitor& visitor, httplib::Response& response) {
+    if (visitor.person.role() == v1::ROLE_CHAIN_DIRECTOR) return true;
+    Refuse(response, 403, "Geen toegang",
+           "Dit scherm is voor de ketenregisseur.");
+    return false;
+  }
+
   // A POST's CSRF token must be the session's.
   bool CsrfOk(const httplib::Request& request, const Session& session) {
     const std::string token = request.get_param_value("csrf");
@@ -236,12 +244,7 @@ class Server final : public ConsoleServer {
     http_.Get("/werklijst", [this](const httplib::Request& request,
                                    httplib::Response& response) {
       std::optional<Visitor> visitor = SignIn(request, response);
-      if (!visitor) return;
-      if (visitor->person.role() != v1::ROLE_CHAIN_DIRECTOR) {
-        Refuse(response, 403, "Geen toegang",
-               "De werklijst is voor de ketenregisseur.");
-        return;
-      }
+      if (!visitor || !ChainDirectorOnly(*visitor, response)) return;
       WorklistView view;
       view.state = request.get_param_value("status");
       v1::WorklistRequest query;
@@ -287,6 +290,90 @@ class Server final : public ConsoleServer {
                     : "/werklijst?melding=niet-toegewezen",
           303);
     });
+    http_.Get(R"(/signaal/([0-9a-f-]{36}))", [this](const httplib::Request& request,
+                                                   httplib::Response& response) {
+      std::optional<Visitor> visitor = SignIn(request, response);
+      if (!visitor || !ChainDirectorOnly(*visitor, response)) return;
+      ChainDirectorClient* director = Director(visitor->person);
+      absl::StatusOr<v1::ReleasedSignal> signal =
+          director == nullptr ? absl::UnavailableError("hub")
+                              : director->GetSignal(request.matches[1].str());
+      if (!signal.ok()) {
+        if (absl::IsNotFound(signal.status())) {
+          Refuse(response, 404, "Niet gevonden",
+                 "Dit signaal bestaat niet of is niet voor uw organisatie.");
+        } else {
+          Refuse(response, 503, "Niet beschikbaar",
+                 "Het signaal kon niet worden opgehaald.");
+        }
+        return;
+      }
+      SignalView view{*std::move(signal), request.get_param_value("melding")};
+      response.set_content(pages_.Signal(visitor->person, visitor->session, view),
+                           "text/html; charset=utf-8");
+    });
+    // The signal's forms: each a step by the signed-in person, then back to
+    // the signal with a notice.
+    auto step = [this](const char* pattern,
+                       std::function<absl::Status(ChainDirectorClient&,
+                                                  const std::string& signal,
+                                                  const httplib::Request&)>
+                           act,
+                       const char* done) {
+      http_.Post(pattern, [this, act, done](const httplib::Request& request,
+                                            httplib::Response& response) {
+        std::optional<Visitor> visitor = SignIn(request, response);
+        if (!visitor || !ChainDirectorOnly(*visitor, response)) return;
+        if (!CsrfOk(request, visitor->session)) {
+          Refuse(response, 403, "Formulier verlopen",
+                 "Dit formulier hoort niet (meer) bij uw sessie. Open het "
+                 "signaal opnieuw en probeer het nog eens.");
+          return;
+        }
+        const std::string signal = request.matches[1].str();
+        ChainDirectorClient* director = Director(visitor->person);
+        const absl::Status acted = director == nullptr
+                                       ? absl::UnavailableError("hub")
+                                       : act(*director, signal, request);
+        response.set_redirect(
+            absl::StrCat("/signaal/", signal, "?melding=",
+                         acted.ok() ? done : "geweigerd"),
+            303);
+      });
+    };
+    step(R"(/signaal/([0-9a-f-]{36})/vrijgeven)",
+         [](ChainDirectorClient& director, const std::string& signal,
+            const httplib::Request& request) {
+           v1::ReleaseRequest release;
+           release.set_signal_id(signal);
+           v1::DataKind kind = v1::DATA_KIND_UNSPECIFIED;
+           v1::DataKind_Parse(request.get_param_value("soort"), &kind);
+           release.set_kind(kind);
+           release.set_legal_basis(request.get_param_value("grondslag"));
+           return director.Release(release).status();
+         },
+         "vrijgegeven");
+    step(R"(/signaal/([0-9a-f-]{36})/besluiten)",
+         [](ChainDirectorClient& director, const std::string& signal,
+            const httplib::Request& request) {
+           v1::DecideRequest decide;
+           decide.set_signal_id(signal);
+           v1::Outcome outcome = v1::OUTCOME_UNSPECIFIED;
+           v1::Outcome_Parse(request.get_param_value("uitkomst"), &outcome);
+           decide.set_outcome(outcome);
+           decide.set_reason(request.get_param_value("reden"));
+           decide.set_handed_to(request.get_param_value("overgedragen"));
+           decide.set_change_reason(request.get_param_value("wijziging"));
+           return director.Decide(decide).status();
+         },
+         "besloten");
+    step(R"(/signaal/([0-9a-f-]{36})/sluiten)",
+         [](ChainDirectorClient& director, const std::string& signal,
+            const httplib::Request& request) {
+           return director.Close(signal, request.get_param_value("reden"))
+               .status();
+         },
+         "gesloten");
     http_.Post("/afmelden", [this](const httplib::Request& request,
                                    httplib::Response& response) {
       std::optional<Visitor> visitor = SignIn(request, response);

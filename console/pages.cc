@@ -12,7 +12,39 @@ namespace ketenhub::console {
 namespace {
 
 constexpr const char* kTemplates[] = {"werklijst.tpl", "melding.tpl",
-                                      "binnenkort.tpl"};
+                                      "binnenkort.tpl", "signaal.tpl"};
+
+const char* KindWord(v1::DataKind kind) {
+  switch (kind) {
+    case v1::DATA_KIND_HEALTH: return "gezondheid";
+    case v1::DATA_KIND_CRIMINAL: return "strafrechtelijk";
+    case v1::DATA_KIND_POLICE: return "politie (Wpg)";
+    default: return "algemeen";
+  }
+}
+
+const char* OutcomeWord(v1::Outcome outcome) {
+  switch (outcome) {
+    case v1::OUTCOME_CASE_MEETING: return "casusoverleg";
+    case v1::OUTCOME_HANDED_TO_PARTNER: return "overgedragen aan partner";
+    case v1::OUTCOME_ADVICE_GIVEN: return "advies gegeven";
+    case v1::OUTCOME_NO_ACTION: return "geen actie";
+    default: return "";
+  }
+}
+
+// The notices a redirect may name, in words.
+const char* NoticeText(const std::string& notice) {
+  static const std::pair<const char*, const char*> kNotices[] = {
+      {"vrijgegeven", "Het deel is vrijgegeven; de hub heeft de grondslag vastgelegd."},
+      {"besloten", "Het besluit is vastgelegd en gaat terug naar de bron."},
+      {"gesloten", "Het signaal is gesloten (afgeschaald)."},
+      {"geweigerd", "De hub weigerde dit; controleer de velden (een grondslag en een reden zijn verplicht; een gewijzigd besluit vraagt een wijzigingsreden)."}};
+  for (const auto& [word, text] : kNotices) {
+    if (notice == word) return text;
+  }
+  return nullptr;
+}
 
 
 const char* StateWord(v1::TriageState state) {
@@ -167,6 +199,85 @@ std::string Pages::Worklist(const v1::ConsolePerson& person,
   dict.SetIntValue("TOTAL", static_cast<int>(view.list.total()));
   std::string out;
   ctemplate::ExpandTemplate(path("werklijst.tpl"), ctemplate::STRIP_WHITESPACE,
+                            &dict, &out);
+  return out;
+}
+
+std::string Pages::Signal(const v1::ConsolePerson& person,
+                          const Session& session,
+                          const SignalView& view) const {
+  const v1::ReleasedSignal& signal = view.signal;
+  ctemplate::TemplateDictionary dict("signaal");
+  Header(dict, person, session);
+  dict.SetValue("TITLE", "Signaal");
+  dict.SetValue("SIGNAL", signal.signal_id());
+  dict.SetValue("CSRF", session.csrf_token);
+  if (const char* notice = NoticeText(view.notice))
+    dict.SetValueAndShowSection("NOTICE", notice, "HAS_NOTICE");
+  dict.SetValue("SOURCE", signal.source_partner());
+  dict.SetValue("CATEGORY", CategoryWord(signal.category()));
+  dict.SetValue("URGENCY", UrgencyWord(signal.urgency()));
+  dict.SetValue("RECEIVED", When(signal.received_at()));
+  dict.SetValue("STATE", StateWord(signal.triage().state()));
+  dict.SetValue("ASSIGNEE", signal.triage().assignee().empty()
+                                ? "niemand"
+                                : signal.triage().assignee());
+  if (signal.subject().has_person()) {
+    dict.SetValue("SUBJECT",
+                  absl::StrCat(signal.subject().person().name(), ", geboren ",
+                               signal.subject().person().date_of_birth()));
+  } else {
+    dict.SetValue("SUBJECT", absl::StrCat("BSN ", signal.subject().bsn()));
+  }
+  dict.SetValue("MUNICIPALITY", signal.municipality());
+  dict.SetValue("SUMMARY", signal.summary());
+  dict.SetValue("LEGAL_BASIS", signal.legal_basis());
+  dict.SetValue("CONTACT",
+                absl::StrCat(signal.contact().name(), ", ",
+                             signal.contact().role(), ", ",
+                             signal.contact().phone().empty()
+                                 ? signal.contact().email()
+                                 : signal.contact().phone()));
+  for (const v1::ReleasedSection& section : signal.sections()) {
+    ctemplate::TemplateDictionary* part = dict.AddSectionDictionary("PART");
+    part->SetValue("KIND", KindWord(section.kind()));
+    part->SetValue("KIND_NAME", v1::DataKind_Name(section.kind()));
+    part->SetValue("CSRF", session.csrf_token);
+    part->SetValue("SIGNAL", signal.signal_id());
+    switch (section.disclosure()) {
+      case v1::DISCLOSURE_RELEASED:
+        part->SetValue("PART_TITLE", section.title());
+        part->SetValue("TEXT", section.text());
+        part->ShowSection("RELEASED");
+        if (section.no_onward_sharing()) part->ShowSection("NO_ONWARD");
+        break;
+      case v1::DISCLOSURE_WITHHELD_RELEASABLE:
+        part->ShowSection("RELEASABLE");
+        break;
+      default:
+        part->ShowSection("NEVER");
+    }
+  }
+  if (signal.has_decision()) {
+    dict.SetValue("OUTCOME", OutcomeWord(signal.decision().outcome()));
+    dict.SetValue("REASON", signal.decision().reason());
+    dict.SetValue("DECIDED_AT", When(signal.decision().decided_at()));
+    dict.ShowSection("DECIDED");
+    dict.ShowSection("CHANGE");
+  }
+  for (v1::Outcome outcome :
+       {v1::OUTCOME_CASE_MEETING, v1::OUTCOME_HANDED_TO_PARTNER,
+        v1::OUTCOME_ADVICE_GIVEN, v1::OUTCOME_NO_ACTION}) {
+    ctemplate::TemplateDictionary* option = dict.AddSectionDictionary("OUTCOMES");
+    option->SetValue("VALUE", v1::Outcome_Name(outcome));
+    option->SetValue("LABEL", OutcomeWord(outcome));
+  }
+  if (signal.triage().state() == v1::TRIAGE_STATE_DECIDED ||
+      signal.state() == v1::SIGNAL_STATE_WITHDRAWN) {
+    dict.ShowSection("CAN_CLOSE");
+  }
+  std::string out;
+  ctemplate::ExpandTemplate(path("signaal.tpl"), ctemplate::STRIP_WHITESPACE,
                             &dict, &out);
   return out;
 }

@@ -17,6 +17,12 @@ struct WorklistView {
   v1::WorklistResponse list;
 };
 
+// What the signal page shows.
+struct SignalView {
+  v1::ReleasedSignal signal;
+  std::string notice;  // a word from the redirect: "vrijgegeven", ...
+};
+
 // `state` ("nieuw", "in-behandeling", "besloten", "gesloten" or "") into
 // `request`; false for anything else.
 bool ParseStateFilter(const std::string& state, v1::WorklistRequest& request);
@@ -32,6 +38,8 @@ class Pages {
 
   std::string Worklist(const v1::ConsolePerson& person, const Session& session,
                        const WorklistView& view) const;
+  std::string Signal(const v1::ConsolePerson& person, const Session& session,
+                     const SignalView& view) const;
   std::string NotYet(const v1::ConsolePerson& person,
                      const Session& session) const;
   std::string Refusal(const std::string& title, const std::string& why) const;

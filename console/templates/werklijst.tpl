@@ -46,7 +46,7 @@
       <td>{{RECEIVED}}</td>
       <td>{{SOURCE}}</td>
       <td>{{ASSIGNEE}}</td>
-      <td><code>{{SIGNAL}}</code></td>
+      <td><a href="/signaal/{{SIGNAL}}"><code>{{SIGNAL}}</code></a></td>
       <td>{{#CAN_TAKE}}<form method="post" action="/werklijst/toewijzen"><input type="hidden" name="csrf" value="{{CSRF}}"><input type="hidden" name="signaal" value="{{SIGNAL}}"><button type="submit">Aan mij toewijzen</button></form>{{/CAN_TAKE}}</td>
     </tr>
   {{/ITEM}}

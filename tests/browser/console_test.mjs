@@ -2,6 +2,7 @@
 // (Playwright's clientCertificates) against a real console and hub
 // (run-console-test.sh starts them). Each check names what failed.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 
@@ -132,6 +133,51 @@ await check('what partners typed stays text', async () => {
   await page.goto(`${url}/werklijst`);
   assert.equal(await page.locator('main script').count(), 0);
   assert.equal(dialogs, 0);
+  await context.close();
+});
+
+await check('the GGD signal: release the health section with a legal basis, decide; the GGD sees the decision', async () => {
+  const context = await as('regisseur-1');
+  const page = await context.newPage();
+  await page.goto(`${url}/werklijst`);
+  await page.locator('tbody tr', { hasText: 'ggd' }).getByRole('link').click();
+  await page.getByRole('heading', { name: 'Signaal van ggd' }).waitFor();
+  const id = new URL(page.url()).pathname.split('/').pop();
+  assert.match(await page.locator('main').innerText(), /BSN 999990019/);
+  assert.match(await page.locator('main').innerText(), /Achtergehouden; kan worden vrijgegeven/);
+  assert.doesNotMatch(await page.locator('main').innerText(), /Onbehandelde verwonding/);
+  await page.getByLabel('Grondslag voor vrijgeven').fill('Wmo 2015 art. 5.2.6');
+  await page.getByRole('button', { name: 'Vrijgeven' }).click();
+  await page.getByRole('status').waitFor();
+  assert.match(await page.locator('main').innerText(), /Onbehandelde verwonding aan de pols/);
+  await page.getByLabel('Uitkomst').selectOption('OUTCOME_CASE_MEETING');
+  await page.getByLabel('Reden (gaat terug naar de bron)').fill('Bespreken in het casusoverleg');
+  await page.getByRole('button', { name: 'Besluit vastleggen' }).click();
+  await page.getByText('Huidig besluit').waitFor();
+  assert.match(await page.getByRole('status').innerText(), /vastgelegd/);
+  assert.match(await page.locator('main').innerText(), /besloten, toegewezen aan regisseur-1/);
+  await page.screenshot({ path: `${artifacts}/console-signaal.png`, fullPage: true });
+  const status = execFileSync(process.env.KETENCTL,
+    ['--hub', process.env.HUB, '--pki-dir', pki, '--as', 'ggd', 'status', id],
+    { encoding: 'utf8' });
+  assert.match(status, /case meeting/);
+  assert.match(status, /Bespreken in het casusoverleg/);
+  assert.match(status, /procesregisseur/);
+  await context.close();
+});
+
+await check('a signal page refuses a changed decision without its reason, and changes nothing', async () => {
+  const context = await as('regisseur-1');
+  const page = await context.newPage();
+  await page.goto(`${url}/werklijst?status=besloten`);
+  await page.locator('tbody tr').first().getByRole('link').click();
+  await page.getByLabel('Uitkomst').selectOption('OUTCOME_NO_ACTION');
+  await page.getByLabel('Reden (gaat terug naar de bron)').fill('toch niet');
+  await page.getByLabel('Waarom het besluit verandert').fill(' ');
+  await page.getByRole('button', { name: 'Besluit vastleggen' }).click();
+  await page.getByRole('status').waitFor();
+  assert.match(await page.getByRole('status').innerText(), /weigerde/);
+  assert.match(await page.locator('main').innerText(), /Huidig besluit: casusoverleg/);
   await context.close();
 });
 

@@ -62,5 +62,6 @@ grep -q '"listening"' "$work/console.log" || { cat "$work/console.log"; exit 1; 
 
 [ -d "$here/node_modules/playwright-core" ] || (cd "$here" && npm ci --silent --no-audit --no-fund)
 CONSOLE_URL="https://127.0.0.1:$console_port" PKI_DIR="$pki" \
+  KETENCTL="$build/tools/ketenctl/ketenctl" HUB="127.0.0.1:$hub_port" \
   ARTIFACTS="$build/test-artifacts" HUB_LOG="$work/hub.log" \
   node "$here/console_test.mjs"

@@ -1,0 +1,82 @@
+{{%AUTOESCAPE context="HTML"}}
+<!DOCTYPE html>
+<html lang="nl">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{TITLE}} — KetenHub</title>
+<link rel="stylesheet" href="/static/console.css">
+</head>
+<body>
+<header>
+  <a class="skip" href="#inhoud">Naar de inhoud</a>
+  <span class="brand">KetenHub</span>
+  <nav aria-label="Hoofdmenu"><a href="/werklijst">Werklijst</a></nav>
+  {{#SIGNED_IN}}
+  <form class="signout" method="post" action="/afmelden">
+    <span>{{NAME}} ({{FUNCTION}})</span>
+    <input type="hidden" name="csrf" value="{{CSRF}}">
+    <button type="submit">Afmelden</button>
+  </form>
+  {{/SIGNED_IN}}
+</header>
+<main id="inhoud">
+<h1>Signaal van {{SOURCE}}</h1>
+{{#HAS_NOTICE}}<p class="notice" role="status">{{NOTICE}}</p>{{/HAS_NOTICE}}
+<dl class="facts">
+  <dt>Categorie</dt><dd>{{CATEGORY}}</dd>
+  <dt>Urgentie</dt><dd>{{URGENCY}}</dd>
+  <dt>Ontvangen</dt><dd>{{RECEIVED}}</dd>
+  <dt>Werklijst</dt><dd>{{STATE}}, toegewezen aan {{ASSIGNEE}}</dd>
+  <dt>Betrokkene</dt><dd>{{SUBJECT}}</dd>
+  <dt>Gemeente</dt><dd>{{MUNICIPALITY}}</dd>
+  <dt>Grondslag van de bron</dt><dd>{{LEGAL_BASIS}}</dd>
+  <dt>Contact</dt><dd>{{CONTACT}}</dd>
+  <dt>Signaal</dt><dd><code>{{SIGNAL}}</code></dd>
+</dl>
+<h2>Samenvatting</h2>
+<p class="summary">{{SUMMARY}}</p>
+<h2>Delen</h2>
+{{#PART}}
+<section class="part">
+  <h3>{{KIND}}</h3>
+  {{#RELEASED}}<p class="disclosure">Vrijgegeven{{#NO_ONWARD}}: alleen voor deze casus, niet verder delen{{/NO_ONWARD}}</p><h4>{{PART_TITLE}}</h4><p>{{TEXT}}</p>{{/RELEASED}}
+  {{#RELEASABLE}}
+  <p class="disclosure">Achtergehouden; kan worden vrijgegeven met een grondslag.</p>
+  <form method="post" action="/signaal/{{SIGNAL}}/vrijgeven">
+    <input type="hidden" name="csrf" value="{{CSRF}}">
+    <input type="hidden" name="soort" value="{{KIND_NAME}}">
+    <label for="grondslag-{{KIND_NAME}}">Grondslag voor vrijgeven</label>
+    <input id="grondslag-{{KIND_NAME}}" name="grondslag" required maxlength="500">
+    <button type="submit">Vrijgeven</button>
+  </form>
+  {{/RELEASABLE}}
+  {{#NEVER}}<p class="disclosure">Wordt op deze route nooit vrijgegeven.</p>{{/NEVER}}
+</section>
+{{/PART}}
+<h2>Besluit</h2>
+{{#DECIDED}}<p>Huidig besluit: <strong>{{OUTCOME}}</strong> ({{DECIDED_AT}}): {{REASON}}</p>{{/DECIDED}}
+<form class="decide" method="post" action="/signaal/{{SIGNAL}}/besluiten">
+  <input type="hidden" name="csrf" value="{{CSRF}}">
+  <label for="uitkomst">Uitkomst</label>
+  <select id="uitkomst" name="uitkomst">{{#OUTCOMES}}<option value="{{VALUE}}">{{LABEL}}</option>{{/OUTCOMES}}</select>
+  <label for="reden">Reden (gaat terug naar de bron)</label>
+  <textarea id="reden" name="reden" required maxlength="500"></textarea>
+  <label for="overgedragen">Overgedragen aan (partner, bij overdracht)</label>
+  <input id="overgedragen" name="overgedragen">
+  {{#CHANGE}}<label for="wijziging">Waarom het besluit verandert</label>
+  <input id="wijziging" name="wijziging" required maxlength="500">{{/CHANGE}}
+  <button type="submit">Besluit vastleggen</button>
+</form>
+{{#CAN_CLOSE}}
+<h2>Sluiten</h2>
+<form method="post" action="/signaal/{{SIGNAL}}/sluiten">
+  <input type="hidden" name="csrf" value="{{CSRF}}">
+  <label for="sluitreden">Reden van afschaling</label>
+  <input id="sluitreden" name="reden" required maxlength="500">
+  <button type="submit">Sluiten</button>
+</form>
+{{/CAN_CLOSE}}
+</main>
+</body>
+</html>
