@@ -3,6 +3,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <fstream>
 #include <functional>
 #include <map>
 #include <string>
@@ -12,7 +13,9 @@
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "client/audit_client.h"
 #include "client/chain_director_client.h"
+#include "console/audit_report.h"
 #include "console/pages.h"
 #include "console/sessions.h"
 #include "httplib.h"
@@ -66,9 +69,10 @@ std::string CookieValue(const httplib::Request& request) {
 
 class Server final : public ConsoleServer {
  public:
-  Server(v1::ConsoleConfig config, Pages pages)
+  Server(v1::ConsoleConfig config, Pages pages, std::string hub_audit_key)
       : config_(std::move(config)),
         pages_(std::move(pages)),
+        hub_audit_key_(std::move(hub_audit_key)),
         sessions_(absl::Minutes(config_.idle_timeout_minutes())),
         http_([this](SSL_CTX& ctx) { return SetUpTls(ctx); }) {
     for (const v1::ConsolePerson& person : config_.people())
@@ -234,12 +238,10 @@ class Server final : public ConsoleServer {
                           httplib::Response& response) {
       std::optional<Visitor> visitor = SignIn(request, response);
       if (!visitor) return;
-      if (visitor->person.role() == v1::ROLE_CHAIN_DIRECTOR) {
-        response.set_redirect("/werklijst", 303);
-        return;
-      }
-      response.set_content(pages_.NotYet(visitor->person, visitor->session),
-                           "text/html; charset=utf-8");
+      response.set_redirect(
+          visitor->person.role() == v1::ROLE_CHAIN_DIRECTOR ? "/werklijst"
+                                                            : "/audit",
+          303);
     });
     http_.Get("/werklijst", [this](const httplib::Request& request,
                                    httplib::Response& response) {
@@ -374,6 +376,7 @@ class Server final : public ConsoleServer {
                .status();
          },
          "gesloten");
+    AuditRoutes();
     http_.Post("/afmelden", [this](const httplib::Request& request,
                                    httplib::Response& response) {
       std::optional<Visitor> visitor = SignIn(request, response);
@@ -391,12 +394,99 @@ class Server final : public ConsoleServer {
     });
   }
 
+  // The auditor's screens: the trail's state, the access report for one
+  // person (the BSN only ever in a POST body) and the overview per
+  // employee.
+  void AuditRoutes() {
+    auto answer = [this](const httplib::Request& request,
+                         httplib::Response& response, bool is_post,
+                         const std::function<std::optional<
+                             v1::AuditQueryRequest>(std::string& asked)>&
+                             question) {
+      std::optional<Visitor> visitor = SignIn(request, response);
+      if (!visitor) return;
+      if (visitor->person.role() != v1::ROLE_AUDITOR) {
+        Refuse(response, 403, "Geen toegang",
+               "Dit scherm is voor de auditor.");
+        return;
+      }
+      if (is_post && !CsrfOk(request, visitor->session)) {
+        Refuse(response, 403, "Formulier verlopen",
+               "Open de verantwoording opnieuw en probeer het nog eens.");
+        return;
+      }
+      AuditClient* auditor = Auditor(visitor->person);
+      if (auditor == nullptr) {
+        Refuse(response, 503, "Niet ingesteld",
+               "De console heeft geen certificaat voor de auditor of geen "
+               "publieke sleutel van de hub; vraag de beheerder.");
+        return;
+      }
+      std::string asked;
+      std::optional<v1::AuditQueryRequest> query = question(asked);
+      response.set_content(
+          pages_.Audit(visitor->person, visitor->session,
+                       BuildAuditView(*auditor, hub_audit_key_,
+                                      std::move(query), std::move(asked))),
+          "text/html; charset=utf-8");
+    };
+    http_.Get("/audit", [answer](const httplib::Request& request,
+                                 httplib::Response& response) {
+      answer(request, response, false,
+             [](std::string&) { return std::nullopt; });
+    });
+    http_.Post("/audit/betrokkene", [answer](const httplib::Request& request,
+                                            httplib::Response& response) {
+      answer(request, response, true, [&request](std::string& asked) {
+        v1::AuditQueryRequest query;
+        query.mutable_subject()->set_bsn(request.get_param_value("bsn"));
+        asked = "de betrokkene met BSN " + request.get_param_value("bsn");
+        return std::optional<v1::AuditQueryRequest>(query);
+      });
+    });
+    http_.Post("/audit/medewerker", [answer](const httplib::Request& request,
+                                            httplib::Response& response) {
+      answer(request, response, true, [&request](std::string& asked) {
+        v1::AuditQueryRequest query;
+        query.set_user(request.get_param_value("medewerker"));
+        asked = "medewerker " + request.get_param_value("medewerker");
+        return std::optional<v1::AuditQueryRequest>(query);
+      });
+    });
+  }
+
+  AuditClient* Auditor(const v1::ConsolePerson& person) {
+    if (config_.audit_cert_file().empty() || hub_audit_key_.empty())
+      return nullptr;
+    absl::MutexLock lock(&clients_mu_);
+    std::unique_ptr<AuditClient>& client = auditors_[person.employee_id()];
+    if (client == nullptr) {
+      ClientOptions options;
+      options.target = config_.hub_target();
+      options.cert_file = config_.audit_cert_file();
+      options.key_file = config_.audit_key_file();
+      options.ca_file = config_.hub_ca_file();
+      options.max_attempts = 2;
+      options.user_id = person.employee_id();
+      options.user_role = person.function();
+      options.user_name = person.name();
+      absl::StatusOr<std::unique_ptr<AuditClient>> made =
+          AuditClient::Connect(options);
+      if (!made.ok()) return nullptr;
+      client = *std::move(made);
+    }
+    return client.get();
+  }
+
   const v1::ConsoleConfig config_;
   const Pages pages_;
+  const std::string hub_audit_key_;  // PEM, or empty
   Sessions sessions_;
   std::map<std::string, v1::ConsolePerson> people_;
   absl::Mutex clients_mu_;
   std::map<std::string, std::unique_ptr<ChainDirectorClient>> clients_
+      ABSL_GUARDED_BY(clients_mu_);
+  std::map<std::string, std::unique_ptr<AuditClient>> auditors_
       ABSL_GUARDED_BY(clients_mu_);
   httplib::SSLServer http_;
   int port_ = 0;
@@ -434,7 +524,18 @@ absl::StatusOr<std::unique_ptr<ConsoleServer>> ConsoleServer::Start(
   }
   absl::StatusOr<Pages> pages = Pages::Load(config.templates_dir());
   if (!pages.ok()) return pages.status();
-  auto server = std::make_unique<Server>(config, *std::move(pages));
+  std::string hub_audit_key;
+  if (!config.hub_audit_key_file().empty()) {
+    std::ifstream in(config.hub_audit_key_file());
+    hub_audit_key.assign(std::istreambuf_iterator<char>(in),
+                         std::istreambuf_iterator<char>());
+    if (!in || hub_audit_key.empty()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "hub_audit_key_file: cannot read ", config.hub_audit_key_file()));
+    }
+  }
+  auto server = std::make_unique<Server>(config, *std::move(pages),
+                                         std::move(hub_audit_key));
   if (absl::Status bound = server->Bind(); !bound.ok()) return bound;
   return server;
 }

@@ -40,7 +40,8 @@ int main(int argc, char** argv) {
        {config.mutable_tls_cert_file(), config.mutable_tls_key_file(),
         config.mutable_people_ca_file(), config.mutable_hub_cert_file(),
         config.mutable_hub_key_file(), config.mutable_hub_ca_file(),
-        config.mutable_templates_dir()}) {
+        config.mutable_templates_dir(), config.mutable_audit_cert_file(),
+        config.mutable_audit_key_file(), config.mutable_hub_audit_key_file()}) {
     if (!file->empty() && std::filesystem::path(*file).is_relative())
       *file = (base / *file).lexically_normal().string();
   }

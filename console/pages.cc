@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "ctemplate/template.h"
@@ -12,7 +13,7 @@ namespace ketenhub::console {
 namespace {
 
 constexpr const char* kTemplates[] = {"werklijst.tpl", "melding.tpl",
-                                      "binnenkort.tpl", "signaal.tpl"};
+                                      "audit.tpl", "signaal.tpl"};
 
 const char* KindWord(v1::DataKind kind) {
   switch (kind) {
@@ -282,14 +283,54 @@ std::string Pages::Signal(const v1::ConsolePerson& person,
   return out;
 }
 
-std::string Pages::NotYet(const v1::ConsolePerson& person,
-                          const Session& session) const {
-  ctemplate::TemplateDictionary dict("binnenkort");
+std::string Pages::Audit(const v1::ConsolePerson& person,
+                         const Session& session, const AuditView& view) const {
+  ctemplate::TemplateDictionary dict("audit");
   Header(dict, person, session);
-  dict.SetValue("TITLE", "Auditor");
+  dict.SetValue("TITLE", "Verantwoording");
+  dict.SetValue("CSRF", session.csrf_token);
+  dict.SetIntValue("TREE_SIZE", static_cast<int>(view.checkpoint.tree_size()));
+  dict.SetValue("SIGNED_AT", When(view.checkpoint.time()));
+  dict.SetValue("ROOT", absl::BytesToHexString(view.checkpoint.root_hash()));
+  dict.SetValue("KEY_ID", view.checkpoint.key_id());
+  if (view.verified.empty()) {
+    dict.ShowSection("VERIFIED");
+  } else {
+    dict.SetValueAndShowSection("PROBLEM", view.verified, "NOT_VERIFIED");
+  }
+  if (!view.error.empty())
+    dict.SetValueAndShowSection("ERROR", view.error, "HAS_ERROR");
+  if (!view.asked.empty()) {
+    ctemplate::TemplateDictionary* report =
+        dict.AddSectionDictionary("REPORT");
+    report->SetValue("ASKED", view.asked);
+    report->SetIntValue("COUNT", static_cast<int>(view.records.size()));
+    if (view.truncated) report->ShowSection("TRUNCATED");
+    if (view.records.empty()) report->ShowSection("NONE");
+    for (const v1::AuditRecord& record : view.records) {
+      ctemplate::TemplateDictionary* row = report->AddSectionDictionary("ROW");
+      row->SetIntValue("INDEX", static_cast<int>(record.index()));
+      row->SetValue("WHEN", When(record.end_time()));
+      row->SetValue("ACTOR", record.actor_partner_id().empty()
+                                 ? record.actor_oin()
+                                 : record.actor_partner_id());
+      row->SetValue("PERSON",
+                    record.acting_user_id().empty()
+                        ? "—"
+                        : absl::StrCat(record.acting_user_id(), " (",
+                                       record.acting_user_role(), ")"));
+      row->SetValue("OPERATION", record.operation());
+      row->SetValue("OUTCOME", record.status_code() == "OK"
+                                   ? "gelukt"
+                                   : absl::StrCat("geweigerd: ",
+                                                  record.status_code()));
+      row->SetValue("BASIS", record.legal_basis());
+      row->SetValue("BEHALF", record.on_behalf_of());
+    }
+  }
   std::string out;
-  ctemplate::ExpandTemplate(path("binnenkort.tpl"),
-                            ctemplate::STRIP_WHITESPACE, &dict, &out);
+  ctemplate::ExpandTemplate(path("audit.tpl"), ctemplate::STRIP_WHITESPACE,
+                            &dict, &out);
   return out;
 }
 

@@ -2,9 +2,11 @@
 #define KETENHUB_CONSOLE_PAGES_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "console/sessions.h"
+#include "ketenhub/v1/audit.pb.h"
 #include "ketenhub/v1/chain_director.pb.h"
 #include "ketenhub/v1/console.pb.h"
 
@@ -21,6 +23,17 @@ struct WorklistView {
 struct SignalView {
   v1::ReleasedSignal signal;
   std::string notice;  // a word from the redirect: "vrijgegeven", ...
+};
+
+// What the auditor's page shows: the trail's state, and a report when one
+// was asked for.
+struct AuditView {
+  std::string verified;  // "" or why the trail does not verify
+  v1::SignedCheckpoint checkpoint;
+  std::string asked;     // "de betrokkene" / "medewerker X", or "" (no report)
+  std::vector<v1::AuditRecord> records;
+  bool truncated = false;  // more than the page shows
+  std::string error;       // a refusal of the question, in words
 };
 
 // `state` ("nieuw", "in-behandeling", "besloten", "gesloten" or "") into
@@ -40,8 +53,8 @@ class Pages {
                        const WorklistView& view) const;
   std::string Signal(const v1::ConsolePerson& person, const Session& session,
                      const SignalView& view) const;
-  std::string NotYet(const v1::ConsolePerson& person,
-                     const Session& session) const;
+  std::string Audit(const v1::ConsolePerson& person, const Session& session,
+                    const AuditView& view) const;
   std::string Refusal(const std::string& title, const std::string& why) const;
   std::string SignedOut() const;
   const std::string& Stylesheet() const { return stylesheet_; }

@@ -181,6 +181,44 @@ await check('a signal page refuses a changed decision without its reason, and ch
   await context.close();
 });
 
+await check('the auditor: the trail verifies, and the access report for the person names the chain director', async () => {
+  const context = await as('auditor-1');
+  const page = await context.newPage();
+  await page.goto(`${url}/`);
+  assert.equal(new URL(page.url()).pathname, '/audit');
+  assert.match(await page.locator('.trail').innerText(), /Het logboek is ongeschonden/);
+  await page.getByLabel('BSN van de betrokkene').fill('999990019');
+  await page.getByRole('button', { name: 'Toon het toegangsrapport' }).click();
+  await page.getByRole('heading', { name: /Rapport: de betrokkene/ }).waitFor();
+  assert.ok(!page.url().includes('999990019'), 'no BSN in the URL');
+  const report = await page.locator('tbody').innerText();
+  assert.match(report, /regisseur-1 \(procesregisseur\)/);
+  assert.match(report, /get_signal/);
+  assert.match(report, /release/);
+  assert.match(report, /Wmo 2015 art\. 5\.2\.6/);
+  await page.screenshot({ path: `${artifacts}/console-audit.png`, fullPage: true });
+  // The overview per employee.
+  await page.getByLabel('Medewerkernummer').fill('regisseur-1');
+  await page.getByRole('button', { name: 'Toon het overzicht' }).click();
+  await page.getByRole('heading', { name: 'Rapport: medewerker regisseur-1' }).waitFor();
+  assert.match(await page.locator('tbody').innerText(), /assign/);
+  // An invalid BSN is refused in words.
+  await page.getByLabel('BSN van de betrokkene').fill('123456789');
+  await page.getByRole('button', { name: 'Toon het toegangsrapport' }).click();
+  assert.match(await page.getByRole('alert').innerText(), /weigerde de vraag/);
+  await context.close();
+});
+
+await check('a chain director cannot open the auditor\'s screens, nor an auditor the worklist', async () => {
+  for (const [cert, path] of [['regisseur-1', '/audit'], ['auditor-1', '/werklijst']]) {
+    const context = await as(cert);
+    const page = await context.newPage();
+    const response = await page.goto(`${url}${path}`);
+    assert.equal(response.status(), 403, `${cert} on ${path}`);
+    await context.close();
+  }
+});
+
 await check('sign-out ends the session', async () => {
   const context = await as('regisseur-1');
   const page = await context.newPage();

@@ -51,6 +51,9 @@ hub_cert_file: "$pki/ketenregisseur.pem"
 hub_key_file: "$pki/ketenregisseur-key.pem"
 hub_ca_file: "$pki/ca.pem"
 templates_dir: "$root/console/templates"
+audit_cert_file: "$pki/auditor.pem"
+audit_key_file: "$pki/auditor-key.pem"
+hub_audit_key_file: "$work/data/keys/audit-signing.pub"
 people { employee_id: "regisseur-1" name: "Anna de Vries" function: "procesregisseur" role: ROLE_CHAIN_DIRECTOR }
 people { employee_id: "regisseur-2" name: "Bram Jansen" function: "procesregisseur" role: ROLE_CHAIN_DIRECTOR }
 people { employee_id: "privacy-1" name: "Carla Bakker" function: "privacy officer" role: ROLE_AUDITOR }
