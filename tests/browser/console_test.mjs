@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { chromium } from 'playwright-core';
+import AxeBuilder from '@axe-core/playwright';
 
 const url = process.env.CONSOLE_URL;
 const pki = process.env.PKI_DIR;
@@ -217,6 +218,40 @@ await check('a chain director cannot open the auditor\'s screens, nor an auditor
     assert.equal(response.status(), 403, `${cert} on ${path}`);
     await context.close();
   }
+});
+
+// axe-core on each screen: no serious or critical violation (WCAG 2.1 AA).
+async function accessible(page, screen) {
+  const result = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+    .analyze();
+  const bad = result.violations.filter(v => ['serious', 'critical'].includes(v.impact));
+  assert.deepEqual(bad.map(v => `${v.id}: ${v.help} (${v.nodes.length}x)`), [],
+                   `${screen}: accessibility violations`);
+}
+
+await check('each screen passes the accessibility check', async () => {
+  const director = await as('regisseur-1');
+  let page = await director.newPage();
+  await page.goto(`${url}/werklijst`);
+  await accessible(page, 'werklijst');
+  await page.locator('tbody tr').first().getByRole('link').click();
+  await page.getByRole('heading', { name: /Signaal van/ }).waitFor();
+  await accessible(page, 'signaal');
+  await director.close();
+  const auditor = await as('auditor-1');
+  page = await auditor.newPage();
+  await page.goto(`${url}/audit`);
+  await page.getByLabel('Medewerkernummer').fill('regisseur-1');
+  await page.getByRole('button', { name: 'Toon het overzicht' }).click();
+  await page.getByRole('heading', { name: /Rapport/ }).waitFor();
+  await accessible(page, 'audit');
+  await auditor.close();
+  const stranger = await as('unlisted');
+  page = await stranger.newPage();
+  await page.goto(`${url}/werklijst`);
+  await accessible(page, 'geweigerd');
+  await stranger.close();
 });
 
 await check('sign-out ends the session', async () => {
