@@ -3,6 +3,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <atomic>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -16,6 +17,7 @@
 #include "client/audit_client.h"
 #include "client/chain_director_client.h"
 #include "console/audit_report.h"
+#include "console/event_feed.h"
 #include "console/pages.h"
 #include "console/sessions.h"
 #include "httplib.h"
@@ -67,6 +69,17 @@ std::string CookieValue(const httplib::Request& request) {
   return "";
 }
 
+// How the console reaches the hub as its organisation (no person: the
+// event feed is the console's own, as a system).
+ClientOptions OrganisationOptions(const v1::ConsoleConfig& config) {
+  ClientOptions options;
+  options.target = config.hub_target();
+  options.cert_file = config.hub_cert_file();
+  options.key_file = config.hub_key_file();
+  options.ca_file = config.hub_ca_file();
+  return options;
+}
+
 class Server final : public ConsoleServer {
  public:
   Server(v1::ConsoleConfig config, Pages pages, std::string hub_audit_key)
@@ -74,7 +87,10 @@ class Server final : public ConsoleServer {
         pages_(std::move(pages)),
         hub_audit_key_(std::move(hub_audit_key)),
         sessions_(absl::Minutes(config_.idle_timeout_minutes())),
-        http_([this](SSL_CTX& ctx) { return SetUpTls(ctx); }) {
+        http_([this](SSL_CTX& ctx) { return SetUpTls(ctx); }),
+        feed_(OrganisationOptions(config_)) {
+    // Live-update streams hold a thread each while open.
+    http_.new_task_queue = [] { return new httplib::ThreadPool(64); };
     for (const v1::ConsolePerson& person : config_.people())
       people_[person.employee_id()] = person;
     Routes();
@@ -99,7 +115,10 @@ class Server final : public ConsoleServer {
 
   int port() const override { return port_; }
   void Serve() override { http_.listen_after_bind(); }
-  void Stop() override { http_.stop(); }
+  void Stop() override {
+    stopping_ = true;  // open live-update streams end within 5 s
+    http_.stop();
+  }
 
  private:
   // Mutual TLS, the refusals as pages: the handshake accepts any client
@@ -234,6 +253,34 @@ class Server final : public ConsoleServer {
                 response.set_header("Cache-Control", "max-age=3600");
                 response.set_content(pages_.Stylesheet(), "text/css");
               });
+    http_.Get("/static/werklijst.js",
+              [this](const httplib::Request&, httplib::Response& response) {
+                response.set_header("Cache-Control", "max-age=3600");
+                response.set_content(pages_.Script(),
+                                     "application/javascript");
+              });
+    // Live updates for open worklists (Server-Sent Events): an event once
+    // the hub's stream moved past the generation the page was made at.
+    http_.Get("/werklijst/updates", [this](const httplib::Request& request,
+                                           httplib::Response& response) {
+      std::optional<Visitor> visitor = SignIn(request, response);
+      if (!visitor || !ChainDirectorOnly(*visitor, response)) return;
+      uint64_t seen = 0;
+      (void)absl::SimpleAtoi(request.get_param_value("na"), &seen);
+      response.set_chunked_content_provider(
+          "text/event-stream",
+          [this, seen](size_t, httplib::DataSink& sink) mutable {
+            const uint64_t now = feed_.WaitBeyond(seen, absl::Seconds(5));
+            if (stopping_) return false;
+            const std::string message =
+                now > seen ? absl::StrCat("event: werklijst\ndata: ", now,
+                                          "\n\n")
+                           : std::string(": nog niets\n\n");
+            seen = now;
+            return sink.is_writable() &&
+                   sink.write(message.data(), message.size());
+          });
+    });
     http_.Get("/", [this](const httplib::Request& request,
                           httplib::Response& response) {
       std::optional<Visitor> visitor = SignIn(request, response);
@@ -266,6 +313,7 @@ class Server final : public ConsoleServer {
         return;
       }
       view.list = *std::move(list);
+      view.generation = feed_.generation();
       view.notice = request.get_param_value("melding");
       response.set_content(
           pages_.Worklist(visitor->person, visitor->session, view),
@@ -489,6 +537,8 @@ class Server final : public ConsoleServer {
   std::map<std::string, std::unique_ptr<AuditClient>> auditors_
       ABSL_GUARDED_BY(clients_mu_);
   httplib::SSLServer http_;
+  EventFeed feed_;
+  std::atomic<bool> stopping_{false};
   int port_ = 0;
 };
 

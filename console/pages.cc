@@ -130,14 +130,19 @@ absl::StatusOr<Pages> Pages::Load(std::string dir) {
           absl::StrCat("templates_dir: cannot load ", dir, "/", name));
     }
   }
-  std::ifstream css(dir + "/console.css");
-  std::ostringstream text;
-  text << css.rdbuf();
-  if (!css) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("templates_dir: cannot read ", dir, "/console.css"));
+  std::string files[2];
+  const char* names[2] = {"console.css", "werklijst.js"};
+  for (int i = 0; i < 2; ++i) {
+    std::ifstream in(dir + "/" + names[i]);
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (!in) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("templates_dir: cannot read ", dir, "/", names[i]));
+    }
+    files[i] = text.str();
   }
-  return Pages(std::move(dir), text.str());
+  return Pages(std::move(dir), std::move(files[0]), std::move(files[1]));
 }
 
 std::string Pages::Worklist(const v1::ConsolePerson& person,
@@ -197,6 +202,8 @@ std::string Pages::Worklist(const v1::ConsolePerson& person,
   }
   if (view.list.items().empty()) dict.ShowSection("EMPTY");
   dict.SetIntValue("SHOWN", view.list.items_size());
+  dict.SetValue("GENERATION", absl::StrCat(view.generation));
+  dict.SetValue("STATE_FILTER", view.state);
   dict.SetIntValue("TOTAL", static_cast<int>(view.list.total()));
   std::string out;
   ctemplate::ExpandTemplate(path("werklijst.tpl"), ctemplate::STRIP_WHITESPACE,

@@ -17,6 +17,7 @@ struct WorklistView {
   std::string state;   // the filter as the URL gave it ("" for open)
   std::string notice;  // "toegewezen", "niet-toegewezen" or ""
   v1::WorklistResponse list;
+  uint64_t generation = 0;  // the event feed's, for live updates
 };
 
 // What the signal page shows.
@@ -58,14 +59,18 @@ class Pages {
   std::string Refusal(const std::string& title, const std::string& why) const;
   std::string SignedOut() const;
   const std::string& Stylesheet() const { return stylesheet_; }
+  const std::string& Script() const { return script_; }
 
  private:
-  explicit Pages(std::string dir, std::string stylesheet)
-      : dir_(std::move(dir)), stylesheet_(std::move(stylesheet)) {}
+  Pages(std::string dir, std::string stylesheet, std::string script)
+      : dir_(std::move(dir)),
+        stylesheet_(std::move(stylesheet)),
+        script_(std::move(script)) {}
   std::string path(const char* name) const { return dir_ + "/" + name; }
 
   std::string dir_;
   std::string stylesheet_;
+  std::string script_;
 };
 
 }  // namespace ketenhub::console

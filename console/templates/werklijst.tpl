@@ -6,6 +6,7 @@
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{TITLE}} — KetenHub</title>
 <link rel="stylesheet" href="/static/console.css">
+<script src="/static/werklijst.js" defer></script>
 </head>
 <body>
 <header>
@@ -20,8 +21,9 @@
   </form>
   {{/SIGNED_IN}}
 </header>
-<main id="inhoud">
+<main id="inhoud" data-generation="{{GENERATION}}">
 <h1>Werklijst</h1>
+<p id="nieuw" class="notice" role="status" hidden>Er is nieuws in de werklijst. <a href="/werklijst?status={{STATE_FILTER}}">Vernieuwen</a></p>
 {{#HAS_NOTICE}}<p class="notice" role="status">{{NOTICE}}</p>{{/HAS_NOTICE}}
 <form class="filter" method="get" action="/werklijst">
   <label for="status">Status</label>

@@ -54,8 +54,25 @@ await check('a chain director signs in and sees the worklist, most urgent first,
   const rows = page.locator('tbody tr');
   assert.equal(await rows.count(), 3);
   assert.match(await page.locator('caption').innerText(), /3 van 3 signalen/);
+  assert.equal(await page.locator('#nieuw').isVisible(), false, 'no news yet');
   assert.equal(await page.getByText('2 signalen over deze persoon').count(), 2);
   await page.screenshot({ path: `${artifacts}/console-werklijst.png`, fullPage: true });
+  await context.close();
+});
+
+await check('a new signal shows up live: the worklist offers to refresh', async () => {
+  const context = await as('regisseur-2');
+  const page = await context.newPage();
+  await page.goto(`${url}/werklijst`);
+  const before = await page.locator('tbody tr').count();
+  assert.equal(await page.locator('#nieuw').isVisible(), false);
+  execFileSync(process.env.KETENCTL,
+    ['--hub', process.env.HUB, '--pki-dir', pki, '--as', 'politie', 'submit',
+     process.env.LIVE_SIGNAL], { encoding: 'utf8' });
+  await page.locator('#nieuw').waitFor({ state: 'visible', timeout: 15000 });
+  await page.getByRole('link', { name: 'Vernieuwen' }).click();
+  await page.getByRole('heading', { name: 'Werklijst' }).waitFor();
+  assert.equal(await page.locator('tbody tr').count(), before + 1);
   await context.close();
 });
 

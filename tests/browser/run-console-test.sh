@@ -40,6 +40,10 @@ sed -e 's|"clientRef": *"[^"]*"|"clientRef": "script-1"|' \
     -e 's|"summary": *"[^"]*"|"summary": "<script>alert(1)</script> probeer"|' \
     "$root/deploy/examples/signal-veilig-thuis.json" >"$work/script.json"
 ketenctl --as veilig-thuis submit "$work/script.json" >/dev/null
+# One more, submitted by the test while a worklist is open.
+sed -e 's|"clientRef": *"[^"]*"|"clientRef": "live-1"|' \
+    -e 's|"bsn": *"[^"]*"|"bsn": "999990032"|' \
+    "$root/deploy/examples/signal-politie.json" >"$work/live.json"
 
 cat >"$work/console.textproto" <<CONFIG
 listen_address: "127.0.0.1:$console_port"
@@ -66,5 +70,6 @@ grep -q '"listening"' "$work/console.log" || { cat "$work/console.log"; exit 1; 
 [ -d "$here/node_modules/playwright-core" ] || (cd "$here" && npm ci --silent --no-audit --no-fund)
 CONSOLE_URL="https://127.0.0.1:$console_port" PKI_DIR="$pki" \
   KETENCTL="$build/tools/ketenctl/ketenctl" HUB="127.0.0.1:$hub_port" \
+  LIVE_SIGNAL="$work/live.json" \
   ARTIFACTS="$build/test-artifacts" HUB_LOG="$work/hub.log" \
   node "$here/console_test.mjs"
