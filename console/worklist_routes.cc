@@ -1,0 +1,165 @@
+#include "console/server.h"
+
+namespace ketenhub::console {
+
+void Server::WorklistRoutes() {
+  http_.Get("/werklijst/updates", [this](const httplib::Request& request,
+                                         httplib::Response& response) {
+    std::optional<Visitor> visitor = SignIn(request, response);
+    if (!visitor || !ChainDirectorOnly(*visitor, response)) return;
+    uint64_t seen = 0;
+    (void)absl::SimpleAtoi(request.get_param_value("na"), &seen);
+    response.set_chunked_content_provider(
+        "text/event-stream",
+        [this, seen](size_t, httplib::DataSink& sink) mutable {
+          const uint64_t now = feed_.WaitBeyond(seen, absl::Seconds(5));
+          if (stopping_) return false;
+          const std::string message =
+              now > seen ? absl::StrCat("event: werklijst\ndata: ", now,
+                                        "\n\n")
+                         : std::string(": nog niets\n\n");
+          seen = now;
+          return sink.is_writable() &&
+                 sink.write(message.data(), message.size());
+        });
+  });
+  http_.Get("/werklijst", [this](const httplib::Request& request,
+                                 httplib::Response& response) {
+    std::optional<Visitor> visitor = SignIn(request, response);
+    if (!visitor || !ChainDirectorOnly(*visitor, response)) return;
+    WorklistView view;
+    view.state = request.get_param_value("status");
+    v1::WorklistRequest query;
+    if (!ParseStateFilter(view.state, query)) {
+      Refuse(response, 400, "Onbekende status",
+             "Kies een status uit de lijst.");
+      return;
+    }
+    ChainDirectorClient* director = Director(visitor->person);
+    absl::StatusOr<v1::WorklistResponse> list =
+        director == nullptr ? absl::UnavailableError("hub")
+                            : director->Worklist(query);
+    if (!list.ok()) {
+      Refuse(response, 503, "KetenHub is niet bereikbaar",
+             "De werklijst kon niet worden opgehaald. Probeer het zo "
+             "opnieuw.");
+      return;
+    }
+    view.list = *std::move(list);
+    view.generation = feed_.generation();
+    view.notice = request.get_param_value("melding");
+    response.set_content(
+        pages_.Worklist(visitor->person, visitor->session, view),
+        "text/html; charset=utf-8");
+  });
+  http_.Post("/werklijst/toewijzen", [this](const httplib::Request& request,
+                                            httplib::Response& response) {
+    std::optional<Visitor> visitor = SignIn(request, response);
+    if (!visitor) return;
+    if (!CsrfOk(request, visitor->session)) {
+      Refuse(response, 403, "Formulier verlopen",
+             "Dit formulier hoort niet (meer) bij uw sessie. Open de "
+             "werklijst opnieuw en probeer het nog eens.");
+      return;
+    }
+    ChainDirectorClient* director = Director(visitor->person);
+    absl::StatusOr<v1::WorkItem> item =
+        director == nullptr
+            ? absl::UnavailableError("hub")
+            : director->Assign(request.get_param_value("signaal"),
+                               visitor->person.employee_id());
+    response.set_redirect(
+        item.ok() ? "/werklijst?melding=toegewezen"
+                  : "/werklijst?melding=niet-toegewezen",
+        303);
+  });
+}
+
+void Server::SignalRoutes() {
+  http_.Get(R"(/signaal/([0-9a-f-]{36}))", [this](const httplib::Request& request,
+                                                 httplib::Response& response) {
+    std::optional<Visitor> visitor = SignIn(request, response);
+    if (!visitor || !ChainDirectorOnly(*visitor, response)) return;
+    ChainDirectorClient* director = Director(visitor->person);
+    absl::StatusOr<v1::ReleasedSignal> signal =
+        director == nullptr ? absl::UnavailableError("hub")
+                            : director->GetSignal(request.matches[1].str());
+    if (!signal.ok()) {
+      if (absl::IsNotFound(signal.status())) {
+        Refuse(response, 404, "Niet gevonden",
+               "Dit signaal bestaat niet of is niet voor uw organisatie.");
+      } else {
+        Refuse(response, 503, "Niet beschikbaar",
+               "Het signaal kon niet worden opgehaald.");
+      }
+      return;
+    }
+    SignalView view{*std::move(signal), request.get_param_value("melding")};
+    response.set_content(pages_.Signal(visitor->person, visitor->session, view),
+                         "text/html; charset=utf-8");
+  });
+  // The signal's forms: each a step by the signed-in person, then back to
+  // the signal with a notice.
+  auto step = [this](const char* pattern,
+                     std::function<absl::Status(ChainDirectorClient&,
+                                                const std::string& signal,
+                                                const httplib::Request&)>
+                         act,
+                     const char* done) {
+    http_.Post(pattern, [this, act, done](const httplib::Request& request,
+                                          httplib::Response& response) {
+      std::optional<Visitor> visitor = SignIn(request, response);
+      if (!visitor || !ChainDirectorOnly(*visitor, response)) return;
+      if (!CsrfOk(request, visitor->session)) {
+        Refuse(response, 403, "Formulier verlopen",
+               "Dit formulier hoort niet (meer) bij uw sessie. Open het "
+               "signaal opnieuw en probeer het nog eens.");
+        return;
+      }
+      const std::string signal = request.matches[1].str();
+      ChainDirectorClient* director = Director(visitor->person);
+      const absl::Status acted = director == nullptr
+                                     ? absl::UnavailableError("hub")
+                                     : act(*director, signal, request);
+      response.set_redirect(
+          absl::StrCat("/signaal/", signal, "?melding=",
+                       acted.ok() ? done : "geweigerd"),
+          303);
+    });
+  };
+  step(R"(/signaal/([0-9a-f-]{36})/vrijgeven)",
+       [](ChainDirectorClient& director, const std::string& signal,
+          const httplib::Request& request) {
+         v1::ReleaseRequest release;
+         release.set_signal_id(signal);
+         v1::DataKind kind = v1::DATA_KIND_UNSPECIFIED;
+         v1::DataKind_Parse(request.get_param_value("soort"), &kind);
+         release.set_kind(kind);
+         release.set_legal_basis(request.get_param_value("grondslag"));
+         return director.Release(release).status();
+       },
+       "vrijgegeven");
+  step(R"(/signaal/([0-9a-f-]{36})/besluiten)",
+       [](ChainDirectorClient& director, const std::string& signal,
+          const httplib::Request& request) {
+         v1::DecideRequest decide;
+         decide.set_signal_id(signal);
+         v1::Outcome outcome = v1::OUTCOME_UNSPECIFIED;
+         v1::Outcome_Parse(request.get_param_value("uitkomst"), &outcome);
+         decide.set_outcome(outcome);
+         decide.set_reason(request.get_param_value("reden"));
+         decide.set_handed_to(request.get_param_value("overgedragen"));
+         decide.set_change_reason(request.get_param_value("wijziging"));
+         return director.Decide(decide).status();
+       },
+       "besloten");
+  step(R"(/signaal/([0-9a-f-]{36})/sluiten)",
+       [](ChainDirectorClient& director, const std::string& signal,
+          const httplib::Request& request) {
+         return director.Close(signal, request.get_param_value("reden"))
+             .status();
+       },
+       "gesloten");
+}
+
+}  // namespace ketenhub::console
