@@ -70,8 +70,8 @@ await check('a new signal shows up live: the worklist offers to refresh', async 
     ['--hub', process.env.HUB, '--pki-dir', pki, '--as', 'politie', 'submit',
      process.env.LIVE_SIGNAL], { encoding: 'utf8' });
   await page.locator('#nieuw').waitFor({ state: 'visible', timeout: 15000 });
-  await page.getByRole('link', { name: 'Vernieuwen' }).click();
-  await page.getByRole('heading', { name: 'Werklijst' }).waitFor();
+  await Promise.all([page.waitForURL(/\/werklijst\?status=/),
+                     page.getByRole('link', { name: 'Vernieuwen' }).click()]);
   assert.equal(await page.locator('tbody tr').count(), before + 1);
   await context.close();
 });
@@ -100,14 +100,15 @@ await check('assign to me, by keyboard: the signal is in triage with me', async 
   await page.goto(`${url}/werklijst`);
   const button = page.getByRole('button', { name: 'Aan mij toewijzen' }).first();
   await button.focus();
-  await page.keyboard.press('Enter');
-  await page.getByRole('status').waitFor();
+  await Promise.all([page.waitForURL(/melding=toegewezen/),
+                     page.keyboard.press('Enter')]);
   assert.match(await page.getByRole('status').innerText(), /aan u toegewezen/);
   assert.equal(await page.locator('tbody tr', { hasText: 'in behandeling' }).count(), 1);
   assert.match(await page.locator('tbody tr', { hasText: 'in behandeling' }).innerText(), /regisseur-1/);
   // Filtered on the state, by the form.
   await page.getByLabel('Status').selectOption('in-behandeling');
-  await page.getByRole('button', { name: 'Toon' }).click();
+  await Promise.all([page.waitForURL(/status=in-behandeling/),
+                     page.getByRole('button', { name: 'Toon' }).click()]);
   assert.equal(await page.locator('tbody tr').count(), 1);
   await context.close();
 });
