@@ -16,7 +16,7 @@ const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
          '--disable-background-networking', '--disable-component-update',
-         '--disable-sync'],
+         '--disable-sync', '--disable-dev-shm-usage'],
 });
 
 // A browser context that presents `cert` to the console: a person's (a name
