@@ -1,5 +1,7 @@
 #include "console/server.h"
 
+#include "server/common/text_proto.h"
+
 namespace ketenhub::console {
 
 // The employee id a verified personal certificate names (its subject
@@ -147,13 +149,13 @@ absl::StatusOr<std::unique_ptr<ConsoleServer>> ConsoleServer::Start(
   if (!pages.ok()) return pages.status();
   std::string hub_audit_key;
   if (!config.hub_audit_key_file().empty()) {
-    std::ifstream in(config.hub_audit_key_file());
-    hub_audit_key.assign(std::istreambuf_iterator<char>(in),
-                         std::istreambuf_iterator<char>());
-    if (!in || hub_audit_key.empty()) {
+    absl::StatusOr<std::string> key =
+        ReadFileToString(config.hub_audit_key_file());
+    if (!key.ok() || key->empty()) {
       return absl::FailedPreconditionError(absl::StrCat(
           "hub_audit_key_file: cannot read ", config.hub_audit_key_file()));
     }
+    hub_audit_key = *std::move(key);
   }
   auto server = std::make_unique<Server>(config, *std::move(pages),
                                          std::move(hub_audit_key));

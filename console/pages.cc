@@ -1,13 +1,12 @@
 #include "console/pages.h"
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "ctemplate/template.h"
+#include "server/common/text_proto.h"
 
 namespace ketenhub::console {
 namespace {
@@ -133,14 +132,13 @@ absl::StatusOr<Pages> Pages::Load(std::string dir) {
   std::string files[2];
   const char* names[2] = {"console.css", "werklijst.js"};
   for (int i = 0; i < 2; ++i) {
-    std::ifstream in(dir + "/" + names[i]);
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (!in) {
+    absl::StatusOr<std::string> text =
+        ReadFileToString(absl::StrCat(dir, "/", names[i]));
+    if (!text.ok()) {
       return absl::FailedPreconditionError(
           absl::StrCat("templates_dir: cannot read ", dir, "/", names[i]));
     }
-    files[i] = text.str();
+    files[i] = *std::move(text);
   }
   return Pages(std::move(dir), std::move(files[0]), std::move(files[1]));
 }

@@ -10,7 +10,6 @@
 #include <openssl/x509.h>
 
 #include <atomic>
-#include <fstream>
 #include <functional>
 #include <map>
 #include <string>

@@ -1,6 +1,5 @@
 #include "console/sessions.h"
 
-#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #include "absl/strings/escaping.h"
@@ -26,13 +25,8 @@ std::optional<Session> Sessions::Find(const std::string& id,
     it = now - it->second.last_seen > idle_ ? sessions_.erase(it) : ++it;
   }
   auto it = sessions_.find(id);
-  if (it == sessions_.end() ||
-      CRYPTO_memcmp(it->second.employee_id.data(), employee_id.data(),
-                    std::min(employee_id.size(),
-                             it->second.employee_id.size())) != 0 ||
-      it->second.employee_id.size() != employee_id.size()) {
+  if (it == sessions_.end() || it->second.employee_id != employee_id)
     return std::nullopt;
-  }
   it->second.last_seen = now;
   return it->second;
 }

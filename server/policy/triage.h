@@ -22,10 +22,10 @@ namespace ketenhub {
 struct TriageStep {
   enum class Action { kAssign, kDecide, kClose, kReopen };
   Action action = Action::kAssign;
-  std::string person;    // keten-user of the caller: changed_by
-  std::string assignee;  // kAssign only
-  std::string reason;    // kClose and kReopen: required by the caller
-  absl::Time now;
+  std::string person = {};    // keten-user of the caller: changed_by
+  std::string assignee = {};  // kAssign only
+  std::string reason = {};    // kClose and kReopen: required by the caller
+  absl::Time now = absl::UnixEpoch();
 };
 
 // Applies `step` to `triage` (changed_by, changed_at, reason; the reason of

@@ -9,7 +9,7 @@
 #include "server/audit/merkle.h"
 #include "server/service/audit_checkpoints.h"
 #include "server/service/audited_call.h"
-#include "server/service/consistency_proof.h"
+#include "server/service/audit_answers.h"
 #include "server/service/grpc_status.h"
 #include "server/service/message_stream.h"
 #include "server/service/parsed_request.h"
@@ -145,23 +145,7 @@ grpc::ServerWriteReactor<v1::AuditQueryResponse>* AuditServiceImpl::Query(
 grpc::ServerUnaryReactor* AuditServiceImpl::HandleGetCheckpoint(
     UnaryCall& call, const v1::GetCheckpointRequest&,
     v1::SignedCheckpoint* response) {
-  SetAuditOutcome(absl::OkStatus(), &call.record());
-  LogAudited(call.record());
-  std::vector<v1::AuditRecord> records;
-  records.push_back(std::move(call.record()));
-  grpc::ServerUnaryReactor* reactor = call.reactor();
-  // The checkpoint covers the call's own record.
-  store_->audit().Record(std::move(records), [this, reactor,
-                                              response](absl::Status written) {
-    if (!written.ok()) return reactor->Finish(ToGrpcStatus(written));
-    SignAndStoreCheckpoint(
-        store_->audit(), *signer_,
-        [reactor, response](absl::StatusOr<v1::SignedCheckpoint> signed_head) {
-          if (signed_head.ok()) *response = *std::move(signed_head);
-          reactor->Finish(ToGrpcStatus(signed_head.status()));
-        });
-  });
-  return reactor;
+  return AnswerCheckpoint(call, *store_, *signer_, response);
 }
 
 grpc::ServerUnaryReactor* AuditServiceImpl::HandleGetInclusionProof(

@@ -7,7 +7,7 @@
 #include "server/security/subject_pseudonymizer.h"
 #include "server/service/caller_identity.h"
 #include "server/service/rate_limiter.h"
-#include "server/service/consistency_proof.h"
+#include "server/service/audit_answers.h"
 #include "server/service/unary_call.h"
 #include "server/storage/signal_store.h"
 

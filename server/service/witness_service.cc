@@ -5,7 +5,7 @@
 #include "server/audit/checkpoint.h"
 #include "server/service/audit_checkpoints.h"
 #include "server/service/audited_call.h"
-#include "server/service/consistency_proof.h"
+#include "server/service/audit_answers.h"
 #include "server/service/grpc_status.h"
 
 namespace ketenhub {
@@ -40,24 +40,8 @@ grpc::ServerUnaryReactor* WitnessServiceImpl::HandleGetCheckpoint(
   if (!cosignatures.ok()) return call.Finish(cosignatures.status());
   for (v1::Cosignature& cosignature : *cosignatures)
     *response->add_cosignatures() = std::move(cosignature);
-  SetAuditOutcome(absl::OkStatus(), &call.record());
-  LogAudited(call.record());
-  std::vector<v1::AuditRecord> records;
-  records.push_back(std::move(call.record()));
-  grpc::ServerUnaryReactor* reactor = call.reactor();
-  // The checkpoint covers the call's own record.
-  store_->audit().Record(std::move(records), [this, reactor,
-                                              response](absl::Status written) {
-    if (!written.ok()) return reactor->Finish(ToGrpcStatus(written));
-    SignAndStoreCheckpoint(
-        store_->audit(), *signer_,
-        [reactor, response](absl::StatusOr<v1::SignedCheckpoint> signed_head) {
-          if (signed_head.ok())
-            *response->mutable_checkpoint() = *std::move(signed_head);
-          reactor->Finish(ToGrpcStatus(signed_head.status()));
-        });
-  });
-  return reactor;
+  return AnswerCheckpoint(call, *store_, *signer_,
+                          response->mutable_checkpoint());
 }
 
 grpc::ServerUnaryReactor* WitnessServiceImpl::HandleGetConsistencyProof(

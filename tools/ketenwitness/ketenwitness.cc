@@ -5,7 +5,6 @@
 // not start on a smaller or rewritten trail.
 #include <csignal>
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
 #include <thread>
 
@@ -16,6 +15,7 @@
 #include "grpc/support/log.h"
 #include "grpcpp/channel.h"
 #include "server/common/json_log.h"
+#include "server/common/text_proto.h"
 #include "tools/ketenwitness/witness.h"
 
 namespace {
@@ -38,10 +38,9 @@ int Init(const std::string& state_dir) {
 
 int Run(const std::string& state_dir, ketenhub::ClientOptions options,
         const std::string& hub_key_file, bool once, int interval_seconds) {
-  std::ifstream in(hub_key_file);
-  std::string hub_key((std::istreambuf_iterator<char>(in)),
-                      std::istreambuf_iterator<char>());
-  if (!in || hub_key.empty()) {
+  const std::string hub_key =
+      ketenhub::ReadFileToString(hub_key_file).value_or("");
+  if (hub_key.empty()) {
     std::cerr << "ketenwitness: --hub-key: cannot read " << hub_key_file
               << "\n";
     return EXIT_FAILURE;
