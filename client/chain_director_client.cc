@@ -167,8 +167,9 @@ absl::StatusOr<v1::ReleasedSignal> ChainDirectorClient::Decide(
 
 template <class Request, class Response>
 absl::StatusOr<Response> ChainDirectorClient::Unary(
-    grpc::Status (v1::ChainDirectorService::Stub::*method)(
-        grpc::ClientContext*, const Request&, Response*),
+    grpc::Status (v1::ChainDirectorService::Stub::*method)(grpc::ClientContext*,
+                                                           const Request&,
+                                                           Response*),
     const Request& request) {
   Response response;
   absl::Status status =

@@ -13,10 +13,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "client/client_certificate.h"
-#include "server/audit/checkpoint.h"
-#include "server/audit/merkle.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
+#include "server/audit/checkpoint.h"
+#include "server/audit/merkle.h"
 
 namespace ketenhub {
 namespace {
@@ -209,8 +209,7 @@ absl::Status SignalClient::CheckpointContinuity() const {
 void SignalClient::Remember(const v1::SignedCheckpoint& checkpoint) {
   Observe(checkpoint);
   absl::MutexLock lock(&checkpoint_mu_);
-  if (!proven_.has_value() ||
-      checkpoint.tree_size() > proven_->tree_size()) {
+  if (!proven_.has_value() || checkpoint.tree_size() > proven_->tree_size()) {
     proven_ = checkpoint;
   }
 }
@@ -244,11 +243,11 @@ absl::Status SignalClient::VerifyContinuity() {
   }
   absl::MutexLock lock(&checkpoint_mu_);
   if (!status.ok()) {
-    continuity_ = absl::DataLossError(absl::StrCat(
-        "the hub's audit trail of ", newest->tree_size(),
-        " records does not extend the one of ", base->tree_size(),
-        " it signed before (rolled back and regrown, or forked): ",
-        status.message()));
+    continuity_ = absl::DataLossError(
+        absl::StrCat("the hub's audit trail of ", newest->tree_size(),
+                     " records does not extend the one of ", base->tree_size(),
+                     " it signed before (rolled back and regrown, or forked): ",
+                     status.message()));
     return continuity_;
   }
   if (newest->tree_size() > proven_->tree_size()) proven_ = newest;
@@ -263,10 +262,10 @@ void SignalClient::Observe(const v1::SignedCheckpoint& checkpoint) {
   absl::MutexLock lock(&checkpoint_mu_);
   if (!signed_by_hub.ok()) {
     if (continuity_.ok()) {
-      continuity_ = absl::DataLossError(absl::StrCat(
-          "a checkpoint of ", checkpoint.tree_size(),
-          " records does not carry the hub's audit signature: ",
-          signed_by_hub.message()));
+      continuity_ = absl::DataLossError(
+          absl::StrCat("a checkpoint of ", checkpoint.tree_size(),
+                       " records does not carry the hub's audit signature: ",
+                       signed_by_hub.message()));
     }
     return;
   }

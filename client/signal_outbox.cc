@@ -317,9 +317,10 @@ absl::StatusOr<std::unique_ptr<SignalOutbox>> SignalOutbox::Open(
     std::ifstream in(kept, std::ios::binary);
     v1::SignedCheckpoint checkpoint;
     if (!in || !checkpoint.ParseFromIstream(&in)) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "outbox: ", kept, " is not a checkpoint; move it aside for the "
-          "inquiry, or delete it to trust the hub afresh"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("outbox: ", kept,
+                       " is not a checkpoint; move it aside for the "
+                       "inquiry, or delete it to trust the hub afresh"));
     }
     (*client)->Remember(checkpoint);
   }

@@ -8,14 +8,12 @@ namespace ketenhub::console {
 void Server::AuditRoutes() {
   auto answer = [this](const httplib::Request& request,
                        httplib::Response& response, bool is_post,
-                       const std::function<std::optional<
-                           v1::AuditQueryRequest>(std::string& asked)>&
-                           question) {
+                       const std::function<std::optional<v1::AuditQueryRequest>(
+                           std::string & asked)>& question) {
     std::optional<Visitor> visitor = SignIn(request, response);
     if (!visitor) return;
     if (visitor->person.role() != v1::ROLE_AUDITOR) {
-      Refuse(response, 403, "Geen toegang",
-             "Dit scherm is voor de auditor.");
+      Refuse(response, 403, "Geen toegang", "Dit scherm is voor de auditor.");
       return;
     }
     if (is_post && !CsrfOk(request, visitor->session)) {
@@ -34,17 +32,16 @@ void Server::AuditRoutes() {
     std::optional<v1::AuditQueryRequest> query = question(asked);
     response.set_content(
         pages_.Audit(visitor->person, visitor->session,
-                     BuildAuditView(*auditor, hub_audit_key_,
-                                    std::move(query), std::move(asked))),
+                     BuildAuditView(*auditor, hub_audit_key_, std::move(query),
+                                    std::move(asked))),
         "text/html; charset=utf-8");
   };
   http_.Get("/audit", [answer](const httplib::Request& request,
                                httplib::Response& response) {
-    answer(request, response, false,
-           [](std::string&) { return std::nullopt; });
+    answer(request, response, false, [](std::string&) { return std::nullopt; });
   });
   http_.Post("/audit/betrokkene", [answer](const httplib::Request& request,
-                                          httplib::Response& response) {
+                                           httplib::Response& response) {
     answer(request, response, true, [&request](std::string& asked) {
       v1::AuditQueryRequest query;
       query.mutable_subject()->set_bsn(request.get_param_value("bsn"));
@@ -53,7 +50,7 @@ void Server::AuditRoutes() {
     });
   });
   http_.Post("/audit/medewerker", [answer](const httplib::Request& request,
-                                          httplib::Response& response) {
+                                           httplib::Response& response) {
     answer(request, response, true, [&request](std::string& asked) {
       v1::AuditQueryRequest query;
       query.set_user(request.get_param_value("medewerker"));

@@ -1,5 +1,4 @@
 #include "console/server.h"
-
 #include "server/common/text_proto.h"
 
 namespace ketenhub::console {
@@ -84,8 +83,7 @@ void Server::Routes() {
   http_.Get("/static/werklijst.js",
             [this](const httplib::Request&, httplib::Response& response) {
               response.set_header("Cache-Control", "max-age=3600");
-              response.set_content(pages_.Script(),
-                                   "application/javascript");
+              response.set_content(pages_.Script(), "application/javascript");
             });
   // Live updates for open worklists (Server-Sent Events): an event once
   // the hub's stream moved past the generation the page was made at.
@@ -93,10 +91,10 @@ void Server::Routes() {
                         httplib::Response& response) {
     std::optional<Visitor> visitor = SignIn(request, response);
     if (!visitor) return;
-    response.set_redirect(
-        visitor->person.role() == v1::ROLE_CHAIN_DIRECTOR ? "/werklijst"
-                                                          : "/audit",
-        303);
+    response.set_redirect(visitor->person.role() == v1::ROLE_CHAIN_DIRECTOR
+                              ? "/werklijst"
+                              : "/audit",
+                          303);
   });
   http_.Post("/afmelden", [this](const httplib::Request& request,
                                  httplib::Response& response) {
@@ -109,8 +107,9 @@ void Server::Routes() {
     }
     sessions_.End(visitor->session.id);
     response.set_header("Set-Cookie",
-                        absl::StrCat(kCookie, "=; Path=/; Secure; HttpOnly; "
-                                              "SameSite=Strict; Max-Age=0"));
+                        absl::StrCat(kCookie,
+                                     "=; Path=/; Secure; HttpOnly; "
+                                     "SameSite=Strict; Max-Age=0"));
     response.set_content(pages_.SignedOut(), "text/html; charset=utf-8");
   });
   WorklistRoutes();
@@ -140,9 +139,10 @@ absl::StatusOr<std::unique_ptr<ConsoleServer>> ConsoleServer::Start(
     if (person.employee_id().empty() || person.function().empty() ||
         (person.role() != v1::ROLE_CHAIN_DIRECTOR &&
          person.role() != v1::ROLE_AUDITOR)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "people[", i, "]: employee_id, function and role "
-          "(ROLE_CHAIN_DIRECTOR or ROLE_AUDITOR) required"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("people[", i,
+                       "]: employee_id, function and role "
+                       "(ROLE_CHAIN_DIRECTOR or ROLE_AUDITOR) required"));
     }
   }
   absl::StatusOr<Pages> pages = Pages::Load(config.templates_dir());

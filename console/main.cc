@@ -2,8 +2,8 @@
 // auditor). Serves HTTPS to people with a personal certificate and talks to
 // the hub only through its public gRPC API.
 #include <csignal>
-#include <filesystem>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <thread>
 
@@ -46,9 +46,10 @@ int main(int argc, char** argv) {
       *file = (base / *file).lexically_normal().string();
   }
   absl::StatusOr<std::unique_ptr<ketenhub::console::ConsoleServer>> server =
-      parsed.ok() ? ketenhub::console::ConsoleServer::Start(config)
-                  : absl::StatusOr<std::unique_ptr<
-                        ketenhub::console::ConsoleServer>>(parsed);
+      parsed.ok()
+          ? ketenhub::console::ConsoleServer::Start(config)
+          : absl::StatusOr<std::unique_ptr<ketenhub::console::ConsoleServer>>(
+                parsed);
   if (!server.ok()) {
     std::cerr << "ketenconsole: " << server.status().message() << "\n";
     return EXIT_FAILURE;
@@ -59,13 +60,12 @@ int main(int argc, char** argv) {
   sigaddset(&stop, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop, nullptr);
   std::thread serving([&] { (*server)->Serve(); });
-  ketenhub::LogEvent(
-      ketenhub::LogLevel::kInfo, "listening",
-      {{"url", absl::StrCat("https://",
-                            config.listen_address().empty()
-                                ? std::string("127.0.0.1:8443")
-                                : config.listen_address(),
-                            "/")}});
+  ketenhub::LogEvent(ketenhub::LogLevel::kInfo, "listening",
+                     {{"url", absl::StrCat("https://",
+                                           config.listen_address().empty()
+                                               ? std::string("127.0.0.1:8443")
+                                               : config.listen_address(),
+                                           "/")}});
   int signal_number = 0;
   sigwait(&stop, &signal_number);
   (*server)->Stop();

@@ -16,72 +16,99 @@ constexpr const char* kTemplates[] = {"werklijst.tpl", "melding.tpl",
 
 const char* KindWord(v1::DataKind kind) {
   switch (kind) {
-    case v1::DATA_KIND_HEALTH: return "gezondheid";
-    case v1::DATA_KIND_CRIMINAL: return "strafrechtelijk";
-    case v1::DATA_KIND_POLICE: return "politie (Wpg)";
-    default: return "algemeen";
+    case v1::DATA_KIND_HEALTH:
+      return "gezondheid";
+    case v1::DATA_KIND_CRIMINAL:
+      return "strafrechtelijk";
+    case v1::DATA_KIND_POLICE:
+      return "politie (Wpg)";
+    default:
+      return "algemeen";
   }
 }
 
 const char* OutcomeWord(v1::Outcome outcome) {
   switch (outcome) {
-    case v1::OUTCOME_CASE_MEETING: return "casusoverleg";
-    case v1::OUTCOME_HANDED_TO_PARTNER: return "overgedragen aan partner";
-    case v1::OUTCOME_ADVICE_GIVEN: return "advies gegeven";
-    case v1::OUTCOME_NO_ACTION: return "geen actie";
-    default: return "";
+    case v1::OUTCOME_CASE_MEETING:
+      return "casusoverleg";
+    case v1::OUTCOME_HANDED_TO_PARTNER:
+      return "overgedragen aan partner";
+    case v1::OUTCOME_ADVICE_GIVEN:
+      return "advies gegeven";
+    case v1::OUTCOME_NO_ACTION:
+      return "geen actie";
+    default:
+      return "";
   }
 }
 
 // The notices a redirect may name, in words.
 const char* NoticeText(const std::string& notice) {
   static const std::pair<const char*, const char*> kNotices[] = {
-      {"vrijgegeven", "Het deel is vrijgegeven; de hub heeft de grondslag vastgelegd."},
+      {"vrijgegeven",
+       "Het deel is vrijgegeven; de hub heeft de grondslag vastgelegd."},
       {"besloten", "Het besluit is vastgelegd en gaat terug naar de bron."},
       {"gesloten", "Het signaal is gesloten (afgeschaald)."},
-      {"geweigerd", "De hub weigerde dit; controleer de velden (een grondslag en een reden zijn verplicht; een gewijzigd besluit vraagt een wijzigingsreden)."}};
+      {"geweigerd",
+       "De hub weigerde dit; controleer de velden (een grondslag en een reden "
+       "zijn verplicht; een gewijzigd besluit vraagt een wijzigingsreden)."}};
   for (const auto& [word, text] : kNotices) {
     if (notice == word) return text;
   }
   return nullptr;
 }
 
-
 const char* StateWord(v1::TriageState state) {
   switch (state) {
-    case v1::TRIAGE_STATE_IN_TRIAGE: return "in behandeling";
-    case v1::TRIAGE_STATE_DECIDED: return "besloten";
-    case v1::TRIAGE_STATE_CLOSED: return "gesloten";
-    default: return "nieuw";
+    case v1::TRIAGE_STATE_IN_TRIAGE:
+      return "in behandeling";
+    case v1::TRIAGE_STATE_DECIDED:
+      return "besloten";
+    case v1::TRIAGE_STATE_CLOSED:
+      return "gesloten";
+    default:
+      return "nieuw";
   }
 }
 
 const char* UrgencyWord(v1::Urgency urgency) {
   switch (urgency) {
-    case v1::URGENCY_ACUTE: return "acuut";
-    case v1::URGENCY_ELEVATED: return "verhoogd";
-    default: return "regulier";
+    case v1::URGENCY_ACUTE:
+      return "acuut";
+    case v1::URGENCY_ELEVATED:
+      return "verhoogd";
+    default:
+      return "regulier";
   }
 }
 
 const char* CategoryWord(v1::Category category) {
   switch (category) {
-    case v1::CATEGORY_SEXUAL_EXPLOITATION: return "seksuele uitbuiting";
-    case v1::CATEGORY_LABOUR_EXPLOITATION: return "arbeidsuitbuiting";
-    case v1::CATEGORY_CRIMINAL_EXPLOITATION: return "criminele uitbuiting";
-    case v1::CATEGORY_ORGAN_REMOVAL: return "orgaanverwijdering";
-    case v1::CATEGORY_LOVERBOY_GROOMING: return "loverboyproblematiek";
-    case v1::CATEGORY_DOMESTIC_VIOLENCE: return "huiselijk geweld";
-    case v1::CATEGORY_CHILD_ABUSE: return "kindermishandeling";
-    case v1::CATEGORY_CONFUSED_BEHAVIOUR: return "verward gedrag";
-    case v1::CATEGORY_RADICALISATION: return "radicalisering";
-    default: return "overig";
+    case v1::CATEGORY_SEXUAL_EXPLOITATION:
+      return "seksuele uitbuiting";
+    case v1::CATEGORY_LABOUR_EXPLOITATION:
+      return "arbeidsuitbuiting";
+    case v1::CATEGORY_CRIMINAL_EXPLOITATION:
+      return "criminele uitbuiting";
+    case v1::CATEGORY_ORGAN_REMOVAL:
+      return "orgaanverwijdering";
+    case v1::CATEGORY_LOVERBOY_GROOMING:
+      return "loverboyproblematiek";
+    case v1::CATEGORY_DOMESTIC_VIOLENCE:
+      return "huiselijk geweld";
+    case v1::CATEGORY_CHILD_ABUSE:
+      return "kindermishandeling";
+    case v1::CATEGORY_CONFUSED_BEHAVIOUR:
+      return "verward gedrag";
+    case v1::CATEGORY_RADICALISATION:
+      return "radicalisering";
+    default:
+      return "overig";
   }
 }
 
 std::string When(const google::protobuf::Timestamp& ts) {
-  return absl::FormatTime("%d-%m-%Y %H:%M",
-                          absl::FromUnixSeconds(ts.seconds()),
+  return absl::FormatTime("%d-%m-%Y %H:%M", absl::FromUnixSeconds(ts.seconds()),
                           absl::LocalTimeZone());
 }
 
@@ -118,13 +145,11 @@ absl::StatusOr<Pages> Pages::Load(std::string dir) {
     std::error_code error;
     const std::filesystem::path exe =
         std::filesystem::read_symlink("/proc/self/exe", error);
-    dir = (exe.parent_path().parent_path() / "share/ketenhub/console")
-              .string();
+    dir = (exe.parent_path().parent_path() / "share/ketenhub/console").string();
   }
   for (const char* name : kTemplates) {
-    if (ctemplate::Template::GetTemplate(dir + "/" + name,
-                                         ctemplate::STRIP_WHITESPACE) ==
-        nullptr) {
+    if (ctemplate::Template::GetTemplate(
+            dir + "/" + name, ctemplate::STRIP_WHITESPACE) == nullptr) {
       return absl::FailedPreconditionError(
           absl::StrCat("templates_dir: cannot load ", dir, "/", name));
     }
@@ -153,8 +178,8 @@ std::string Pages::Worklist(const v1::ConsolePerson& person,
        {"", "nieuw", "in-behandeling", "besloten", "gesloten"}) {
     ctemplate::TemplateDictionary* option = dict.AddSectionDictionary("STATE");
     option->SetValue("VALUE", state);
-    option->SetValue("LABEL", *state == '\0' ? "open (alles behalve gesloten)"
-                                             : state);
+    option->SetValue("LABEL",
+                     *state == '\0' ? "open (alles behalve gesloten)" : state);
     if (view.state == state) option->ShowSection("SELECTED");
   }
   if (view.notice == "toegewezen") {
@@ -238,12 +263,11 @@ std::string Pages::Signal(const v1::ConsolePerson& person,
   dict.SetValue("MUNICIPALITY", signal.municipality());
   dict.SetValue("SUMMARY", signal.summary());
   dict.SetValue("LEGAL_BASIS", signal.legal_basis());
-  dict.SetValue("CONTACT",
-                absl::StrCat(signal.contact().name(), ", ",
-                             signal.contact().role(), ", ",
-                             signal.contact().phone().empty()
-                                 ? signal.contact().email()
-                                 : signal.contact().phone()));
+  dict.SetValue("CONTACT", absl::StrCat(signal.contact().name(), ", ",
+                                        signal.contact().role(), ", ",
+                                        signal.contact().phone().empty()
+                                            ? signal.contact().email()
+                                            : signal.contact().phone()));
   for (const v1::ReleasedSection& section : signal.sections()) {
     ctemplate::TemplateDictionary* part = dict.AddSectionDictionary("PART");
     part->SetValue("KIND", KindWord(section.kind()));
@@ -274,7 +298,8 @@ std::string Pages::Signal(const v1::ConsolePerson& person,
   for (v1::Outcome outcome :
        {v1::OUTCOME_CASE_MEETING, v1::OUTCOME_HANDED_TO_PARTNER,
         v1::OUTCOME_ADVICE_GIVEN, v1::OUTCOME_NO_ACTION}) {
-    ctemplate::TemplateDictionary* option = dict.AddSectionDictionary("OUTCOMES");
+    ctemplate::TemplateDictionary* option =
+        dict.AddSectionDictionary("OUTCOMES");
     option->SetValue("VALUE", v1::Outcome_Name(outcome));
     option->SetValue("LABEL", OutcomeWord(outcome));
   }
@@ -306,8 +331,7 @@ std::string Pages::Audit(const v1::ConsolePerson& person,
   if (!view.error.empty())
     dict.SetValueAndShowSection("ERROR", view.error, "HAS_ERROR");
   if (!view.asked.empty()) {
-    ctemplate::TemplateDictionary* report =
-        dict.AddSectionDictionary("REPORT");
+    ctemplate::TemplateDictionary* report = dict.AddSectionDictionary("REPORT");
     report->SetValue("ASKED", view.asked);
     report->SetIntValue("COUNT", static_cast<int>(view.records.size()));
     if (view.truncated) report->ShowSection("TRUNCATED");
@@ -325,10 +349,10 @@ std::string Pages::Audit(const v1::ConsolePerson& person,
                         : absl::StrCat(record.acting_user_id(), " (",
                                        record.acting_user_role(), ")"));
       row->SetValue("OPERATION", record.operation());
-      row->SetValue("OUTCOME", record.status_code() == "OK"
-                                   ? "gelukt"
-                                   : absl::StrCat("geweigerd: ",
-                                                  record.status_code()));
+      row->SetValue("OUTCOME",
+                    record.status_code() == "OK"
+                        ? "gelukt"
+                        : absl::StrCat("geweigerd: ", record.status_code()));
       row->SetValue("BASIS", record.legal_basis());
       row->SetValue("BEHALF", record.on_behalf_of());
     }

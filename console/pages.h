@@ -31,7 +31,7 @@ struct SignalView {
 struct AuditView {
   std::string verified;  // "" or why the trail does not verify
   v1::SignedCheckpoint checkpoint;
-  std::string asked;     // "de betrokkene" / "medewerker X", or "" (no report)
+  std::string asked;  // "de betrokkene" / "medewerker X", or "" (no report)
   std::vector<v1::AuditRecord> records;
   bool truncated = false;  // more than the page shows
   std::string error;       // a refusal of the question, in words

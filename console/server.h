@@ -28,7 +28,6 @@
 #include "console/sessions.h"
 #include "httplib.h"
 
-
 namespace ketenhub::console {
 
 inline constexpr char kCookie[] = "kc_session";
@@ -93,8 +92,8 @@ class Server final : public ConsoleServer {
             &ctx, config_.tls_cert_file().c_str()) != 1 ||
         SSL_CTX_use_PrivateKey_file(&ctx, config_.tls_key_file().c_str(),
                                     SSL_FILETYPE_PEM) != 1 ||
-        SSL_CTX_load_verify_locations(
-            &ctx, config_.people_ca_file().c_str(), nullptr) != 1) {
+        SSL_CTX_load_verify_locations(&ctx, config_.people_ca_file().c_str(),
+                                      nullptr) != 1) {
       return false;
     }
     SSL_CTX_set_client_CA_list(
@@ -116,10 +115,11 @@ class Server final : public ConsoleServer {
     response.set_header("Strict-Transport-Security", "max-age=31536000");
   }
 
-  void Refuse(httplib::Response& response, int status,
-              const std::string& title, const std::string& why) {
+  void Refuse(httplib::Response& response, int status, const std::string& title,
+              const std::string& why) {
     response.status = status;
-    response.set_content(pages_.Refusal(title, why), "text/html; charset=utf-8");
+    response.set_content(pages_.Refusal(title, why),
+                         "text/html; charset=utf-8");
   }
 
   // The signed-in person and their session, or a refusal page (then
@@ -132,7 +132,8 @@ class Server final : public ConsoleServer {
                                 httplib::Response& response) {
     absl::StatusOr<std::string> employee = EmployeeOf(request);
     if (!employee.ok()) {
-      Refuse(response, 403, "Geen toegang", std::string(employee.status().message()));
+      Refuse(response, 403, "Geen toegang",
+             std::string(employee.status().message()));
       return std::nullopt;
     }
     auto person = people_.find(*employee);
@@ -148,10 +149,10 @@ class Server final : public ConsoleServer {
         sessions_.Find(CookieValue(request), *employee, now);
     if (!session.has_value()) {
       session = sessions_.Start(*employee, now);
-      response.set_header(
-          "Set-Cookie", absl::StrCat(kCookie, "=", session->id,
-                                     "; Path=/; Secure; HttpOnly; "
-                                     "SameSite=Strict"));
+      response.set_header("Set-Cookie",
+                          absl::StrCat(kCookie, "=", session->id,
+                                       "; Path=/; Secure; HttpOnly; "
+                                       "SameSite=Strict"));
     }
     return Visitor{person->second, *std::move(session)};
   }

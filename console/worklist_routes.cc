@@ -15,8 +15,7 @@ void Server::WorklistRoutes() {
           const uint64_t now = feed_.WaitBeyond(seen, absl::Seconds(5));
           if (stopping_) return false;
           const std::string message =
-              now > seen ? absl::StrCat("event: werklijst\ndata: ", now,
-                                        "\n\n")
+              now > seen ? absl::StrCat("event: werklijst\ndata: ", now, "\n\n")
                          : std::string(": nog niets\n\n");
           seen = now;
           return sink.is_writable() &&
@@ -68,16 +67,16 @@ void Server::WorklistRoutes() {
             ? absl::UnavailableError("hub")
             : director->Assign(request.get_param_value("signaal"),
                                visitor->person.employee_id());
-    response.set_redirect(
-        item.ok() ? "/werklijst?melding=toegewezen"
-                  : "/werklijst?melding=niet-toegewezen",
-        303);
+    response.set_redirect(item.ok() ? "/werklijst?melding=toegewezen"
+                                    : "/werklijst?melding=niet-toegewezen",
+                          303);
   });
 }
 
 void Server::SignalRoutes() {
-  http_.Get(R"(/signaal/([0-9a-f-]{36}))", [this](const httplib::Request& request,
-                                                 httplib::Response& response) {
+  http_.Get(R"(/signaal/([0-9a-f-]{36}))", [this](
+                                               const httplib::Request& request,
+                                               httplib::Response& response) {
     std::optional<Visitor> visitor = SignIn(request, response);
     if (!visitor || !ChainDirectorOnly(*visitor, response)) return;
     ChainDirectorClient* director = Director(visitor->person);
@@ -121,10 +120,9 @@ void Server::SignalRoutes() {
       const absl::Status acted = director == nullptr
                                      ? absl::UnavailableError("hub")
                                      : act(*director, signal, request);
-      response.set_redirect(
-          absl::StrCat("/signaal/", signal, "?melding=",
-                       acted.ok() ? done : "geweigerd"),
-          303);
+      response.set_redirect(absl::StrCat("/signaal/", signal, "?melding=",
+                                         acted.ok() ? done : "geweigerd"),
+                            303);
     });
   };
   step(R"(/signaal/([0-9a-f-]{36})/vrijgeven)",

@@ -74,7 +74,8 @@ absl::Status VerifySigned(absl::string_view what, absl::string_view text,
           signature.size(), reinterpret_cast<const unsigned char*>(text.data()),
           text.size()) == 1;
   if (!ok)
-    return absl::DataLossError(absl::StrCat(what, ": the signature is not valid"));
+    return absl::DataLossError(
+        absl::StrCat(what, ": the signature is not valid"));
   return absl::OkStatus();
 }
 

@@ -65,8 +65,9 @@ absl::Status ApplyTriage(const TriageStep& step, bool withdrawn,
   const bool with_reason =
       step.action == Action::kClose || step.action == Action::kReopen;
   triage.set_reason(with_reason ? step.reason : "");
-  *triage.mutable_changed_at() = google::protobuf::util::TimeUtil::
-      NanosecondsToTimestamp(absl::ToUnixNanos(step.now));
+  *triage.mutable_changed_at() =
+      google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
+          absl::ToUnixNanos(step.now));
   return absl::OkStatus();
 }
 

@@ -22,7 +22,8 @@ grpc::ServerUnaryReactor* AnswerCheckpoint(UnaryCall& call, SignalStore& store,
     if (!written.ok()) return reactor->Finish(ToGrpcStatus(written));
     SignAndStoreCheckpoint(
         store.audit(), signer,
-        [reactor, checkpoint](absl::StatusOr<v1::SignedCheckpoint> signed_head) {
+        [reactor,
+         checkpoint](absl::StatusOr<v1::SignedCheckpoint> signed_head) {
           if (signed_head.ok()) *checkpoint = *std::move(signed_head);
           reactor->Finish(ToGrpcStatus(signed_head.status()));
         });
@@ -34,8 +35,8 @@ grpc::ServerUnaryReactor* AnswerConsistencyProof(
     UnaryCall& call, SignalStore& store,
     const v1::GetConsistencyProofRequest& request,
     v1::ConsistencyProof* response) {
-  const uint64_t size = request.new_size() == 0 ? store.audit().Head().size
-                                                : request.new_size();
+  const uint64_t size =
+      request.new_size() == 0 ? store.audit().Head().size : request.new_size();
   (*call.record().mutable_details())["old_size"] =
       absl::StrCat(request.old_size());
   (*call.record().mutable_details())["new_size"] = absl::StrCat(size);

@@ -243,8 +243,8 @@ absl::Status CheckCosignedTrail(SignalStore& store, const AccessPolicy& policy,
     problem =
         root.ok()
             ? absl::StrCat("the audit trail's first ", cosignature.tree_size(),
-                           " records have another root than witness ",
-                           witness, " cosigned: the trail was rewritten")
+                           " records have another root than witness ", witness,
+                           " cosigned: the trail was rewritten")
             : absl::StrCat("the audit trail has ", head.size,
                            " records, but witness ", witness, " cosigned ",
                            cosignature.tree_size(),

@@ -225,9 +225,9 @@ absl::Status RunningHub::Init(const v1::HubConfig& config,
   KETENHUB_RETURN_IF_ERROR(
       store_->maintenance().BindPseudonymKey(pseudonymizer_->KeyCheck()));
   const std::string cosigned_file = config.data_dir() + "/cosigned";
-  KETENHUB_RETURN_IF_ERROR(CheckCosignedTrail(*store_, *policy_->Get(),
-                                              cosigned_file,
-                                              overrides.accept_rollback_reason));
+  KETENHUB_RETURN_IF_ERROR(
+      CheckCosignedTrail(*store_, *policy_->Get(), cosigned_file,
+                         overrides.accept_rollback_reason));
   KETENHUB_RETURN_IF_ERROR(
       RecordStart(*store_, *signer_, *pseudonymizer_, *policy_->Get()));
   if (!lost_keks.empty()) {

@@ -283,10 +283,10 @@ SignalServiceImpl::SignalServiceImpl(const CurrentPolicy* policy,
   MarkMethodCallback(MethodIndex(service, "Withdraw"),
                      UnaryHandler(this, &Self::HandleWithdraw, env, "withdraw",
                                   v1::ROLE_SUBMITTER));
-  MarkMethodCallback(MethodIndex(service, "GetConsistencyProof"),
-                     UnaryHandler(this, &Self::HandleGetConsistencyProof, env,
-                                  "audit_consistency_proof",
-                                  v1::ROLE_SUBMITTER));
+  MarkMethodCallback(
+      MethodIndex(service, "GetConsistencyProof"),
+      UnaryHandler(this, &Self::HandleGetConsistencyProof, env,
+                   "audit_consistency_proof", v1::ROLE_SUBMITTER));
   MarkMethodCallback(
       MethodIndex(service, "SubmitBatch"),
       new grpc::internal::CallbackBidiHandler<

@@ -5,9 +5,9 @@
 #include "server/policy/current_policy.h"
 #include "server/policy/signal_validation.h"
 #include "server/security/subject_pseudonymizer.h"
+#include "server/service/audit_answers.h"
 #include "server/service/caller_identity.h"
 #include "server/service/rate_limiter.h"
-#include "server/service/audit_answers.h"
 #include "server/service/unary_call.h"
 #include "server/storage/signal_store.h"
 

@@ -3,9 +3,9 @@
 #include "absl/strings/str_cat.h"
 #include "server/audit/audit_record.h"
 #include "server/audit/checkpoint.h"
+#include "server/service/audit_answers.h"
 #include "server/service/audit_checkpoints.h"
 #include "server/service/audited_call.h"
-#include "server/service/audit_answers.h"
 #include "server/service/grpc_status.h"
 
 namespace ketenhub {
@@ -15,9 +15,7 @@ WitnessServiceImpl::WitnessServiceImpl(const CurrentPolicy* policy,
                                        const CheckpointSigner* signer,
                                        CertificateIdentityCache* certificates,
                                        std::string cosigned_file)
-    : store_(store),
-      signer_(signer),
-      cosigned_file_(std::move(cosigned_file)) {
+    : store_(store), signer_(signer), cosigned_file_(std::move(cosigned_file)) {
   const std::string service = v1::WitnessService::service_full_name();
   const CallEnvironment env{policy, certificates, store};
   using Self = WitnessServiceImpl;
@@ -55,9 +53,9 @@ absl::Status WitnessServiceImpl::CheckCosignature(
   if (absl::Status valid =
           VerifyCosignature(cosignature, caller.partner->witness_public_key());
       !valid.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        valid.message(), " (the key of witness ", caller.partner->id(),
-        " in the policy)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(valid.message(), " (the key of witness ",
+                     caller.partner->id(), " in the policy)"));
   }
   if (cosignature.hub_key_id() != signer_->key_id()) {
     return absl::InvalidArgumentError(
@@ -90,8 +88,8 @@ grpc::ServerUnaryReactor* WitnessServiceImpl::HandleAddCosignature(
   }
   store_->audit().StoreCosignature(
       cosignature, call.record(),
-      [this, reactor = call.reactor(), draft = call.record()](
-          absl::Status stored) mutable {
+      [this, reactor = call.reactor(),
+       draft = call.record()](absl::Status stored) mutable {
         // Kept outside the database too, before the witness hears OK (it
         // hands the cosignature in again otherwise); not on this thread,
         // the commit pipeline's.

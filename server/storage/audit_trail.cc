@@ -251,8 +251,7 @@ absl::StatusOr<AuditPage> QueryAuditLog(const Database& database,
     if (!first.ok()) return first.status();
     from_index = std::max(from_index, *first);
   }
-  MergedWalk walk(database,
-                  by_index ? prefixes : std::vector<std::string>{""},
+  MergedWalk walk(database, by_index ? prefixes : std::vector<std::string>{""},
                   from_index);
   size_t scanned = 0;
   for (std::optional<uint64_t> index = walk.Next();
@@ -364,8 +363,7 @@ class RocksAuditTrail final : public AuditTrail {
   }
 
   void ForgetCosignatures(std::vector<std::string> witness_key_ids,
-                          v1::AuditRecord audit,
-                          StatusCallback done) override {
+                          v1::AuditRecord audit, StatusCallback done) override {
     core_.pipeline().Enqueue(MakeCosignaturesForgotten(
         std::move(witness_key_ids), std::move(audit), std::move(done)));
   }

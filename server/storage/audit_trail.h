@@ -72,10 +72,8 @@ class AuditTrail {
   // Witnesses: each one's newest cosignature, stored with `audit` (see
   // MakeCosignatureWrite), and all of them, by witness key id.
   virtual void StoreCosignature(v1::Cosignature cosignature,
-                                v1::AuditRecord audit,
-                                StatusCallback done) = 0;
-  virtual absl::StatusOr<std::vector<v1::Cosignature>> Cosignatures()
-      const = 0;
+                                v1::AuditRecord audit, StatusCallback done) = 0;
+  virtual absl::StatusOr<std::vector<v1::Cosignature>> Cosignatures() const = 0;
   // Deletes the cosignatures of `witness_key_ids`, with `audit` (the
   // operator accepted a trail they contradict).
   virtual void ForgetCosignatures(std::vector<std::string> witness_key_ids,

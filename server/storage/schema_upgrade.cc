@@ -76,8 +76,8 @@ absl::Status Database::EncryptStoredSignals() {
 // decided when they have a decision. Destroyed ones stay out.
 absl::Status Database::BuildWorklistOnce() {
   std::string built;
-  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(),
-                               storage_keys::kWorklistBuiltKey, &built);
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), storage_keys::kWorklistBuiltKey, &built);
   if (s.ok()) return absl::OkStatus();
   if (!s.IsNotFound()) return FromRocksDbStatus(s, "read worklist state");
   rocksdb::WriteBatch batch;

@@ -326,8 +326,8 @@ class CosignatureWrite final : public Mutation {
     const std::string key = absl::StrCat(storage_keys::kCosignaturePrefix,
                                          cosignature_.witness_key_id());
     std::string value;
-    rocksdb::Status s = context.database()->db()->Get(
-        rocksdb::ReadOptions(), key, &value);
+    rocksdb::Status s =
+        context.database()->db()->Get(rocksdb::ReadOptions(), key, &value);
     v1::Cosignature stored;
     if (!s.ok() && !s.IsNotFound()) {
       result_ = absl::UnavailableError("read cosignature");
@@ -365,7 +365,8 @@ class CosignaturesForgotten final : public Mutation {
 
   void Apply(CommitContext& context) override {
     for (const std::string& id : witness_key_ids_)
-      context.batch().Delete(absl::StrCat(storage_keys::kCosignaturePrefix, id));
+      context.batch().Delete(
+          absl::StrCat(storage_keys::kCosignaturePrefix, id));
     SetAuditOutcome(absl::OkStatus(), &audit_);
     context.AppendAudit(std::move(audit_));
   }
@@ -433,8 +434,8 @@ std::unique_ptr<Mutation> MakeCheckpointWrite(v1::SignedCheckpoint checkpoint,
 std::unique_ptr<Mutation> MakeCosignatureWrite(v1::Cosignature cosignature,
                                                v1::AuditRecord audit,
                                                StatusCallback done) {
-  return std::make_unique<CosignatureWrite>(
-      std::move(cosignature), std::move(audit), std::move(done));
+  return std::make_unique<CosignatureWrite>(std::move(cosignature),
+                                            std::move(audit), std::move(done));
 }
 
 std::unique_ptr<Mutation> MakeCosignaturesForgotten(

@@ -139,9 +139,9 @@ class RocksSignalStore final : public SignalStore {
       *signal.mutable_decision() = decision;
       return absl::OkStatus();
     };
-    pipeline().Enqueue(
-        MakeSignalUpdate(std::move(signal_id), ReceivedBy(receiver), change,
-                         nullptr, std::move(audit), std::move(done)));
+    pipeline().Enqueue(MakeSignalUpdate(std::move(signal_id),
+                                        ReceivedBy(receiver), change, nullptr,
+                                        std::move(audit), std::move(done)));
   }
 
   void Triage(std::string receiver, std::string signal_id, TriageStep step,

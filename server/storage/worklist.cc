@@ -50,8 +50,8 @@ bool Before(const v1::WorkItem& a, const v1::WorkItem& b) {
 
 // One person's signals in the worklist.
 struct Person {
-  std::string first_signal;  // the oldest: the group's name
-  uint32_t signals = 0;      // all of them, whatever the filter
+  std::string first_signal;            // the oldest: the group's name
+  uint32_t signals = 0;                // all of them, whatever the filter
   std::vector<v1::WorkItem> matching;  // those the filter lets through
 };
 
@@ -64,8 +64,7 @@ void PutWorklistEntries(const Database& db, const StoredSignal& signal,
     *entry.mutable_item() = WorkItemOf(signal, receiver);
     entry.set_subject_key(signal.subject_key());
     batch.Put(db.handle(Family::kWorklist),
-              EntryKey(receiver, signal.sequence()),
-              entry.SerializeAsString());
+              EntryKey(receiver, signal.sequence()), entry.SerializeAsString());
   }
 }
 
@@ -104,8 +103,7 @@ absl::StatusOr<v1::WorklistResponse> ListWorklist(
   for (auto& [subject_key, person] : persons) {
     if (person.matching.empty()) continue;
     if (!person_of.empty() && subject_key != person_of) continue;
-    std::stable_sort(person.matching.begin(), person.matching.end(),
-                     Before);
+    std::stable_sort(person.matching.begin(), person.matching.end(), Before);
     groups.push_back(&person);
   }
   std::sort(groups.begin(), groups.end(), [](const Person* a, const Person* b) {

@@ -15,17 +15,17 @@ TEST(SessionsTest, ASessionLivesWhileUsedAndEndsWhenIdle) {
   EXPECT_NE(started.id, started.csrf_token);
   // Used every 10 minutes it stays, well past 15 minutes from its start.
   for (int i = 1; i <= 3; ++i) {
-    ASSERT_TRUE(sessions.Find(started.id, "regisseur-1",
-                              kStart + absl::Minutes(10 * i))
-                    .has_value());
+    ASSERT_TRUE(
+        sessions.Find(started.id, "regisseur-1", kStart + absl::Minutes(10 * i))
+            .has_value());
   }
-  EXPECT_FALSE(sessions.Find(started.id, "regisseur-1",
-                             kStart + absl::Minutes(30 + 16))
-                   .has_value());
+  EXPECT_FALSE(
+      sessions.Find(started.id, "regisseur-1", kStart + absl::Minutes(30 + 16))
+          .has_value());
   // And it is gone, not merely refused once.
-  EXPECT_FALSE(sessions.Find(started.id, "regisseur-1",
-                             kStart + absl::Minutes(30 + 17))
-                   .has_value());
+  EXPECT_FALSE(
+      sessions.Find(started.id, "regisseur-1", kStart + absl::Minutes(30 + 17))
+          .has_value());
 }
 
 TEST(SessionsTest, ASessionIsItsPersonsOnly) {

@@ -11,10 +11,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/synchronization/notification.h"
+#include "client/signal_outbox.h"
 #include "gmock/gmock.h"
 #include "grpcpp/channel.h"
 #include "gtest/gtest.h"
-#include "client/signal_outbox.h"
 #include "rocksdb/db.h"
 #include "server/common/files.h"
 #include "server/common/text_proto.h"
@@ -560,24 +560,24 @@ TEST(AuditE2eTest, AQueryByPersonCrossChecksTheIndex) {
   EXPECT_TRUE(query(false).ok());  // the index alone cannot tell
   absl::Status hidden_found = query(true);
   EXPECT_EQ(hidden_found.code(), absl::StatusCode::kDataLoss) << hidden_found;
-  EXPECT_THAT(hidden_found.message(),
-              HasSubstr(absl::StrCat("misses, under what was asked, record ",
-                                     hidden)));
+  EXPECT_THAT(
+      hidden_found.message(),
+      HasSubstr(absl::StrCat("misses, under what was asked, record ", hidden)));
 
   // Put back, and plant the person's entry on a record about no one.
   const uint64_t planted = hub.Auditor()->GetCheckpoint()->tree_size() - 1;
   rewrite_index([&](Database& db, rocksdb::WriteBatch& batch) {
     batch.Put(db.audit_index(), subject_key, "");
-    batch.Put(db.audit_index(),
-              absl::StrCat(subject_prefix,
-                           storage_keys::EncodeSequence(planted)),
-              "");
+    batch.Put(
+        db.audit_index(),
+        absl::StrCat(subject_prefix, storage_keys::EncodeSequence(planted)),
+        "");
   });
   absl::Status planted_found = query(false);
   EXPECT_EQ(planted_found.code(), absl::StatusCode::kDataLoss);
-  EXPECT_THAT(planted_found.message(),
-              HasSubstr(absl::StrCat("names, under what was asked, record ",
-                                     planted)));
+  EXPECT_THAT(
+      planted_found.message(),
+      HasSubstr(absl::StrCat("names, under what was asked, record ", planted)));
   EXPECT_EQ(query(true).code(), absl::StatusCode::kDataLoss);
 }
 
@@ -669,10 +669,10 @@ TEST(AuditE2eTest, AnOutboxNoticesATrailRolledBackAndRegrown) {
     std::ifstream in(kept_file, std::ios::binary);
     ASSERT_TRUE(kept.ParseFromIstream(&in));
   }
-  EXPECT_EQ(std::filesystem::status(kept_file).permissions() &
-                std::filesystem::perms::all,
-            std::filesystem::perms::owner_read |
-                std::filesystem::perms::owner_write);
+  EXPECT_EQ(
+      std::filesystem::status(kept_file).permissions() &
+          std::filesystem::perms::all,
+      std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
 
   hub.Shutdown();
   const std::string db = hub.data_dir() + "/db";

@@ -200,13 +200,13 @@ TEST_F(HubProcessTest, KetenctlWalksTheChainDirectorThrough) {
   EXPECT_THAT(decided.output, HasSubstr("decided"));
   EXPECT_THAT(decided.output, HasSubstr(id[1].str()));
   EXPECT_THAT(decided.output, HasSubstr("1 of 1 signals"));
-  CommandResult closed = RunCommand(
-      Ketenctl(port, "--as ketenregisseur close " + id[1].str() +
-                         " --reason 'Hulp loopt via de wijkteams'"));
+  CommandResult closed =
+      RunCommand(Ketenctl(port, "--as ketenregisseur close " + id[1].str() +
+                                    " --reason 'Hulp loopt via de wijkteams'"));
   EXPECT_EQ(closed.exit_code, 0) << closed.output;
   EXPECT_THAT(closed.output, HasSubstr("closed, assigned to medewerker-1"));
-  CommandResult open = RunCommand(
-      Ketenctl(port, "--as ketenregisseur --json worklist"));
+  CommandResult open =
+      RunCommand(Ketenctl(port, "--as ketenregisseur --json worklist"));
   EXPECT_THAT(open.output, HasSubstr("\"total\":1"));
   EXPECT_THAT(open.output,
               Not(HasSubstr("\"signalId\":\"" + id[1].str() + "\"")));

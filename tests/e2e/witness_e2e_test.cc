@@ -29,17 +29,16 @@ using ::testing::HasSubstr;
 // The example policy with a witness partner whose key is `witness_pem`.
 std::string PolicyWithWitness(const std::string& dir,
                               const std::string& witness_pem) {
-  std::string policy =
-      *ReadFileToString(absl::StrCat(KETENHUB_SOURCE_DIR,
-                                     "/deploy/policy-example.textproto"));
+  std::string policy = *ReadFileToString(
+      absl::StrCat(KETENHUB_SOURCE_DIR, "/deploy/policy-example.textproto"));
   absl::StrAppend(&policy, R"pb(
-partners {
-  id: "witness"
-  name: "Functionaris Gegevensbescherming ZVH (witness)"
-  oin: "00000099000000000008"
-  roles: ROLE_WITNESS
-  regime: DATA_REGIME_AVG
-  witness_public_key: ")pb",
+                    partners {
+                      id: "witness"
+                      name: "Functionaris Gegevensbescherming ZVH (witness)"
+                      oin: "00000099000000000008"
+                      roles: ROLE_WITNESS
+                      regime: DATA_REGIME_AVG
+                      witness_public_key: ")pb",
                   absl::StrReplaceAll(witness_pem, {{"\n", "\\n"}}), "\"\n}\n");
   const std::string path = dir + "/policy.textproto";
   EXPECT_TRUE(WritePrivateFile(path, policy).ok());
@@ -64,8 +63,7 @@ class WitnessE2eTest : public ::testing::Test {
   void Submit(int n, const std::string& prefix) {
     auto politie = hub_.Client("politie");
     for (int i = 0; i < n; ++i) {
-      ASSERT_TRUE(
-          politie->Submit(ValidSignal(absl::StrCat(prefix, i))).ok());
+      ASSERT_TRUE(politie->Submit(ValidSignal(absl::StrCat(prefix, i))).ok());
     }
   }
 
@@ -119,7 +117,8 @@ TEST_F(WitnessE2eTest, CosignsEachExtensionAndKeepsItsStateAcrossRestarts) {
   namespace fs = std::filesystem;
   EXPECT_EQ(fs::status(state).permissions() & fs::perms::all,
             fs::perms::owner_all);
-  for (const char* file : {"/witness.key", "/accepted", "/cosignatures.jsonl"}) {
+  for (const char* file :
+       {"/witness.key", "/accepted", "/cosignatures.jsonl"}) {
     EXPECT_EQ(fs::status(state + file).permissions() & fs::perms::all,
               fs::perms::owner_read | fs::perms::owner_write)
         << file;
@@ -153,16 +152,15 @@ TEST_F(WitnessE2eTest, CosignsEachExtensionAndKeepsItsStateAcrossRestarts) {
   ASSERT_TRUE(hub_.Auditor()
                   ->Query(query,
                           [&](const v1::AuditRecord& record) {
-                            outcomes.push_back(absl::StrCat(
-                                record.actor_partner_id(), " ",
-                                record.status_code()));
+                            outcomes.push_back(
+                                absl::StrCat(record.actor_partner_id(), " ",
+                                             record.status_code()));
                             return true;
                           })
                   .ok());
-  EXPECT_THAT(outcomes, ::testing::ElementsAre(
-                            "witness OK", "witness OK",
-                            "witness INVALID_ARGUMENT",
-                            "auditor PERMISSION_DENIED"));
+  EXPECT_THAT(outcomes, ::testing::ElementsAre("witness OK", "witness OK",
+                                               "witness INVALID_ARGUMENT",
+                                               "auditor PERMISSION_DENIED"));
 }
 
 TEST_F(WitnessE2eTest, TheHubWillNotStartBehindItsWitness) {

@@ -65,8 +65,8 @@ class WorklistE2eTest : public ::testing::Test {
     // another by Veilig Thuis (elevated).
     police_ = Submit(hub_, "politie", "w-1", "999990019", v1::URGENCY_ROUTINE);
     ggd_ = Submit(hub_, "ggd", "w-2", "999990019", v1::URGENCY_ACUTE);
-    other_ = Submit(hub_, "veilig-thuis", "w-3", "999990032",
-                    v1::URGENCY_ELEVATED);
+    other_ =
+        Submit(hub_, "veilig-thuis", "w-3", "999990032", v1::URGENCY_ELEVATED);
   }
 
   TestHub hub_;
@@ -225,9 +225,9 @@ TEST_F(WorklistE2eTest, RefusalsNameTheRuleAndChangeNothing) {
                    absl::StatusCode::kInvalidArgument, "assignee: is a BSN"});
   cases.push_back({director->Assign(police_, ""),
                    absl::StatusCode::kInvalidArgument, "assignee"});
-  cases.push_back({director->Assign("11111111-2222-4333-8444-555555555555",
-                                    "regisseur-2"),
-                   absl::StatusCode::kNotFound, "signal_id"});
+  cases.push_back(
+      {director->Assign("11111111-2222-4333-8444-555555555555", "regisseur-2"),
+       absl::StatusCode::kNotFound, "signal_id"});
   cases.push_back({director->Assign("", "regisseur-2"),
                    absl::StatusCode::kInvalidArgument, "signal_id"});
   cases.push_back({director->Reopen(police_, "waarom"),

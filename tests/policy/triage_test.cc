@@ -26,8 +26,8 @@ v1::Triage In(v1::TriageState state, const std::string& assignee = "") {
 
 TEST(TriageTest, AssigningANewSignalPutsItInTriage) {
   v1::Triage triage;  // no entry yet: new
-  ASSERT_TRUE(ApplyTriage(Step(Action::kAssign, "regisseur-2"), false, triage)
-                  .ok());
+  ASSERT_TRUE(
+      ApplyTriage(Step(Action::kAssign, "regisseur-2"), false, triage).ok());
   EXPECT_EQ(triage.state(), v1::TRIAGE_STATE_IN_TRIAGE);
   EXPECT_EQ(triage.assignee(), "regisseur-2");
   EXPECT_EQ(triage.changed_by(), "regisseur-1");
@@ -37,8 +37,8 @@ TEST(TriageTest, AssigningANewSignalPutsItInTriage) {
 
 TEST(TriageTest, AHandOverKeepsItInTriage) {
   v1::Triage triage = In(v1::TRIAGE_STATE_IN_TRIAGE, "regisseur-1");
-  ASSERT_TRUE(ApplyTriage(Step(Action::kAssign, "regisseur-3"), false, triage)
-                  .ok());
+  ASSERT_TRUE(
+      ApplyTriage(Step(Action::kAssign, "regisseur-3"), false, triage).ok());
   EXPECT_EQ(triage.state(), v1::TRIAGE_STATE_IN_TRIAGE);
   EXPECT_EQ(triage.assignee(), "regisseur-3");
 }
@@ -73,8 +73,8 @@ TEST(TriageTest, OnlyADecidedOrWithdrawnSignalCloses) {
 TEST(TriageTest, AClosedSignalTakesOnlyAReopen) {
   for (Action action : {Action::kAssign, Action::kDecide, Action::kClose}) {
     v1::Triage triage = In(v1::TRIAGE_STATE_CLOSED, "regisseur-3");
-    absl::Status refused = ApplyTriage(Step(action, "regisseur-2"), false,
-                                       triage);
+    absl::Status refused =
+        ApplyTriage(Step(action, "regisseur-2"), false, triage);
     EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition);
     EXPECT_THAT(refused.message(), HasSubstr("closed"));
     EXPECT_EQ(triage.state(), v1::TRIAGE_STATE_CLOSED);
@@ -101,8 +101,7 @@ TEST(TriageTest, EachReceiverHasItsOwnTriage) {
   MutableTriageOf(signal, "zvh-a").set_state(v1::TRIAGE_STATE_CLOSED);
   EXPECT_EQ(TriageOf(signal, "zvh-a").state(), v1::TRIAGE_STATE_CLOSED);
   EXPECT_EQ(TriageOf(signal, "zvh-b").state(), v1::TRIAGE_STATE_NEW);
-  EXPECT_EQ(WorkItemOf(signal, "zvh-b").triage().state(),
-            v1::TRIAGE_STATE_NEW);
+  EXPECT_EQ(WorkItemOf(signal, "zvh-b").triage().state(), v1::TRIAGE_STATE_NEW);
 }
 
 }  // namespace

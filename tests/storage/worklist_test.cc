@@ -53,15 +53,14 @@ class WorklistTest : public ::testing::Test {
     decision.set_reason("bespreken");
     v1::AuditRecord audit;
     audit.set_acting_user_id("regisseur-1");
-    store_->Decide(kReceiver, signal_id, decision, audit,
-                   [&](absl::StatusOr<StoredSignal> s) {
-                     done.set_value(std::move(s));
-                   });
+    store_->Decide(
+        kReceiver, signal_id, decision, audit,
+        [&](absl::StatusOr<StoredSignal> s) { done.set_value(std::move(s)); });
     return done.get_future().get();
   }
 
-  v1::WorklistResponse List(v1::TriageState state =
-                                v1::TRIAGE_STATE_UNSPECIFIED) {
+  v1::WorklistResponse List(
+      v1::TriageState state = v1::TRIAGE_STATE_UNSPECIFIED) {
     v1::WorklistRequest request;
     request.set_state(state);
     absl::StatusOr<v1::WorklistResponse> list =

@@ -26,9 +26,9 @@
 #include "tools/ketenctl/json_input.h"
 #include "tools/ketenctl/ketenctl_admin.h"
 #include "tools/ketenctl/ketenctl_audit.h"
-#include "tools/ketenctl/ketenctl_worklist.h"
 #include "tools/ketenctl/ketenctl_common.h"
 #include "tools/ketenctl/ketenctl_docs.h"
+#include "tools/ketenctl/ketenctl_worklist.h"
 
 namespace ketenhub {
 namespace {

@@ -18,9 +18,9 @@ absl::Status ParseChoice(const std::string& text, absl::string_view flag,
     return absl::OkStatus();
   return absl::InvalidArgumentError(absl::StrCat(
       flag, ": one of ",
-      absl::StrJoin(OptionChoices(google::protobuf::GetEnumDescriptor<Enum>(),
-                                  prefix),
-                    ", ")));
+      absl::StrJoin(
+          OptionChoices(google::protobuf::GetEnumDescriptor<Enum>(), prefix),
+          ", ")));
 }
 
 std::string StateWord(v1::TriageState state) {
@@ -36,8 +36,8 @@ void PrintItems(const v1::WorklistResponse& list) {
   // One number per person on this page: their signals share it.
   std::vector<std::string> groups;
   std::cout << absl::StrFormat("%-3s %-10s %-9s %-24s %-16s %-20s %-14s %s\n",
-                               "#", "STATE", "URGENCY", "CATEGORY",
-                               "RECEIVED", "FROM", "ASSIGNEE", "SIGNAL");
+                               "#", "STATE", "URGENCY", "CATEGORY", "RECEIVED",
+                               "FROM", "ASSIGNEE", "SIGNAL");
   for (const v1::WorkItem& item : list.items()) {
     if (groups.empty() || groups.back() != item.person_group())
       groups.push_back(item.person_group());
@@ -73,14 +73,13 @@ std::string TriageText(const v1::Triage& triage) {
     absl::StrAppend(&text, " (by ", triage.changed_by(), ", ",
                     FormatTimestamp(triage.changed_at()), ")");
   }
-  if (!triage.reason().empty())
-    absl::StrAppend(&text, ": ", triage.reason());
+  if (!triage.reason().empty()) absl::StrAppend(&text, ": ", triage.reason());
   return text;
 }
 
 void WorklistCommands::Register(CLI::App& app) {
-  const std::vector<std::string> states = OptionChoices(
-      v1::TriageState_descriptor(), "TRIAGE_STATE_");
+  const std::vector<std::string> states =
+      OptionChoices(v1::TriageState_descriptor(), "TRIAGE_STATE_");
   const std::vector<std::string> urgencies =
       OptionChoices(v1::Urgency_descriptor(), "URGENCY_");
   const std::vector<std::string> categories =
@@ -90,9 +89,10 @@ void WorklistCommands::Register(CLI::App& app) {
       "the signals your organisation must triage, most urgent first, each "
       "person's together (chain director)");
   list_
-      ->add_option("--state", state_,
-                   absl::StrCat("only this state: ", absl::StrJoin(states, ", "),
-                                " (default: all but closed)"))
+      ->add_option(
+          "--state", state_,
+          absl::StrCat("only this state: ", absl::StrJoin(states, ", "),
+                       " (default: all but closed)"))
       ->check(CLI::IsMember(states, CLI::ignore_case));
   list_->add_option("--urgency", urgency_, absl::StrJoin(urgencies, ", "))
       ->check(CLI::IsMember(urgencies, CLI::ignore_case));
@@ -106,8 +106,7 @@ void WorklistCommands::Register(CLI::App& app) {
 
   assign_ = app.add_subcommand(
       "assign", "put a signal in triage with a person, or hand it over");
-  assign_->add_option("--to", to_, "the employee id of the person")
-      ->required();
+  assign_->add_option("--to", to_, "the employee id of the person")->required();
   close_ = app.add_subcommand(
       "close", "close a decided signal: no further work (afschaling)");
   reopen_ = app.add_subcommand("reopen",

@@ -48,9 +48,9 @@ int Run(const std::string& state_dir, ketenhub::ClientOptions options,
   absl::StatusOr<std::unique_ptr<ketenhub::Witness>> witness =
       ketenhub::Witness::Open(state_dir);
   absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
-      witness.ok() ? ketenhub::MakeHubChannel(options)
-                   : absl::StatusOr<std::shared_ptr<grpc::Channel>>(
-                         witness.status());
+      witness.ok()
+          ? ketenhub::MakeHubChannel(options)
+          : absl::StatusOr<std::shared_ptr<grpc::Channel>>(witness.status());
   if (!channel.ok()) {
     std::cerr << "ketenwitness: " << channel.status().message() << "\n";
     return EXIT_FAILURE;
@@ -60,10 +60,10 @@ int Run(const std::string& state_dir, ketenhub::ClientOptions options,
     absl::StatusOr<ketenhub::v1::Cosignature> cosigned =
         (*witness)->Round(*hub, options, hub_key);
     if (cosigned.ok()) {
-      ketenhub::LogEvent(ketenhub::LogLevel::kInfo, "cosigned",
-                         {{"tree_size", absl::StrCat(cosigned->tree_size())},
-                          {"root", absl::BytesToHexString(
-                                       cosigned->root_hash())}});
+      ketenhub::LogEvent(
+          ketenhub::LogLevel::kInfo, "cosigned",
+          {{"tree_size", absl::StrCat(cosigned->tree_size())},
+           {"root", absl::BytesToHexString(cosigned->root_hash())}});
     } else {
       // A trail that does not extend what was cosigned is the alarm this
       // witness exists for; anything else is trouble reaching the hub.

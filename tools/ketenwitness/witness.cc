@@ -59,9 +59,10 @@ absl::StatusOr<std::optional<v1::SignedCheckpoint>> Witness::Accepted() const {
   std::ifstream in(path, std::ios::binary);
   v1::SignedCheckpoint accepted;
   if (!in || !accepted.ParseFromIstream(&in)) {
-    return absl::DataLossError(absl::StrCat(
-        "witness: ", path, " is unreadable; the witness cosigns nothing until "
-        "its operator restores it"));
+    return absl::DataLossError(
+        absl::StrCat("witness: ", path,
+                     " is unreadable; the witness cosigns nothing until "
+                     "its operator restores it"));
   }
   return accepted;
 }
@@ -95,12 +96,11 @@ absl::Status Witness::CheckExtends(
         !absl::IsOutOfRange(asked)) {
       return asked;
     }
-    extends = asked.ok()
-                  ? merkle::VerifyConsistency(
-                        last.tree_size(), checkpoint.tree_size(),
-                        last.root_hash(), checkpoint.root_hash(),
-                        {proof.hashes().begin(), proof.hashes().end()})
-                  : asked;
+    extends = asked.ok() ? merkle::VerifyConsistency(
+                               last.tree_size(), checkpoint.tree_size(),
+                               last.root_hash(), checkpoint.root_hash(),
+                               {proof.hashes().begin(), proof.hashes().end()})
+                         : asked;
   }
   if (extends.ok()) return extends;
   return absl::DataLossError(absl::StrCat(
@@ -144,9 +144,9 @@ absl::StatusOr<v1::Cosignature> Witness::Round(
   const v1::SignedCheckpoint& checkpoint = answer.checkpoint();
   if (absl::Status signed_by_hub = VerifyCheckpoint(checkpoint, hub_key_pem);
       !signed_by_hub.ok()) {
-    return absl::DataLossError(absl::StrCat(
-        "the hub's checkpoint is not signed by --hub-key: ",
-        signed_by_hub.message()));
+    return absl::DataLossError(
+        absl::StrCat("the hub's checkpoint is not signed by --hub-key: ",
+                     signed_by_hub.message()));
   }
   if (absl::Status extends = CheckExtends(hub, options, checkpoint);
       !extends.ok()) {
