@@ -13,9 +13,12 @@ namespace {
 
 using v1::storage::StoredSignal;
 
+// `direct_basis`: the legal basis on which the access rules release a
+// direct section (the deliver activity's), or "".
 v1::ReleasedSection RenderSection(const v1::Section& section,
                                   const v1::Route& route,
-                                  const StoredSignal& signal) {
+                                  const StoredSignal& signal,
+                                  absl::string_view direct_basis) {
   v1::ReleasedSection out;
   out.set_kind(section.kind());
   out.set_no_onward_sharing(section.kind() == v1::DATA_KIND_POLICE);
@@ -36,6 +39,16 @@ v1::ReleasedSection RenderSection(const v1::Section& section,
   if (out.disclosure() == v1::DISCLOSURE_RELEASED) {
     out.set_title(section.title());
     out.set_text(section.text());
+    v1::SectionRelease& release = *out.mutable_release();
+    release.set_kind(section.kind());
+    if (two_stage_done) {
+      for (const v1::SectionRelease& done : signal.releases()) {
+        if (done.kind() == section.kind()) release = done;
+      }
+    } else {
+      *release.mutable_released_at() = signal.received_at();
+      release.set_legal_basis(std::string(direct_basis));
+    }
   }
   return out;
 }
@@ -77,13 +90,17 @@ absl::StatusOr<v1::ReleasedSignal> ReleaseFor(const StoredSignal& signal,
   out.set_municipality(content.municipality());
   *out.mutable_observed_at() = content.observed_at();
   out.set_summary(content.summary());
+  const v1::ProcessingActivity* deliver = policy.ActivityFor("deliver");
+  const std::string direct_basis =
+      deliver == nullptr ? "" : deliver->legal_basis();
   for (const v1::Section& section : content.sections()) {
-    *out.add_sections() = RenderSection(section, *route, signal);
+    *out.add_sections() = RenderSection(section, *route, signal, direct_basis);
   }
   out.set_legal_basis(content.legal_basis());
   *out.mutable_contact() = content.contact();
   out.set_state(signal.state());
   if (signal.has_decision()) *out.mutable_decision() = signal.decision();
+  *out.mutable_earlier_decisions() = signal.earlier_decisions();
   *out.mutable_triage() = TriageOf(signal, receiver);
   return out;
 }

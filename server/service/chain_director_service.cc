@@ -281,9 +281,16 @@ grpc::ServerUnaryReactor* ChainDirectorServiceImpl::HandleRelease(
   }
   if (!signal.ok() || !admitted.ok())
     return call.Finish(signal.ok() ? admitted : signal.status());
+  v1::SectionRelease release;
+  release.set_kind(request.kind());
+  SetTimestamp(absl::Now(), release.mutable_released_at());
+  release.set_released_by(call.record().acting_user_id());
+  release.set_released_by_role(call.record().acting_user_role());
+  release.set_legal_basis(request.legal_basis());
+  release.set_on_behalf_of(call.record().on_behalf_of());
   CommitChange(call, *std::move(signal), response, [&](SignalCallback done) {
     store_->Release(call.caller().partner->id(), request.signal_id(),
-                    request.kind(), call.record(), std::move(done));
+                    std::move(release), call.record(), std::move(done));
   });
   return call.reactor();
 }

@@ -195,6 +195,7 @@ absl::Status CommitContext::DestroySignal(StoredSignal& signal,
   tombstone.clear_subject_key();
   tombstone.clear_content_hash();
   tombstone.clear_withdraw_reason();
+  tombstone.clear_releases();  // their legal bases are free text
   tombstone.mutable_decision()->clear_reason();
   tombstone.mutable_decision()->clear_change_reason();
   for (v1::Decision& earlier : *tombstone.mutable_earlier_decisions()) {

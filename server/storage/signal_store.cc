@@ -165,12 +165,16 @@ class RocksSignalStore final : public SignalStore {
     return ListWorklist(database(), receiver, request, offset, limit);
   }
 
-  void Release(std::string receiver, std::string signal_id, v1::DataKind kind,
-               v1::AuditRecord audit, SignalCallback done) override {
-    auto change = [kind](StoredSignal& signal) -> absl::Status {
+  void Release(std::string receiver, std::string signal_id,
+               v1::SectionRelease release, v1::AuditRecord audit,
+               SignalCallback done) override {
+    auto change =
+        [release = std::move(release)](StoredSignal& signal) -> absl::Status {
       const auto& released = signal.released_kinds();
-      if (std::find(released.begin(), released.end(), kind) == released.end()) {
-        signal.add_released_kinds(kind);
+      if (std::find(released.begin(), released.end(), release.kind()) ==
+          released.end()) {
+        signal.add_released_kinds(release.kind());
+        *signal.add_releases() = release;  // the first release stands
       }
       return absl::OkStatus();
     };

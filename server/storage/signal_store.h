@@ -107,10 +107,11 @@ class SignalStore {
                       v1::Decision decision, v1::AuditRecord audit,
                       SignalCallback done) = 0;
 
-  // Records that `kind` of the signal is released to `receiver` (the caller
-  // checked that the route allows it). NOT_FOUND as Decide.
+  // Records that `release.kind()` of the signal is released to `receiver`,
+  // by whom and on what basis (the caller checked that the route allows
+  // it). NOT_FOUND as Decide.
   virtual void Release(std::string receiver, std::string signal_id,
-                       v1::DataKind kind, v1::AuditRecord audit,
+                       v1::SectionRelease release, v1::AuditRecord audit,
                        SignalCallback done) = 0;
 
   // A person's step in `receiver`'s worklist (policy/triage.h); NOT_FOUND

@@ -201,6 +201,13 @@ TEST(PeopleE2eTest, TwoDecisionsGiveAHistoryOfTwoForTheSourceAndTheTrail) {
   EXPECT_THAT(status->DebugString(), Not(HasSubstr("anna-01")));
   EXPECT_EQ(hub.Client("ggd")->GetStatus(receipt->signal_id()).status().code(),
             absl::StatusCode::kNotFound);
+  // The chain director's own view carries the history too.
+  absl::StatusOr<v1::ReleasedSignal> opened =
+      anna->GetSignal(receipt->signal_id());
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  ASSERT_EQ(opened->earlier_decisions_size(), 1);
+  EXPECT_EQ(opened->earlier_decisions(0).outcome(), v1::OUTCOME_ADVICE_GIVEN);
+  EXPECT_EQ(opened->decision().change_reason(), "nieuw signaal van de GGD");
 
   v1::AuditQueryRequest decisions;
   decisions.set_operation("decide");
@@ -243,9 +250,20 @@ TEST(PeopleE2eTest, AReleaseRecordsOnWhoseBehalfAndTheSourceSeesIt) {
   EXPECT_EQ(records[1].on_behalf_of(), "politie");
   EXPECT_EQ(records[1].acting_user_id(), "regisseur-1");
 
+  // The chain director's organisation sees who released the section, when
+  // and on what basis.
+  absl::StatusOr<v1::ReleasedSignal> opened =
+      director->GetSignal(receipt->signal_id());
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  ASSERT_EQ(opened->sections(0).disclosure(), v1::DISCLOSURE_RELEASED);
+  const v1::SectionRelease& how = opened->sections(0).release();
+  EXPECT_EQ(how.released_by(), "regisseur-1");
+  EXPECT_EQ(how.legal_basis(), "WGS art. 3, casusoverleg");
+  EXPECT_EQ(how.on_behalf_of(), "politie");
+  EXPECT_GT(how.released_at().seconds(), 0);
+
   // The source sees each disclosure of its own signal: the opening and the
   // release (the refused attempt disclosed nothing), not who the person was.
-  ASSERT_TRUE(director->GetSignal(receipt->signal_id()).ok());
   absl::StatusOr<v1::SignalStatus> status =
       hub.Client("ggd")->GetStatus(receipt->signal_id());
   ASSERT_TRUE(status.ok()) << status.status();

@@ -73,6 +73,41 @@ TEST(ReleaseForTest, ATwoStageKindIsReleasedOnceRecorded) {
   EXPECT_EQ(Kind(*released, v1::DATA_KIND_HEALTH).text(), "tekst");
 }
 
+TEST(ReleaseForTest, EachReleasedSectionSaysWhoReleasedItAndOnWhatBasis) {
+  auto policy = ExamplePolicy();
+  ASSERT_NE(policy, nullptr);
+  StoredSignal stored = GgdSignal();
+  SetTimestamp(absl::FromUnixSeconds(1'780'000'000),
+               stored.mutable_received_at());
+  stored.add_released_kinds(v1::DATA_KIND_HEALTH);
+  v1::SectionRelease* note = stored.add_releases();
+  note->set_kind(v1::DATA_KIND_HEALTH);
+  note->set_released_by("regisseur-1");
+  note->set_released_by_role("ketenregisseur");
+  note->set_legal_basis("Wvggz art. 5:8");
+  note->set_on_behalf_of("ggd");
+  absl::StatusOr<v1::ReleasedSignal> released =
+      ReleaseFor(stored, *policy, "ketenregisseur");
+  ASSERT_TRUE(released.ok()) << released.status();
+  const v1::SectionRelease& health =
+      Kind(*released, v1::DATA_KIND_HEALTH).release();
+  EXPECT_EQ(health.released_by(), "regisseur-1");
+  EXPECT_EQ(health.legal_basis(), "Wvggz art. 5:8");
+  EXPECT_EQ(health.on_behalf_of(), "ggd");
+  // Released directly: by the access rules, at arrival, on the deliver
+  // activity's basis.
+  const v1::SectionRelease& general =
+      Kind(*released, v1::DATA_KIND_GENERAL).release();
+  EXPECT_EQ(general.released_by(), "");
+  EXPECT_EQ(general.released_at().seconds(), 1'780'000'000);
+  ASSERT_NE(policy->ActivityFor("deliver"), nullptr);
+  EXPECT_EQ(general.legal_basis(),
+            policy->ActivityFor("deliver")->legal_basis());
+  EXPECT_FALSE(general.legal_basis().empty());
+  // Withheld: nothing about a release.
+  EXPECT_FALSE(Kind(*released, v1::DATA_KIND_POLICE).has_release());
+}
+
 TEST(ReleaseForTest, PoliceDataFromThePoliceCarriesNoOnwardSharing) {
   auto policy = ExamplePolicy();
   ASSERT_NE(policy, nullptr);

@@ -311,6 +311,22 @@ void PrintReleased(const v1::ReleasedSignal& s) {
                   << (section.no_onward_sharing() ? "  (no onward sharing)"
                                                   : "")
                   << "\n";
+        if (section.has_release()) {
+          const v1::SectionRelease& how = section.release();
+          std::cout << "      released " << FormatTimestamp(how.released_at())
+                    << " by "
+                    << (how.released_by().empty()
+                            ? std::string("the access rules")
+                            : how.released_by() +
+                                  (how.released_by_role().empty()
+                                       ? ""
+                                       : " (" + how.released_by_role() + ")"))
+                    << ", basis: " << how.legal_basis()
+                    << (how.on_behalf_of().empty()
+                            ? ""
+                            : ", on behalf of " + how.on_behalf_of())
+                    << "\n";
+        }
         break;
       case v1::DISCLOSURE_WITHHELD_RELEASABLE:
         std::cout << "withheld, release possible: ketenctl release "
@@ -331,6 +347,8 @@ void PrintReleased(const v1::ReleasedSignal& s) {
             << "\n";
   std::cout << "  Worklist: " << TriageText(s.triage()) << "\n";
   if (s.state() == v1::SIGNAL_STATE_DECIDED) {
+    for (const v1::Decision& earlier : s.earlier_decisions())
+      std::cout << "  Earlier decision: " << DecisionText(earlier) << "\n";
     std::cout << "  Decision: " << DecisionText(s.decision()) << "\n";
   } else if (s.state() == v1::SIGNAL_STATE_WITHDRAWN) {
     std::cout << "  Withdrawn by its source.\n";
