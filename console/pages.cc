@@ -1,9 +1,12 @@
 #include "console/pages.h"
 
+#include <algorithm>
 #include <filesystem>
+#include <optional>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "ctemplate/template.h"
 #include "server/common/text_proto.h"
@@ -11,8 +14,8 @@
 namespace ketenhub::console {
 namespace {
 
-constexpr const char* kTemplates[] = {"werklijst.tpl", "melding.tpl",
-                                      "audit.tpl", "signaal.tpl"};
+constexpr const char* kTemplates[] = {
+    "werklijst.tpl", "melding.tpl", "audit.tpl", "signaal.tpl", "persoon.tpl"};
 
 const char* KindWord(v1::DataKind kind) {
   switch (kind) {
@@ -49,62 +52,111 @@ const char* NoticeText(const std::string& notice) {
        "Het deel is vrijgegeven; de hub heeft de grondslag vastgelegd."},
       {"besloten", "Het besluit is vastgelegd en gaat terug naar de bron."},
       {"gesloten", "Het signaal is gesloten (afgeschaald)."},
-      {"geweigerd",
-       "De hub weigerde dit; controleer de velden (een grondslag en een reden "
-       "zijn verplicht; een gewijzigd besluit vraagt een wijzigingsreden)."}};
+      {"geweigerd", "De hub weigerde dit."}};
   for (const auto& [word, text] : kNotices) {
     if (notice == word) return text;
   }
   return nullptr;
 }
 
+// What to do about a refused field (the hub's field name), in words.
+std::string RefusedField(const std::string& field) {
+  static const std::pair<const char*, const char*> kFields[] = {
+      {"legal_basis", "Vul een grondslag in (ten hoogste 500 tekens)."},
+      {"reason", "Vul een reden in (ten hoogste 500 tekens)."},
+      {"change_reason",
+       "Een gewijzigd besluit vraagt waarom het verandert: vul dat in."},
+      {"on_behalf_of",
+       "Bij \"namens\" staat geen partner die de hub kent; laat het leeg "
+       "voor de bron."},
+      {"handed_to",
+       "Bij overdracht hoort een partner die de hub kent bij \"overgedragen "
+       "aan\"."},
+      {"outcome", "Kies een uitkomst."},
+      {"kind", "Dit deel bestaat niet in het signaal."},
+      {"state",
+       "Dit kan niet in de huidige stand van het signaal (is het gesloten of "
+       "ingetrokken?)."}};
+  for (const auto& [name, text] : kFields) {
+    if (field == name) return text;
+  }
+  return "Controleer de velden en probeer het opnieuw.";
+}
+
+struct Word {
+  int value;
+  const char* slug;  // in URLs (filters)
+  const char* text;  // on the page
+};
+
+constexpr Word kUrgencies[] = {{v1::URGENCY_ACUTE, "acuut", "acuut"},
+                               {v1::URGENCY_ELEVATED, "verhoogd", "verhoogd"},
+                               {v1::URGENCY_ROUTINE, "regulier", "regulier"}};
+
+constexpr Word kCategories[] = {
+    {v1::CATEGORY_SEXUAL_EXPLOITATION, "seksuele-uitbuiting",
+     "seksuele uitbuiting"},
+    {v1::CATEGORY_LABOUR_EXPLOITATION, "arbeidsuitbuiting",
+     "arbeidsuitbuiting"},
+    {v1::CATEGORY_CRIMINAL_EXPLOITATION, "criminele-uitbuiting",
+     "criminele uitbuiting"},
+    {v1::CATEGORY_ORGAN_REMOVAL, "orgaanverwijdering", "orgaanverwijdering"},
+    {v1::CATEGORY_LOVERBOY_GROOMING, "loverboyproblematiek",
+     "loverboyproblematiek"},
+    {v1::CATEGORY_DOMESTIC_VIOLENCE, "huiselijk-geweld", "huiselijk geweld"},
+    {v1::CATEGORY_CHILD_ABUSE, "kindermishandeling", "kindermishandeling"},
+    {v1::CATEGORY_CONFUSED_BEHAVIOUR, "verward-gedrag", "verward gedrag"},
+    {v1::CATEGORY_RADICALISATION, "radicalisering", "radicalisering"},
+    {v1::CATEGORY_OTHER, "overig", "overig"}};
+
+constexpr Word kStates[] = {
+    {v1::TRIAGE_STATE_NEW, "nieuw", "nieuw"},
+    {v1::TRIAGE_STATE_IN_TRIAGE, "in-behandeling", "in behandeling"},
+    {v1::TRIAGE_STATE_DECIDED, "besloten", "besloten"},
+    {v1::TRIAGE_STATE_CLOSED, "gesloten", "gesloten"}};
+
+template <size_t N>
+const char* TextOf(const Word (&words)[N], int value, const char* otherwise) {
+  for (const Word& word : words) {
+    if (word.value == value) return word.text;
+  }
+  return otherwise;
+}
+
+// The value a slug names, 0 for "", nullopt for an unknown slug.
+template <size_t N>
+std::optional<int> ValueOf(const Word (&words)[N], const std::string& slug) {
+  if (slug.empty()) return 0;
+  for (const Word& word : words) {
+    if (slug == word.slug) return word.value;
+  }
+  return std::nullopt;
+}
+
+// A filter's options, the chosen one selected.
+template <size_t N>
+void Options(ctemplate::TemplateDictionary& dict, const char* section,
+             const char* all, const Word (&words)[N],
+             const std::string& chosen) {
+  ctemplate::TemplateDictionary* option = dict.AddSectionDictionary(section);
+  option->SetValue("VALUE", "");
+  option->SetValue("LABEL", all);
+  for (const Word& word : words) {
+    option = dict.AddSectionDictionary(section);
+    option->SetValue("VALUE", word.slug);
+    option->SetValue("LABEL", word.text);
+    if (chosen == word.slug) option->ShowSection("SELECTED");
+  }
+}
+
 const char* StateWord(v1::TriageState state) {
-  switch (state) {
-    case v1::TRIAGE_STATE_IN_TRIAGE:
-      return "in behandeling";
-    case v1::TRIAGE_STATE_DECIDED:
-      return "besloten";
-    case v1::TRIAGE_STATE_CLOSED:
-      return "gesloten";
-    default:
-      return "nieuw";
-  }
+  return TextOf(kStates, state, "nieuw");
 }
-
 const char* UrgencyWord(v1::Urgency urgency) {
-  switch (urgency) {
-    case v1::URGENCY_ACUTE:
-      return "acuut";
-    case v1::URGENCY_ELEVATED:
-      return "verhoogd";
-    default:
-      return "regulier";
-  }
+  return TextOf(kUrgencies, urgency, "regulier");
 }
-
 const char* CategoryWord(v1::Category category) {
-  switch (category) {
-    case v1::CATEGORY_SEXUAL_EXPLOITATION:
-      return "seksuele uitbuiting";
-    case v1::CATEGORY_LABOUR_EXPLOITATION:
-      return "arbeidsuitbuiting";
-    case v1::CATEGORY_CRIMINAL_EXPLOITATION:
-      return "criminele uitbuiting";
-    case v1::CATEGORY_ORGAN_REMOVAL:
-      return "orgaanverwijdering";
-    case v1::CATEGORY_LOVERBOY_GROOMING:
-      return "loverboyproblematiek";
-    case v1::CATEGORY_DOMESTIC_VIOLENCE:
-      return "huiselijk geweld";
-    case v1::CATEGORY_CHILD_ABUSE:
-      return "kindermishandeling";
-    case v1::CATEGORY_CONFUSED_BEHAVIOUR:
-      return "verward gedrag";
-    case v1::CATEGORY_RADICALISATION:
-      return "radicalisering";
-    default:
-      return "overig";
-  }
+  return TextOf(kCategories, category, "overig");
 }
 
 std::string When(const google::protobuf::Timestamp& ts) {
@@ -122,20 +174,19 @@ void Header(ctemplate::TemplateDictionary& dict,
 
 }  // namespace
 
-bool ParseStateFilter(const std::string& state, v1::WorklistRequest& request) {
-  static const std::pair<const char*, v1::TriageState> kStates[] = {
-      {"", v1::TRIAGE_STATE_UNSPECIFIED},
-      {"nieuw", v1::TRIAGE_STATE_NEW},
-      {"in-behandeling", v1::TRIAGE_STATE_IN_TRIAGE},
-      {"besloten", v1::TRIAGE_STATE_DECIDED},
-      {"gesloten", v1::TRIAGE_STATE_CLOSED}};
-  for (const auto& [word, value] : kStates) {
-    if (state == word) {
-      request.set_state(value);
-      return true;
-    }
-  }
-  return false;
+absl::Status ParseWorklistFilter(const WorklistFilter& filter,
+                                 v1::WorklistRequest& request) {
+  const std::optional<int> state = ValueOf(kStates, filter.state);
+  if (!state) return absl::InvalidArgumentError("status");
+  const std::optional<int> urgency = ValueOf(kUrgencies, filter.urgency);
+  if (!urgency) return absl::InvalidArgumentError("urgentie");
+  const std::optional<int> category = ValueOf(kCategories, filter.category);
+  if (!category) return absl::InvalidArgumentError("categorie");
+  request.set_state(static_cast<v1::TriageState>(*state));
+  request.set_urgency(static_cast<v1::Urgency>(*urgency));
+  request.set_category(static_cast<v1::Category>(*category));
+  request.set_assignee(filter.assignee);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<Pages> Pages::Load(std::string dir) {
@@ -174,20 +225,38 @@ std::string Pages::Worklist(const v1::ConsolePerson& person,
   ctemplate::TemplateDictionary dict("werklijst");
   Header(dict, person, session);
   dict.SetValue("TITLE", "Werklijst");
-  for (const char* state :
-       {"", "nieuw", "in-behandeling", "besloten", "gesloten"}) {
-    ctemplate::TemplateDictionary* option = dict.AddSectionDictionary("STATE");
-    option->SetValue("VALUE", state);
-    option->SetValue("LABEL",
-                     *state == '\0' ? "open (alles behalve gesloten)" : state);
-    if (view.state == state) option->ShowSection("SELECTED");
+  const WorklistFilter& filter = view.filter;
+  Options(dict, "STATE", "open (alles behalve gesloten)", kStates,
+          filter.state);
+  Options(dict, "URGENCY_OPTION", "alle", kUrgencies, filter.urgency);
+  Options(dict, "CATEGORY_OPTION", "alle", kCategories, filter.category);
+  auto name_of = [&view](const std::string& id) {
+    for (const v1::ConsolePerson& colleague : view.colleagues) {
+      if (colleague.employee_id() == id) return colleague.name();
+    }
+    return id;
+  };
+  {
+    ctemplate::TemplateDictionary* option =
+        dict.AddSectionDictionary("ASSIGNEE_OPTION");
+    option->SetValue("VALUE", "");
+    option->SetValue("LABEL", "iedereen");
+    for (const v1::ConsolePerson& colleague : view.colleagues) {
+      option = dict.AddSectionDictionary("ASSIGNEE_OPTION");
+      option->SetValue("VALUE", colleague.employee_id());
+      option->SetValue("LABEL", colleague.name());
+      if (filter.assignee == colleague.employee_id())
+        option->ShowSection("SELECTED");
+    }
   }
   if (view.notice == "toegewezen") {
-    dict.SetValueAndShowSection("NOTICE", "Het signaal is aan u toegewezen.",
+    dict.SetValueAndShowSection("NOTICE", "Het signaal is toegewezen.",
                                 "HAS_NOTICE");
   } else if (view.notice == "niet-toegewezen") {
     dict.SetValueAndShowSection(
-        "NOTICE", "Toewijzen lukte niet (is het signaal al gesloten?).",
+        "NOTICE",
+        "Toewijzen lukte niet: het signaal is gesloten, of de hub was niet "
+        "bereikbaar.",
         "HAS_NOTICE");
   }
   std::string group;
@@ -208,7 +277,7 @@ std::string Pages::Worklist(const v1::ConsolePerson& person,
     row->SetValue("SOURCE", item.source_partner());
     row->SetValue("ASSIGNEE", item.triage().assignee().empty()
                                   ? "niemand"
-                                  : item.triage().assignee());
+                                  : name_of(item.triage().assignee()));
     row->SetValue("SIGNAL", item.signal_id());
     row->SetValue("CSRF", session.csrf_token);
     if (item.person_signals() > 1) {
@@ -217,16 +286,30 @@ std::string Pages::Worklist(const v1::ConsolePerson& person,
     }
     if (item.signal_state() == v1::SIGNAL_STATE_WITHDRAWN)
       row->ShowSection("WITHDRAWN");
-    if (item.triage().state() == v1::TRIAGE_STATE_NEW ||
-        (item.triage().state() == v1::TRIAGE_STATE_IN_TRIAGE &&
-         item.triage().assignee() != person.employee_id())) {
-      row->ShowSection("CAN_TAKE");
+    if (item.triage().state() != v1::TRIAGE_STATE_CLOSED) {
+      ctemplate::TemplateDictionary* assign =
+          row->AddSectionDictionary("CAN_ASSIGN");
+      assign->SetValue("SIGNAL", item.signal_id());
+      assign->SetValue("CSRF", session.csrf_token);
+      // Oneself first: the common case is one keypress away.
+      ctemplate::TemplateDictionary* me = assign->AddSectionDictionary("TO");
+      me->SetValue("VALUE", person.employee_id());
+      me->SetValue("LABEL", absl::StrCat("mij (", person.name(), ")"));
+      for (const v1::ConsolePerson& colleague : view.colleagues) {
+        if (colleague.employee_id() == person.employee_id()) continue;
+        ctemplate::TemplateDictionary* to = assign->AddSectionDictionary("TO");
+        to->SetValue("VALUE", colleague.employee_id());
+        to->SetValue("LABEL", colleague.name());
+      }
     }
   }
   if (view.list.items().empty()) dict.ShowSection("EMPTY");
   dict.SetIntValue("SHOWN", view.list.items_size());
   dict.SetValue("GENERATION", absl::StrCat(view.generation));
-  dict.SetValue("STATE_FILTER", view.state);
+  dict.SetValue("QUERY", absl::StrCat("status=", filter.state,
+                                      "&urgentie=", filter.urgency,
+                                      "&categorie=", filter.category,
+                                      "&toegewezen=", filter.assignee));
   dict.SetIntValue("TOTAL", static_cast<int>(view.list.total()));
   std::string out;
   ctemplate::ExpandTemplate(path("werklijst.tpl"), ctemplate::STRIP_WHITESPACE,
@@ -243,8 +326,18 @@ std::string Pages::Signal(const v1::ConsolePerson& person,
   dict.SetValue("TITLE", "Signaal");
   dict.SetValue("SIGNAL", signal.signal_id());
   dict.SetValue("CSRF", session.csrf_token);
-  if (const char* notice = NoticeText(view.notice))
-    dict.SetValueAndShowSection("NOTICE", notice, "HAS_NOTICE");
+  if (const char* notice = NoticeText(view.notice)) {
+    dict.SetValueAndShowSection(
+        "NOTICE",
+        view.notice == "geweigerd"
+            ? absl::StrCat(notice, " ", RefusedField(view.field))
+            : std::string(notice),
+        "HAS_NOTICE");
+    if (view.notice == "geweigerd") dict.ShowSection("NOTICE_ALERT");
+  }
+  for (const std::string& partner : view.partners) {
+    dict.SetValueAndShowSection("PARTNER", partner, "PARTNERS");
+  }
   dict.SetValue("SOURCE", signal.source_partner());
   dict.SetValue("CATEGORY", CategoryWord(signal.category()));
   dict.SetValue("URGENCY", UrgencyWord(signal.urgency()));
@@ -279,6 +372,25 @@ std::string Pages::Signal(const v1::ConsolePerson& person,
         part->SetValue("PART_TITLE", section.title());
         part->SetValue("TEXT", section.text());
         part->ShowSection("RELEASED");
+        if (section.has_release()) {
+          const v1::SectionRelease& how = section.release();
+          part->SetValue("RELEASED_AT", When(how.released_at()));
+          part->SetValue("RELEASED_BY",
+                         how.released_by().empty()
+                             ? std::string("de toegangsregels, bij ontvangst")
+                         : how.released_by_role().empty()
+                             ? how.released_by()
+                             : absl::StrCat(how.released_by(), " (",
+                                            how.released_by_role(), ")"));
+          part->SetValue("RELEASE_BASIS", how.legal_basis().empty()
+                                              ? "niet vastgelegd"
+                                              : how.legal_basis());
+          if (!how.on_behalf_of().empty()) {
+            part->SetValueAndShowSection("BEHALF", how.on_behalf_of(),
+                                         "HAS_BEHALF");
+          }
+          part->ShowSection("RELEASE_NOTE");
+        }
         if (section.no_onward_sharing()) part->ShowSection("NO_ONWARD");
         break;
       case v1::DISCLOSURE_WITHHELD_RELEASABLE:
@@ -289,9 +401,27 @@ std::string Pages::Signal(const v1::ConsolePerson& person,
     }
   }
   if (signal.has_decision()) {
-    dict.SetValue("OUTCOME", OutcomeWord(signal.decision().outcome()));
-    dict.SetValue("REASON", signal.decision().reason());
-    dict.SetValue("DECIDED_AT", When(signal.decision().decided_at()));
+    // The history, newest first: the one in force on top.
+    std::vector<const v1::Decision*> history = {&signal.decision()};
+    for (int i = signal.earlier_decisions_size() - 1; i >= 0; --i)
+      history.push_back(&signal.earlier_decisions(i));
+    for (const v1::Decision* decision : history) {
+      ctemplate::TemplateDictionary* row =
+          dict.AddSectionDictionary("DECISION");
+      row->SetValue("DECIDED_AT", When(decision->decided_at()));
+      row->SetValue("OUTCOME", OutcomeWord(decision->outcome()));
+      if (!decision->handed_to().empty()) {
+        row->SetValueAndShowSection("HANDED_TO", decision->handed_to(),
+                                    "HANDED");
+      }
+      row->SetValue("REASON", decision->reason());
+      row->SetValue("BY", decision->decided_by_role());
+      row->SetValue("BEHALF", decision->on_behalf_of());
+      row->SetValue("CHANGE_REASON", decision->change_reason().empty()
+                                         ? "—"
+                                         : decision->change_reason());
+      if (decision == history.front()) row->ShowSection("CURRENT");
+    }
     dict.ShowSection("DECIDED");
     dict.ShowSection("CHANGE");
   }
@@ -309,6 +439,50 @@ std::string Pages::Signal(const v1::ConsolePerson& person,
   }
   std::string out;
   ctemplate::ExpandTemplate(path("signaal.tpl"), ctemplate::STRIP_WHITESPACE,
+                            &dict, &out);
+  return out;
+}
+
+std::string Pages::Person(const v1::ConsolePerson& person,
+                          const Session& session,
+                          const PersonView& view) const {
+  ctemplate::TemplateDictionary dict("persoon");
+  Header(dict, person, session);
+  dict.SetValue("TITLE", "Persoon");
+  std::vector<std::string> partners;
+  for (const v1::WorkItem& item : view.items) {
+    ctemplate::TemplateDictionary* row = dict.AddSectionDictionary("ITEM");
+    row->SetValue("RECEIVED", When(item.received_at()));
+    row->SetValue("SOURCE", item.source_partner());
+    row->SetValue("CATEGORY", CategoryWord(item.category()));
+    row->SetValue("URGENCY", UrgencyWord(item.urgency()));
+    row->SetValue("URGENCY_CLASS",
+                  item.urgency() == v1::URGENCY_ACUTE ? "acuut" : "");
+    row->SetValue("STATE", StateWord(item.triage().state()));
+    row->SetValue("SIGNAL", item.signal_id());
+    if (item.signal_state() == v1::SIGNAL_STATE_WITHDRAWN)
+      row->ShowSection("WITHDRAWN");
+    if (item.signal_id() == view.signal_id) row->ShowSection("VIA");
+    // A partner's first signal after another partner's: where the match
+    // arose.
+    if (std::find(partners.begin(), partners.end(), item.source_partner()) ==
+        partners.end()) {
+      if (!partners.empty()) row->ShowSection("MATCH");
+      partners.push_back(item.source_partner());
+    }
+  }
+  dict.SetIntValue("COUNT", static_cast<int>(view.items.size()));
+  dict.SetIntValue("PARTNER_COUNT", static_cast<int>(partners.size()));
+  if (partners.size() > 1) {
+    dict.SetValueAndShowSection("PARTNER_LIST", absl::StrJoin(partners, ", "),
+                                "MATCHED");
+  }
+  if (!view.items.empty()) {
+    dict.SetValue("FIRST", When(view.items.front().received_at()));
+    dict.SetValue("LAST", When(view.items.back().received_at()));
+  }
+  std::string out;
+  ctemplate::ExpandTemplate(path("persoon.tpl"), ctemplate::STRIP_WHITESPACE,
                             &dict, &out);
   return out;
 }

@@ -12,18 +12,38 @@
 
 namespace ketenhub::console {
 
+// The worklist's filters as the URL gives them (Dutch words; "" for all,
+// or for the state: open).
+struct WorklistFilter {
+  std::string state;     // "nieuw", "in-behandeling", "besloten", "gesloten"
+  std::string urgency;   // "acuut", "verhoogd", "regulier"
+  std::string category;  // the category's word, e.g. "huiselijk-geweld"
+  std::string assignee;  // an employee id of a colleague
+};
+
 // What the worklist page shows.
 struct WorklistView {
-  std::string state;   // the filter as the URL gave it ("" for open)
+  WorklistFilter filter;
   std::string notice;  // "toegewezen", "niet-toegewezen" or ""
   v1::WorklistResponse list;
   uint64_t generation = 0;  // the event feed's, for live updates
+  // The people one may assign to (chain directors of the console).
+  std::vector<v1::ConsolePerson> colleagues;
 };
 
 // What the signal page shows.
 struct SignalView {
   v1::ReleasedSignal signal;
   std::string notice;  // a word from the redirect: "vrijgegeven", ...
+  std::string field;   // the field the hub refused, or ""
+  std::vector<std::string> partners;  // offered for "namens", "overgedragen"
+};
+
+// What the person page shows: one person's signals, oldest first, from the
+// worklist (no content: the timeline is pseudonymous).
+struct PersonView {
+  std::string signal_id;  // the signal the person was reached through
+  std::vector<v1::WorkItem> items;
 };
 
 // What the auditor's page shows: the trail's state, and a report when one
@@ -37,9 +57,10 @@ struct AuditView {
   std::string error;       // a refusal of the question, in words
 };
 
-// `state` ("nieuw", "in-behandeling", "besloten", "gesloten" or "") into
-// `request`; false for anything else.
-bool ParseStateFilter(const std::string& state, v1::WorklistRequest& request);
+// `filter` into `request`; INVALID_ARGUMENT naming, in Dutch, the filter
+// that holds an unknown word. The assignee is checked by the caller.
+absl::Status ParseWorklistFilter(const WorklistFilter& filter,
+                                 v1::WorklistRequest& request);
 
 // The console's pages, in Dutch, from ctemplate templates that escape every
 // value for its HTML context (AUTOESCAPE): nothing a partner or person
@@ -54,6 +75,8 @@ class Pages {
                        const WorklistView& view) const;
   std::string Signal(const v1::ConsolePerson& person, const Session& session,
                      const SignalView& view) const;
+  std::string Person(const v1::ConsolePerson& person, const Session& session,
+                     const PersonView& view) const;
   std::string Audit(const v1::ConsolePerson& person, const Session& session,
                     const AuditView& view) const;
   std::string Refusal(const std::string& title, const std::string& why) const;

@@ -13,7 +13,9 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -170,6 +172,34 @@ class Server final : public ConsoleServer {
     return !token.empty() && token.size() == session.csrf_token.size() &&
            CRYPTO_memcmp(token.data(), session.csrf_token.data(),
                          token.size()) == 0;
+  }
+
+  // The console's chain directors, to assign to and filter by.
+  std::vector<v1::ConsolePerson> Colleagues() const {
+    std::vector<v1::ConsolePerson> out;
+    for (const auto& [id, person] : people_) {
+      if (person.role() == v1::ROLE_CHAIN_DIRECTOR) out.push_back(person);
+    }
+    return out;
+  }
+  bool IsColleague(const std::string& employee_id) const {
+    auto found = people_.find(employee_id);
+    return found != people_.end() &&
+           found->second.role() == v1::ROLE_CHAIN_DIRECTOR;
+  }
+
+  // The field a refusal of the hub names ("legal_basis: required" gives
+  // legal_basis), or "state" for a step the signal's state does not allow;
+  // only letters and '_' (it goes into a URL).
+  static std::string RefusedFieldOf(const absl::Status& status) {
+    const absl::string_view message = status.message();
+    if (absl::StrContains(message, "change_reason")) return "change_reason";
+    const std::string field(message.substr(0, message.find(':')));
+    const bool plain = !field.empty() && field.size() <= 20 &&
+                       field.find_first_not_of("abcdefghijklmnopqrstuvwxyz_") ==
+                           std::string::npos;
+    if (plain && field != "signal_id") return field;
+    return absl::IsFailedPrecondition(status) ? "state" : "";
   }
 
   ChainDirectorClient* Director(const v1::ConsolePerson& person) {

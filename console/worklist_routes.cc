@@ -1,3 +1,6 @@
+#include <algorithm>
+#include <utility>
+
 #include "console/server.h"
 
 namespace ketenhub::console {
@@ -27,11 +30,22 @@ void Server::WorklistRoutes() {
     std::optional<Visitor> visitor = SignIn(request, response);
     if (!visitor || !ChainDirectorOnly(*visitor, response)) return;
     WorklistView view;
-    view.state = request.get_param_value("status");
+    view.filter = {request.get_param_value("status"),
+                   request.get_param_value("urgentie"),
+                   request.get_param_value("categorie"),
+                   request.get_param_value("toegewezen")};
+    view.colleagues = Colleagues();
     v1::WorklistRequest query;
-    if (!ParseStateFilter(view.state, query)) {
-      Refuse(response, 400, "Onbekende status",
-             "Kies een status uit de lijst.");
+    absl::Status filter = ParseWorklistFilter(view.filter, query);
+    if (filter.ok() && !view.filter.assignee.empty() &&
+        !IsColleague(view.filter.assignee)) {
+      filter = absl::InvalidArgumentError("toegewezen aan");
+    }
+    if (!filter.ok()) {
+      Refuse(response, 400, "Onbekend filter",
+             absl::StrCat("Het filter \"", filter.message(),
+                          "\" kent deze waarde niet. Kies een waarde uit de "
+                          "lijst op de werklijst."));
       return;
     }
     ChainDirectorClient* director = Director(visitor->person);
@@ -61,12 +75,20 @@ void Server::WorklistRoutes() {
              "werklijst opnieuw en probeer het nog eens.");
       return;
     }
+    // To oneself unless a colleague is named; only chain directors of this
+    // console can be named.
+    std::string to = request.get_param_value("aan");
+    if (to.empty()) to = visitor->person.employee_id();
+    if (!IsColleague(to)) {
+      Refuse(response, 400, "Onbekende collega",
+             "U kunt alleen toewijzen aan een ketenregisseur uit de lijst.");
+      return;
+    }
     ChainDirectorClient* director = Director(visitor->person);
     absl::StatusOr<v1::WorkItem> item =
         director == nullptr
             ? absl::UnavailableError("hub")
-            : director->Assign(request.get_param_value("signaal"),
-                               visitor->person.employee_id());
+            : director->Assign(request.get_param_value("signaal"), to);
     response.set_redirect(item.ok() ? "/werklijst?melding=toegewezen"
                                     : "/werklijst?melding=niet-toegewezen",
                           303);
@@ -93,8 +115,62 @@ void Server::SignalRoutes() {
       }
       return;
     }
-    SignalView view{*std::move(signal), request.get_param_value("melding")};
+    SignalView view{*std::move(signal),
+                    request.get_param_value("melding"),
+                    request.get_param_value("veld"),
+                    {config_.partners().begin(), config_.partners().end()}};
     response.set_content(pages_.Signal(visitor->person, visitor->session, view),
+                         "text/html; charset=utf-8");
+  });
+  // One person's timeline: the worklist of that signal's person, closed
+  // signals too, oldest first. Work items only: no content, no name.
+  http_.Get(R"(/persoon/([0-9a-f-]{36}))", [this](
+                                               const httplib::Request& request,
+                                               httplib::Response& response) {
+    std::optional<Visitor> visitor = SignIn(request, response);
+    if (!visitor || !ChainDirectorOnly(*visitor, response)) return;
+    ChainDirectorClient* director = Director(visitor->person);
+    PersonView view;
+    view.signal_id = request.matches[1].str();
+    absl::Status read =
+        director == nullptr ? absl::UnavailableError("hub") : absl::OkStatus();
+    for (v1::TriageState state :
+         {v1::TRIAGE_STATE_UNSPECIFIED, v1::TRIAGE_STATE_CLOSED}) {
+      v1::WorklistRequest query;
+      query.set_person_of(view.signal_id);
+      query.set_state(state);
+      query.set_page_size(500);
+      while (read.ok()) {
+        absl::StatusOr<v1::WorklistResponse> page = director->Worklist(query);
+        if (!page.ok()) {
+          read = page.status();
+          break;
+        }
+        for (v1::WorkItem& item : *page->mutable_items())
+          view.items.push_back(std::move(item));
+        if (page->next_page_token().empty()) break;
+        query.set_page_token(page->next_page_token());
+      }
+    }
+    if (read.ok() && view.items.empty()) read = absl::NotFoundError("signal");
+    if (!read.ok()) {
+      if (absl::IsNotFound(read) || absl::IsInvalidArgument(read)) {
+        Refuse(response, 404, "Niet gevonden",
+               "Dit signaal bestaat niet of is niet voor uw organisatie.");
+      } else {
+        Refuse(response, 503, "Niet beschikbaar",
+               "De tijdlijn kon niet worden opgehaald. Probeer het zo "
+               "opnieuw.");
+      }
+      return;
+    }
+    std::stable_sort(
+        view.items.begin(), view.items.end(),
+        [](const v1::WorkItem& a, const v1::WorkItem& b) {
+          return std::pair(a.received_at().seconds(), a.received_at().nanos()) <
+                 std::pair(b.received_at().seconds(), b.received_at().nanos());
+        });
+    response.set_content(pages_.Person(visitor->person, visitor->session, view),
                          "text/html; charset=utf-8");
   });
   // The signal's forms: each a step by the signed-in person, then back to
@@ -120,9 +196,12 @@ void Server::SignalRoutes() {
       const absl::Status acted = director == nullptr
                                      ? absl::UnavailableError("hub")
                                      : act(*director, signal, request);
-      response.set_redirect(absl::StrCat("/signaal/", signal, "?melding=",
-                                         acted.ok() ? done : "geweigerd"),
-                            303);
+      response.set_redirect(
+          acted.ok()
+              ? absl::StrCat("/signaal/", signal, "?melding=", done)
+              : absl::StrCat("/signaal/", signal,
+                             "?melding=geweigerd&veld=", RefusedFieldOf(acted)),
+          303);
     });
   };
   step(R"(/signaal/([0-9a-f-]{36})/vrijgeven)",
@@ -134,6 +213,7 @@ void Server::SignalRoutes() {
          v1::DataKind_Parse(request.get_param_value("soort"), &kind);
          release.set_kind(kind);
          release.set_legal_basis(request.get_param_value("grondslag"));
+         release.set_on_behalf_of(request.get_param_value("namens"));
          return director.Release(release).status();
        },
        "vrijgegeven");
@@ -148,6 +228,7 @@ void Server::SignalRoutes() {
          decide.set_reason(request.get_param_value("reden"));
          decide.set_handed_to(request.get_param_value("overgedragen"));
          decide.set_change_reason(request.get_param_value("wijziging"));
+         decide.set_on_behalf_of(request.get_param_value("namens"));
          return director.Decide(decide).status();
        },
        "besloten");

@@ -22,7 +22,8 @@
 </header>
 <main id="inhoud">
 <h1>Signaal van {{SOURCE}}</h1>
-{{#HAS_NOTICE}}<p class="notice" role="status">{{NOTICE}}</p>{{/HAS_NOTICE}}
+{{#HAS_NOTICE}}<p class="notice{{#NOTICE_ALERT}} refused{{/NOTICE_ALERT}}" role="status">{{NOTICE}}</p>{{/HAS_NOTICE}}
+{{#PARTNERS}}<datalist id="partners">{{#PARTNER}}<option value="{{PARTNER}}"></option>{{/PARTNER}}</datalist>{{/PARTNERS}}
 <dl class="facts">
   <dt>Categorie</dt><dd>{{CATEGORY}}</dd>
   <dt>Urgentie</dt><dd>{{URGENCY}}</dd>
@@ -34,13 +35,16 @@
   <dt>Contact</dt><dd>{{CONTACT}}</dd>
   <dt>Signaal</dt><dd><code>{{SIGNAL}}</code></dd>
 </dl>
+<p><a href="/persoon/{{SIGNAL}}">Tijdlijn van deze persoon</a> (alle signalen over deze persoon, zonder inhoud)</p>
 <h2>Samenvatting</h2>
 <p class="summary">{{SUMMARY}}</p>
 <h2>Delen</h2>
 {{#PART}}
 <section class="part">
   <h3>{{KIND}}</h3>
-  {{#RELEASED}}<p class="disclosure">Vrijgegeven{{#NO_ONWARD}}: alleen voor deze casus, niet verder delen{{/NO_ONWARD}}</p><h4>{{PART_TITLE}}</h4><p>{{TEXT}}</p>{{/RELEASED}}
+  {{#RELEASED}}<p class="disclosure">Vrijgegeven{{#NO_ONWARD}}: alleen voor deze casus, niet verder delen{{/NO_ONWARD}}</p>
+  {{#RELEASE_NOTE}}<p class="small release-note">Vrijgegeven door {{RELEASED_BY}} op {{RELEASED_AT}}; grondslag: {{RELEASE_BASIS}}{{#HAS_BEHALF}}; namens {{BEHALF}}{{/HAS_BEHALF}}.</p>{{/RELEASE_NOTE}}
+  <h4>{{PART_TITLE}}</h4><p>{{TEXT}}</p>{{/RELEASED}}
   {{#RELEASABLE}}
   <p class="disclosure">Achtergehouden; kan worden vrijgegeven met een grondslag.</p>
   <form method="post" action="/signaal/{{SIGNAL}}/vrijgeven">
@@ -48,6 +52,8 @@
     <input type="hidden" name="soort" value="{{KIND_NAME}}">
     <label for="grondslag-{{KIND_NAME}}">Grondslag voor vrijgeven</label>
     <input id="grondslag-{{KIND_NAME}}" name="grondslag" required maxlength="500">
+    <label for="namens-{{KIND_NAME}}">Namens (partner; leeg: de bron)</label>
+    <input id="namens-{{KIND_NAME}}" name="namens" list="partners" maxlength="64" autocomplete="off">
     <button type="submit">Vrijgeven</button>
   </form>
   {{/RELEASABLE}}
@@ -55,7 +61,15 @@
 </section>
 {{/PART}}
 <h2>Besluit</h2>
-{{#DECIDED}}<p>Huidig besluit: <strong>{{OUTCOME}}</strong> ({{DECIDED_AT}}): {{REASON}}</p>{{/DECIDED}}
+{{#DECIDED}}
+<table class="history">
+  <caption>Besluiten over dit signaal, het geldende bovenaan.</caption>
+  <thead><tr><th scope="col">Wanneer</th><th scope="col">Uitkomst</th><th scope="col">Reden</th><th scope="col">Door (functie)</th><th scope="col">Namens</th><th scope="col">Waarom gewijzigd</th></tr></thead>
+  <tbody>
+  {{#DECISION}}<tr{{#CURRENT}} class="current"{{/CURRENT}}><td>{{DECIDED_AT}}{{#CURRENT}} <strong>(geldend)</strong>{{/CURRENT}}</td><td>{{OUTCOME}}{{#HANDED}}: {{HANDED_TO}}{{/HANDED}}</td><td>{{REASON}}</td><td>{{BY}}</td><td>{{BEHALF}}</td><td>{{CHANGE_REASON}}</td></tr>{{/DECISION}}
+  </tbody>
+</table>
+{{/DECIDED}}
 <form class="decide" method="post" action="/signaal/{{SIGNAL}}/besluiten">
   <input type="hidden" name="csrf" value="{{CSRF}}">
   <label for="uitkomst">Uitkomst</label>
@@ -63,7 +77,9 @@
   <label for="reden">Reden (gaat terug naar de bron)</label>
   <textarea id="reden" name="reden" required maxlength="500"></textarea>
   <label for="overgedragen">Overgedragen aan (partner, bij overdracht)</label>
-  <input id="overgedragen" name="overgedragen">
+  <input id="overgedragen" name="overgedragen" list="partners" maxlength="64" autocomplete="off">
+  <label for="namens-besluit">Namens (partner; leeg: de bron)</label>
+  <input id="namens-besluit" name="namens" list="partners" maxlength="64" autocomplete="off">
   {{#CHANGE}}<label for="wijziging">Waarom het besluit verandert</label>
   <input id="wijziging" name="wijziging" required maxlength="500">{{/CHANGE}}
   <button type="submit">Besluit vastleggen</button>

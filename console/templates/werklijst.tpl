@@ -23,12 +23,24 @@
 </header>
 <main id="inhoud" data-generation="{{GENERATION}}">
 <h1>Werklijst</h1>
-<p id="nieuw" class="notice" role="status" hidden>Er is nieuws in de werklijst. <a href="/werklijst?status={{STATE_FILTER}}">Vernieuwen</a></p>
+<p id="nieuw" class="notice" role="status" hidden>Er is nieuws in de werklijst. <a href="/werklijst?{{QUERY}}">Vernieuwen</a></p>
 {{#HAS_NOTICE}}<p class="notice" role="status">{{NOTICE}}</p>{{/HAS_NOTICE}}
 <form class="filter" method="get" action="/werklijst">
   <label for="status">Status</label>
   <select id="status" name="status">
     {{#STATE}}<option value="{{VALUE}}"{{#SELECTED}} selected{{/SELECTED}}>{{LABEL}}</option>{{/STATE}}
+  </select>
+  <label for="urgentie">Urgentie</label>
+  <select id="urgentie" name="urgentie">
+    {{#URGENCY_OPTION}}<option value="{{VALUE}}"{{#SELECTED}} selected{{/SELECTED}}>{{LABEL}}</option>{{/URGENCY_OPTION}}
+  </select>
+  <label for="categorie">Categorie</label>
+  <select id="categorie" name="categorie">
+    {{#CATEGORY_OPTION}}<option value="{{VALUE}}"{{#SELECTED}} selected{{/SELECTED}}>{{LABEL}}</option>{{/CATEGORY_OPTION}}
+  </select>
+  <label for="toegewezen">Toegewezen aan</label>
+  <select id="toegewezen" name="toegewezen">
+    {{#ASSIGNEE_OPTION}}<option value="{{VALUE}}"{{#SELECTED}} selected{{/SELECTED}}>{{LABEL}}</option>{{/ASSIGNEE_OPTION}}
   </select>
   <button type="submit">Toon</button>
 </form>
@@ -41,7 +53,7 @@
   <tbody>
   {{#ITEM}}
     <tr>
-      <td>{{PERSON}}{{#MATCH}} <span class="match">{{MATCHES}} signalen over deze persoon</span>{{/MATCH}}</td>
+      <td><a href="/persoon/{{SIGNAL}}" aria-label="Tijdlijn van persoon {{PERSON}}">{{PERSON}}</a>{{#MATCH}} <span class="match">{{MATCHES}} signalen over deze persoon</span>{{/MATCH}}</td>
       <td>{{STATE}}{{#WITHDRAWN}} <span class="withdrawn">ingetrokken door de bron</span>{{/WITHDRAWN}}</td>
       <td class="{{URGENCY_CLASS}}">{{URGENCY}}</td>
       <td>{{CATEGORY}}</td>
@@ -49,7 +61,7 @@
       <td>{{SOURCE}}</td>
       <td>{{ASSIGNEE}}</td>
       <td><a href="/signaal/{{SIGNAL}}"><code>{{SIGNAL}}</code></a></td>
-      <td>{{#CAN_TAKE}}<form method="post" action="/werklijst/toewijzen"><input type="hidden" name="csrf" value="{{CSRF}}"><input type="hidden" name="signaal" value="{{SIGNAL}}"><button type="submit">Aan mij toewijzen</button></form>{{/CAN_TAKE}}</td>
+      <td>{{#CAN_ASSIGN}}<form class="assign" method="post" action="/werklijst/toewijzen"><input type="hidden" name="csrf" value="{{CSRF}}"><input type="hidden" name="signaal" value="{{SIGNAL}}"><label class="visually-hidden" for="aan-{{SIGNAL}}">Toewijzen aan</label><select id="aan-{{SIGNAL}}" name="aan">{{#TO}}<option value="{{VALUE}}">{{LABEL}}</option>{{/TO}}</select><button type="submit">Toewijzen</button></form>{{/CAN_ASSIGN}}</td>
     </tr>
   {{/ITEM}}
   </tbody>

@@ -32,6 +32,16 @@ async function as(cert) {
   return browser.newContext(options);
 }
 
+// axe-core on each screen: no serious or critical violation (WCAG 2.1 AA).
+async function accessible(page, screen) {
+  const result = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+    .analyze();
+  const bad = result.violations.filter(v => ['serious', 'critical'].includes(v.impact));
+  assert.deepEqual(bad.map(v => `${v.id}: ${v.help} (${v.nodes.length}x)`), [],
+                   `${screen}: accessibility violations`);
+}
+
 let failures = 0;
 async function check(name, body) {
   try {
@@ -98,13 +108,16 @@ await check('assign to me, by keyboard: the signal is in triage with me', async 
   const context = await as('regisseur-1');
   const page = await context.newPage();
   await page.goto(`${url}/werklijst`);
-  const button = page.getByRole('button', { name: 'Aan mij toewijzen' }).first();
-  await button.focus();
+  // The assignee list starts with oneself: Tab to the button, Enter.
+  const select = page.getByLabel('Toewijzen aan').first();
+  assert.match(await select.inputValue(), /regisseur-1/);
+  await select.focus();
+  await page.keyboard.press('Tab');
   await Promise.all([page.waitForURL(/melding=toegewezen/),
                      page.keyboard.press('Enter')]);
-  assert.match(await page.getByRole('status').innerText(), /aan u toegewezen/);
+  assert.match(await page.getByRole('status').innerText(), /is toegewezen/);
   assert.equal(await page.locator('tbody tr', { hasText: 'in behandeling' }).count(), 1);
-  assert.match(await page.locator('tbody tr', { hasText: 'in behandeling' }).innerText(), /regisseur-1/);
+  assert.match(await page.locator('tbody tr', { hasText: 'in behandeling' }).innerText(), /Anna de Vries/);
   // Filtered on the state, by the form.
   await page.getByLabel('Status').selectOption('in-behandeling');
   await Promise.all([page.waitForURL(/status=in-behandeling/),
@@ -124,6 +137,40 @@ await check('a POST without the session\'s CSRF token is refused and changes not
   assert.match(await response.text(), /Formulier verlopen/);
   await page.goto(`${url}/werklijst?status=in-behandeling`);
   assert.equal(await page.locator('tbody tr').count(), 1, 'still only the one assigned before');
+  await context.close();
+});
+
+await check('assign to a colleague, and filter by assignee, urgency and category', async () => {
+  const context = await as('regisseur-1');
+  const page = await context.newPage();
+  await page.goto(`${url}/werklijst?categorie=huiselijk-geweld`);
+  assert.equal(await page.locator('tbody tr').count(), 1, 'one domestic-violence signal');
+  const row = page.locator('tbody tr').first();
+  await row.getByLabel('Toewijzen aan').selectOption('regisseur-2');
+  await Promise.all([page.waitForURL(/melding=toegewezen/),
+                     row.getByRole('button', { name: 'Toewijzen' }).click()]);
+  await page.getByLabel('Toegewezen aan', { exact: true }).selectOption('regisseur-2');
+  await Promise.all([page.waitForURL(/toegewezen=regisseur-2/),
+                     page.getByRole('button', { name: 'Toon' }).click()]);
+  assert.equal(await page.locator('tbody tr').count(), 1, 'Bram has one');
+  assert.match(await page.locator('tbody tr').innerText(), /Bram Jansen/);
+  assert.match(await page.locator('tbody tr').innerText(), /huiselijk geweld/);
+  await page.goto(`${url}/werklijst?urgentie=acuut`);
+  assert.equal(await page.locator('tbody tr').count(), 1, 'one acute signal');
+  await page.goto(`${url}/werklijst?urgentie=regulier&categorie=seksuele-uitbuiting`);
+  assert.equal(await page.locator('tbody tr').count(), 1, 'the GGD signal');
+  assert.match(await page.locator('tbody tr').innerText(), /ggd/);
+  // A filter value the console does not know, or a stranger to assign to:
+  // a plain refusal that names the filter.
+  let response = await page.goto(`${url}/werklijst?urgentie=morgen`);
+  assert.equal(response.status(), 400);
+  assert.match(await page.locator('main').innerText(), /urgentie/);
+  await page.goto(`${url}/werklijst`);
+  const csrf = await page.locator('input[name=csrf]').first().getAttribute('value');
+  const signal = await page.locator('input[name=signaal]').first().getAttribute('value');
+  response = await context.request.post(`${url}/werklijst/toewijzen`, {
+    form: { signaal: signal, csrf, aan: 'privacy-1' }, maxRedirects: 0 });
+  assert.equal(response.status(), 400, 'an auditor is no colleague to assign to');
   await context.close();
 });
 
@@ -159,23 +206,32 @@ await check('the GGD signal: release the health section with a legal basis, deci
   const context = await as('regisseur-1');
   const page = await context.newPage();
   await page.goto(`${url}/werklijst`);
-  await page.locator('tbody tr', { hasText: 'ggd' }).getByRole('link').click();
+  await page.locator('tbody tr', { hasText: 'ggd' }).locator('a[href^="/signaal/"]').click();
   await page.getByRole('heading', { name: 'Signaal van ggd' }).waitFor();
   const id = new URL(page.url()).pathname.split('/').pop();
   assert.match(await page.locator('main').innerText(), /BSN 999990019/);
   assert.match(await page.locator('main').innerText(), /Achtergehouden; kan worden vrijgegeven/);
   assert.doesNotMatch(await page.locator('main').innerText(), /Onbehandelde verwonding/);
+  // A partner the hub does not know, on whose behalf: refused, the field named.
   await page.getByLabel('Grondslag voor vrijgeven').fill('Wmo 2015 art. 5.2.6');
+  await page.getByLabel('Namens (partner; leeg: de bron)').first().fill('niemand');
+  await page.getByRole('button', { name: 'Vrijgeven' }).click();
+  await page.getByRole('status').waitFor();
+  assert.match(await page.getByRole('status').innerText(), /namens/);
+  assert.doesNotMatch(await page.locator('main').innerText(), /Onbehandelde verwonding/);
+  await page.getByLabel('Grondslag voor vrijgeven').fill('Wmo 2015 art. 5.2.6');
+  await page.getByLabel('Namens (partner; leeg: de bron)').first().fill('politie');
   await page.getByRole('button', { name: 'Vrijgeven' }).click();
   await page.getByRole('status').waitFor();
   assert.match(await page.locator('main').innerText(), /Onbehandelde verwonding aan de pols/);
+  assert.match(await page.locator('.part', { hasText: 'gezondheid' }).innerText(),
+               /Vrijgegeven door regisseur-1 \(procesregisseur\) op .*; grondslag: Wmo 2015 art\. 5\.2\.6; namens politie/);
   await page.getByLabel('Uitkomst').selectOption('OUTCOME_CASE_MEETING');
   await page.getByLabel('Reden (gaat terug naar de bron)').fill('Bespreken in het casusoverleg');
   await page.getByRole('button', { name: 'Besluit vastleggen' }).click();
-  await page.getByText('Huidig besluit').waitFor();
+  await page.locator('table.history').waitFor();
   assert.match(await page.getByRole('status').innerText(), /vastgelegd/);
   assert.match(await page.locator('main').innerText(), /besloten, toegewezen aan regisseur-1/);
-  await page.screenshot({ path: `${artifacts}/console-signaal.png`, fullPage: true });
   const status = execFileSync(process.env.KETENCTL,
     ['--hub', process.env.HUB, '--pki-dir', pki, '--as', 'ggd', 'status', id],
     { encoding: 'utf8' });
@@ -189,14 +245,55 @@ await check('a signal page refuses a changed decision without its reason, and ch
   const context = await as('regisseur-1');
   const page = await context.newPage();
   await page.goto(`${url}/werklijst?status=besloten`);
-  await page.locator('tbody tr').first().getByRole('link').click();
+  await page.locator('tbody tr').first().locator('a[href^="/signaal/"]').click();
   await page.getByLabel('Uitkomst').selectOption('OUTCOME_NO_ACTION');
   await page.getByLabel('Reden (gaat terug naar de bron)').fill('toch niet');
   await page.getByLabel('Waarom het besluit verandert').fill(' ');
   await page.getByRole('button', { name: 'Besluit vastleggen' }).click();
   await page.getByRole('status').waitFor();
-  assert.match(await page.getByRole('status').innerText(), /weigerde/);
-  assert.match(await page.locator('main').innerText(), /Huidig besluit: casusoverleg/);
+  assert.match(await page.getByRole('status').innerText(), /weigerde.*waarom het verandert/);
+  assert.equal(await page.locator('table.history tbody tr').count(), 1);
+  assert.match(await page.locator('table.history tr.current').innerText(), /casusoverleg/);
+  // With its reason the change is taken, and the history holds both.
+  await page.getByLabel('Uitkomst').selectOption('OUTCOME_ADVICE_GIVEN');
+  await page.getByLabel('Reden (gaat terug naar de bron)').fill('Advies aan de GGD');
+  await page.getByLabel('Waarom het besluit verandert').fill('Casusoverleg niet nodig');
+  await page.getByRole('button', { name: 'Besluit vastleggen' }).click();
+  await page.getByRole('status').waitFor();
+  const history = page.locator('table.history tbody tr');
+  assert.equal(await history.count(), 2);
+  assert.match(await history.nth(0).innerText(), /geldend.*advies gegeven.*Advies aan de GGD.*procesregisseur.*ggd.*Casusoverleg niet nodig/s);
+  assert.match(await history.nth(1).innerText(), /casusoverleg.*Bespreken in het casusoverleg/s);
+  await page.screenshot({ path: `${artifacts}/console-signaal.png`, fullPage: true });
+  await context.close();
+});
+
+await check('the person screen: one person\'s signals across partners, oldest first, the match marked, no name', async () => {
+  const context = await as('regisseur-1');
+  const page = await context.newPage();
+  await page.goto(`${url}/werklijst?categorie=seksuele-uitbuiting`);
+  const row = page.locator('tbody tr', { hasText: 'ggd' });
+  await Promise.all([page.waitForURL(/\/persoon\//),
+                     row.getByRole('link', { name: /Tijdlijn van persoon/ }).click()]);
+  await page.getByRole('heading', { name: 'Tijdlijn van één persoon' }).waitFor();
+  const rows = page.locator('tbody tr');
+  assert.equal(await rows.count(), 2);
+  assert.match(await rows.nth(0).innerText(), /politie/);
+  assert.match(await rows.nth(1).innerText(), /ggd\s+match/);
+  assert.match(await page.locator('main').innerText(), /Match: meer dan één partner signaleert deze persoon \(politie, ggd\)/);
+  const text = await page.locator('main').innerText();
+  assert.doesNotMatch(text, /999990019/, 'no BSN');
+  assert.doesNotMatch(text, /Onbehandelde verwonding/, 'no content');
+  await accessible(page, 'persoon');
+  await page.screenshot({ path: `${artifacts}/console-persoon.png`, fullPage: true });
+  // From the timeline to the police signal: its sections were released
+  // directly by the access rules, and it says so, with the basis.
+  await rows.nth(0).locator('a[href^="/signaal/"]').click();
+  await page.getByRole('heading', { name: 'Signaal van politie' }).waitFor();
+  assert.match(await page.locator('.part').first().innerText(),
+               /Vrijgegeven door de toegangsregels, bij ontvangst op .*; grondslag: \S/);
+  const response = await page.goto(`${url}/persoon/00000000-0000-4000-8000-000000000000`);
+  assert.equal(response.status(), 404);
   await context.close();
 });
 
@@ -238,22 +335,12 @@ await check('a chain director cannot open the auditor\'s screens, nor an auditor
   }
 });
 
-// axe-core on each screen: no serious or critical violation (WCAG 2.1 AA).
-async function accessible(page, screen) {
-  const result = await new AxeBuilder({ page })
-    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
-    .analyze();
-  const bad = result.violations.filter(v => ['serious', 'critical'].includes(v.impact));
-  assert.deepEqual(bad.map(v => `${v.id}: ${v.help} (${v.nodes.length}x)`), [],
-                   `${screen}: accessibility violations`);
-}
-
 await check('each screen passes the accessibility check', async () => {
   const director = await as('regisseur-1');
   let page = await director.newPage();
   await page.goto(`${url}/werklijst`);
   await accessible(page, 'werklijst');
-  await page.locator('tbody tr').first().getByRole('link').click();
+  await page.locator('tbody tr').first().locator('a[href^="/signaal/"]').click();
   await page.getByRole('heading', { name: /Signaal van/ }).waitFor();
   await accessible(page, 'signaal');
   await director.close();

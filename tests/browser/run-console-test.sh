@@ -61,6 +61,7 @@ hub_audit_key_file: "$work/data/keys/audit-signing.pub"
 people { employee_id: "regisseur-1" name: "Anna de Vries" function: "procesregisseur" role: ROLE_CHAIN_DIRECTOR }
 people { employee_id: "regisseur-2" name: "Bram Jansen" function: "procesregisseur" role: ROLE_CHAIN_DIRECTOR }
 people { employee_id: "privacy-1" name: "Carla Bakker" function: "privacy officer" role: ROLE_AUDITOR }
+partners: ["politie", "ggd", "veilig-thuis", "gemeente-hilversum"]
 CONFIG
 "$build/console/ketenconsole" --config "$work/console.textproto" 2>"$work/console.log" &
 pids+=($!)
