@@ -30,26 +30,10 @@ using ::testing::HasSubstr;
 constexpr char kExamplePolicy[] =
     KETENHUB_SOURCE_DIR "/deploy/policy-example.textproto";
 
-// Watches until `n` events arrived (each acked) or `timeout` passed.
 std::vector<v1::Event> Collect(ChainDirectorClient& client, size_t n,
                                std::optional<uint64_t> from = std::nullopt,
                                absl::Duration timeout = absl::Seconds(20)) {
-  std::vector<v1::Event> events;
-  absl::Notification done;
-  std::thread watcher([&] {
-    absl::Status status = client.Watch(
-        [&](const v1::Event& event) {
-          events.push_back(event);
-          if (events.size() >= n) client.Cancel();
-          return true;
-        },
-        from);
-    EXPECT_TRUE(status.ok()) << status;
-    done.Notify();
-  });
-  if (!done.WaitForNotificationWithTimeout(timeout)) client.Cancel();
-  watcher.join();
-  return events;
+  return testing::CollectEvents(client, n, from, timeout);
 }
 
 v1::Signal WithSection(v1::Signal signal, v1::DataKind kind,

@@ -22,14 +22,7 @@ using ::testing::Not;
 
 std::vector<v1::AuditRecord> Query(TestHub& hub,
                                    v1::AuditQueryRequest request) {
-  std::vector<v1::AuditRecord> records;
-  absl::Status status = hub.Auditor()->Query(
-      std::move(request), [&](const v1::AuditRecord& record) {
-        records.push_back(record);
-        return true;
-      });
-  EXPECT_TRUE(status.ok()) << status;
-  return records;
+  return testing::QueryAudit(hub, std::move(request));
 }
 
 // The chain director's client with `user`, `role` and `name` as its person

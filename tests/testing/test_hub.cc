@@ -5,9 +5,11 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <thread>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
@@ -283,6 +285,39 @@ grpc::Status RawUnaryCall(const ClientOptions& options,
   stub.UnaryCall(&context, method, grpc::StubOptions(), &request, &response,
                  [&done](grpc::Status status) { done.set_value(status); });
   return done.get_future().get();
+}
+
+std::vector<v1::Event> CollectEvents(ChainDirectorClient& client, size_t n,
+                                     std::optional<uint64_t> from,
+                                     absl::Duration timeout) {
+  std::vector<v1::Event> events;
+  absl::Notification done;
+  std::thread watcher([&] {
+    absl::Status status = client.Watch(
+        [&](const v1::Event& event) {
+          events.push_back(event);
+          if (events.size() >= n) client.Cancel();
+          return true;
+        },
+        from);
+    EXPECT_TRUE(status.ok()) << status;
+    done.Notify();
+  });
+  if (!done.WaitForNotificationWithTimeout(timeout)) client.Cancel();
+  watcher.join();
+  return events;
+}
+
+std::vector<v1::AuditRecord> QueryAudit(TestHub& hub,
+                                        v1::AuditQueryRequest request) {
+  std::vector<v1::AuditRecord> records;
+  absl::Status status = hub.Auditor()->Query(
+      std::move(request), [&](const v1::AuditRecord& record) {
+        records.push_back(record);
+        return true;
+      });
+  EXPECT_TRUE(status.ok()) << status;
+  return records;
 }
 
 }  // namespace ketenhub::testing

@@ -60,6 +60,19 @@ struct HubOverFailingStorage {
 absl::StatusOr<std::unique_ptr<HubOverFailingStorage>>
 StartHubOverFailingStorage();
 
+class TestHub;
+
+// Watches `client`'s event stream until `n` events arrived (each acked) or
+// `timeout` passed, from `from` (default: the stored position).
+std::vector<v1::Event> CollectEvents(
+    ChainDirectorClient& client, size_t n,
+    std::optional<uint64_t> from = std::nullopt,
+    absl::Duration timeout = absl::Seconds(20));
+
+// Every audit record `request` finds, as the dev auditor.
+std::vector<v1::AuditRecord> QueryAudit(TestHub& hub,
+                                        v1::AuditQueryRequest request);
+
 // The real hub, in this process, over real mutual TLS on loopback, with
 // RocksDB in a temporary folder that survives Restart().
 class TestHub {
