@@ -164,6 +164,30 @@ std::string When(const google::protobuf::Timestamp& ts) {
                           absl::LocalTimeZone());
 }
 
+// A weak identifier as the partner gave it, in Dutch.
+std::string IdentifierText(const v1::Identifier& identifier) {
+  switch (identifier.value_case()) {
+    case v1::Identifier::kPhone:
+      return absl::StrCat("telefoon ", identifier.phone());
+    case v1::Identifier::kEmail:
+      return absl::StrCat("e-mail ", identifier.email());
+    case v1::Identifier::kAddress:
+      return absl::StrCat("adres ", identifier.address().postcode(), " ",
+                          identifier.address().house_number(), " ",
+                          identifier.address().addition());
+    case v1::Identifier::kAlias:
+      return absl::StrCat("alias ", identifier.alias());
+    case v1::Identifier::kAdvert:
+      return identifier.advert().url().empty()
+                 ? absl::StrCat("advertentie ", identifier.advert().site(),
+                                " #", identifier.advert().advert_id())
+                 : absl::StrCat("advertentie ", identifier.advert().url());
+    case v1::Identifier::VALUE_NOT_SET:
+      break;
+  }
+  return "(leeg)";
+}
+
 void Header(ctemplate::TemplateDictionary& dict,
             const v1::ConsolePerson& person, const Session& session) {
   dict.SetValue("NAME", person.name());
@@ -350,8 +374,14 @@ std::string Pages::Signal(const v1::ConsolePerson& person,
     dict.SetValue("SUBJECT",
                   absl::StrCat(signal.subject().person().name(), ", geboren ",
                                signal.subject().person().date_of_birth()));
-  } else {
+  } else if (!signal.subject().bsn().empty()) {
     dict.SetValue("SUBJECT", absl::StrCat("BSN ", signal.subject().bsn()));
+  } else {
+    dict.SetValue("SUBJECT", "niet bekend (alleen kenmerken)");
+  }
+  for (const v1::Identifier& identifier : signal.subject().identifiers()) {
+    dict.SetValueAndShowSection("IDENTIFIER", IdentifierText(identifier),
+                                "IDENTIFIERS");
   }
   dict.SetValue("MUNICIPALITY", signal.municipality());
   dict.SetValue("SUMMARY", signal.summary());

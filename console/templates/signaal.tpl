@@ -30,6 +30,7 @@
   <dt>Ontvangen</dt><dd>{{RECEIVED}}</dd>
   <dt>Werklijst</dt><dd>{{STATE}}, toegewezen aan {{ASSIGNEE}}</dd>
   <dt>Betrokkene</dt><dd>{{SUBJECT}}</dd>
+  {{#IDENTIFIERS}}<dt>Kenmerk</dt><dd>{{IDENTIFIER}}</dd>{{/IDENTIFIERS}}
   <dt>Gemeente</dt><dd>{{MUNICIPALITY}}</dd>
   <dt>Grondslag van de bron</dt><dd>{{LEGAL_BASIS}}</dd>
   <dt>Contact</dt><dd>{{CONTACT}}</dd>

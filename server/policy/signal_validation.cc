@@ -1,5 +1,7 @@
 #include "server/policy/signal_validation.h"
 
+#include <openssl/crypto.h>
+
 #include <string>
 
 #include "absl/strings/ascii.h"
@@ -8,6 +10,7 @@
 #include "absl/time/civil_time.h"
 #include "server/common/identifiers.h"
 #include "server/common/status_macros.h"
+#include "server/policy/subject_identifiers.h"
 
 namespace ketenhub {
 namespace {
@@ -62,17 +65,36 @@ absl::Status CheckSubject(const v1::Signal& signal, const SignalLimits& limits,
         return Invalid("subject.bsn",
                        "must be 9 digits that pass the 11-proef");
       }
-      return absl::OkStatus();
+      break;
     case v1::Subject::kPerson:
       KETENHUB_RETURN_IF_ERROR(CheckText("subject.person.name",
                                          subject.person().name(),
                                          limits.max_short_field_bytes, true));
-      return CheckDateOfBirth(subject.person().date_of_birth(), now);
+      KETENHUB_RETURN_IF_ERROR(
+          CheckDateOfBirth(subject.person().date_of_birth(), now));
+      break;
     case v1::Subject::IDENTIFIER_NOT_SET:
+      if (subject.identifiers().empty()) {
+        return Invalid("subject",
+                       "bsn, person (name and date_of_birth), or at least "
+                       "one of identifiers required");
+      }
       break;
   }
-  return Invalid("subject",
-                 "bsn, or person with name and date_of_birth, required");
+  if (subject.identifiers_size() > kMaxIdentifiers) {
+    return Invalid("subject.identifiers",
+                   absl::StrCat("more than ", kMaxIdentifiers));
+  }
+  for (int i = 0; i < subject.identifiers_size(); ++i) {
+    absl::StatusOr<std::string> normal =
+        NormalisedIdentifier(subject.identifiers(i));
+    if (!normal.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "subject.identifiers[", i, "].", normal.status().message()));
+    }
+    OPENSSL_cleanse(normal->data(), normal->size());
+  }
+  return absl::OkStatus();
 }
 
 absl::Status CheckObservedAt(const v1::Signal& signal,

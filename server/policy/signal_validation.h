@@ -21,7 +21,9 @@ struct SignalLimits {
 };
 
 // Checks every field of a submitted signal: client_ref, category, urgency,
-// subject (BSN 11-proef, or name and date of birth), municipality (CBS code),
+// subject (BSN 11-proef, or name and date of birth, and weak identifiers in
+// their normal forms, server/policy/subject_identifiers.h; or those alone),
+// municipality (CBS code),
 // observed_at (not in the future beyond `limits.max_clock_skew` of `now`),
 // summary, sections, legal_basis and contact. Returns OK, or INVALID_ARGUMENT
 // whose message names the first bad field and the rule, e.g.

@@ -22,6 +22,7 @@
 #include "absl/strings/string_view.h"
 #include "server/common/files.h"
 #include "server/common/identifiers.h"
+#include "server/policy/subject_identifiers.h"
 
 namespace ketenhub {
 namespace {
@@ -76,7 +77,7 @@ absl::StatusOr<std::string> ReadKeyFile(const std::string& path) {
 }
 
 // "bsn:<9 digits>" or "person:<lower-case name, single spaces>|<YYYY-MM-DD>".
-absl::StatusOr<std::string> NormalisedIdentifier(const v1::Subject& subject) {
+absl::StatusOr<std::string> StrongIdentifier(const v1::Subject& subject) {
   if (subject.has_person()) {
     std::string name = absl::AsciiStrToLower(subject.person().name());
     std::vector<absl::string_view> words =
@@ -85,7 +86,10 @@ absl::StatusOr<std::string> NormalisedIdentifier(const v1::Subject& subject) {
                         subject.person().date_of_birth());
   }
   std::optional<std::string> bsn = CanonicalBsn(subject.bsn());
-  if (!bsn) return absl::InvalidArgumentError("subject: no valid identifier");
+  if (!bsn) {
+    return absl::InvalidArgumentError(
+        "subject: bsn or person required (not a weak identifier)");
+  }
   return absl::StrCat("bsn:", *bsn);
 }
 
@@ -159,7 +163,7 @@ absl::Status SubjectPseudonymizer::AdoptNextKey(const std::string& key_file,
 std::vector<std::string> SubjectPseudonymizer::EarlierSubjectKeys(
     const v1::Subject& subject) const {
   std::vector<std::string> keys;
-  absl::StatusOr<std::string> identifier = NormalisedIdentifier(subject);
+  absl::StatusOr<std::string> identifier = StrongIdentifier(subject);
   if (!identifier.ok()) return keys;
   for (const std::string& key : previous_)
     keys.push_back(Mac(key, *identifier));
@@ -185,11 +189,38 @@ std::string SubjectPseudonymizer::KeyCheck() const {
 
 absl::StatusOr<std::string> SubjectPseudonymizer::SubjectKey(
     const v1::Subject& subject) const {
-  absl::StatusOr<std::string> identifier = NormalisedIdentifier(subject);
+  absl::StatusOr<std::string> identifier = StrongIdentifier(subject);
   if (!identifier.ok()) return identifier.status();
   std::string mac = Mac(key_, *identifier);
   OPENSSL_cleanse(identifier->data(), identifier->size());
   return mac;
+}
+
+bool SubjectPseudonymizer::HasStrongIdentifier(const v1::Subject& subject) {
+  return subject.identifier_case() != v1::Subject::IDENTIFIER_NOT_SET;
+}
+
+absl::StatusOr<std::string> SubjectPseudonymizer::NewPersonKey() {
+  std::string key(kKeyBytes, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(key.data()),
+                 static_cast<int>(key.size())) != 1) {
+    return absl::InternalError("random generator failed");
+  }
+  return key;
+}
+
+std::vector<v1::storage::IdentifierKey> SubjectPseudonymizer::IdentifierKeys(
+    const v1::Subject& subject) const {
+  std::vector<v1::storage::IdentifierKey> keys;
+  for (const v1::Identifier& identifier : subject.identifiers()) {
+    absl::StatusOr<std::string> normal = NormalisedIdentifier(identifier);
+    if (!normal.ok()) continue;  // validated before; nothing to key
+    v1::storage::IdentifierKey& key = keys.emplace_back();
+    key.set_kind(KindOf(identifier));
+    key.set_key(Mac(key_, *normal));
+    OPENSSL_cleanse(normal->data(), normal->size());
+  }
+  return keys;
 }
 
 }  // namespace ketenhub

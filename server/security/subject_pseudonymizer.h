@@ -7,6 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "ketenhub/v1/signal.pb.h"
+#include "ketenhub/v1/storage.pb.h"
 
 namespace ketenhub {
 
@@ -29,9 +30,24 @@ class SubjectPseudonymizer {
   SubjectPseudonymizer& operator=(const SubjectPseudonymizer&) = delete;
   ~SubjectPseudonymizer();
 
-  // Returns the 32-byte subject key of a validated `subject`. Fails with
-  // INVALID_ARGUMENT when the subject has no usable identifier.
+  // Returns the 32-byte subject key of a validated `subject`'s strong
+  // identifier (BSN, or name with date of birth). Fails with
+  // INVALID_ARGUMENT when it has none (HasStrongIdentifier).
   absl::StatusOr<std::string> SubjectKey(const v1::Subject& subject) const;
+
+  // Whether `subject` names a person (BSN, or name with date of birth); a
+  // subject of weak identifiers alone does not, and its signal gets a
+  // random subject key of its own (NewPersonKey).
+  static bool HasStrongIdentifier(const v1::Subject& subject);
+  // 32 random bytes: a subject key that stands for no identifier.
+  static absl::StatusOr<std::string> NewPersonKey();
+
+  // The pseudonyms of a validated `subject`'s weak identifiers, in order
+  // (HMAC-SHA256 of "kind:normal form", subject_identifiers.h). Equal
+  // identifiers of one kind, however written, give equal keys; they never
+  // equal a subject key (other prefixes).
+  std::vector<v1::storage::IdentifierKey> IdentifierKeys(
+      const v1::Subject& subject) const;
 
   // A value that identifies the key without revealing it (hex HMAC of a
   // fixed label): stored with the data so that the hub notices a key that

@@ -307,8 +307,13 @@ absl::StatusOr<SubmitCommand> SignalServiceImpl::Admit(
     return absl::InvalidArgumentError("signal: required");
   const v1::Signal& signal = request.signal();
   KETENHUB_RETURN_IF_ERROR(ValidateSignal(signal, limits_, absl::Now()));
+  // A subject of weak identifiers alone is nobody known yet: its signal
+  // stands for a person of its own (a random key) until the chain director
+  // links it; its identifiers are keyed for possible matches.
   absl::StatusOr<std::string> subject_key =
-      pseudonymizer_->SubjectKey(signal.subject());
+      SubjectPseudonymizer::HasStrongIdentifier(signal.subject())
+          ? pseudonymizer_->SubjectKey(signal.subject())
+          : SubjectPseudonymizer::NewPersonKey();
   if (!subject_key.ok()) return subject_key.status();
   // From here on the record names the person the attempt was about.
   record.set_data_subject_pseudonym(SubjectPseudonym(*subject_key));
@@ -317,6 +322,7 @@ absl::StatusOr<SubmitCommand> SignalServiceImpl::Admit(
   command.partner_id = partner.id();
   command.signal = signal;
   command.subject_key = *std::move(subject_key);
+  command.identifier_keys = pseudonymizer_->IdentifierKeys(signal.subject());
   command.policy_version = policy.version();
   for (const v1::Route* route :
        policy.RoutesFor(partner.id(), signal.category())) {

@@ -163,6 +163,18 @@ void CommitContext::PutSignal(const StoredSignal& signal,
       database_->subject_index(),
       storage_keys::SubjectIndexKey(signal.subject_key(), signal.sequence()),
       entry.SerializeAsString());
+  // Under each weak identifier too, naming the signal's person, for
+  // possible matches.
+  if (signal.identifier_keys_size() > 0) {
+    SubjectIndexEntry weak = entry;
+    weak.set_subject_key(signal.subject_key());
+    for (const v1::storage::IdentifierKey& key : signal.identifier_keys()) {
+      batch_.Put(database_->subject_index(),
+                 storage_keys::SubjectIndexKey(key.key(), signal.sequence()),
+                 weak.SerializeAsString());
+      subject_entries_[key.key()][signal.sequence()] = weak;
+    }
+  }
   subject_entries_[signal.subject_key()][signal.sequence()] = std::move(entry);
   PutWorklistEntries(*database_, signal, batch_);
   signals_[signal.signal_id()] = std::move(sealed);
@@ -188,11 +200,18 @@ absl::Status CommitContext::DestroySignal(StoredSignal& signal,
       storage_keys::SubjectIndexKey(signal.subject_key(), signal.sequence()));
   subject_entries_[signal.subject_key()].erase(signal.sequence());
   deleted_entries_[signal.subject_key()].insert(signal.sequence());
+  for (const v1::storage::IdentifierKey& key : signal.identifier_keys()) {
+    batch_.Delete(database_->subject_index(),
+                  storage_keys::SubjectIndexKey(key.key(), signal.sequence()));
+    subject_entries_[key.key()].erase(signal.sequence());
+    deleted_entries_[key.key()].insert(signal.sequence());
+  }
   DeleteWorklistEntries(*database_, signal, batch_);
   StoredSignal tombstone = Database::StoredForm(signal);
   tombstone.clear_payload();
   tombstone.clear_triage();  // its reasons are free text
   tombstone.clear_subject_key();
+  tombstone.clear_identifier_keys();
   tombstone.clear_content_hash();
   tombstone.clear_withdraw_reason();
   tombstone.clear_releases();  // their legal bases are free text

@@ -29,10 +29,12 @@ namespace ketenhub {
 
 // One accepted, validated signal on its way to disk.
 struct SubmitCommand {
-  std::string partner_id;      // the source partner, from its certificate
-  v1::Signal signal;           // validated by the caller
-  std::string subject_key;     // the subject's pseudonym
-  std::string policy_version;  // the policy it was accepted under
+  std::string partner_id;   // the source partner, from its certificate
+  v1::Signal signal;        // validated by the caller
+  std::string subject_key;  // the subject's pseudonym
+  // The pseudonyms of its weak identifiers (phone, alias, ...).
+  std::vector<v1::storage::IdentifierKey> identifier_keys;
+  std::string policy_version;          // the policy it was accepted under
   std::vector<std::string> receivers;  // chain directors its routes name
   uint32_t match_window_days = 730;    // how long it stays matchable
   uint32_t retention_days = 1825;      // when it is destroyed

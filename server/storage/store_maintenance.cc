@@ -322,7 +322,36 @@ namespace {
 // its record and worklist entries.
 absl::Status RekeyOne(const Database& db, absl::string_view record_key,
                       StoredSignal& signal, const std::string& key,
+                      std::vector<v1::storage::IdentifierKey> identifier_keys,
                       rocksdb::WriteBatch& batch) {
+  // The entries under the weak identifiers: deleted under the old keys,
+  // written under the new ones, naming the new subject key.
+  for (const v1::storage::IdentifierKey& old_key : signal.identifier_keys()) {
+    batch.Delete(db.subject_index(), storage_keys::SubjectIndexKey(
+                                         old_key.key(), signal.sequence()));
+  }
+  if (!identifier_keys.empty()) {
+    v1::storage::SubjectIndexEntry weak;
+    std::string value;
+    rocksdb::Status read = db.db()->Get(
+        rocksdb::ReadOptions(), db.subject_index(),
+        storage_keys::SubjectIndexKey(signal.subject_key(), signal.sequence()),
+        &value);
+    if (!read.ok()) return FromRocksDbStatus(read, "re-key subjects");
+    if (!weak.ParseFromString(value)) {
+      return absl::DataLossError("re-key subjects: unreadable index entry");
+    }
+    weak.set_subject_key(key);
+    const std::string serialized = weak.SerializeAsString();
+    for (const v1::storage::IdentifierKey& new_key : identifier_keys) {
+      batch.Put(db.subject_index(),
+                storage_keys::SubjectIndexKey(new_key.key(), signal.sequence()),
+                serialized);
+    }
+  }
+  signal.clear_identifier_keys();
+  for (v1::storage::IdentifierKey& new_key : identifier_keys)
+    *signal.add_identifier_keys() = std::move(new_key);
   const std::string old_index =
       storage_keys::SubjectIndexKey(signal.subject_key(), signal.sequence());
   std::string entry;
@@ -353,7 +382,9 @@ absl::StatusOr<uint64_t> RekeySubjects(
     const std::string& db_path, const std::string& kek_dir,
     const std::function<absl::StatusOr<std::string>(const v1::Subject&)>&
         new_key,
-    absl::string_view new_key_check) {
+    absl::string_view new_key_check,
+    const std::function<std::vector<v1::storage::IdentifierKey>(
+        const v1::Subject&)>& new_identifier_keys) {
   absl::StatusOr<std::unique_ptr<KekRing>> keys =
       KekRing::OpenOrCreate(kek_dir);
   if (!keys.ok()) return keys.status();
@@ -376,9 +407,20 @@ absl::StatusOr<uint64_t> RekeySubjects(
           return ScanStep::kContinue;
         failed = db.Decrypt(signal);
         if (!failed.ok()) return ScanStep::kStop;
-        absl::StatusOr<std::string> key = new_key(signal.signal().subject());
-        failed = key.ok() ? RekeyOne(db, record_key, signal, *key, batch)
-                          : key.status();
+        const v1::Subject& subject = signal.signal().subject();
+        // A subject of weak identifiers alone keeps its random key: it
+        // stands for no identifier, so no pseudonym key made it.
+        absl::StatusOr<std::string> key =
+            subject.identifier_case() == v1::Subject::IDENTIFIER_NOT_SET
+                ? absl::StatusOr<std::string>(signal.subject_key())
+                : new_key(subject);
+        failed = key.ok()
+                     ? RekeyOne(db, record_key, signal, *key,
+                                new_identifier_keys
+                                    ? new_identifier_keys(subject)
+                                    : std::vector<v1::storage::IdentifierKey>(),
+                                batch)
+                     : key.status();
         if (!failed.ok()) return ScanStep::kStop;
         ++rekeyed;
         if (batch.Count() >= 1500) failed = write();

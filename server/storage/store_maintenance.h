@@ -113,16 +113,20 @@ absl::Status RecordOffline(const std::string& db_path,
                            const std::string& kek_dir, v1::AuditRecord record);
 
 // Offline re-keying of subject pseudonyms (hub stopped): gives every stored
-// signal the subject key `new_key(its subject)` (decrypting the subject with
-// the KEKs in `kek_dir`), moves its subject index entry, and records
-// `new_key_check` as the key the data is bound to. Returns the number of
-// signals re-keyed. Interrupted, it leaves a mix: restore the backup taken
-// before and run it again.
+// signal the subject key `new_key(its subject)` (a subject of weak
+// identifiers alone keeps its random key) and the identifier keys
+// `new_identifier_keys(its subject)` (none when null), decrypting the
+// subject with the KEKs in `kek_dir`; moves its subject index entries, and
+// records `new_key_check` as the key the data is bound to. Returns the
+// number of signals re-keyed. Interrupted, it leaves a mix: restore the
+// backup taken before and run it again.
 absl::StatusOr<uint64_t> RekeySubjects(
     const std::string& db_path, const std::string& kek_dir,
     const std::function<absl::StatusOr<std::string>(const v1::Subject&)>&
         new_key,
-    absl::string_view new_key_check);
+    absl::string_view new_key_check,
+    const std::function<std::vector<v1::storage::IdentifierKey>(
+        const v1::Subject&)>& new_identifier_keys = nullptr);
 
 }  // namespace ketenhub
 

@@ -48,16 +48,17 @@ class ProtectionTest : public ::testing::Test {
     store_ = *std::move(store);
   }
 
-  absl::StatusOr<v1::Receipt> Submit(const v1::Signal& signal,
-                                     const std::string& subject,
-                                     uint32_t window = 730,
-                                     uint32_t retention = 1825,
-                                     const std::string& partner = "politie") {
+  absl::StatusOr<v1::Receipt> Submit(
+      const v1::Signal& signal, const std::string& subject,
+      uint32_t window = 730, uint32_t retention = 1825,
+      const std::string& partner = "politie",
+      std::vector<v1::storage::IdentifierKey> identifier_keys = {}) {
     std::promise<absl::StatusOr<v1::Receipt>> promise;
     SubmitCommand command;
     command.partner_id = partner;
     command.signal = signal;
     command.subject_key = subject;
+    command.identifier_keys = std::move(identifier_keys);
     command.receivers = {"ketenregisseur"};
     command.match_window_days = window;
     command.retention_days = retention;
@@ -152,6 +153,62 @@ TEST_F(ProtectionTest, ErasureLeavesNoLinkBetweenPartnerAndPerson) {
     keys.push_back(it->key().ToString());
   ASSERT_TRUE(it->status().ok());
   EXPECT_EQ(keys, std::vector<std::string>{"kept-personpolitie"});
+}
+
+// Re-keying moves the entries under weak identifiers too; a subject of weak
+// identifiers alone keeps its random key.
+TEST_F(ProtectionTest, RekeyingMovesTheWeakIdentifierEntries) {
+  auto phone_key = [](const std::string& key) {
+    v1::storage::IdentifierKey out;
+    out.set_kind(v1::IDENTIFIER_KIND_PHONE);
+    out.set_key(key);
+    return out;
+  };
+  v1::Signal known = SecretSignal("a", "999990019");
+  known.mutable_subject()->add_identifiers()->set_phone("0612345678");
+  ASSERT_TRUE(Submit(known, "old-person", 730, 1825, "politie",
+                     {phone_key("old-phone-key-0000000000000000000")})
+                  .ok());
+  v1::Signal unknown = SecretSignal("b", "999990019");
+  unknown.mutable_subject()->clear_bsn();
+  unknown.mutable_subject()->add_identifiers()->set_phone("0612345678");
+  ASSERT_TRUE(Submit(unknown, "random-person", 730, 1825, "ggd",
+                     {phone_key("old-phone-key-0000000000000000000")})
+                  .ok());
+  store_.reset();
+  absl::StatusOr<uint64_t> rekeyed = RekeySubjects(
+      dir_.path() + "/db", dir_.path() + "/keys/kek",
+      [](const v1::Subject& subject) -> absl::StatusOr<std::string> {
+        return "new-key-" + subject.bsn();
+      },
+      "new-check",
+      [&](const v1::Subject& subject) {
+        return std::vector<v1::storage::IdentifierKey>{
+            phone_key("new-" + subject.identifiers(0).phone())};
+      });
+  ASSERT_TRUE(rekeyed.ok()) << rekeyed.status();
+  EXPECT_EQ(*rekeyed, 2u);
+  auto db = *Database::OpenReadOnly(dir_.path() + "/db");
+  // Each entry: the key it is under, and the subject key it names.
+  std::vector<std::pair<std::string, std::string>> entries;
+  std::unique_ptr<rocksdb::Iterator> it(
+      db->db()->NewIterator(rocksdb::ReadOptions(), db->subject_index()));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    v1::storage::SubjectIndexEntry entry;
+    ASSERT_TRUE(entry.ParseFromString(it->value().ToString()));
+    const std::string key = it->key().ToString();
+    entries.emplace_back(key.substr(0, key.size() - 8), entry.subject_key());
+  }
+  ASSERT_TRUE(it->status().ok());
+  std::sort(entries.begin(), entries.end());
+  // Under the person keys the entries name none (the key is the person);
+  // under the phone each names its signal's subject key, the new one.
+  using Entry = std::pair<std::string, std::string>;
+  EXPECT_EQ(entries,
+            (std::vector<Entry>{{"new-0612345678", "new-key-999990019"},
+                                {"new-0612345678", "random-person"},
+                                {"new-key-999990019", ""},
+                                {"random-person", ""}}));
 }
 
 // Re-keying moves each partner's pointer to its newest signal about a person

@@ -240,6 +240,31 @@ int Withdraw(const GlobalFlags& flags, const std::string& signal_id,
 // ---- chain director commands
 // -------------------------------------------------
 
+// A weak identifier as the partner gave it, for the chain director.
+std::string IdentifierText(const v1::Identifier& identifier) {
+  switch (identifier.value_case()) {
+    case v1::Identifier::kPhone:
+      return absl::StrCat("phone ", identifier.phone());
+    case v1::Identifier::kEmail:
+      return absl::StrCat("e-mail ", identifier.email());
+    case v1::Identifier::kAddress:
+      return absl::StrCat("address ", identifier.address().postcode(), " ",
+                          identifier.address().house_number(),
+                          identifier.address().addition().empty() ? "" : " ",
+                          identifier.address().addition());
+    case v1::Identifier::kAlias:
+      return absl::StrCat("alias ", identifier.alias());
+    case v1::Identifier::kAdvert:
+      return identifier.advert().url().empty()
+                 ? absl::StrCat("advert ", identifier.advert().site(), " #",
+                                identifier.advert().advert_id())
+                 : absl::StrCat("advert ", identifier.advert().url());
+    case v1::Identifier::VALUE_NOT_SET:
+      break;
+  }
+  return "(empty)";
+}
+
 std::string EventLine(const v1::Event& event) {
   std::string line = absl::StrCat("#", event.cursor(), "  ",
                                   FormatTimestamp(event.time()), "  ");
@@ -257,8 +282,20 @@ std::string EventLine(const v1::Event& event) {
                        Readable(v1::Category_Name(m.category()), "CATEGORY_"),
                        ") ", m.signal_id()));
     }
-    absl::StrAppend(&line, "MATCH      same person signalled by: ",
-                    absl::StrJoin(parts, "; "));
+    if (event.match_found().possible()) {
+      std::vector<std::string> kinds;
+      for (int kind : event.match_found().shared_kinds()) {
+        kinds.push_back(Readable(
+            v1::IdentifierKind_Name(static_cast<v1::IdentifierKind>(kind)),
+            "IDENTIFIER_KIND_"));
+      }
+      absl::StrAppend(
+          &line, "POSSIBLE   match, shared ", absl::StrJoin(kinds, ", "),
+          " (not certain; confirm or dismiss): ", absl::StrJoin(parts, "; "));
+    } else {
+      absl::StrAppend(&line, "MATCH      same person signalled by: ",
+                      absl::StrJoin(parts, "; "));
+    }
   } else if (event.has_signal_withdrawn()) {
     const v1::SignalWithdrawn& w = event.signal_withdrawn();
     absl::StrAppend(&line, "WITHDRAWN  ", w.source_partner(), "  id ",
@@ -297,9 +334,13 @@ void PrintReleased(const v1::ReleasedSignal& s) {
   if (s.subject().has_person()) {
     std::cout << "  Person: " << s.subject().person().name() << ", born "
               << s.subject().person().date_of_birth() << "\n";
-  } else {
+  } else if (!s.subject().bsn().empty()) {
     std::cout << "  BSN: " << s.subject().bsn() << "\n";
+  } else {
+    std::cout << "  Person: not known (identifiers only)\n";
   }
+  for (const v1::Identifier& identifier : s.subject().identifiers())
+    std::cout << "  Identifier: " << IdentifierText(identifier) << "\n";
   std::cout << "  Summary: " << s.summary() << "\n";
   for (const v1::ReleasedSection& section : s.sections()) {
     std::cout << "  ["

@@ -122,7 +122,10 @@ int Rekey(const std::string& data_dir) {
       [&](const v1::Subject& subject) {
         return (*pseudonymizer)->SubjectKey(subject);
       },
-      (*pseudonymizer)->KeyCheck());
+      (*pseudonymizer)->KeyCheck(),
+      [&](const v1::Subject& subject) {
+        return (*pseudonymizer)->IdentifierKeys(subject);
+      });
   if (!rekeyed.ok()) return Report(rekeyed.status(), data_dir);
   v1::AuditRecord record = OfflineRecord("rekey_pseudonyms");
   (*record.mutable_details())["rekeyed_signals"] = absl::StrCat(*rekeyed);
