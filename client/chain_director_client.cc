@@ -209,4 +209,9 @@ absl::StatusOr<v1::WorkItem> ChainDirectorClient::Reopen(
   return Unary(&v1::ChainDirectorService::Stub::Reopen, request);
 }
 
+absl::StatusOr<v1::JudgeMatchResponse> ChainDirectorClient::JudgeMatch(
+    const v1::JudgeMatchRequest& request) {
+  return Unary(&v1::ChainDirectorService::Stub::JudgeMatch, request);
+}
+
 }  // namespace ketenhub

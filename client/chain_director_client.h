@@ -60,6 +60,10 @@ class ChainDirectorClient {
                                      absl::string_view reason);
   absl::StatusOr<v1::WorkItem> Reopen(absl::string_view signal_id,
                                       absl::string_view reason);
+  // Confirms (one person: the signals are linked) or dismisses a possible
+  // match between two signals, with a reason.
+  absl::StatusOr<v1::JudgeMatchResponse> JudgeMatch(
+      const v1::JudgeMatchRequest& request);
 
  private:
   // One unary call of `method`, with the client's retries.

@@ -9,7 +9,7 @@ namespace ketenhub {
 
 // The names of the hub's operations as audit records and the policy's
 // processing activities spell them.
-inline constexpr std::array<absl::string_view, 32> kOperations = {
+inline constexpr std::array<absl::string_view, 33> kOperations = {
     "submit",
     "get_status",
     "withdraw",
@@ -23,6 +23,7 @@ inline constexpr std::array<absl::string_view, 32> kOperations = {
     "assign",
     "close",
     "reopen",
+    "judge_match",  // a possible match confirmed or dismissed
     "reload_policy",
     "list_unrouted",
     "audit_query",

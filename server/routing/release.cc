@@ -101,6 +101,7 @@ absl::StatusOr<v1::ReleasedSignal> ReleaseFor(const StoredSignal& signal,
   out.set_state(signal.state());
   if (signal.has_decision()) *out.mutable_decision() = signal.decision();
   *out.mutable_earlier_decisions() = signal.earlier_decisions();
+  *out.mutable_match_judgements() = signal.match_judgements();
   *out.mutable_triage() = TriageOf(signal, receiver);
   return out;
 }

@@ -135,6 +135,9 @@ ChainDirectorServiceImpl::ChainDirectorServiceImpl(
   MarkMethodCallback(MethodIndex(service, "Reopen"),
                      UnaryHandler(this, &Self::HandleReopen, env, "reopen",
                                   v1::ROLE_CHAIN_DIRECTOR));
+  MarkMethodCallback(MethodIndex(service, "JudgeMatch"),
+                     UnaryHandler(this, &Self::HandleJudgeMatch, env,
+                                  "judge_match", v1::ROLE_CHAIN_DIRECTOR));
 }
 
 grpc::ServerWriteReactor<v1::Event>* ChainDirectorServiceImpl::Subscribe(

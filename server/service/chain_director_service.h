@@ -54,6 +54,9 @@ class ChainDirectorServiceImpl final
   grpc::ServerUnaryReactor* HandleReopen(UnaryCall& call,
                                          const v1::ReopenRequest& request,
                                          v1::WorkItem* response);
+  grpc::ServerUnaryReactor* HandleJudgeMatch(
+      UnaryCall& call, const v1::JudgeMatchRequest& request,
+      v1::JudgeMatchResponse* response);
   // Assign, Close and Reopen: `step` (its person and time filled in here)
   // on `signal_id` in the caller's worklist, answered with the signal's
   // item.

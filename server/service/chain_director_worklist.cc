@@ -1,5 +1,5 @@
 // The chain director's worklist: ChainDirectorService's Worklist, Assign,
-// Close and Reopen (registered in chain_director_service.cc).
+// Close, Reopen and JudgeMatch (registered in chain_director_service.cc).
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -12,6 +12,7 @@
 #include "server/service/chain_director_service.h"
 #include "server/service/grpc_status.h"
 #include "server/service/signal_service.h"
+#include "server/storage/time_conversion.h"
 
 namespace ketenhub {
 
@@ -144,6 +145,48 @@ grpc::ServerUnaryReactor* ChainDirectorServiceImpl::HandleReopen(
       call, request.signal_id(),
       {.action = TriageStep::Action::kReopen, .reason = request.reason()},
       response);
+}
+
+grpc::ServerUnaryReactor* ChainDirectorServiceImpl::HandleJudgeMatch(
+    UnaryCall& call, const v1::JudgeMatchRequest& request,
+    v1::JudgeMatchResponse* response) {
+  absl::Status allowed = CheckSignalId(request.signal_id());
+  if (allowed.ok() && (request.other_signal_id().empty() ||
+                       request.other_signal_id().size() > 64)) {
+    allowed = absl::InvalidArgumentError(
+        "other_signal_id: required, at most 64 bytes");
+  }
+  if (allowed.ok() && request.other_signal_id() == request.signal_id()) {
+    allowed = absl::InvalidArgumentError(
+        "other_signal_id: must be another signal than signal_id");
+  }
+  if (allowed.ok()) {
+    allowed = CheckRequiredText("reason", request.reason(), kMaxReasonBytes);
+  }
+  if (allowed.ok()) allowed = CheckPersonActs(call.record());
+  if (!allowed.ok()) return call.Finish(allowed);
+  JudgeMatchCommand command;
+  command.receiver = call.caller().partner->id();
+  command.signal_id = request.signal_id();
+  command.other_signal_id = request.other_signal_id();
+  command.confirm = request.confirm();
+  SetTimestamp(absl::Now(), command.judgement.mutable_judged_at());
+  command.judgement.set_judged_by(call.record().acting_user_id());
+  command.judgement.set_reason(request.reason());
+  command.audit = call.record();
+  store_->JudgeMatch(
+      std::move(command),
+      [reactor = call.reactor(), response, draft = call.record(),
+       signal = request.signal_id()](
+          absl::StatusOr<std::vector<std::string>> linked) mutable {
+        if (linked.ok()) {
+          for (std::string& id : *linked)
+            response->add_linked_signal_ids(std::move(id));
+        }
+        LogOutcome(std::move(draft), linked.status(), signal);
+        reactor->Finish(ToGrpcStatus(linked.status()));
+      });
+  return call.reactor();
 }
 
 }  // namespace ketenhub

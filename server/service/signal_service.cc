@@ -323,6 +323,8 @@ absl::StatusOr<SubmitCommand> SignalServiceImpl::Admit(
   command.signal = signal;
   command.subject_key = *std::move(subject_key);
   command.identifier_keys = pseudonymizer_->IdentifierKeys(signal.subject());
+  command.person_unknown =
+      !SubjectPseudonymizer::HasStrongIdentifier(signal.subject());
   command.policy_version = policy.version();
   for (const v1::Route* route :
        policy.RoutesFor(partner.id(), signal.category())) {

@@ -180,6 +180,38 @@ void CommitContext::PutSignal(const StoredSignal& signal,
   signals_[signal.signal_id()] = std::move(sealed);
 }
 
+absl::Status CommitContext::MoveToSubject(StoredSignal& signal,
+                                          const std::string& subject_key) {
+  const std::string old_key = signal.subject_key();
+  const std::string& partner = signal.source_partner();
+  const std::string old_pointer =
+      storage_keys::SubjectPartnerKey(old_key, partner);
+  absl::StatusOr<std::optional<uint64_t>> newest =
+      ReadNewestOfPartner(old_pointer, old_key, partner);
+  if (!newest.ok()) return newest.status();
+  if (*newest == signal.sequence()) {
+    batch_.Delete(database_->subject_partners(), old_pointer);
+    newest_of_partner_[old_pointer] = std::nullopt;
+  }
+  const std::string new_pointer =
+      storage_keys::SubjectPartnerKey(subject_key, partner);
+  newest = ReadNewestOfPartner(new_pointer, subject_key, partner);
+  if (!newest.ok()) return newest.status();
+  if (!newest->has_value() || **newest < signal.sequence()) {
+    batch_.Put(database_->subject_partners(), new_pointer,
+               storage_keys::EncodeSequence(signal.sequence()));
+    newest_of_partner_[new_pointer] = signal.sequence();
+  }
+  batch_.Delete(database_->subject_index(),
+                storage_keys::SubjectIndexKey(old_key, signal.sequence()));
+  subject_entries_[old_key].erase(signal.sequence());
+  deleted_entries_[old_key].insert(signal.sequence());
+  deleted_entries_[subject_key].erase(signal.sequence());
+  signal.set_subject_key(subject_key);
+  PutSignal(signal, /*new_data_key=*/nullptr);
+  return absl::OkStatus();
+}
+
 absl::Status CommitContext::DestroySignal(StoredSignal& signal,
                                           absl::string_view rule) {
   // The partner's newest-signal pointer goes with the signal it points at:
@@ -214,7 +246,8 @@ absl::Status CommitContext::DestroySignal(StoredSignal& signal,
   tombstone.clear_identifier_keys();
   tombstone.clear_content_hash();
   tombstone.clear_withdraw_reason();
-  tombstone.clear_releases();  // their legal bases are free text
+  tombstone.clear_releases();          // their legal bases are free text
+  tombstone.clear_match_judgements();  // their reasons too
   tombstone.mutable_decision()->clear_reason();
   tombstone.mutable_decision()->clear_change_reason();
   for (v1::Decision& earlier : *tombstone.mutable_earlier_decisions()) {

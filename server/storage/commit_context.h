@@ -76,6 +76,12 @@ class CommitContext {
   void PutSignal(const v1::storage::StoredSignal& signal,
                  const v1::storage::WrappedDataKey* new_data_key);
 
+  // Moves `signal` (a record as read) to the person `subject_key`: its
+  // subject index entry and its partner's newest-signal pointer go from the
+  // old person to the new one, and the record is written with the new key.
+  absl::Status MoveToSubject(v1::storage::StoredSignal& signal,
+                             const std::string& subject_key);
+
   // Crypto-shreds `signal`: deletes its data key and subject index entry and
   // leaves a tombstone (id, partner, client_ref, category, urgency, times,
   // the rule). `signal` becomes that tombstone.

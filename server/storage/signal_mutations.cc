@@ -138,6 +138,7 @@ class SubmitMutation final : public Mutation {
     stored.set_retention_days(command_.retention_days);
     for (const v1::storage::IdentifierKey& key : command_.identifier_keys)
       *stored.add_identifier_keys() = key;
+    stored.set_person_unknown(command_.person_unknown);
     return stored;
   }
 

@@ -10,6 +10,7 @@
 #include "server/common/files.h"
 #include "server/common/status_macros.h"
 #include "server/storage/keys.h"
+#include "server/storage/match_judgement.h"
 #include "server/storage/payload_cipher.h"
 #include "server/storage/signal_mutations.h"
 #include "server/storage/store_internal.h"
@@ -157,6 +158,11 @@ class RocksSignalStore final : public SignalStore {
     pipeline().Enqueue(MakeSignalUpdate(std::move(signal_id),
                                         ReceivedBy(receiver), change, nullptr,
                                         std::move(audit), std::move(done)));
+  }
+
+  void JudgeMatch(JudgeMatchCommand command, LinkedCallback done) override {
+    pipeline().Enqueue(
+        MakeJudgeMatchMutation(std::move(command), std::move(done)));
   }
 
   absl::StatusOr<v1::WorklistResponse> Worklist(

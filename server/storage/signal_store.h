@@ -34,12 +34,24 @@ struct SubmitCommand {
   std::string subject_key;  // the subject's pseudonym
   // The pseudonyms of its weak identifiers (phone, alias, ...).
   std::vector<v1::storage::IdentifierKey> identifier_keys;
+  // The subject had weak identifiers alone: subject_key is random.
+  bool person_unknown = false;
   std::string policy_version;          // the policy it was accepted under
   std::vector<std::string> receivers;  // chain directors its routes name
   uint32_t match_window_days = 730;    // how long it stays matchable
   uint32_t retention_days = 1825;      // when it is destroyed
   // The audit record to write with it; the store sets the outcome, subject
   // pseudonym, signal id, index and end time.
+  v1::AuditRecord audit;
+};
+
+// A person's judgement of a possible match (SignalStore::JudgeMatch).
+struct JudgeMatchCommand {
+  std::string receiver;  // the caller's organisation: both signals its
+  std::string signal_id;
+  std::string other_signal_id;
+  bool confirm = false;
+  v1::MatchJudgement judgement;  // when, by whom, why (the store adds the rest)
   v1::AuditRecord audit;
 };
 
@@ -52,6 +64,8 @@ using SignalCallback =
     absl::AnyInvocable<void(absl::StatusOr<v1::storage::StoredSignal>) &&>;
 using CursorCallback = absl::AnyInvocable<void(absl::StatusOr<uint64_t>) &&>;
 using CountCallback = absl::AnyInvocable<void(absl::StatusOr<uint64_t>) &&>;
+using LinkedCallback =
+    absl::AnyInvocable<void(absl::StatusOr<std::vector<std::string>>) &&>;
 
 // Durable storage of signals and of the chain directors' event log, with its
 // audit trail (audit()) and its maintenance (maintenance()) beside it, all in
@@ -115,6 +129,15 @@ class SignalStore {
   virtual void Release(std::string receiver, std::string signal_id,
                        v1::SectionRelease release, v1::AuditRecord audit,
                        SignalCallback done) = 0;
+
+  // Records a judgement of a possible match on both signals. Confirmed, the
+  // unknown person's signals (of two unknown ones, the first signal's) join
+  // the other person's, a match event names them all, and the result lists
+  // them; dismissed, nothing is linked (empty result). NOT_FOUND for a
+  // signal not routed to the receiver; FAILED_PRECONDITION when they share
+  // no weak identifier, are one person already, or (to confirm) both name
+  // a person.
+  virtual void JudgeMatch(JudgeMatchCommand command, LinkedCallback done) = 0;
 
   // A person's step in `receiver`'s worklist (policy/triage.h); NOT_FOUND
   // as Decide, FAILED_PRECONDITION for a step its state does not allow.

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <future>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -400,6 +401,29 @@ absl::StatusOr<uint64_t> RekeySubjects(
     return FromRocksDbStatus(s, "re-key subjects");
   };
   absl::Status failed;
+  // First the persons named by BSN or name: their new keys, by old key. A
+  // signal of weak identifiers alone that a confirmed match linked to such
+  // a person follows it; one that stands for nobody keeps its random key
+  // (no pseudonym key made it).
+  absl::flat_hash_map<std::string, std::string> moved;
+  KETENHUB_RETURN_IF_ERROR(db.Scan<StoredSignal>(
+      Family::kSignals, "", "re-key subjects",
+      [&](absl::string_view, StoredSignal& signal) {
+        if (signal.state() == v1::SIGNAL_STATE_DESTROYED ||
+            signal.person_unknown()) {
+          return ScanStep::kContinue;
+        }
+        failed = db.Decrypt(signal);
+        if (!failed.ok()) return ScanStep::kStop;
+        absl::StatusOr<std::string> key = new_key(signal.signal().subject());
+        if (!key.ok()) {
+          failed = key.status();
+          return ScanStep::kStop;
+        }
+        moved[signal.subject_key()] = *std::move(key);
+        return ScanStep::kContinue;
+      }));
+  KETENHUB_RETURN_IF_ERROR(failed);
   KETENHUB_RETURN_IF_ERROR(db.Scan<StoredSignal>(
       Family::kSignals, "", "re-key subjects",
       [&](absl::string_view record_key, StoredSignal& signal) {
@@ -408,12 +432,11 @@ absl::StatusOr<uint64_t> RekeySubjects(
         failed = db.Decrypt(signal);
         if (!failed.ok()) return ScanStep::kStop;
         const v1::Subject& subject = signal.signal().subject();
-        // A subject of weak identifiers alone keeps its random key: it
-        // stands for no identifier, so no pseudonym key made it.
+        auto linked = moved.find(signal.subject_key());
         absl::StatusOr<std::string> key =
-            subject.identifier_case() == v1::Subject::IDENTIFIER_NOT_SET
-                ? absl::StatusOr<std::string>(signal.subject_key())
-                : new_key(subject);
+            linked != moved.end()
+                ? absl::StatusOr<std::string>(linked->second)
+                : absl::StatusOr<std::string>(signal.subject_key());
         failed = key.ok()
                      ? RekeyOne(db, record_key, signal, *key,
                                 new_identifier_keys

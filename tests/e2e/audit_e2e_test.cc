@@ -259,6 +259,22 @@ TEST(AuditE2eTest, EveryOperationIsRecorded) {
   ASSERT_TRUE(director->Assign(receipt->signal_id(), "regisseur-2").ok());
   ASSERT_TRUE(director->Close(receipt->signal_id(), "afgeschaald").ok());
   ASSERT_TRUE(director->Reopen(receipt->signal_id(), "nieuw signaal").ok());
+  {  // a possible match, dismissed
+    std::vector<std::string> ids;
+    for (const char* partner : {"politie", "ggd"}) {
+      v1::Signal weak = ValidSignal(absl::StrCat("phone-", partner));
+      weak.mutable_subject()->Clear();
+      weak.mutable_subject()->add_identifiers()->set_phone("0612345678");
+      absl::StatusOr<v1::Receipt> made = hub.Client(partner)->Submit(weak);
+      ASSERT_TRUE(made.ok()) << made.status();
+      ids.push_back(made->signal_id());
+    }
+    v1::JudgeMatchRequest judge;
+    judge.set_signal_id(ids[0]);
+    judge.set_other_signal_id(ids[1]);
+    judge.set_reason("twee verschillende vrouwen");
+    ASSERT_TRUE(director->JudgeMatch(judge).ok());
+  }
   ASSERT_TRUE(ggd->Withdraw(receipt->signal_id(), "dubbel").ok());
   {
     grpc::ClientContext context;

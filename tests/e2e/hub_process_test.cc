@@ -501,6 +501,25 @@ TEST_F(HubProcessTest, RekeyedPseudonymsKeepMatchingAndAuditContinuity) {
               HasSubstr("POSSIBLE   match, shared phone (not certain; "
                         "confirm or dismiss): politie"));
   EXPECT_THAT(watch.output, Not(HasSubstr("612345678")));
+  // The chain director judges it one person.
+  std::smatch pair;
+  ASSERT_TRUE(std::regex_search(
+      watch.output, pair,
+      std::regex("POSSIBLE.*politie \\([a-z ]+\\) ([0-9a-f-]{36}); ggd "
+                 "\\([a-z ]+\\) ([0-9a-f-]{36})")))
+      << watch.output;
+  CommandResult confirmed = RunCommand(Ketenctl(
+      port, "--as ketenregisseur confirm-match " + pair[2].str() + " " +
+                pair[1].str() + " --reason 'zelfde nummer, zelfde vrouw'"));
+  EXPECT_EQ(confirmed.exit_code, 0) << confirmed.output;
+  EXPECT_THAT(confirmed.output,
+              HasSubstr("Confirmed: one person, 2 signals linked"));
+  CommandResult judged =
+      RunCommand(Ketenctl(port, "--as ketenregisseur get " + pair[2].str()));
+  EXPECT_THAT(judged.output,
+              HasSubstr("Possible match with " + pair[1].str() +
+                        ": confirmed, one person (by medewerker-1"));
+  EXPECT_THAT(judged.output, HasSubstr("Identifier: phone +31612345678"));
   CommandResult query =
       RunCommand(Ketenctl(port, "--as auditor audit query --bsn 999990019"));
   EXPECT_THAT(query.output, HasSubstr("politie  submitter  submit  OK"));

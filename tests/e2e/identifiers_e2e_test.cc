@@ -163,5 +163,181 @@ TEST(IdentifiersE2eTest, ErasureRemovesTheWeakIdentifiersToo) {
   EXPECT_TRUE(Matches(events).empty());
 }
 
+// The police know the woman by BSN and her phone; the GGD only by the
+// phone. Returns {police signal, GGD signal} once the possible match came.
+std::pair<std::string, std::string> KnownAndUnknown(TestHub& hub) {
+  v1::Signal known = ValidSignal("k-1", v1::CATEGORY_SEXUAL_EXPLOITATION,
+                                 testing::TestBsns()[1]);
+  known.mutable_subject()->add_identifiers()->set_phone("0612345678");
+  absl::StatusOr<v1::Receipt> politie = hub.Client("politie")->Submit(known);
+  absl::StatusOr<v1::Receipt> ggd =
+      hub.Client("ggd")->Submit(AboutPhone("u-1", "+31 6 1234 5678"));
+  EXPECT_TRUE(politie.ok() && ggd.ok());
+  const std::vector<v1::MatchFound> matches =
+      Matches(CollectEvents(*hub.ChainDirector(), 3));
+  EXPECT_EQ(matches.size(), 1u);
+  EXPECT_TRUE(!matches.empty() && matches[0].possible());
+  return {politie.ok() ? politie->signal_id() : "",
+          ggd.ok() ? ggd->signal_id() : ""};
+}
+
+v1::JudgeMatchRequest Judgement(const std::string& signal,
+                                const std::string& other, bool confirm) {
+  v1::JudgeMatchRequest request;
+  request.set_signal_id(signal);
+  request.set_other_signal_id(other);
+  request.set_confirm(confirm);
+  request.set_reason("zelfde nummer en beschrijving in beide signalen");
+  return request;
+}
+
+// A later BSN signal from a third partner, and the match it brings.
+v1::MatchFound LaterBsnSignal(TestHub& hub) {
+  absl::StatusOr<v1::Receipt> gemeente =
+      hub.Client("gemeente-hilversum")
+          ->Submit(ValidSignal("g-1", v1::CATEGORY_SEXUAL_EXPLOITATION,
+                               testing::TestBsns()[1]));
+  EXPECT_TRUE(gemeente.ok()) << gemeente.status();
+  const std::vector<v1::MatchFound> matches = Matches(
+      CollectEvents(*hub.ChainDirector(), 10, std::nullopt, absl::Seconds(3)));
+  EXPECT_EQ(matches.size(), 1u);
+  return matches.empty() ? v1::MatchFound() : matches.back();
+}
+
+std::vector<std::string> Ids(const v1::MatchFound& match) {
+  std::vector<std::string> ids;
+  for (const v1::MatchedSignal& signal : match.signals())
+    ids.push_back(signal.signal_id());
+  return ids;
+}
+
+TEST(IdentifiersE2eTest, ConfirmingLinksThemAndALaterBsnSignalMatchesAll) {
+  TestHub hub;
+  const auto [politie, ggd] = KnownAndUnknown(hub);
+  auto director = hub.ChainDirector();
+  absl::StatusOr<v1::JudgeMatchResponse> linked =
+      director->JudgeMatch(Judgement(ggd, politie, /*confirm=*/true));
+  ASSERT_TRUE(linked.ok()) << linked.status();
+  EXPECT_THAT(linked->linked_signal_ids(),
+              ::testing::UnorderedElementsAre(politie, ggd));
+  // The stream hears of the link; the worklist has them as one person.
+  const std::vector<v1::MatchFound> link = Matches(CollectEvents(*director, 1));
+  ASSERT_EQ(link.size(), 1u);
+  EXPECT_FALSE(link[0].possible());
+  v1::WorklistRequest person;
+  person.set_person_of(ggd);
+  absl::StatusOr<v1::WorklistResponse> list = director->Worklist(person);
+  ASSERT_TRUE(list.ok()) << list.status();
+  EXPECT_EQ(list->items_size(), 2);
+
+  // A later signal by BSN meets both, the GGD's too.
+  const v1::MatchFound later = LaterBsnSignal(hub);
+  EXPECT_FALSE(later.possible());
+  EXPECT_EQ(later.signals_size(), 3);
+  EXPECT_THAT(Ids(later), ::testing::Contains(ggd));
+
+  // The judgement stays with both signals, with its person and reason;
+  // the trail has the person and both signals, never the reason.
+  absl::StatusOr<v1::ReleasedSignal> read = director->GetSignal(ggd);
+  ASSERT_TRUE(read.ok()) << read.status();
+  ASSERT_EQ(read->match_judgements_size(), 1);
+  EXPECT_TRUE(read->match_judgements(0).confirmed());
+  EXPECT_EQ(read->match_judgements(0).other_signal_id(), politie);
+  EXPECT_EQ(read->match_judgements(0).judged_by(), "regisseur-1");
+  v1::AuditQueryRequest judged;
+  judged.set_operation("judge_match");
+  const std::vector<v1::AuditRecord> records =
+      testing::QueryAudit(hub, std::move(judged));
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].acting_user_id(), "regisseur-1");
+  EXPECT_EQ(records[0].signal_ids_size(), 2);
+  EXPECT_EQ(records[0].details().at("confirm"), "true");
+  EXPECT_THAT(records[0].DebugString(), Not(HasSubstr("beschrijving")));
+
+  // Linked survives a restart.
+  hub.Restart();
+  list = hub.ChainDirector()->Worklist(person);
+  ASSERT_TRUE(list.ok()) << list.status();
+  EXPECT_EQ(list->items_size(), 3);
+}
+
+TEST(IdentifiersE2eTest, DismissingLinksNothing) {
+  TestHub hub;
+  const auto [politie, ggd] = KnownAndUnknown(hub);
+  auto director = hub.ChainDirector();
+  absl::StatusOr<v1::JudgeMatchResponse> dismissed =
+      director->JudgeMatch(Judgement(ggd, politie, /*confirm=*/false));
+  ASSERT_TRUE(dismissed.ok()) << dismissed.status();
+  EXPECT_TRUE(dismissed->linked_signal_ids().empty());
+  const v1::MatchFound later = LaterBsnSignal(hub);
+  EXPECT_EQ(later.signals_size(), 2);
+  EXPECT_THAT(Ids(later), Not(::testing::Contains(ggd)));
+  absl::StatusOr<v1::ReleasedSignal> read = director->GetSignal(politie);
+  ASSERT_TRUE(read.ok()) << read.status();
+  ASSERT_EQ(read->match_judgements_size(), 1);
+  EXPECT_FALSE(read->match_judgements(0).confirmed());
+}
+
+TEST(IdentifiersE2eTest, AJudgementIsRefusedNamingWhyAndChangesNothing) {
+  TestHub hub;
+  const auto [politie, ggd] = KnownAndUnknown(hub);
+  // Two persons known by different BSNs who share a phone.
+  v1::Signal other = ValidSignal("k-2", v1::CATEGORY_SEXUAL_EXPLOITATION,
+                                 testing::TestBsns()[2]);
+  other.mutable_subject()->add_identifiers()->set_phone("0612345678");
+  absl::StatusOr<v1::Receipt> second = hub.Client("ggd")->Submit(other);
+  ASSERT_TRUE(second.ok());
+  // And one sharing nothing.
+  absl::StatusOr<v1::Receipt> apart =
+      hub.Client("ggd")->Submit(AboutPhone("u-9", "0699999999", "ad-1"));
+  ASSERT_TRUE(apart.ok());
+  auto director = hub.ChainDirector();
+  struct Case {
+    v1::JudgeMatchRequest request;
+    absl::StatusCode code;
+    std::string says;
+  };
+  v1::JudgeMatchRequest no_reason = Judgement(ggd, politie, true);
+  no_reason.set_reason(" ");
+  const Case cases[] = {
+      {Judgement(politie, second->signal_id(), true),
+       absl::StatusCode::kFailedPrecondition, "confirm: both signals name"},
+      {Judgement(ggd, apart->signal_id(), true),
+       absl::StatusCode::kFailedPrecondition, "shares no identifier"},
+      {Judgement(ggd, ggd, true), absl::StatusCode::kInvalidArgument,
+       "other_signal_id: must be another signal"},
+      {no_reason, absl::StatusCode::kInvalidArgument, "reason"},
+      {Judgement(ggd, "00000000-0000-4000-8000-000000000000", true),
+       absl::StatusCode::kNotFound, "other_signal_id: no such signal"},
+  };
+  for (const Case& c : cases) {
+    absl::StatusOr<v1::JudgeMatchResponse> refused =
+        director->JudgeMatch(c.request);
+    EXPECT_EQ(refused.status().code(), c.code) << c.says;
+    EXPECT_THAT(refused.status().message(), HasSubstr(c.says));
+  }
+  // Without a person: refused as unauthenticated.
+  ClientOptions options = hub.Options("ketenregisseur");
+  options.user_id.clear();
+  options.user_role.clear();
+  absl::StatusOr<std::unique_ptr<ChainDirectorClient>> nobody =
+      ChainDirectorClient::Connect(options);
+  ASSERT_TRUE(nobody.ok());
+  EXPECT_EQ(
+      (*nobody)->JudgeMatch(Judgement(ggd, politie, true)).status().code(),
+      absl::StatusCode::kUnauthenticated);
+  // Nothing changed: no judgement, and still two persons.
+  absl::StatusOr<v1::ReleasedSignal> read = director->GetSignal(ggd);
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(read->match_judgements_size(), 0);
+  v1::WorklistRequest person;
+  person.set_person_of(ggd);
+  EXPECT_EQ(director->Worklist(person)->items_size(), 1);
+  // Dismissing two known persons is allowed: it says they are two.
+  EXPECT_TRUE(
+      director->JudgeMatch(Judgement(politie, second->signal_id(), false))
+          .ok());
+}
+
 }  // namespace
 }  // namespace ketenhub

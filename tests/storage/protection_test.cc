@@ -59,6 +59,8 @@ class ProtectionTest : public ::testing::Test {
     command.signal = signal;
     command.subject_key = subject;
     command.identifier_keys = std::move(identifier_keys);
+    command.person_unknown =
+        signal.subject().identifier_case() == v1::Subject::IDENTIFIER_NOT_SET;
     command.receivers = {"ketenregisseur"};
     command.match_window_days = window;
     command.retention_days = retention;

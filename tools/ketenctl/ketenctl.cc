@@ -387,6 +387,14 @@ void PrintReleased(const v1::ReleasedSignal& s) {
                                             : s.contact().phone())
             << "\n";
   std::cout << "  Worklist: " << TriageText(s.triage()) << "\n";
+  for (const v1::MatchJudgement& judged : s.match_judgements()) {
+    std::cout << "  Possible match with " << judged.other_signal_id() << ": "
+              << (judged.confirmed() ? "confirmed, one person"
+                                     : "dismissed, not one person")
+              << " (by " << judged.judged_by() << ", "
+              << FormatTimestamp(judged.judged_at()) << "): " << judged.reason()
+              << "\n";
+  }
   if (s.state() == v1::SIGNAL_STATE_DECIDED) {
     for (const v1::Decision& earlier : s.earlier_decisions())
       std::cout << "  Earlier decision: " << DecisionText(earlier) << "\n";

@@ -113,10 +113,46 @@ void WorklistCommands::Register(CLI::App& app) {
                                "reopen a closed signal into triage (yours)");
   for (CLI::App* command : {assign_, close_, reopen_})
     command->add_option("signal_id", signal_id_, "signal id")->required();
-  for (CLI::App* command : {close_, reopen_}) {
+  confirm_ = app.add_subcommand(
+      "confirm-match",
+      "a possible match is one person: link the two signals (and the "
+      "person's others) for later matching");
+  dismiss_ = app.add_subcommand(
+      "dismiss-match", "a possible match is not one person: link nothing");
+  for (CLI::App* command : {confirm_, dismiss_}) {
+    command->add_option("signal_id", signal_id_, "one signal")->required();
+    command
+        ->add_option("other_signal_id", other_signal_id_,
+                     "the other signal of the possible match")
+        ->required();
+  }
+  for (CLI::App* command : {close_, reopen_, confirm_, dismiss_}) {
     command->add_option("--reason", reason_, "why (no personal data)")
         ->required();
   }
+}
+
+int WorklistCommands::Judge(const GlobalFlags& flags, bool confirm) {
+  auto client = ConnectAs<ChainDirectorClient>(flags);
+  if (!client.ok()) return Report(client.status(), flags);
+  v1::JudgeMatchRequest request;
+  request.set_signal_id(signal_id_);
+  request.set_other_signal_id(other_signal_id_);
+  request.set_confirm(confirm);
+  request.set_reason(reason_);
+  absl::StatusOr<v1::JudgeMatchResponse> judged =
+      (*client)->JudgeMatch(request);
+  if (!judged.ok()) return Report(judged.status(), flags);
+  if (flags.json) {
+    std::cout << ToJson(*judged) << "\n";
+  } else if (confirm) {
+    std::cout << "Confirmed: one person, " << judged->linked_signal_ids_size()
+              << " signals linked: "
+              << absl::StrJoin(judged->linked_signal_ids(), ", ") << "\n";
+  } else {
+    std::cout << "Dismissed: nothing linked.\n";
+  }
+  return EXIT_SUCCESS;
 }
 
 std::optional<int> WorklistCommands::Run(const GlobalFlags& flags) {
@@ -124,6 +160,8 @@ std::optional<int> WorklistCommands::Run(const GlobalFlags& flags) {
   for (CLI::App* command : {assign_, close_, reopen_}) {
     if (command != nullptr && *command) return Step(flags, command);
   }
+  if (confirm_ != nullptr && *confirm_) return Judge(flags, true);
+  if (dismiss_ != nullptr && *dismiss_) return Judge(flags, false);
   return std::nullopt;
 }
 

@@ -12,8 +12,8 @@
 
 namespace ketenhub {
 
-// Registers "worklist", "assign", "close" and "reopen" on `app` and runs the
-// chosen one.
+// Registers "worklist", "assign", "close", "reopen", "confirm-match" and
+// "dismiss-match" on `app` and runs the chosen one.
 class WorklistCommands {
  public:
   void Register(CLI::App& app);
@@ -23,14 +23,17 @@ class WorklistCommands {
  private:
   int List(const GlobalFlags& flags);
   int Step(const GlobalFlags& flags, CLI::App* command);
+  int Judge(const GlobalFlags& flags, bool confirm);
 
   CLI::App* list_ = nullptr;
   CLI::App* assign_ = nullptr;
   CLI::App* close_ = nullptr;
   CLI::App* reopen_ = nullptr;
+  CLI::App* confirm_ = nullptr;
+  CLI::App* dismiss_ = nullptr;
   std::string state_, urgency_, category_, assignee_, person_of_, page_token_;
   uint32_t page_size_ = 0;
-  std::string signal_id_, to_, reason_;
+  std::string signal_id_, other_signal_id_, to_, reason_;
 };
 
 // "in triage, assigned to regisseur-2 (by regisseur-1, 2026-11-30 ...)"
