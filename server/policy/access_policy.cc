@@ -13,6 +13,7 @@
 #include "server/common/identifiers.h"
 #include "server/common/status_macros.h"
 #include "server/common/text_proto.h"
+#include "server/policy/identifier_rules.h"
 #include "server/policy/operations.h"
 #include "server/policy/person_rules.h"
 
@@ -292,6 +293,8 @@ absl::Status ValidatePolicy(const v1::Policy& policy) {
     }
     KETENHUB_RETURN_IF_ERROR(ValidateRoles(i, p));
     KETENHUB_RETURN_IF_ERROR(ValidateMaySubmit(i, p));
+    if (absl::Status rules = CheckIdentifierRules(p); !rules.ok())
+      return PartnerError(i, p, rules.message());
     KETENHUB_RETURN_IF_ERROR(ValidateWitnessKey(i, p));
   }
   KETENHUB_RETURN_IF_ERROR(ValidateRoutes(policy));

@@ -6,6 +6,7 @@
 #include "server/audit/audit_record.h"
 #include "server/common/metrics.h"
 #include "server/common/status_macros.h"
+#include "server/policy/identifier_rules.h"
 #include "server/policy/signal_validation.h"
 #include "server/routing/release.h"
 #include "server/service/audited_call.h"
@@ -318,6 +319,7 @@ absl::StatusOr<SubmitCommand> SignalServiceImpl::Admit(
   // From here on the record names the person the attempt was about.
   record.set_data_subject_pseudonym(SubjectPseudonym(*subject_key));
   KETENHUB_RETURN_IF_ERROR(policy.CheckMaySubmit(partner, signal.category()));
+  KETENHUB_RETURN_IF_ERROR(CheckMayIdentify(partner, signal.subject()));
   SubmitCommand command;
   command.partner_id = partner.id();
   command.signal = signal;

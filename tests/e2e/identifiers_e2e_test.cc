@@ -142,6 +142,34 @@ TEST(IdentifiersE2eTest, ABadIdentifierIsRefusedNamingItAndStoresNothing) {
   EXPECT_EQ(hub.CountStoredSignals(), 0);
 }
 
+// The policy says who may use which identifier, and which may stand alone.
+TEST(IdentifiersE2eTest, ThePolicyRefusesAKindAPartnerMayNotUse) {
+  TestHub hub;
+  auto gemeente = hub.Client("gemeente-hilversum");
+  v1::Signal alias_alone = ValidSignal("m-1", v1::CATEGORY_SEXUAL_EXPLOITATION);
+  alias_alone.mutable_subject()->Clear();
+  alias_alone.mutable_subject()->add_identifiers()->set_alias("Lisa");
+  absl::StatusOr<v1::Receipt> refused = gemeente->Submit(alias_alone);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(refused.status().message(),
+              HasSubstr("rule: partners.identifiers.alone"));
+  v1::Signal email = ValidSignal("m-2", v1::CATEGORY_SEXUAL_EXPLOITATION,
+                                 testing::TestBsns()[1]);
+  email.mutable_subject()->add_identifiers()->set_email("lisa@example.nl");
+  refused = gemeente->Submit(email);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(refused.status().message(),
+              HasSubstr("may not identify a person by email"));
+  EXPECT_THAT(refused.status().message(), Not(HasSubstr("lisa")));
+  // Beside a BSN the alias is fine.
+  v1::Signal beside = ValidSignal("m-3", v1::CATEGORY_SEXUAL_EXPLOITATION,
+                                  testing::TestBsns()[1]);
+  beside.mutable_subject()->add_identifiers()->set_alias("Lisa");
+  EXPECT_TRUE(gemeente->Submit(beside).ok());
+  hub.Shutdown();
+  EXPECT_EQ(hub.CountStoredSignals(), 1);
+}
+
 // An erased person's signals take their weak identifiers with them: a
 // later signal sharing the phone number meets nobody.
 TEST(IdentifiersE2eTest, ErasureRemovesTheWeakIdentifiersToo) {

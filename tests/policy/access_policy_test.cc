@@ -118,76 +118,106 @@ TEST_P(BadPolicyTest, IsRefusedNamingTheField) {
 
 INSTANTIATE_TEST_SUITE_P(
     Rules, BadPolicyTest,
-    ::testing::Values(BadPolicyCase{"", "registry is empty"},
-                      BadPolicyCase{R"pb(partners {
-                                           id: "A"
-                                           name: "a"
-                                           oin: "00000099000000000001"
-                                           roles: ROLE_AUDITOR
-                                           regime: DATA_REGIME_AVG
-                                         })pb",
-                                    "id:"},
-                      BadPolicyCase{R"pb(partners {
-                                           id: "a"
-                                           name: "a"
-                                           oin: "123"
-                                           roles: ROLE_AUDITOR
-                                           regime: DATA_REGIME_AVG
-                                         })pb",
-                                    "oin: must be 20 digits"},
-                      BadPolicyCase{R"pb(partners {
-                                           id: "a"
-                                           name: "a"
-                                           oin: "00000099000000000001"
-                                           roles: ROLE_AUDITOR
-                                           regime: DATA_REGIME_AVG
-                                         }
-                                         partners {
-                                           id: "b"
-                                           name: "b"
-                                           oin: "00000099000000000001"
-                                           roles: ROLE_AUDITOR
-                                           regime: DATA_REGIME_AVG
-                                         })pb",
-                                    "oin: used by another partner"},
-                      BadPolicyCase{R"pb(partners {
-                                           id: "a"
-                                           name: "a"
-                                           oin: "00000099000000000001"
-                                           roles: ROLE_AUDITOR
-                                           regime: DATA_REGIME_AVG
-                                         }
-                                         partners {
-                                           id: "a"
-                                           name: "b"
-                                           oin: "00000099000000000002"
-                                           roles: ROLE_AUDITOR
-                                           regime: DATA_REGIME_AVG
-                                         })pb",
-                                    "id: used twice"},
-                      BadPolicyCase{R"pb(partners {
-                                           id: "a"
-                                           name: "a"
-                                           oin: "00000099000000000001"
-                                           regime: DATA_REGIME_AVG
-                                         })pb",
-                                    "roles: at least one"},
-                      BadPolicyCase{R"pb(partners {
-                                           id: "a"
-                                           name: "a"
-                                           oin: "00000099000000000001"
-                                           roles: ROLE_AUDITOR
-                                         })pb",
-                                    "regime:"},
-                      BadPolicyCase{R"pb(partners {
-                                           id: "a"
-                                           name: "a"
-                                           oin: "00000099000000000001"
-                                           roles: ROLE_AUDITOR
-                                           regime: DATA_REGIME_AVG
-                                           may_submit: CATEGORY_OTHER
-                                         })pb",
-                                    "may_submit: needs role ROLE_SUBMITTER"}));
+    ::testing::Values(
+        BadPolicyCase{"", "registry is empty"},
+        BadPolicyCase{R"pb(partners {
+                             id: "A"
+                             name: "a"
+                             oin: "00000099000000000001"
+                             roles: ROLE_AUDITOR
+                             regime: DATA_REGIME_AVG
+                           })pb",
+                      "id:"},
+        BadPolicyCase{R"pb(partners {
+                             id: "a"
+                             name: "a"
+                             oin: "123"
+                             roles: ROLE_AUDITOR
+                             regime: DATA_REGIME_AVG
+                           })pb",
+                      "oin: must be 20 digits"},
+        BadPolicyCase{R"pb(partners {
+                             id: "a"
+                             name: "a"
+                             oin: "00000099000000000001"
+                             roles: ROLE_AUDITOR
+                             regime: DATA_REGIME_AVG
+                           }
+                           partners {
+                             id: "b"
+                             name: "b"
+                             oin: "00000099000000000001"
+                             roles: ROLE_AUDITOR
+                             regime: DATA_REGIME_AVG
+                           })pb",
+                      "oin: used by another partner"},
+        BadPolicyCase{R"pb(partners {
+                             id: "a"
+                             name: "a"
+                             oin: "00000099000000000001"
+                             roles: ROLE_AUDITOR
+                             regime: DATA_REGIME_AVG
+                           }
+                           partners {
+                             id: "a"
+                             name: "b"
+                             oin: "00000099000000000002"
+                             roles: ROLE_AUDITOR
+                             regime: DATA_REGIME_AVG
+                           })pb",
+                      "id: used twice"},
+        BadPolicyCase{R"pb(partners {
+                             id: "a"
+                             name: "a"
+                             oin: "00000099000000000001"
+                             regime: DATA_REGIME_AVG
+                           })pb",
+                      "roles: at least one"},
+        BadPolicyCase{R"pb(partners {
+                             id: "a"
+                             name: "a"
+                             oin: "00000099000000000001"
+                             roles: ROLE_AUDITOR
+                           })pb",
+                      "regime:"},
+        BadPolicyCase{R"pb(partners {
+                             id: "a"
+                             name: "a"
+                             oin: "00000099000000000001"
+                             roles: ROLE_AUDITOR
+                             regime: DATA_REGIME_AVG
+                             may_submit: CATEGORY_OTHER
+                           })pb",
+                      "may_submit: needs role ROLE_SUBMITTER"},
+        BadPolicyCase{R"pb(partners {
+                             id: "a"
+                             name: "a"
+                             oin: "00000099000000000001"
+                             roles: ROLE_AUDITOR
+                             regime: DATA_REGIME_AVG
+                             identifiers { kind: IDENTIFIER_KIND_PHONE }
+                           })pb",
+                      "identifiers: needs role ROLE_SUBMITTER"},
+        BadPolicyCase{R"pb(partners {
+                             id: "a"
+                             name: "a"
+                             oin: "00000099000000000001"
+                             roles: ROLE_SUBMITTER
+                             regime: DATA_REGIME_AVG
+                             identifiers { kind: IDENTIFIER_KIND_BSN }
+                           })pb",
+                      "(a): identifiers.kind: PHONE, EMAIL"},
+        BadPolicyCase{
+            R"pb(partners {
+                   id: "a"
+                   name: "a"
+                   oin: "00000099000000000001"
+                   roles: ROLE_SUBMITTER
+                   regime: DATA_REGIME_AVG
+                   identifiers { kind: IDENTIFIER_KIND_ALIAS }
+                   identifiers { kind: IDENTIFIER_KIND_ALIAS alone: true }
+                 })pb",
+            "identifiers: IDENTIFIER_KIND_ALIAS listed twice"}));
 
 // person_rules: refused naming the rule and field when malformed; otherwise
 // they cover exactly their role, operations and partners.
