@@ -196,6 +196,24 @@ absl::StatusOr<std::string> SubjectPseudonymizer::SubjectKey(
   return mac;
 }
 
+absl::StatusOr<std::string> SubjectPseudonymizer::LookupKey(
+    const v1::Subject& subject) const {
+  if (subject.identifiers().empty()) return SubjectKey(subject);
+  if (HasStrongIdentifier(subject) || subject.identifiers_size() > 1) {
+    return absl::InvalidArgumentError(
+        "subject: a BSN, a name with date of birth, or one identifier");
+  }
+  absl::StatusOr<std::string> normal =
+      NormalisedIdentifier(subject.identifiers(0));
+  if (!normal.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("subject.identifiers[0].", normal.status().message()));
+  }
+  std::string key = Mac(key_, *normal);
+  OPENSSL_cleanse(normal->data(), normal->size());
+  return key;
+}
+
 bool SubjectPseudonymizer::HasStrongIdentifier(const v1::Subject& subject) {
   return subject.identifier_case() != v1::Subject::IDENTIFIER_NOT_SET;
 }

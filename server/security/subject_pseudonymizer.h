@@ -35,6 +35,13 @@ class SubjectPseudonymizer {
   // INVALID_ARGUMENT when it has none (HasStrongIdentifier).
   absl::StatusOr<std::string> SubjectKey(const v1::Subject& subject) const;
 
+  // The key to find a subject's signals by, for the rights and the audit
+  // trail: its subject key (a BSN or name), or, for a subject of exactly
+  // one weak identifier, that identifier's key (the signals carrying it).
+  // INVALID_ARGUMENT naming the field for anything else (both, several
+  // identifiers, a malformed one).
+  absl::StatusOr<std::string> LookupKey(const v1::Subject& subject) const;
+
   // Whether `subject` names a person (BSN, or name with date of birth); a
   // subject of weak identifiers alone does not, and its signal gets a
   // random subject key of its own (NewPersonKey).

@@ -225,7 +225,7 @@ AdminServiceImpl::ExportSubject(grpc::CallbackServerContext* context,
   AuditedCall call = BeginCall(context, *policy_, *certificates_,
                                "subject_export", v1::ROLE_OPERATOR);
   absl::StatusOr<std::string> key =
-      call.allowed.ok() ? pseudonymizer_->SubjectKey(request->subject())
+      call.allowed.ok() ? pseudonymizer_->LookupKey(request->subject())
                         : absl::StatusOr<std::string>(call.allowed);
   std::vector<std::string> earlier;
   if (key.ok()) {
@@ -273,6 +273,16 @@ AdminServiceImpl::ExportParts(const std::string& subject_key,
     part_bytes += bytes;
     return parts.back();
   };
+  // Found by a weak identifier, the signals may be about several persons
+  // (known or not): the history covers each.
+  std::vector<std::string> persons = earlier;
+  for (const v1::storage::StoredSignal& stored : *signals) {
+    const std::string person = SubjectPseudonym(stored.subject_key());
+    if (person != pseudonym &&
+        std::find(persons.begin(), persons.end(), person) == persons.end()) {
+      persons.push_back(person);
+    }
+  }
   for (const v1::storage::StoredSignal& stored : *signals) {
     v1::SubjectSignal out;
     out.set_signal_id(stored.signal_id());
@@ -287,7 +297,7 @@ AdminServiceImpl::ExportParts(const std::string& subject_key,
   }
   AuditFilter filter;
   filter.subject_pseudonym = pseudonym;
-  filter.earlier_pseudonyms = earlier;
+  filter.earlier_pseudonyms = persons;
   std::optional<uint64_t> from = 0;
   while (from) {
     absl::StatusOr<AuditPage> history =
@@ -306,7 +316,7 @@ grpc::ServerUnaryReactor* AdminServiceImpl::HandleEraseSubject(
     UnaryCall& call, const v1::EraseSubjectRequest& request,
     v1::EraseSubjectResponse* response) {
   absl::StatusOr<std::string> key =
-      pseudonymizer_->SubjectKey(request.subject());
+      pseudonymizer_->LookupKey(request.subject());
   if (!key.ok()) return call.Finish(key.status());
   if (absl::Status reason = CheckRequiredText("reason", request.reason(),
                                               kMaxRequestReferenceBytes);

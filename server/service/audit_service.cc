@@ -69,12 +69,25 @@ absl::StatusOr<AuditServiceImpl::QueryPlan> AuditServiceImpl::PlanQuery(
   QueryPlan plan;
   if (request.has_subject()) {
     absl::StatusOr<std::string> key =
-        pseudonymizer_->SubjectKey(request.subject());
+        pseudonymizer_->LookupKey(request.subject());
     if (!key.ok()) return key.status();
     plan.filter.subject_pseudonym = SubjectPseudonym(*key);
     for (const std::string& earlier :
          pseudonymizer_->EarlierSubjectKeys(request.subject())) {
       plan.filter.earlier_pseudonyms.push_back(SubjectPseudonym(earlier));
+    }
+    // By a weak identifier: the records about every person (known or not)
+    // whose signals carry it.
+    if (!SubjectPseudonymizer::HasStrongIdentifier(request.subject())) {
+      absl::StatusOr<std::vector<v1::storage::SubjectIndexEntry>> carrying =
+          store_->SubjectIndex(*key);
+      if (!carrying.ok()) return carrying.status();
+      for (const v1::storage::SubjectIndexEntry& entry : *carrying) {
+        const std::string person = SubjectPseudonym(entry.subject_key());
+        auto& persons = plan.filter.earlier_pseudonyms;
+        if (std::find(persons.begin(), persons.end(), person) == persons.end())
+          persons.push_back(person);
+      }
     }
     record.set_data_subject_pseudonym(plan.filter.subject_pseudonym);
   }

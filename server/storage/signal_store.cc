@@ -233,6 +233,16 @@ class RocksSignalStore final : public SignalStore {
   absl::StatusOr<std::vector<StoredSignal>> ListUnrouted(
       uint64_t after_sequence, size_t max) const override;
 
+  absl::StatusOr<std::vector<v1::storage::SubjectIndexEntry>> SubjectIndex(
+      absl::string_view key) const override {
+    absl::StatusOr<std::map<uint64_t, v1::storage::SubjectIndexEntry>> entries =
+        database().SubjectEntries(key);
+    if (!entries.ok()) return entries.status();
+    std::vector<v1::storage::SubjectIndexEntry> out;
+    for (auto& [sequence, entry] : *entries) out.push_back(std::move(entry));
+    return out;
+  }
+
   absl::StatusOr<std::vector<StoredSignal>> SubjectSignals(
       absl::string_view subject_key) const override {
     absl::StatusOr<std::map<uint64_t, v1::storage::SubjectIndexEntry>> entries =

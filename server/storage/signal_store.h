@@ -192,6 +192,10 @@ class SignalStore {
 
   // The signals of one subject, content decrypted (destroyed ones are no
   // longer linked to it).
+  // The subject index entries under `key` (a subject key, or a weak
+  // identifier's key), oldest first; nothing is decrypted.
+  virtual absl::StatusOr<std::vector<v1::storage::SubjectIndexEntry>>
+  SubjectIndex(absl::string_view key) const = 0;
   virtual absl::StatusOr<std::vector<v1::storage::StoredSignal>> SubjectSignals(
       absl::string_view subject_key) const = 0;
 

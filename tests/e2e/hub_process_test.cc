@@ -520,6 +520,18 @@ TEST_F(HubProcessTest, RekeyedPseudonymsKeepMatchingAndAuditContinuity) {
               HasSubstr("Possible match with " + pair[1].str() +
                         ": confirmed, one person (by medewerker-1"));
   EXPECT_THAT(judged.output, HasSubstr("Identifier: phone +31612345678"));
+  // The rights by the number, in another notation.
+  CommandResult exported = RunCommand(Ketenctl(
+      port, "--as operator admin subject export --phone '0031 6 12345678'"));
+  EXPECT_EQ(exported.exit_code, 0) << exported.output;
+  EXPECT_THAT(exported.output, HasSubstr(pair[1].str()));
+  EXPECT_THAT(exported.output, HasSubstr(pair[2].str()));
+  CommandResult both = RunCommand(
+      Ketenctl(port,
+               "--as operator admin subject export --phone 0612345678 --bsn "
+               "999990019"));
+  EXPECT_EQ(both.exit_code, 1);
+  EXPECT_THAT(both.output, HasSubstr("or one of --phone"));
   CommandResult query =
       RunCommand(Ketenctl(port, "--as auditor audit query --bsn 999990019"));
   EXPECT_THAT(query.output, HasSubstr("politie  submitter  submit  OK"));

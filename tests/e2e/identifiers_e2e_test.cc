@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <set>
 
 #include "absl/strings/match.h"
 #include "gmock/gmock.h"
@@ -168,6 +169,76 @@ TEST(IdentifiersE2eTest, ThePolicyRefusesAKindAPartnerMayNotUse) {
   EXPECT_TRUE(gemeente->Submit(beside).ok());
   hub.Shutdown();
   EXPECT_EQ(hub.CountStoredSignals(), 1);
+}
+
+// The rights by a weak identifier: export, the audit trail and erasure
+// find every signal carrying it, however written, and only those.
+TEST(IdentifiersE2eTest, ExportAuditQueryAndErasureWorkByPhoneNumber) {
+  TestHub hub;
+  v1::Signal known = ValidSignal("r-1", v1::CATEGORY_SEXUAL_EXPLOITATION,
+                                 testing::TestBsns()[1]);
+  known.mutable_subject()->add_identifiers()->set_phone("0612345678");
+  absl::StatusOr<v1::Receipt> politie = hub.Client("politie")->Submit(known);
+  absl::StatusOr<v1::Receipt> ggd =
+      hub.Client("ggd")->Submit(AboutPhone("r-2", "+31 6 12 34 56 78"));
+  // The same person by BSN, without the number: not found by it.
+  absl::StatusOr<v1::Receipt> gemeente =
+      hub.Client("gemeente-hilversum")
+          ->Submit(ValidSignal("r-3", v1::CATEGORY_SEXUAL_EXPLOITATION,
+                               testing::TestBsns()[1]));
+  ASSERT_TRUE(politie.ok() && ggd.ok() && gemeente.ok());
+  v1::Subject by_phone;
+  by_phone.add_identifiers()->set_phone("06-12345678");
+
+  absl::StatusOr<v1::ExportSubjectResponse> exported =
+      hub.ExportSubject(by_phone);
+  ASSERT_TRUE(exported.ok()) << exported.status();
+  std::vector<std::string> ids;
+  for (const v1::SubjectSignal& signal : exported->signals())
+    ids.push_back(signal.signal_id());
+  EXPECT_THAT(ids, ::testing::UnorderedElementsAre(politie->signal_id(),
+                                                   ggd->signal_id()));
+  std::set<std::string> history;
+  for (const v1::AuditRecord& record : exported->access_history()) {
+    for (const std::string& id : record.signal_ids()) history.insert(id);
+  }
+  EXPECT_TRUE(history.contains(politie->signal_id()));
+  EXPECT_TRUE(history.contains(ggd->signal_id()));
+
+  v1::AuditQueryRequest query;
+  *query.mutable_subject() = by_phone;
+  query.set_operation("submit");
+  std::set<std::string> submitted;
+  for (const v1::AuditRecord& record :
+       testing::QueryAudit(hub, std::move(query))) {
+    submitted.insert(record.actor_partner_id());
+  }
+  // The police's signal is about the person known by BSN: the query by
+  // the number finds that person's records, the municipality's too.
+  EXPECT_EQ(submitted,
+            (std::set<std::string>{"politie", "ggd", "gemeente-hilversum"}));
+
+  // Neither both nor two identifiers at once.
+  v1::Subject both = by_phone;
+  both.set_bsn(testing::TestBsns()[1]);
+  EXPECT_EQ(hub.ExportSubject(both).status().code(),
+            absl::StatusCode::kInvalidArgument);
+
+  v1::EraseSubjectRequest erase;
+  *erase.mutable_subject() = by_phone;
+  erase.set_reason("AVG-17 verzoek 2026-0200");
+  v1::EraseSubjectResponse erased;
+  grpc::ClientContext context;
+  ASSERT_TRUE(hub.Admin()->EraseSubject(&context, erase, &erased).ok());
+  EXPECT_THAT(
+      erased.erased_signal_ids(),
+      ::testing::UnorderedElementsAre(politie->signal_id(), ggd->signal_id()));
+  v1::Subject by_bsn;
+  by_bsn.set_bsn(testing::TestBsns()[1]);
+  exported = hub.ExportSubject(by_bsn);
+  ASSERT_TRUE(exported.ok()) << exported.status();
+  ASSERT_EQ(exported->signals_size(), 1);
+  EXPECT_EQ(exported->signals(0).signal_id(), gemeente->signal_id());
 }
 
 // An erased person's signals take their weak identifiers with them: a

@@ -72,11 +72,9 @@ void AdminCommands::Register(CLI::App& admin) {
       "export", "everything the hub holds about one person, as JSON");
   erase_ = subject->add_subcommand("erase",
                                    "crypto-shred all signals about one person");
-  for (CLI::App* cmd : {export_, erase_}) {
-    cmd->add_option("--bsn", bsn_, "the person's BSN");
-    cmd->add_option("--name", name_, "the person's name, with --birth-date");
-    cmd->add_option("--birth-date", birth_date_, "YYYY-MM-DD, with --name");
-  }
+  // By one weak identifier: every signal carrying it (which may be about
+  // more than one person; export first to see which).
+  for (CLI::App* cmd : {export_, erase_}) subject_.Register(cmd);
   export_->add_option("--out", out_file_, "file to write (default: stdout)");
   erase_
       ->add_option("--reason", reason_,
@@ -102,20 +100,16 @@ std::optional<int> AdminCommands::Run(const GlobalFlags& flags) {
 
 namespace {
 
-absl::StatusOr<v1::Subject> SubjectFrom(const std::string& bsn,
-                                        const std::string& name,
-                                        const std::string& birth_date) {
-  v1::Subject subject;
-  if (!bsn.empty() && name.empty() && birth_date.empty()) {
-    subject.set_bsn(bsn);
-  } else if (bsn.empty() && !name.empty() && !birth_date.empty()) {
-    subject.mutable_person()->set_name(name);
-    subject.mutable_person()->set_date_of_birth(birth_date);
-  } else {
+// The person the flags name; one is required here.
+absl::StatusOr<v1::Subject> RequiredSubject(const SubjectOptions& options) {
+  absl::StatusOr<std::optional<v1::Subject>> subject = options.Subject();
+  if (!subject.ok()) return subject.status();
+  if (!subject->has_value()) {
     return absl::InvalidArgumentError(
-        "give --bsn, or --name with --birth-date");
+        "give --bsn, --name with --birth-date, or one of --phone, --email, "
+        "--alias, --address, --advert");
   }
-  return subject;
+  return **subject;
 }
 
 }  // namespace
@@ -150,7 +144,7 @@ int AdminCommands::Retention(const GlobalFlags& flags) {
 }
 
 int AdminCommands::Export(const GlobalFlags& flags) {
-  absl::StatusOr<v1::Subject> subject = SubjectFrom(bsn_, name_, birth_date_);
+  absl::StatusOr<v1::Subject> subject = RequiredSubject(subject_);
   if (!subject.ok()) return Report(subject.status(), flags);
   v1::ExportSubjectRequest request;
   *request.mutable_subject() = *subject;
@@ -175,7 +169,7 @@ int AdminCommands::Export(const GlobalFlags& flags) {
 }
 
 int AdminCommands::Erase(const GlobalFlags& flags) {
-  absl::StatusOr<v1::Subject> subject = SubjectFrom(bsn_, name_, birth_date_);
+  absl::StatusOr<v1::Subject> subject = RequiredSubject(subject_);
   if (!subject.ok()) return Report(subject.status(), flags);
   v1::EraseSubjectRequest request;
   *request.mutable_subject() = *subject;

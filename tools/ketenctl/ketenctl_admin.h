@@ -7,6 +7,7 @@
 
 #include "CLI/CLI.hpp"
 #include "tools/ketenctl/ketenctl_common.h"
+#include "tools/ketenctl/ketenctl_subject.h"
 
 namespace ketenhub {
 
@@ -32,7 +33,8 @@ class AdminCommands {
   CLI::App* backup_ = nullptr;
   std::string backup_name_;
   bool dry_run_ = false;
-  std::string as_of_, bsn_, name_, birth_date_, reason_, out_file_;
+  std::string as_of_, reason_, out_file_;
+  SubjectOptions subject_;
 };
 
 }  // namespace ketenhub

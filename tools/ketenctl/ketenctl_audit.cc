@@ -64,10 +64,9 @@ void AuditCommands::Register(CLI::App& app) {
     cmd->add_option("--from", from_, "from this date or time (inclusive)");
     cmd->add_option("--to", to_, "up to this date or time (exclusive)");
   }
-  query_->add_option("--bsn", bsn_,
-                     "the person's BSN (pseudonymised by the hub)");
-  query_->add_option("--name", name_, "the person's name, with --birth-date");
-  query_->add_option("--birth-date", birth_date_, "YYYY-MM-DD, with --name");
+  // The person (pseudonymised by the hub): by BSN, name, or one weak
+  // identifier (the records about every person carrying it).
+  subject_.Register(query_);
   query_->add_option("--actor", actor_, "partner id or OIN");
   query_->add_option("--operation", operation_,
                      "e.g. submit, get_signal, deliver, release, audit_query");
@@ -123,16 +122,9 @@ std::optional<int> AuditCommands::Run(const GlobalFlags& flags) {
 
 int AuditCommands::Query(const GlobalFlags& flags, bool export_all) {
   v1::AuditQueryRequest request;
-  if (!bsn_.empty()) request.mutable_subject()->set_bsn(bsn_);
-  if (!name_.empty() || !birth_date_.empty()) {
-    if (!bsn_.empty() || name_.empty() || birth_date_.empty()) {
-      return Report(
-          absl::InvalidArgumentError("give --bsn, or --name with --birth-date"),
-          flags);
-    }
-    request.mutable_subject()->mutable_person()->set_name(name_);
-    request.mutable_subject()->mutable_person()->set_date_of_birth(birth_date_);
-  }
+  absl::StatusOr<std::optional<v1::Subject>> subject = subject_.Subject();
+  if (!subject.ok()) return Report(subject.status(), flags);
+  if (subject->has_value()) *request.mutable_subject() = **subject;
   request.set_actor(actor_);
   request.set_operation(operation_);
   if (outcome_ == "succeeded") {

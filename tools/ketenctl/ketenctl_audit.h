@@ -9,6 +9,7 @@
 
 #include "CLI/CLI.hpp"
 #include "tools/ketenctl/ketenctl_common.h"
+#include "tools/ketenctl/ketenctl_subject.h"
 
 namespace ketenhub {
 
@@ -26,7 +27,8 @@ class AuditCommands {
   CLI::App* query_ = nullptr;
   CLI::App* export_ = nullptr;
   CLI::App* verify_ = nullptr;
-  std::string bsn_, name_, birth_date_, actor_, operation_, outcome_;
+  SubjectOptions subject_;
+  std::string actor_, operation_, outcome_;
   std::string from_, to_, trace_id_, signal_id_, user_, out_file_;
   std::string public_key_, checkpoint_file_, save_file_, data_dir_;
   std::vector<uint64_t> records_;
