@@ -74,6 +74,8 @@ std::string RefusedField(const std::string& field) {
        "aan\"."},
       {"outcome", "Kies een uitkomst."},
       {"kind", "Dit deel bestaat niet in het signaal."},
+      {"other_signal_id",
+       "Deze signalen delen geen kenmerk, of gaan al over dezelfde persoon."},
       {"state",
        "Dit kan niet in de huidige stand van het signaal (is het gesloten of "
        "ingetrokken?)."}};
@@ -186,6 +188,53 @@ std::string IdentifierText(const v1::Identifier& identifier) {
       break;
   }
   return "(leeg)";
+}
+
+const char* IdentifierKindWord(int kind) {
+  switch (kind) {
+    case v1::IDENTIFIER_KIND_PHONE:
+      return "telefoonnummer";
+    case v1::IDENTIFIER_KIND_EMAIL:
+      return "e-mailadres";
+    case v1::IDENTIFIER_KIND_ADDRESS:
+      return "adres";
+    case v1::IDENTIFIER_KIND_ALIAS:
+      return "alias";
+    case v1::IDENTIFIER_KIND_ADVERT:
+      return "advertentie";
+    default:
+      return "kenmerk";
+  }
+}
+
+std::string SharedKinds(const v1::PossibleMatch& match) {
+  std::vector<std::string> words;
+  for (int kind : match.shared_kinds())
+    words.push_back(IdentifierKindWord(kind));
+  return absl::StrJoin(words, ", ");
+}
+
+// One side of the possible-match page.
+void Side(ctemplate::TemplateDictionary& side,
+          const v1::ReleasedSignal& signal) {
+  side.SetValue("SIGNAL", signal.signal_id());
+  side.SetValue("SOURCE", signal.source_partner());
+  side.SetValue("RECEIVED", When(signal.received_at()));
+  side.SetValue("CATEGORY", CategoryWord(signal.category()));
+  if (signal.subject().has_person()) {
+    side.SetValue("SUBJECT",
+                  absl::StrCat(signal.subject().person().name(), ", geboren ",
+                               signal.subject().person().date_of_birth()));
+  } else if (!signal.subject().bsn().empty()) {
+    side.SetValue("SUBJECT", absl::StrCat("BSN ", signal.subject().bsn()));
+  } else {
+    side.SetValue("SUBJECT", "niet bekend (alleen kenmerken)");
+  }
+  for (const v1::Identifier& identifier : signal.subject().identifiers()) {
+    side.AddSectionDictionary("IDENTIFIER")
+        ->SetValue("TEXT", IdentifierText(identifier));
+  }
+  side.SetValue("SUMMARY", signal.summary());
 }
 
 void Header(ctemplate::TemplateDictionary& dict,
@@ -310,6 +359,14 @@ std::string Pages::Worklist(const v1::ConsolePerson& person,
     }
     if (item.signal_state() == v1::SIGNAL_STATE_WITHDRAWN)
       row->ShowSection("WITHDRAWN");
+    for (const v1::PossibleMatch& match : item.possible_matches()) {
+      ctemplate::TemplateDictionary* possible =
+          row->AddSectionDictionary("POSSIBLE");
+      possible->SetValue("SIGNAL", item.signal_id());
+      possible->SetValue("OTHER", match.signal_id());
+      possible->SetValue("KINDS", SharedKinds(match));
+      possible->SetValue("OTHER_SOURCE", match.source_partner());
+    }
     if (item.triage().state() != v1::TRIAGE_STATE_CLOSED) {
       ctemplate::TemplateDictionary* assign =
           row->AddSectionDictionary("CAN_ASSIGN");
@@ -501,6 +558,28 @@ std::string Pages::Person(const v1::ConsolePerson& person,
       partners.push_back(item.source_partner());
     }
   }
+  for (const v1::WorkItem& item : view.items) {
+    for (const v1::PossibleMatch& match : item.possible_matches()) {
+      ctemplate::TemplateDictionary* possible =
+          dict.AddSectionDictionary("POSSIBLE");
+      possible->SetValue("SIGNAL", item.signal_id());
+      possible->SetValue("SOURCE", item.source_partner());
+      possible->SetValue("OTHER", match.signal_id());
+      possible->SetValue("OTHER_SOURCE", match.source_partner());
+      possible->SetValue("KINDS", SharedKinds(match));
+    }
+  }
+  if (view.notice == "bevestigd") {
+    dict.SetValueAndShowSection(
+        "NOTICE",
+        "Bevestigd: de signalen gaan nu over één persoon; een later signaal "
+        "over deze persoon matcht met allemaal.",
+        "HAS_NOTICE");
+  } else if (view.notice == "afgewezen") {
+    dict.SetValueAndShowSection(
+        "NOTICE", "Afgewezen: de signalen blijven over verschillende personen.",
+        "HAS_NOTICE");
+  }
   dict.SetIntValue("COUNT", static_cast<int>(view.items.size()));
   dict.SetIntValue("PARTNER_COUNT", static_cast<int>(partners.size()));
   if (partners.size() > 1) {
@@ -514,6 +593,34 @@ std::string Pages::Person(const v1::ConsolePerson& person,
   std::string out;
   ctemplate::ExpandTemplate(path("persoon.tpl"), ctemplate::STRIP_WHITESPACE,
                             &dict, &out);
+  return out;
+}
+
+std::string Pages::PossibleMatch(const v1::ConsolePerson& person,
+                                 const Session& session,
+                                 const PossibleMatchView& view) const {
+  ctemplate::TemplateDictionary dict("mogelijke-match");
+  Header(dict, person, session);
+  dict.SetValue("TITLE", "Mogelijke match");
+  dict.SetValue("SIGNAL", view.signal.signal_id());
+  dict.SetValue("OTHER", view.other.signal_id());
+  dict.SetValue("CSRF", session.csrf_token);
+  Side(*dict.AddSectionDictionary("SIDE"), view.signal);
+  Side(*dict.AddSectionDictionary("SIDE"), view.other);
+  if (view.notice == "geweigerd") {
+    dict.SetValueAndShowSection(
+        "NOTICE",
+        absl::StrCat("De hub weigerde dit. ",
+                     view.field == "confirm"
+                         ? "Beide signalen noemen een persoon met BSN of naam, "
+                           "en niet dezelfde: dat zijn twee personen (of een "
+                           "van de BSN's klopt niet; dat herstelt de bron)."
+                         : RefusedField(view.field)),
+        "HAS_NOTICE");
+  }
+  std::string out;
+  ctemplate::ExpandTemplate(path("mogelijke-match.tpl"),
+                            ctemplate::STRIP_WHITESPACE, &dict, &out);
   return out;
 }
 

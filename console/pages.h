@@ -44,6 +44,15 @@ struct SignalView {
 struct PersonView {
   std::string signal_id;  // the signal the person was reached through
   std::vector<v1::WorkItem> items;
+  std::string notice;  // "bevestigd", "afgewezen" or ""
+};
+
+// What the possible-match page shows: two signals side by side.
+struct PossibleMatchView {
+  v1::ReleasedSignal signal;
+  v1::ReleasedSignal other;
+  std::string notice;  // "geweigerd" or ""
+  std::string field;   // the field the hub refused, or ""
 };
 
 // What the auditor's page shows: the trail's state, and a report when one
@@ -77,6 +86,9 @@ class Pages {
                      const SignalView& view) const;
   std::string Person(const v1::ConsolePerson& person, const Session& session,
                      const PersonView& view) const;
+  std::string PossibleMatch(const v1::ConsolePerson& person,
+                            const Session& session,
+                            const PossibleMatchView& view) const;
   std::string Audit(const v1::ConsolePerson& person, const Session& session,
                     const AuditView& view) const;
   std::string Refusal(const std::string& title, const std::string& why) const;

@@ -132,6 +132,7 @@ void Server::SignalRoutes() {
     ChainDirectorClient* director = Director(visitor->person);
     PersonView view;
     view.signal_id = request.matches[1].str();
+    view.notice = request.get_param_value("melding");
     absl::Status read =
         director == nullptr ? absl::UnavailableError("hub") : absl::OkStatus();
     for (v1::TriageState state :
@@ -173,6 +174,77 @@ void Server::SignalRoutes() {
     response.set_content(pages_.Person(visitor->person, visitor->session, view),
                          "text/html; charset=utf-8");
   });
+  // A possible match: both signals side by side, and the judgement.
+  http_.Get(
+      R"(/mogelijke-match/([0-9a-f-]{36})/([0-9a-f-]{36}))",
+      [this](const httplib::Request& request, httplib::Response& response) {
+        std::optional<Visitor> visitor = SignIn(request, response);
+        if (!visitor || !ChainDirectorOnly(*visitor, response)) return;
+        ChainDirectorClient* director = Director(visitor->person);
+        PossibleMatchView view;
+        view.notice = request.get_param_value("melding");
+        view.field = request.get_param_value("veld");
+        absl::Status read = absl::UnavailableError("hub");
+        if (director != nullptr) {
+          absl::StatusOr<v1::ReleasedSignal> one =
+              director->GetSignal(request.matches[1].str());
+          absl::StatusOr<v1::ReleasedSignal> two =
+              one.ok() ? director->GetSignal(request.matches[2].str())
+                       : one.status();
+          read = two.status();
+          if (read.ok()) {
+            view.signal = *std::move(one);
+            view.other = *std::move(two);
+          }
+        }
+        if (!read.ok()) {
+          Refuse(response, absl::IsNotFound(read) ? 404 : 503,
+                 absl::IsNotFound(read) ? "Niet gevonden" : "Niet beschikbaar",
+                 "De signalen konden niet worden opgehaald; bestaan ze "
+                 "en zijn ze voor uw organisatie?");
+          return;
+        }
+        response.set_content(
+            pages_.PossibleMatch(visitor->person, visitor->session, view),
+            "text/html; charset=utf-8");
+      });
+  http_.Post(
+      R"(/mogelijke-match/([0-9a-f-]{36})/([0-9a-f-]{36}))",
+      [this](const httplib::Request& request, httplib::Response& response) {
+        std::optional<Visitor> visitor = SignIn(request, response);
+        if (!visitor || !ChainDirectorOnly(*visitor, response)) return;
+        if (!CsrfOk(request, visitor->session)) {
+          Refuse(response, 403, "Formulier verlopen",
+                 "Dit formulier hoort niet (meer) bij uw sessie. Open de "
+                 "mogelijke match opnieuw en probeer het nog eens.");
+          return;
+        }
+        const std::string choice = request.get_param_value("besluit");
+        if (choice != "bevestigen" && choice != "afwijzen") {
+          Refuse(response, 400, "Geen keuze",
+                 "Kies bevestigen (één persoon) of afwijzen.");
+          return;
+        }
+        const std::string signal = request.matches[1].str();
+        const std::string other = request.matches[2].str();
+        v1::JudgeMatchRequest judge;
+        judge.set_signal_id(signal);
+        judge.set_other_signal_id(other);
+        judge.set_confirm(choice == "bevestigen");
+        judge.set_reason(request.get_param_value("reden"));
+        ChainDirectorClient* director = Director(visitor->person);
+        absl::StatusOr<v1::JudgeMatchResponse> judged =
+            director == nullptr ? absl::UnavailableError("hub")
+                                : director->JudgeMatch(judge);
+        response.set_redirect(
+            judged.ok() ? absl::StrCat("/persoon/", signal, "?melding=",
+                                       choice == "bevestigen" ? "bevestigd"
+                                                              : "afgewezen")
+                        : absl::StrCat("/mogelijke-match/", signal, "/", other,
+                                       "?melding=geweigerd&veld=",
+                                       RefusedFieldOf(judged.status())),
+            303);
+      });
   // The signal's forms: each a step by the signed-in person, then back to
   // the signal with a notice.
   auto step = [this](const char* pattern,

@@ -22,6 +22,7 @@
 </header>
 <main id="inhoud">
 <h1>Tijdlijn van één persoon</h1>
+{{#HAS_NOTICE}}<p class="notice" role="status">{{NOTICE}}</p>{{/HAS_NOTICE}}
 <p>{{COUNT}} signalen van {{PARTNER_COUNT}} partner(s), van {{FIRST}} tot {{LAST}}. Deze tijdlijn is pseudoniem: hij toont geen naam, BSN of inhoud. Open een signaal om te zien wat aan u is vrijgegeven.</p>
 {{#MATCHED}}<p class="notice match-notice">Match: meer dan één partner signaleert deze persoon ({{PARTNER_LIST}}).</p>{{/MATCHED}}
 <table>
@@ -42,6 +43,11 @@
   {{/ITEM}}
   </tbody>
 </table>
+{{#POSSIBLE}}{{#POSSIBLE_first}}<h2>Mogelijke matches (niet zeker)</h2>
+<p>Andere signalen, over een ander of onbekend persoon, delen een kenmerk met signalen van deze persoon. Vergelijk ze en beoordeel: één persoon, of niet.</p>
+<ul class="possible-list">{{/POSSIBLE_first}}
+  <li><a class="possible" href="/mogelijke-match/{{SIGNAL}}/{{OTHER}}">{{SOURCE}} en {{OTHER_SOURCE}} delen: {{KINDS}}</a></li>
+{{#POSSIBLE_last}}</ul>{{/POSSIBLE_last}}{{/POSSIBLE}}
 </main>
 </body>
 </html>

@@ -54,7 +54,7 @@
   {{#ITEM}}
     <tr>
       <td><a href="/persoon/{{SIGNAL}}" aria-label="Tijdlijn van persoon {{PERSON}}">{{PERSON}}</a>{{#MATCH}} <span class="match">{{MATCHES}} signalen over deze persoon</span>{{/MATCH}}</td>
-      <td>{{STATE}}{{#WITHDRAWN}} <span class="withdrawn">ingetrokken door de bron</span>{{/WITHDRAWN}}</td>
+      <td>{{STATE}}{{#WITHDRAWN}} <span class="withdrawn">ingetrokken door de bron</span>{{/WITHDRAWN}}{{#POSSIBLE}} <a class="possible" href="/mogelijke-match/{{SIGNAL}}/{{OTHER}}">mogelijke match ({{KINDS}}) met {{OTHER_SOURCE}}</a>{{/POSSIBLE}}</td>
       <td class="{{URGENCY_CLASS}}">{{URGENCY}}</td>
       <td>{{CATEGORY}}</td>
       <td>{{RECEIVED}}</td>

@@ -359,6 +359,43 @@ await check('each screen passes the accessibility check', async () => {
   await stranger.close();
 });
 
+await check('a possible match: two partners share a phone number; the chain director compares and confirms', async () => {
+  for (const [partner, file] of [['politie', process.env.ADVERT_SIGNAL],
+                                 ['ggd', process.env.PHONE_SIGNAL]]) {
+    execFileSync(process.env.KETENCTL,
+      ['--hub', process.env.HUB, '--pki-dir', pki, '--as', partner, 'submit', file],
+      { encoding: 'utf8' });
+  }
+  const context = await as('regisseur-1');
+  const page = await context.newPage();
+  await page.goto(`${url}/werklijst`);
+  const links = page.locator('a.possible');
+  assert.equal(await links.count(), 2, 'each signal offers the possible match');
+  assert.match(await links.first().innerText(), /mogelijke match \(telefoonnummer\) met (ggd|politie)/);
+  assert.doesNotMatch(await page.locator('main').innerText(), /612345678/, 'no number in the worklist');
+  await Promise.all([page.waitForURL(/\/mogelijke-match\//), links.first().click()]);
+  await page.getByRole('heading', { name: 'Mogelijke match' }).waitFor();
+  assert.equal(await page.locator('section.side').count(), 2);
+  assert.match(await page.locator('main').innerText(), /telefoon 06 1234 5678/);
+  assert.match(await page.locator('main').innerText(), /telefoon \+31612345678/);
+  await accessible(page, 'mogelijke match');
+  await page.screenshot({ path: `${artifacts}/console-mogelijke-match.png`, fullPage: true });
+  // A reason of spaces passes the browser and is refused by the hub, naming it.
+  await page.getByLabel(/^Reden/).fill('   ');
+  await page.getByRole('button', { name: 'Eén persoon: bevestigen' }).click();
+  await page.getByRole('status').waitFor();
+  assert.match(await page.getByRole('status').innerText(), /weigerde.*reden/);
+  await page.getByLabel(/^Reden/).fill('Zelfde nummer; de GGD herkent de beschrijving');
+  await Promise.all([page.waitForURL(/\/persoon\/.*melding=bevestigd/),
+                     page.getByRole('button', { name: 'Eén persoon: bevestigen' }).click()]);
+  assert.match(await page.getByRole('status').innerText(), /Bevestigd/);
+  assert.equal(await page.locator('tbody tr').count(), 2);
+  assert.match(await page.locator('main').innerText(), /2 signalen van 2 partner/);
+  await page.goto(`${url}/werklijst`);
+  assert.equal(await page.locator('a.possible').count(), 0, 'judged: no longer possible');
+  await context.close();
+});
+
 await check('sign-out ends the session', async () => {
   const context = await as('regisseur-1');
   const page = await context.newPage();

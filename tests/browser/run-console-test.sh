@@ -72,5 +72,7 @@ grep -q '"listening"' "$work/console.log" || { cat "$work/console.log"; exit 1; 
 CONSOLE_URL="https://127.0.0.1:$console_port" PKI_DIR="$pki" \
   KETENCTL="$build/tools/ketenctl/ketenctl" HUB="127.0.0.1:$hub_port" \
   LIVE_SIGNAL="$work/live.json" \
+  ADVERT_SIGNAL="$root/deploy/examples/signal-politie-advert.json" \
+  PHONE_SIGNAL="$root/deploy/examples/signal-ggd-phone.json" \
   ARTIFACTS="$build/test-artifacts" HUB_LOG="$work/hub.log" \
   node "$here/console_test.mjs"

@@ -532,6 +532,9 @@ TEST_F(HubProcessTest, RekeyedPseudonymsKeepMatchingAndAuditContinuity) {
                "999990019"));
   EXPECT_EQ(both.exit_code, 1);
   EXPECT_THAT(both.output, HasSubstr("or one of --phone"));
+  // The number, in none of the ways it was written, reached the log.
+  for (const char* written : {"612345678", "1234 5678", "12345678", "Mila"})
+    EXPECT_THAT(hub.Log(), Not(HasSubstr(written))) << written;
   CommandResult query =
       RunCommand(Ketenctl(port, "--as auditor audit query --bsn 999990019"));
   EXPECT_THAT(query.output, HasSubstr("politie  submitter  submit  OK"));

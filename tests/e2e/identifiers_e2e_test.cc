@@ -360,14 +360,37 @@ TEST(IdentifiersE2eTest, ConfirmingLinksThemAndALaterBsnSignalMatchesAll) {
   EXPECT_EQ(list->items_size(), 3);
 }
 
+// The worklist offers each possible match with both signals, naming the
+// kind and the other signal; until it is judged.
+std::vector<std::string> OfferedWith(ChainDirectorClient& director,
+                                     const std::string& signal_id) {
+  absl::StatusOr<v1::WorklistResponse> list =
+      director.Worklist(v1::WorklistRequest());
+  EXPECT_TRUE(list.ok()) << list.status();
+  std::vector<std::string> offered;
+  if (!list.ok()) return offered;
+  for (const v1::WorkItem& item : list->items()) {
+    if (item.signal_id() != signal_id) continue;
+    for (const v1::PossibleMatch& match : item.possible_matches()) {
+      EXPECT_THAT(match.shared_kinds(), ElementsAre(v1::IDENTIFIER_KIND_PHONE));
+      offered.push_back(match.signal_id());
+    }
+  }
+  return offered;
+}
+
 TEST(IdentifiersE2eTest, DismissingLinksNothing) {
   TestHub hub;
   const auto [politie, ggd] = KnownAndUnknown(hub);
   auto director = hub.ChainDirector();
+  EXPECT_THAT(OfferedWith(*director, ggd), ElementsAre(politie));
+  EXPECT_THAT(OfferedWith(*director, politie), ElementsAre(ggd));
   absl::StatusOr<v1::JudgeMatchResponse> dismissed =
       director->JudgeMatch(Judgement(ggd, politie, /*confirm=*/false));
   ASSERT_TRUE(dismissed.ok()) << dismissed.status();
   EXPECT_TRUE(dismissed->linked_signal_ids().empty());
+  EXPECT_TRUE(OfferedWith(*director, ggd).empty());
+  EXPECT_TRUE(OfferedWith(*director, politie).empty());
   const v1::MatchFound later = LaterBsnSignal(hub);
   EXPECT_EQ(later.signals_size(), 2);
   EXPECT_THAT(Ids(later), Not(::testing::Contains(ggd)));
