@@ -158,6 +158,13 @@ absl::Status CheckContact(const v1::Signal& signal,
 
 }  // namespace
 
+absl::Status CheckSignalId(absl::string_view signal_id) {
+  if (signal_id.empty() || signal_id.size() > 64) {
+    return absl::InvalidArgumentError("signal_id: required, at most 64 bytes");
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ValidateSignal(const v1::Signal& signal,
                             const SignalLimits& limits, absl::Time now) {
   KETENHUB_RETURN_IF_ERROR(CheckClientRef(signal.client_ref(), limits));

@@ -37,6 +37,10 @@ inline constexpr size_t kMaxReasonBytes = 500;            // Decide, Withdraw
 inline constexpr size_t kMaxLegalBasisBytes = 200;        // Release
 inline constexpr size_t kMaxRequestReferenceBytes = 200;  // EraseSubject
 
+// INVALID_ARGUMENT "signal_id: required, at most 64 bytes" unless
+// `signal_id` is 1 to 64 bytes (a request's signal id, before lookup).
+absl::Status CheckSignalId(absl::string_view signal_id);
+
 // Checks a free-text field a caller must fill in (a reason, a legal basis):
 // INVALID_ARGUMENT "FIELD: required, at most N bytes" when `value` is empty,
 // only whitespace, or longer than `max_bytes`. Thread-safe.

@@ -17,8 +17,6 @@
 namespace ketenhub {
 namespace {
 
-constexpr size_t kMaxSignalIdBytes = 64;
-
 // The partner and category labels of ketenhub_submits_total.
 MetricLabels SubmitLabels(const std::string& partner,
                           const v1::SubmitRequest& request) {
@@ -252,13 +250,6 @@ class SubmitBatchReactor final
 
 }  // namespace
 
-absl::Status CheckSignalId(absl::string_view signal_id) {
-  if (signal_id.empty() || signal_id.size() > kMaxSignalIdBytes) {
-    return absl::InvalidArgumentError("signal_id: required, at most 64 bytes");
-  }
-  return absl::OkStatus();
-}
-
 SignalServiceImpl::SignalServiceImpl(const CurrentPolicy* policy,
                                      SignalStore* store,
                                      const SubjectPseudonymizer* pseudonymizer,
@@ -308,13 +299,11 @@ absl::StatusOr<SubmitCommand> SignalServiceImpl::Admit(
     return absl::InvalidArgumentError("signal: required");
   const v1::Signal& signal = request.signal();
   KETENHUB_RETURN_IF_ERROR(ValidateSignal(signal, limits_, absl::Now()));
-  // A subject of weak identifiers alone is nobody known yet: its signal
-  // stands for a person of its own (a random key) until the chain director
-  // links it; its identifiers are keyed for possible matches.
+  const bool person_unknown =
+      !SubjectPseudonymizer::HasStrongIdentifier(signal.subject());
   absl::StatusOr<std::string> subject_key =
-      SubjectPseudonymizer::HasStrongIdentifier(signal.subject())
-          ? pseudonymizer_->SubjectKey(signal.subject())
-          : SubjectPseudonymizer::NewPersonKey();
+      person_unknown ? SubjectPseudonymizer::NewPersonKey()
+                     : pseudonymizer_->SubjectKey(signal.subject());
   if (!subject_key.ok()) return subject_key.status();
   // From here on the record names the person the attempt was about.
   record.set_data_subject_pseudonym(SubjectPseudonym(*subject_key));
@@ -325,8 +314,7 @@ absl::StatusOr<SubmitCommand> SignalServiceImpl::Admit(
   command.signal = signal;
   command.subject_key = *std::move(subject_key);
   command.identifier_keys = pseudonymizer_->IdentifierKeys(signal.subject());
-  command.person_unknown =
-      !SubjectPseudonymizer::HasStrongIdentifier(signal.subject());
+  command.person_unknown = person_unknown;  // a random key, until linked
   command.policy_version = policy.version();
   for (const v1::Route* route :
        policy.RoutesFor(partner.id(), signal.category())) {

@@ -85,9 +85,6 @@ class SignalServiceImpl final : public v1::SignalService::CallbackService {
   PartnerLimits* const partner_limits_;
 };
 
-// Checks a signal id argument: INVALID_ARGUMENT unless 1..64 bytes.
-absl::Status CheckSignalId(absl::string_view signal_id);
-
 }  // namespace ketenhub
 
 #endif  // KETENHUB_SERVER_SERVICE_SIGNAL_SERVICE_H_

@@ -8,6 +8,7 @@
 #include "server/audit/audit_record.h"
 #include "server/common/status_macros.h"
 #include "server/storage/commit_context.h"
+#include "server/storage/possible_match.h"
 
 namespace ketenhub {
 namespace {
@@ -127,17 +128,7 @@ class JudgeMatchMutation final : public Mutation {
     std::vector<std::string> linked;
     for (const v1::storage::SubjectIndexEntry& entry : *person) {
       linked.push_back(entry.signal_id());
-      v1::MatchedSignal* matched = event.mutable_match()->add_signals();
-      matched->set_signal_id(entry.signal_id());
-      matched->set_source_partner(entry.source_partner());
-      matched->set_category(entry.category());
-      *matched->mutable_received_at() = entry.received_at();
-      for (const std::string& receiver : entry.receivers()) {
-        if (std::find(event.receivers().begin(), event.receivers().end(),
-                      receiver) == event.receivers().end()) {
-          event.add_receivers(receiver);
-        }
-      }
+      AddMatched(entry, event);
     }
     if (event.receivers_size() > 0) context.AppendEvent(std::move(event));
     return linked;

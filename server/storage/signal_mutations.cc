@@ -11,6 +11,7 @@
 #include "server/audit/audit_record.h"
 #include "server/storage/keys.h"
 #include "server/storage/payload_cipher.h"
+#include "server/storage/possible_match.h"
 #include "server/storage/signal_lifetime.h"
 #include "server/storage/time_conversion.h"
 
@@ -74,8 +75,7 @@ class SubmitMutation final : public Mutation {
                     : context.SubjectEntries(command_.subject_key);
     if (!earlier.ok()) return earlier.status();
     // Every signal that shares a weak identifier, by kind.
-    std::vector<std::pair<v1::IdentifierKind, std::vector<SubjectIndexEntry>>>
-        sharing;
+    SharedIdentifiers sharing;
     for (const v1::storage::IdentifierKey& key : command_.identifier_keys) {
       absl::StatusOr<std::vector<SubjectIndexEntry>> entries =
           context.SubjectEntries(key.key());
@@ -106,7 +106,7 @@ class SubmitMutation final : public Mutation {
       context.AppendEvent(std::move(event));
     }
     AppendMatch(context, *earlier, stored);
-    AppendPossibleMatch(context, sharing, stored);
+    AppendPossibleMatch(context, sharing, Entry(stored), stored.subject_key());
     return Replay(record);
   }
 
@@ -161,55 +161,6 @@ class SubmitMutation final : public Mutation {
     if (event.receivers_size() > 0) context.AppendEvent(std::move(event));
   }
 
-  // A possible match is news when another partner's active signal about
-  // another person (not already matched by BSN or name) shares a weak
-  // identifier with the new one, and this partner had no active signal
-  // sharing it yet. One event names every such signal and the kinds shared,
-  // never the values.
-  void AppendPossibleMatch(
-      CommitContext& context,
-      const std::vector<std::pair<v1::IdentifierKind,
-                                  std::vector<SubjectIndexEntry>>>& sharing,
-      const StoredSignal& added) const {
-    std::vector<const SubjectIndexEntry*> others;
-    std::vector<v1::IdentifierKind> kinds;
-    for (const auto& [kind, entries] : sharing) {
-      absl::flat_hash_set<std::string> partners;
-      std::vector<const SubjectIndexEntry*> active;
-      for (const SubjectIndexEntry& entry : entries) {
-        if (!IsActive(entry, context.now()) ||
-            entry.subject_key() == added.subject_key()) {
-          continue;
-        }
-        partners.insert(entry.source_partner());
-        active.push_back(&entry);
-      }
-      if (!lifecycle::IsNewMatch(partners, added.source_partner())) continue;
-      kinds.push_back(kind);
-      for (const SubjectIndexEntry* entry : active) {
-        if (std::none_of(others.begin(), others.end(),
-                         [entry](const SubjectIndexEntry* known) {
-                           return known->signal_id() == entry->signal_id();
-                         })) {
-          others.push_back(entry);
-        }
-      }
-    }
-    if (kinds.empty()) return;
-    StoredEvent event;
-    event.mutable_match()->set_possible(true);
-    for (v1::IdentifierKind kind : kinds) {
-      if (std::find(event.match().shared_kinds().begin(),
-                    event.match().shared_kinds().end(),
-                    kind) == event.match().shared_kinds().end()) {
-        event.mutable_match()->add_shared_kinds(kind);
-      }
-    }
-    for (const SubjectIndexEntry* entry : others) AddMatched(*entry, event);
-    AddMatched(Entry(added), event);
-    if (event.receivers_size() > 0) context.AppendEvent(std::move(event));
-  }
-
   SubjectIndexEntry Entry(const StoredSignal& added) const {
     SubjectIndexEntry entry;
     entry.set_signal_id(added.signal_id());
@@ -218,22 +169,6 @@ class SubmitMutation final : public Mutation {
     *entry.mutable_received_at() = added.received_at();
     *entry.mutable_receivers() = added.receivers();
     return entry;
-  }
-
-  // Adds `entry`'s signal to the match `event`, and its receivers to the
-  // event's.
-  static void AddMatched(const SubjectIndexEntry& entry, StoredEvent& event) {
-    v1::MatchedSignal* matched = event.mutable_match()->add_signals();
-    matched->set_signal_id(entry.signal_id());
-    matched->set_source_partner(entry.source_partner());
-    matched->set_category(entry.category());
-    *matched->mutable_received_at() = entry.received_at();
-    for (const std::string& receiver : entry.receivers()) {
-      if (std::find(event.receivers().begin(), event.receivers().end(),
-                    receiver) == event.receivers().end()) {
-        event.add_receivers(receiver);
-      }
-    }
   }
 
   const SubmitCommand command_;  // without its signal: that is in sealed_

@@ -325,34 +325,6 @@ absl::Status RekeyOne(const Database& db, absl::string_view record_key,
                       StoredSignal& signal, const std::string& key,
                       std::vector<v1::storage::IdentifierKey> identifier_keys,
                       rocksdb::WriteBatch& batch) {
-  // The entries under the weak identifiers: deleted under the old keys,
-  // written under the new ones, naming the new subject key.
-  for (const v1::storage::IdentifierKey& old_key : signal.identifier_keys()) {
-    batch.Delete(db.subject_index(), storage_keys::SubjectIndexKey(
-                                         old_key.key(), signal.sequence()));
-  }
-  if (!identifier_keys.empty()) {
-    v1::storage::SubjectIndexEntry weak;
-    std::string value;
-    rocksdb::Status read = db.db()->Get(
-        rocksdb::ReadOptions(), db.subject_index(),
-        storage_keys::SubjectIndexKey(signal.subject_key(), signal.sequence()),
-        &value);
-    if (!read.ok()) return FromRocksDbStatus(read, "re-key subjects");
-    if (!weak.ParseFromString(value)) {
-      return absl::DataLossError("re-key subjects: unreadable index entry");
-    }
-    weak.set_subject_key(key);
-    const std::string serialized = weak.SerializeAsString();
-    for (const v1::storage::IdentifierKey& new_key : identifier_keys) {
-      batch.Put(db.subject_index(),
-                storage_keys::SubjectIndexKey(new_key.key(), signal.sequence()),
-                serialized);
-    }
-  }
-  signal.clear_identifier_keys();
-  for (v1::storage::IdentifierKey& new_key : identifier_keys)
-    *signal.add_identifier_keys() = std::move(new_key);
   const std::string old_index =
       storage_keys::SubjectIndexKey(signal.subject_key(), signal.sequence());
   std::string entry;
@@ -362,6 +334,23 @@ absl::Status RekeyOne(const Database& db, absl::string_view record_key,
   batch.Delete(db.subject_index(), old_index);
   batch.Put(db.subject_index(),
             storage_keys::SubjectIndexKey(key, signal.sequence()), entry);
+  // Under the weak identifiers: out from the old keys, in under the new
+  // ones, naming the new subject key.
+  for (const v1::storage::IdentifierKey& old_key : signal.identifier_keys()) {
+    batch.Delete(db.subject_index(), storage_keys::SubjectIndexKey(
+                                         old_key.key(), signal.sequence()));
+  }
+  v1::storage::SubjectIndexEntry weak;
+  if (!weak.ParseFromString(entry))
+    return absl::DataLossError("re-key subjects: unreadable index entry");
+  weak.set_subject_key(key);
+  signal.clear_identifier_keys();
+  for (v1::storage::IdentifierKey& new_key : identifier_keys) {
+    batch.Put(db.subject_index(),
+              storage_keys::SubjectIndexKey(new_key.key(), signal.sequence()),
+              weak.SerializeAsString());
+    *signal.add_identifier_keys() = std::move(new_key);
+  }
   // The partner's newest-signal pointer moves too: signals come in
   // sequence order, so the last one put is the newest.
   batch.Delete(db.subject_partners(),
