@@ -424,9 +424,11 @@ std::string Pages::Signal(const v1::ConsolePerson& person,
   dict.SetValue("URGENCY", UrgencyWord(signal.urgency()));
   dict.SetValue("RECEIVED", When(signal.received_at()));
   dict.SetValue("STATE", StateWord(signal.triage().state()));
-  dict.SetValue("ASSIGNEE", signal.triage().assignee().empty()
-                                ? "niemand"
-                                : signal.triage().assignee());
+  std::string assignee = signal.triage().assignee();
+  for (const v1::ConsolePerson& colleague : view.colleagues) {
+    if (colleague.employee_id() == assignee) assignee = colleague.name();
+  }
+  dict.SetValue("ASSIGNEE", assignee.empty() ? "niemand" : assignee);
   if (signal.subject().has_person()) {
     dict.SetValue("SUBJECT",
                   absl::StrCat(signal.subject().person().name(), ", geboren ",

@@ -37,6 +37,7 @@ struct SignalView {
   std::string notice;  // a word from the redirect: "vrijgegeven", ...
   std::string field;   // the field the hub refused, or ""
   std::vector<std::string> partners;  // offered for "namens", "overgedragen"
+  std::vector<v1::ConsolePerson> colleagues;  // to show assignees by name
 };
 
 // What the person page shows: one person's signals, oldest first, from the

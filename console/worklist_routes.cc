@@ -118,7 +118,8 @@ void Server::SignalRoutes() {
     SignalView view{*std::move(signal),
                     request.get_param_value("melding"),
                     request.get_param_value("veld"),
-                    {config_.partners().begin(), config_.partners().end()}};
+                    {config_.partners().begin(), config_.partners().end()},
+                    Colleagues()};
     response.set_content(pages_.Signal(visitor->person, visitor->session, view),
                          "text/html; charset=utf-8");
   });

@@ -231,7 +231,7 @@ await check('the GGD signal: release the health section with a legal basis, deci
   await page.getByRole('button', { name: 'Besluit vastleggen' }).click();
   await page.locator('table.history').waitFor();
   assert.match(await page.getByRole('status').innerText(), /vastgelegd/);
-  assert.match(await page.locator('main').innerText(), /besloten, toegewezen aan regisseur-1/);
+  assert.match(await page.locator('main').innerText(), /besloten, toegewezen aan Anna de Vries/);
   const status = execFileSync(process.env.KETENCTL,
     ['--hub', process.env.HUB, '--pki-dir', pki, '--as', 'ggd', 'status', id],
     { encoding: 'utf8' });
