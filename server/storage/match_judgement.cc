@@ -89,11 +89,16 @@ class JudgeMatchMutation final : public Mutation {
           "other_signal_id: shares no identifier (phone, e-mail, address, "
           "alias, advert) with signal_id: no possible match to judge");
     }
-    if (command_.confirm && !first->person_unknown() &&
-        !second->person_unknown()) {
+    // A person is known when one of its signals names it (an unknown
+    // signal linked by an earlier confirmation counts with its person).
+    absl::StatusOr<bool> first_known = PersonKnown(context, *first);
+    if (!first_known.ok()) return first_known.status();
+    absl::StatusOr<bool> second_known = PersonKnown(context, *second);
+    if (!second_known.ok()) return second_known.status();
+    if (command_.confirm && *first_known && *second_known) {
       return absl::FailedPreconditionError(
-          "confirm: both signals name a person by BSN or by name and date "
-          "of birth, and not the same one; they cannot be linked");
+          "confirm: both signals are about a person named by BSN or by name "
+          "and date of birth, and not the same one; they cannot be linked");
     }
     Note(*first, command_.other_signal_id);
     Note(*second, command_.signal_id);
@@ -104,7 +109,7 @@ class JudgeMatchMutation final : public Mutation {
     }
     // The unknown person joins the known one; of two unknown ones, the
     // first signal's joins the other's.
-    StoredSignal& moving = first->person_unknown() ? *first : *second;
+    StoredSignal& moving = *first_known ? *second : *first;
     StoredSignal& staying = &moving == &*first ? *second : *first;
     const std::string from = moving.subject_key();
     const std::string to = staying.subject_key();
@@ -132,6 +137,23 @@ class JudgeMatchMutation final : public Mutation {
     }
     if (event.receivers_size() > 0) context.AppendEvent(std::move(event));
     return linked;
+  }
+
+  // Whether `signal`'s person is named by a BSN or a name in any of its
+  // signals.
+  static absl::StatusOr<bool> PersonKnown(CommitContext& context,
+                                          const StoredSignal& signal) {
+    if (!signal.person_unknown()) return true;
+    absl::StatusOr<std::vector<v1::storage::SubjectIndexEntry>> person =
+        context.SubjectEntries(signal.subject_key());
+    if (!person.ok()) return person.status();
+    for (const v1::storage::SubjectIndexEntry& entry : *person) {
+      absl::StatusOr<StoredSignal> record =
+          context.ReadSignalRecord(entry.signal_id());
+      if (!record.ok()) return record.status();
+      if (!record->person_unknown()) return true;
+    }
+    return false;
   }
 
   void Note(StoredSignal& signal, const std::string& other) const {

@@ -135,8 +135,8 @@ class SignalStore {
   // the other person's, a match event names them all, and the result lists
   // them; dismissed, nothing is linked (empty result). NOT_FOUND for a
   // signal not routed to the receiver; FAILED_PRECONDITION when they share
-  // no weak identifier, are one person already, or (to confirm) both name
-  // a person.
+  // no weak identifier, are one person already, or (to confirm) both
+  // persons are named by BSN or name in one of their signals.
   virtual void JudgeMatch(JudgeMatchCommand command, LinkedCallback done) = 0;
 
   // A person's step in `receiver`'s worklist (policy/triage.h); NOT_FOUND

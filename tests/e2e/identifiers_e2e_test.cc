@@ -353,6 +353,23 @@ TEST(IdentifiersE2eTest, ConfirmingLinksThemAndALaterBsnSignalMatchesAll) {
   EXPECT_EQ(records[0].details().at("confirm"), "true");
   EXPECT_THAT(records[0].DebugString(), Not(HasSubstr("beschrijving")));
 
+  // Linked to the BSN person, the GGD's signal can no longer join another
+  // person known by BSN who shares its number: that would make two BSN
+  // persons one.
+  v1::Signal other = ValidSignal("k-9", v1::CATEGORY_SEXUAL_EXPLOITATION,
+                                 testing::TestBsns()[2]);
+  other.mutable_subject()->add_identifiers()->set_phone("0612345678");
+  absl::StatusOr<v1::Receipt> second =
+      hub.Client("veilig-thuis")->Submit(other);
+  ASSERT_TRUE(second.ok()) << second.status();
+  absl::StatusOr<v1::JudgeMatchResponse> merge =
+      director->JudgeMatch(Judgement(ggd, second->signal_id(), true));
+  EXPECT_EQ(merge.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(merge.status().message(), HasSubstr("confirm: both signals"));
+  list = director->Worklist(person);
+  ASSERT_TRUE(list.ok()) << list.status();
+  EXPECT_EQ(list->items_size(), 3);  // politie, ggd, gemeente: no more
+
   // Linked survives a restart.
   hub.Restart();
   list = hub.ChainDirector()->Worklist(person);
@@ -423,7 +440,8 @@ TEST(IdentifiersE2eTest, AJudgementIsRefusedNamingWhyAndChangesNothing) {
   no_reason.set_reason(" ");
   const Case cases[] = {
       {Judgement(politie, second->signal_id(), true),
-       absl::StatusCode::kFailedPrecondition, "confirm: both signals name"},
+       absl::StatusCode::kFailedPrecondition,
+       "confirm: both signals are about a person"},
       {Judgement(ggd, apart->signal_id(), true),
        absl::StatusCode::kFailedPrecondition, "shares no identifier"},
       {Judgement(ggd, ggd, true), absl::StatusCode::kInvalidArgument,
