@@ -20,13 +20,13 @@ configure: deps
 build: configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 
-# The dev PKI, made anew when it lacks the people's certificates (a PKI
-# from before the console).
-$(DEV_PKI)/ca.pem $(DEV_PKI)/people/ca.pem:
+# The dev PKI, made anew when it lacks the care coordinator's certificates
+# (a PKI from before the second receiver).
+$(DEV_PKI)/ca.pem $(DEV_PKI)/people/zorgcoordinator-1.pem:
 	certs/gen-dev-pki.sh $(DEV_PKI)
 
 # The hub and the console; Ctrl-C stops both.
-run: build $(DEV_PKI)/people/ca.pem
+run: build $(DEV_PKI)/people/zorgcoordinator-1.pem
 	exec deploy/run-dev.sh $(BUILD_DIR)
 
 # The whole suite, then every fuzz target for a short while.

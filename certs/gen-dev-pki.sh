@@ -33,6 +33,7 @@ clients=(
   "auditor|Functionaris Gegevensbescherming ZVH|00000099000000000006|dev|ok"
   "witness|Functionaris Gegevensbescherming ZVH (witness)|00000099000000000008|dev|ok"
   "operator|KetenHub Beheer|00000099000000000007|dev|ok"
+  "zorgcoordinator|Zorgcoordinatie Mensenhandel Gooi en Vechtstreek|00000099000000000009|dev|ok"
   "expired|Politie Eenheid Midden-Nederland|00000099000000000001|dev|expired"
   "revoked|Politie Eenheid Midden-Nederland|00000099000000000001|dev|ok"
   "no-oin|Politie Eenheid Midden-Nederland|-|dev|ok"
@@ -125,6 +126,7 @@ people=(
   "regisseur-1|Anna de Vries|regisseur-1"
   "regisseur-2|Bram Jansen|regisseur-2"
   "auditor-1|Carla Bakker|privacy-1"
+  "zorgcoordinator-1|Eva Smit|zorg-1"
   "unlisted|Daan Visser|mw-0999"
 )
 mkdir -p "$dir/people"

@@ -13,6 +13,7 @@
 #include "server/common/identifiers.h"
 #include "server/common/status_macros.h"
 #include "server/common/text_proto.h"
+#include "server/policy/call_roles.h"
 #include "server/policy/identifier_rules.h"
 #include "server/policy/operations.h"
 #include "server/policy/person_rules.h"
@@ -140,8 +141,9 @@ absl::Status ValidateRoutes(const v1::Policy& policy) {
     if (receiver == nullptr)
       return RouteError(
           i, absl::StrCat("receiver: no partner '", route.receiver(), "'"));
-    if (!HasRole(*receiver, v1::ROLE_CHAIN_DIRECTOR)) {
-      return RouteError(i, "receiver: needs role ROLE_CHAIN_DIRECTOR");
+    if (!CallRoles::Receiver().Of(*receiver).ok()) {
+      return RouteError(i, absl::StrCat("receiver: needs role ",
+                                        CallRoles::Receiver().Names()));
     }
     if (route.categories().empty())
       return RouteError(i, "categories: at least one required");

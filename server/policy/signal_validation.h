@@ -34,6 +34,7 @@ absl::Status ValidateSignal(const v1::Signal& signal,
 
 // Bounds on the free text of the other calls (bytes of UTF-8), in one place.
 inline constexpr size_t kMaxReasonBytes = 500;            // Decide, Withdraw
+inline constexpr size_t kMaxReferredToBytes = 200;        // Decide
 inline constexpr size_t kMaxLegalBasisBytes = 200;        // Release
 inline constexpr size_t kMaxRequestReferenceBytes = 200;  // EraseSubject
 

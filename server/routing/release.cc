@@ -1,9 +1,11 @@
 #include "server/routing/release.h"
 
 #include <algorithm>
+#include <vector>
 
 #include "server/common/status_macros.h"
 #include "server/policy/lifecycle.h"
+#include "server/policy/receiver_share.h"
 #include "server/policy/triage.h"
 #include "server/storage/signal_lifetime.h"
 #include "server/storage/time_conversion.h"
@@ -18,20 +20,21 @@ using v1::storage::StoredSignal;
 v1::ReleasedSection RenderSection(const v1::Section& section,
                                   const v1::Route& route,
                                   const StoredSignal& signal,
+                                  absl::string_view receiver,
                                   absl::string_view direct_basis) {
   v1::ReleasedSection out;
   out.set_kind(section.kind());
   out.set_no_onward_sharing(section.kind() == v1::DATA_KIND_POLICE);
-  const auto& released = signal.released_kinds();
-  const bool two_stage_done = std::find(released.begin(), released.end(),
-                                        section.kind()) != released.end();
+  const v1::SectionRelease* two_stage_done =
+      ReleaseTo(signal, receiver, section.kind());
   switch (AccessPolicy::ReleaseModeFor(route, section.kind())) {
     case v1::RELEASE_DIRECT:
       out.set_disclosure(v1::DISCLOSURE_RELEASED);
       break;
     case v1::RELEASE_TWO_STAGE:
-      out.set_disclosure(two_stage_done ? v1::DISCLOSURE_RELEASED
-                                        : v1::DISCLOSURE_WITHHELD_RELEASABLE);
+      out.set_disclosure(two_stage_done != nullptr
+                             ? v1::DISCLOSURE_RELEASED
+                             : v1::DISCLOSURE_WITHHELD_RELEASABLE);
       break;
     default:
       out.set_disclosure(v1::DISCLOSURE_WITHHELD_NEVER);
@@ -40,15 +43,14 @@ v1::ReleasedSection RenderSection(const v1::Section& section,
     out.set_title(section.title());
     out.set_text(section.text());
     v1::SectionRelease& release = *out.mutable_release();
-    release.set_kind(section.kind());
-    if (two_stage_done) {
-      for (const v1::SectionRelease& done : signal.releases()) {
-        if (done.kind() == section.kind()) release = done;
-      }
+    if (two_stage_done != nullptr) {
+      release = *two_stage_done;
     } else {
       *release.mutable_released_at() = signal.received_at();
       release.set_legal_basis(std::string(direct_basis));
     }
+    release.set_kind(section.kind());
+    release.set_receiver(std::string(receiver));
   }
   return out;
 }
@@ -94,13 +96,21 @@ absl::StatusOr<v1::ReleasedSignal> ReleaseFor(const StoredSignal& signal,
   const std::string direct_basis =
       deliver == nullptr ? "" : deliver->legal_basis();
   for (const v1::Section& section : content.sections()) {
-    *out.add_sections() = RenderSection(section, *route, signal, direct_basis);
+    *out.add_sections() =
+        RenderSection(section, *route, signal, receiver, direct_basis);
   }
   out.set_legal_basis(content.legal_basis());
   *out.mutable_contact() = content.contact();
   out.set_state(signal.state());
-  if (signal.has_decision()) *out.mutable_decision() = signal.decision();
-  *out.mutable_earlier_decisions() = signal.earlier_decisions();
+  const std::vector<const v1::Decision*> decisions =
+      DecisionsOf(signal, receiver);
+  for (const v1::Decision* decision : decisions) {
+    v1::Decision& copy = decision == decisions.back()
+                             ? *out.mutable_decision()
+                             : *out.add_earlier_decisions();
+    copy = *decision;
+    copy.set_receiver(std::string(receiver));
+  }
   *out.mutable_match_judgements() = signal.match_judgements();
   *out.mutable_triage() = TriageOf(signal, receiver);
   return out;
@@ -196,11 +206,9 @@ v1::SignalStatus StatusForSource(const StoredSignal& signal, absl::Time now) {
   status.set_urgency(signal.signal().urgency());
   status.set_state(signal.state());
   status.set_policy_version(signal.policy_version());
-  if (signal.has_decision()) {
-    *status.mutable_decision() = signal.decision();
-    for (const v1::Decision& earlier : signal.earlier_decisions())
-      *status.add_decisions() = earlier;
-    *status.add_decisions() = signal.decision();
+  for (v1::Decision& decision : AllDecisions(signal)) {
+    *status.mutable_decision() = decision;
+    *status.add_decisions() = std::move(decision);
   }
   status.set_routed(!signal.receivers().empty());
   if (signal.state() == v1::SIGNAL_STATE_DESTROYED) {

@@ -79,11 +79,11 @@ void AddPolicy(const AccessPolicy& policy, v1::AuditRecord* record) {
 AuditedCall BeginCall(grpc::CallbackServerContext* context,
                       const CurrentPolicy& policy,
                       CertificateIdentityCache& certificates,
-                      absl::string_view operation, v1::Role role) {
+                      absl::string_view operation, CallRoles roles) {
   AuditedCall call;
   SetTimestamp(absl::Now(), call.record.mutable_start_time());
   call.record.set_operation(std::string(operation));
-  call.record.set_actor_role(v1::Role_Name(role));
+  call.record.set_actor_role(v1::Role_Name(roles.first()));
   ReadTraceParent(*context, &call.record);
   if (call.record.trace_id().empty()) call.record.set_trace_id(RandomHex(16));
   call.record.set_span_id(RandomHex(8));
@@ -101,8 +101,10 @@ AuditedCall BeginCall(grpc::CallbackServerContext* context,
   call.record.set_actor_oin(call.caller->partner->oin());
   call.record.set_actor_partner_id(call.caller->partner->id());
   call.record.set_peer_certificate_sha256(call.caller->certificate_fingerprint);
-  call.allowed = call.policy->CheckRole(*call.caller->partner, role);
+  absl::StatusOr<v1::Role> role = roles.Of(*call.caller->partner);
+  call.allowed = role.status();
   if (!call.allowed.ok()) return call;
+  call.record.set_actor_role(v1::Role_Name(*role));
   absl::StatusOr<std::optional<ActingPerson>> person =
       ReadActingPerson(*context);
   if (!person.ok()) {
@@ -113,7 +115,7 @@ AuditedCall BeginCall(grpc::CallbackServerContext* context,
     call.record.set_acting_user_id((*person)->id);
     call.record.set_acting_user_role((*person)->role);
     call.record.set_acting_user_name((*person)->name);
-  } else if (call.policy->PersonRequired(*call.caller->partner, role,
+  } else if (call.policy->PersonRequired(*call.caller->partner, *role,
                                          operation)) {
     call.allowed = absl::UnauthenticatedError(absl::StrCat(
         kUserHeader, ": this call must name the person acting (metadata ",

@@ -9,6 +9,7 @@
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/server_callback.h"
 #include "ketenhub/v1/audit.pb.h"
+#include "server/policy/call_roles.h"
 #include "server/policy/current_policy.h"
 #include "server/security/certificate_identity.h"
 #include "server/service/caller_identity.h"
@@ -26,8 +27,9 @@ struct AuditedCall {
   v1::AuditRecord record;  // draft: the store or FinishAudited completes it
 };
 
-// Begins a call of `operation`, which needs `role`: takes the policy
-// snapshot, identifies the caller, checks the role, and drafts the audit
+// Begins a call of `operation`, which needs one of `roles`: takes the policy
+// snapshot, identifies the caller, checks the role (the record's actor_role
+// is the one the caller has), and drafts the audit
 // record (trace context from the W3C `traceparent` header or new, a new span,
 // start time, actor OIN, partner and certificate fingerprint, processing
 // activity and legal basis from the policy, policy version). Sends this
@@ -35,7 +37,7 @@ struct AuditedCall {
 AuditedCall BeginCall(grpc::CallbackServerContext* context,
                       const CurrentPolicy& policy,
                       CertificateIdentityCache& certificates,
-                      absl::string_view operation, v1::Role role);
+                      absl::string_view operation, CallRoles roles);
 
 // A record for the same caller and trace as `call`, for another operation or
 // data subject (e.g. each delivered event): a new span under the call's.

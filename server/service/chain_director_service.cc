@@ -4,6 +4,7 @@
 #include "absl/time/clock.h"
 #include "server/audit/audit_record.h"
 #include "server/common/status_macros.h"
+#include "server/policy/receiver_share.h"
 #include "server/policy/signal_validation.h"
 #include "server/routing/release.h"
 #include "server/service/audited_call.h"
@@ -50,11 +51,22 @@ void FinishReleased(grpc::ServerUnaryReactor* reactor,
   reactor->Finish(ToGrpcStatus(released.status()));
 }
 
+// `role`: the caller's receiver role. Care outcomes are the care
+// coordinator's, the others the chain director's; a referral names the
+// organisation referred to.
 absl::Status CheckDecision(const v1::DecideRequest& request,
-                           const AccessPolicy& policy) {
+                           const AccessPolicy& policy, absl::string_view role) {
   if (request.outcome() == v1::OUTCOME_UNSPECIFIED ||
       !v1::Outcome_IsValid(request.outcome())) {
     return absl::InvalidArgumentError("outcome: must be a known outcome");
+  }
+  const bool care = IsCareOutcome(request.outcome());
+  const bool care_role = role == v1::Role_Name(v1::ROLE_CARE_COORDINATOR);
+  if (care != care_role) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("outcome: ", v1::Outcome_Name(request.outcome()), " is ",
+                     care ? "a care outcome, for ROLE_CARE_COORDINATOR"
+                          : "a triage outcome, for ROLE_CHAIN_DIRECTOR"));
   }
   KETENHUB_RETURN_IF_ERROR(
       CheckRequiredText("reason", request.reason(), kMaxReasonBytes));
@@ -66,6 +78,17 @@ absl::Status CheckDecision(const v1::DecideRequest& request,
   if (!handed && !request.handed_to().empty()) {
     return absl::InvalidArgumentError(
         "handed_to: only with OUTCOME_HANDED_TO_PARTNER");
+  }
+  const bool referral = request.outcome() == v1::OUTCOME_REFERRED_TO_SHELTER ||
+                        request.outcome() == v1::OUTCOME_REFERRED_TO_CARE;
+  if (referral) {
+    return CheckRequiredText("referred_to", request.referred_to(),
+                             kMaxReferredToBytes);
+  }
+  if (!request.referred_to().empty()) {
+    return absl::InvalidArgumentError(
+        "referred_to: only with OUTCOME_REFERRED_TO_SHELTER or "
+        "OUTCOME_REFERRED_TO_CARE");
   }
   return absl::OkStatus();
 }
@@ -110,40 +133,40 @@ ChainDirectorServiceImpl::ChainDirectorServiceImpl(
       MethodIndex(service, "Subscribe"),
       ParsingServerStreamingHandler(
           this, &Self::Subscribe,
-          UnparsableRefusal{env, "subscribe", v1::ROLE_CHAIN_DIRECTOR}));
-  MarkMethodCallback(MethodIndex(service, "Ack"),
-                     UnaryHandler(this, &Self::HandleAck, env, "ack",
-                                  v1::ROLE_CHAIN_DIRECTOR));
+          UnparsableRefusal{env, "subscribe", CallRoles::Receiver()}));
+  MarkMethodCallback(
+      MethodIndex(service, "Ack"),
+      UnaryHandler(this, &Self::HandleAck, env, "ack", CallRoles::Receiver()));
   MarkMethodCallback(MethodIndex(service, "GetSignal"),
                      UnaryHandler(this, &Self::HandleGetSignal, env,
-                                  "get_signal", v1::ROLE_CHAIN_DIRECTOR));
+                                  "get_signal", CallRoles::Receiver()));
   MarkMethodCallback(MethodIndex(service, "Release"),
                      UnaryHandler(this, &Self::HandleRelease, env, "release",
-                                  v1::ROLE_CHAIN_DIRECTOR));
+                                  CallRoles::Receiver()));
   MarkMethodCallback(MethodIndex(service, "Decide"),
                      UnaryHandler(this, &Self::HandleDecide, env, "decide",
-                                  v1::ROLE_CHAIN_DIRECTOR));
+                                  CallRoles::Receiver()));
   MarkMethodCallback(MethodIndex(service, "Worklist"),
                      UnaryHandler(this, &Self::HandleWorklist, env, "worklist",
-                                  v1::ROLE_CHAIN_DIRECTOR));
+                                  CallRoles::Receiver()));
   MarkMethodCallback(MethodIndex(service, "Assign"),
                      UnaryHandler(this, &Self::HandleAssign, env, "assign",
-                                  v1::ROLE_CHAIN_DIRECTOR));
+                                  CallRoles::Receiver()));
   MarkMethodCallback(MethodIndex(service, "Close"),
                      UnaryHandler(this, &Self::HandleClose, env, "close",
-                                  v1::ROLE_CHAIN_DIRECTOR));
+                                  CallRoles::Receiver()));
   MarkMethodCallback(MethodIndex(service, "Reopen"),
                      UnaryHandler(this, &Self::HandleReopen, env, "reopen",
-                                  v1::ROLE_CHAIN_DIRECTOR));
+                                  CallRoles::Receiver()));
   MarkMethodCallback(MethodIndex(service, "JudgeMatch"),
                      UnaryHandler(this, &Self::HandleJudgeMatch, env,
-                                  "judge_match", v1::ROLE_CHAIN_DIRECTOR));
+                                  "judge_match", CallRoles::Receiver()));
 }
 
 grpc::ServerWriteReactor<v1::Event>* ChainDirectorServiceImpl::Subscribe(
     grpc::CallbackServerContext* context, const v1::SubscribeRequest* request) {
   AuditedCall call = BeginCall(context, *policy_, *certificates_, "subscribe",
-                               v1::ROLE_CHAIN_DIRECTOR);
+                               CallRoles::Receiver());
   absl::Status allowed = call.allowed;
   absl::StatusOr<uint64_t> after =
       request->has_from_cursor()
@@ -302,7 +325,10 @@ grpc::ServerUnaryReactor* ChainDirectorServiceImpl::HandleDecide(
     UnaryCall& call, const v1::DecideRequest& request,
     v1::ReleasedSignal* response) {
   absl::Status allowed = CheckSignalId(request.signal_id());
-  if (allowed.ok()) allowed = CheckDecision(request, *call.policy());
+  if (allowed.ok()) {
+    allowed =
+        CheckDecision(request, *call.policy(), call.record().actor_role());
+  }
   if (!allowed.ok()) return call.Finish(allowed);
   absl::StatusOr<v1::storage::StoredSignal> signal =
       ReadForChange(call, request.signal_id());
@@ -325,6 +351,7 @@ grpc::ServerUnaryReactor* ChainDirectorServiceImpl::HandleDecide(
   decision.set_outcome(request.outcome());
   decision.set_reason(request.reason());
   decision.set_handed_to(request.handed_to());
+  decision.set_referred_to(request.referred_to());
   decision.set_policy_version(call.policy()->version());
   SetTimestamp(absl::Now(), decision.mutable_decided_at());
   v1::AuditRecord& record = call.record();

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "server/common/metrics.h"
+#include "server/policy/call_roles.h"
 #include "server/service/event_stream.h"
 
 namespace ketenhub {
@@ -84,15 +85,15 @@ void RegisterHubMetrics(const v1::HubConfig& config, const SignalStore* store,
                              });
   metrics.DeclareGaugeReader(
       kSubscriberLag,
-      "Events committed after the last one each chain director acknowledged "
+      "Events committed after the last one each receiver (chain director, care "
+      "coordinator) acknowledged "
       "(cursor distance: every receiver's events count).",
       [store, policy] {
         std::vector<Metrics::Sample> samples;
         const uint64_t last = store->LastCursor();
         std::shared_ptr<const AccessPolicy> current = policy->Get();
         for (const v1::Partner& partner : current->policy().partners()) {
-          if (!current->CheckRole(partner, v1::ROLE_CHAIN_DIRECTOR).ok())
-            continue;
+          if (!CallRoles::Receiver().Of(partner).ok()) continue;
           absl::StatusOr<uint64_t> acked = store->AckedCursor(partner.id());
           if (!acked.ok()) continue;
           samples.push_back({{{"partner", partner.id()}},

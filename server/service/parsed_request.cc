@@ -90,7 +90,7 @@ void RecordUnparsable(grpc::CallbackServerContext* context,
                       const absl::Status& status, StatusCallback finish) {
   AuditedCall call =
       BeginCall(context, *refusal.env.policy, *refusal.env.certificates,
-                refusal.operation, refusal.role);
+                refusal.operation, refusal.roles);
   RecordOutcome(*refusal.env.store, std::move(call.record),
                 call.allowed.ok() ? status : call.allowed, std::move(finish));
 }

@@ -12,6 +12,7 @@
 #include "grpcpp/support/byte_buffer.h"
 #include "grpcpp/support/server_callback.h"
 #include "ketenhub/v1/audit.pb.h"
+#include "server/policy/call_roles.h"
 #include "server/policy/current_policy.h"
 #include "server/security/certificate_identity.h"
 #include "server/service/grpc_status.h"
@@ -56,11 +57,11 @@ struct CallEnvironment {
 };
 
 // Who records the refusal of a streaming request that could not be parsed,
-// as `operation` needing `role`.
+// as `operation` needing one of `roles`.
 struct UnparsableRefusal {
   CallEnvironment env;
   std::string operation;
-  v1::Role role;
+  CallRoles roles;
 };
 
 // Begins an audited refusal of a server-streaming call: the record of

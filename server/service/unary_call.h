@@ -61,7 +61,7 @@ using RefusalHook = std::function<void(const AuditedCall&, const Request&,
 // The one preamble of every unary method, as a handler for
 // grpc::Service::MarkMethodCallback: reads the request with ParseRequest,
 // begins the audited call of `operation` (BeginCall: policy snapshot,
-// identity, `role`), and refuses, audited, what is not allowed (identity and
+// identity, `roles`), and refuses, audited, what is not allowed (identity and
 // role first, then a request that did not parse); otherwise runs `core`,
 // which finishes the call through UnaryCall::Finish or its own reactor.
 template <class Service, class Request, class Response>
@@ -69,18 +69,18 @@ grpc::internal::MethodHandler* UnaryHandler(
     Service* service,
     grpc::ServerUnaryReactor* (Service::*core)(UnaryCall&, const Request&,
                                                Response*),
-    const CallEnvironment& env, std::string operation, v1::Role role,
+    const CallEnvironment& env, std::string operation, CallRoles roles,
     RefusalHook<Request> on_refused = nullptr) {
   return new grpc::internal::CallbackUnaryHandler<ParsedRequest<Request>,
                                                   Response>(
-      [service, core, env, operation = std::move(operation), role,
+      [service, core, env, operation = std::move(operation), roles,
        on_refused = std::move(on_refused)](
           grpc::CallbackServerContext* context,
           const ParsedRequest<Request>* request,
           Response* response) -> grpc::ServerUnaryReactor* {
         grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-        AuditedCall audited =
-            BeginCall(context, *env.policy, *env.certificates, operation, role);
+        AuditedCall audited = BeginCall(context, *env.policy, *env.certificates,
+                                        operation, roles);
         absl::Status allowed = audited.allowed;
         if (allowed.ok()) allowed = request->status;
         if (!allowed.ok()) {

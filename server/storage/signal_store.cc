@@ -9,6 +9,7 @@
 #include "absl/strings/match.h"
 #include "server/common/files.h"
 #include "server/common/status_macros.h"
+#include "server/policy/receiver_share.h"
 #include "server/storage/keys.h"
 #include "server/storage/match_judgement.h"
 #include "server/storage/payload_cipher.h"
@@ -118,6 +119,7 @@ class RocksSignalStore final : public SignalStore {
     TriageStep step{.action = TriageStep::Action::kDecide,
                     .person = audit.acting_user_id(),
                     .now = FromTimestamp(decision.decided_at())};
+    decision.set_receiver(receiver);
     auto change = [decision, step,
                    receiver](StoredSignal& signal) -> absl::Status {
       if (signal.state() == v1::SIGNAL_STATE_WITHDRAWN) {
@@ -127,13 +129,14 @@ class RocksSignalStore final : public SignalStore {
       v1::Triage triage = TriageOf(signal, receiver);
       KETENHUB_RETURN_IF_ERROR(ApplyTriage(step, /*withdrawn=*/false, triage));
       MutableTriageOf(signal, receiver) = std::move(triage);
+      // Decisions append: a change of the receiver's own says why.
+      if (!DecisionsOf(signal, receiver).empty() &&
+          decision.change_reason().empty()) {
+        return absl::FailedPreconditionError(
+            "change_reason: the signal was decided before; changing the "
+            "decision needs a reason");
+      }
       if (signal.has_decision()) {
-        // Decisions append: a change says why.
-        if (decision.change_reason().empty()) {
-          return absl::FailedPreconditionError(
-              "change_reason: the signal was decided before; changing the "
-              "decision needs a reason");
-        }
         *signal.add_earlier_decisions() = signal.decision();
       }
       signal.set_state(v1::SIGNAL_STATE_DECIDED);
@@ -174,13 +177,12 @@ class RocksSignalStore final : public SignalStore {
   void Release(std::string receiver, std::string signal_id,
                v1::SectionRelease release, v1::AuditRecord audit,
                SignalCallback done) override {
-    auto change =
-        [release = std::move(release)](StoredSignal& signal) -> absl::Status {
-      const auto& released = signal.released_kinds();
-      if (std::find(released.begin(), released.end(), release.kind()) ==
-          released.end()) {
-        signal.add_released_kinds(release.kind());
-        *signal.add_releases() = release;  // the first release stands
+    release.set_receiver(receiver);
+    auto change = [release = std::move(release),
+                   receiver](StoredSignal& signal) -> absl::Status {
+      // A release is for the receiver that made it; its first stands.
+      if (ReleaseTo(signal, receiver, release.kind()) == nullptr) {
+        *signal.add_releases() = release;
       }
       return absl::OkStatus();
     };

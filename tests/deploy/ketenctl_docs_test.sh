@@ -40,7 +40,7 @@ expect "ketenctl admin subject e" "export erase"
 expect "ketenctl submit --b" "--batch"
 expect "ketenctl watch --js" "--json"
 expect "ketenctl decide ID --outcome ca" "case-meeting"
-expect "ketenctl decide ID --reason x --outcome " "case-meeting handed-to-partner advice-given no-action"
+expect "ketenctl decide ID --reason x --outcome " "case-meeting handed-to-partner advice-given no-action victim-reached referred-to-shelter referred-to-care help-declined not-reachable"
 expect "ketenctl release ID --kind he" "health"
 # Registered for the path ketenctl was run by, too (build/tools/ketenctl/ketenctl).
 bash -c 'source <("$1" completion bash); complete -p "$1"' _ "$ketenctl" \

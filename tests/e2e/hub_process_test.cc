@@ -257,7 +257,7 @@ TEST_F(HubProcessTest, KetenctlAuditShowsAccessAndFindsTampering) {
   EXPECT_THAT(query.output, HasSubstr("6 records."));
   EXPECT_THAT(query.output, ::testing::Not(HasSubstr("999990019")));
   EXPECT_THAT(query.output,
-              HasSubstr("get_signal  OK  AVG art. 6(1)(e), 9(2)(g); Wmo 2015 "
+              HasSubstr("get_signal  OK  AVG art. 6(1)(e), 9(2)(g), 9(2)(h); Wmo 2015 "
                         "art. 5.2.6; convenant Zorg- en Veiligheidshuis  by "
                         "medewerker-1 (tester)"));
   // One employee's records: the chain director's person read, the auditor's
@@ -964,7 +964,7 @@ TEST_F(HubProcessTest, KetenctlPolicyCheckValidatesOffline) {
       absl::StrCat(KETENCTL_BINARY, " policy check ", KETENHUB_SOURCE_DIR,
                    "/deploy/policy-example.textproto"));
   EXPECT_EQ(good.exit_code, 0) << good.output;
-  EXPECT_THAT(good.output, HasSubstr("is valid: 7 partners, 4 routes"));
+  EXPECT_THAT(good.output, HasSubstr("is valid: 8 partners, 8 routes"));
   const std::string bad = dir_.path() + "/bad.textproto";
   std::ofstream(bad) << "partners { id: \"x\" }\n";
   CommandResult refused =

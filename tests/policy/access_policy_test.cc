@@ -39,7 +39,7 @@ TEST(AccessPolicyTest, LoadsTheExamplePolicy) {
   absl::StatusOr<std::unique_ptr<AccessPolicy>> policy =
       AccessPolicy::FromFile(kExamplePolicy);
   ASSERT_TRUE(policy.ok()) << policy.status();
-  EXPECT_EQ((*policy)->policy().partners_size(), 7);
+  EXPECT_EQ((*policy)->policy().partners_size(), 8);
   EXPECT_EQ((*policy)->version().size(), 64u);
 }
 

@@ -125,6 +125,9 @@ ClientOptions ClientOptionsFor(const std::string& name, int port,
   if (absl::StartsWith(name, "ketenregisseur")) {
     options.user_id = "regisseur-1";
     options.user_role = "procesregisseur";
+  } else if (absl::StartsWith(name, "zorgcoordinator")) {
+    options.user_id = "zorg-1";
+    options.user_role = "zorgcoordinator mensenhandel";
   } else if (absl::StartsWith(name, "auditor")) {
     options.user_id = "privacy-1";
     options.user_role = "privacy officer";

@@ -44,7 +44,8 @@ v1::HubConfig TestHubConfig(const std::string& data_dir);
 // Options for dev identity `name` (politie, ggd, ...) against a hub on
 // 127.0.0.1:`port`, with the test PKI and short backoffs; for the
 // organisations whose people the example policy wants named (ketenregisseur,
-// auditor, operator) a dev person: regisseur-1, privacy-1, beheer-1.
+// zorgcoordinator, auditor, operator) a dev person: regisseur-1, zorg-1,
+// privacy-1, beheer-1.
 ClientOptions ClientOptionsFor(const std::string& name, int port,
                                int max_attempts = 1);
 

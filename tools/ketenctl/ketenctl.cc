@@ -161,6 +161,7 @@ void PrintState(const v1::SignalStatus& status) {
   }
   if (status.state() == v1::SIGNAL_STATE_DECIDED) {
     std::cout << "Decision: " << DecisionText(status.decision()) << "\n";
+    // Two receivers (chain director, care coordinator) each decide.
     if (status.decisions_size() > 1) {
       std::cout << "Decision history (oldest first):\n";
       for (const v1::Decision& decision : status.decisions())
@@ -169,10 +170,10 @@ void PrintState(const v1::SignalStatus& status) {
   } else if (status.state() == v1::SIGNAL_STATE_WITHDRAWN) {
     std::cout << "State: withdrawn.\n";
   } else if (!status.routed()) {
-    std::cout << "State: stored; no route delivers this category to a chain "
-                 "director.\n";
+    std::cout << "State: stored; no route delivers this category to a "
+                 "receiver.\n";
   } else {
-    std::cout << "State: received, awaiting the chain director.\n";
+    std::cout << "State: received, awaiting the receivers' decisions.\n";
   }
   if (status.archived()) {
     std::cout << "Archived: past its match window, no longer matched with "
@@ -442,13 +443,15 @@ int Release(const GlobalFlags& flags, const std::string& signal_id,
 
 int Decide(const GlobalFlags& flags, const std::string& signal_id,
            const std::string& outcome, const std::string& reason,
-           const std::string& handed_to, const std::string& on_behalf_of,
-           const std::string& change_reason) {
+           const std::string& handed_to, const std::string& referred_to,
+           const std::string& on_behalf_of, const std::string& change_reason) {
   v1::Outcome parsed;
   if (!ParseReadable(outcome, "OUTCOME_", &v1::Outcome_Parse, &parsed)) {
     return Report(absl::InvalidArgumentError(
                       "--outcome: case-meeting, handed-to-partner, "
-                      "advice-given or no-action"),
+                      "advice-given or no-action; a care coordinator: "
+                      "victim-reached, referred-to-shelter, "
+                      "referred-to-care, help-declined or not-reachable"),
                   flags);
   }
   auto client = ConnectAs<ChainDirectorClient>(flags);
@@ -458,6 +461,7 @@ int Decide(const GlobalFlags& flags, const std::string& signal_id,
   request.set_outcome(parsed);
   request.set_reason(reason);
   request.set_handed_to(handed_to);
+  request.set_referred_to(referred_to);
   request.set_on_behalf_of(on_behalf_of);
   request.set_change_reason(change_reason);
   return ShowReleased(flags, (*client)->Decide(request));
@@ -650,7 +654,7 @@ int main(int argc, char** argv) {
                    "send all signals over one SubmitBatch stream (backfills: "
                    "many per fsync, each answered on its own)");
   std::string signal_id, reason, kind, legal_basis, outcome, handed_to;
-  std::string on_behalf_of, change_reason;
+  std::string referred_to, on_behalf_of, change_reason;
   CLI::App* status =
       app.add_subcommand("status", "show one of your signals and its decision");
   status->add_option("signal_id", signal_id, "id from the receipt")->required();
@@ -664,7 +668,7 @@ int main(int argc, char** argv) {
   std::optional<uint64_t> from;
   int count = 0;
   CLI::App* watch =
-      app.add_subcommand("watch", "follow the chain director's event stream");
+      app.add_subcommand("watch", "follow a receiver's event stream");
   watch->add_option("--from", from,
                     "start after this cursor (default: after your last ack)");
   watch->add_option("--count", count, "stop after this many events");
@@ -687,18 +691,24 @@ int main(int argc, char** argv) {
       ->add_option("--legal-basis", legal_basis,
                    "why this disclosure is lawful")
       ->required();
-  CLI::App* decide =
-      app.add_subcommand("decide", "record a triage decision for the source");
+  CLI::App* decide = app.add_subcommand(
+      "decide", "record a triage or care decision for the source");
   decide->add_option("signal_id", signal_id, "signal id")->required();
   decide
       ->add_option("--outcome", outcome,
-                   absl::StrCat("the outcome: ", absl::StrJoin(outcomes, ", ")))
+                   absl::StrCat("the outcome: ", absl::StrJoin(outcomes, ", "),
+                                " (the last five are care outcomes, for a "
+                                "care coordinator)"))
       ->required()
-      ->check(CLI::IsMember(outcomes, CLI::ignore_case));
+      ->check(CLI::IsMember(outcomes, CLI::ignore_case))
+      ->type_name("OUTCOME");
   decide->add_option("--reason", reason, "the reason, for the source partner")
       ->required();
   decide->add_option("--handed-to", handed_to,
                      "partner id, with handed-to-partner");
+  decide->add_option("--referred-to", referred_to,
+                     "the shelter or care provider (an organisation), with "
+                     "referred-to-shelter and referred-to-care");
   decide->add_option("--change-reason", change_reason,
                      "why an earlier decision changes (required then)");
   for (CLI::App* command : {release, decide}) {
@@ -763,7 +773,7 @@ int main(int argc, char** argv) {
   }
   if (*decide) {
     return ketenhub::Decide(flags, signal_id, outcome, reason, handed_to,
-                            on_behalf_of, change_reason);
+                            referred_to, on_behalf_of, change_reason);
   }
   if (*check) return ketenhub::PolicyCheck(flags, policy_file);
   if (*reload) return ketenhub::ReloadPolicy(flags);

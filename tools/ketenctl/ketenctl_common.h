@@ -91,10 +91,19 @@ inline std::string DecisionText(const v1::Decision& decision) {
   std::string text = Readable(v1::Outcome_Name(decision.outcome()), "OUTCOME_");
   if (!decision.handed_to().empty())
     absl::StrAppend(&text, " (", decision.handed_to(), ")");
+  if (!decision.referred_to().empty())
+    absl::StrAppend(&text, " (", decision.referred_to(), ")");
   absl::StrAppend(&text, ", ", FormatTimestamp(decision.decided_at()), ": ",
                   decision.reason());
-  if (!decision.decided_by_role().empty())
-    absl::StrAppend(&text, " (by a ", decision.decided_by_role(), ")");
+  if (!decision.decided_by_role().empty() || !decision.receiver().empty()) {
+    absl::StrAppend(&text, " (by ");
+    if (!decision.decided_by_role().empty())
+      absl::StrAppend(&text, "a ", decision.decided_by_role(), " of ");
+    absl::StrAppend(
+        &text,
+        decision.receiver().empty() ? "the receiver" : decision.receiver(),
+        ")");
+  }
   if (!decision.change_reason().empty())
     absl::StrAppend(&text, "; changed because: ", decision.change_reason());
   return text;

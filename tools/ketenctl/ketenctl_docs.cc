@@ -27,14 +27,17 @@ std::string Roff(const std::string& text) {
   return out;
 }
 
-// "--hub TEXT" or "-h,--help", as --help shows it.
+// "--hub TEXT" or "-h,--help", as --help shows it, without the choices
+// ("TEXT:{a,b}"): the option's description lists them, and a long list
+// cannot be set on one line.
 std::string OptionLabel(const CLI::Option& option) {
   std::vector<std::string> names;
   for (const std::string& s : option.get_snames()) names.push_back("-" + s);
   for (const std::string& l : option.get_lnames()) names.push_back("--" + l);
   std::string label = absl::StrJoin(names, ", ");
   if (option.get_type_size() != 0 && !option.get_type_name().empty()) {
-    absl::StrAppend(&label, " ", option.get_type_name());
+    const std::string type = option.get_type_name();
+    absl::StrAppend(&label, " ", type.substr(0, type.find(":{")));
   }
   return label;
 }

@@ -1,0 +1,281 @@
+// End to end for the second receiver: the zorgcoördinator mensenhandel
+// beside the chain director, each with its own route, releases, worklist
+// and decisions, over real mutual TLS on loopback with the example policy.
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/testing/test_hub.h"
+#include "tests/testing/test_signals.h"
+
+namespace ketenhub {
+namespace {
+
+using ::ketenhub::testing::TestHub;
+using ::ketenhub::testing::ValidSignal;
+using ::testing::HasSubstr;
+
+constexpr char kDirector[] = "ketenregisseur";
+constexpr char kCare[] = "zorgcoordinator";
+
+// A police signal of sexual exploitation with a general, a police and a
+// criminal-records section.
+v1::Signal ExploitationSignal(const std::string& ref) {
+  v1::Signal signal = ValidSignal(ref, v1::CATEGORY_SEXUAL_EXPLOITATION);
+  v1::Section* general = signal.add_sections();
+  general->set_kind(v1::DATA_KIND_GENERAL);
+  general->set_title("Situatie");
+  general->set_text("Woont bij de pooier in");
+  v1::Section* criminal = signal.add_sections();
+  criminal->set_kind(v1::DATA_KIND_CRIMINAL);
+  criminal->set_title("Justitiele gegevens");
+  criminal->set_text("Lopend onderzoek");
+  return signal;
+}
+
+v1::Disclosure DisclosureOf(const v1::ReleasedSignal& signal,
+                            v1::DataKind kind) {
+  for (const v1::ReleasedSection& section : signal.sections()) {
+    if (section.kind() == kind) return section.disclosure();
+  }
+  return v1::DISCLOSURE_UNSPECIFIED;
+}
+
+std::vector<std::string> WorklistIds(ChainDirectorClient& client) {
+  absl::StatusOr<v1::WorklistResponse> list =
+      client.Worklist(v1::WorklistRequest());
+  EXPECT_TRUE(list.ok()) << list.status();
+  std::vector<std::string> ids;
+  if (list.ok()) {
+    for (const v1::WorkItem& item : list->items())
+      ids.push_back(item.signal_id());
+  }
+  return ids;
+}
+
+v1::DecideRequest Decision(const std::string& signal_id, v1::Outcome outcome,
+                           const std::string& reason) {
+  v1::DecideRequest request;
+  request.set_signal_id(signal_id);
+  request.set_outcome(outcome);
+  request.set_reason(reason);
+  return request;
+}
+
+class CareCoordinatorE2eTest : public ::testing::Test {
+ protected:
+  v1::Receipt Submit(const std::string& partner, const v1::Signal& signal) {
+    absl::StatusOr<v1::Receipt> receipt = hub_.Client(partner)->Submit(signal);
+    EXPECT_TRUE(receipt.ok()) << receipt.status();
+    return receipt.value_or(v1::Receipt());
+  }
+
+  TestHub hub_;
+};
+
+TEST_F(CareCoordinatorE2eTest, ExploitationReachesBothEachUnderItsOwnRoute) {
+  const v1::Receipt receipt = Submit("politie", ExploitationSignal("mh-1"));
+  auto director = hub_.ChainDirector(kDirector);
+  auto care = hub_.ChainDirector(kCare);
+
+  std::vector<v1::Event> to_care = testing::CollectEvents(*care, 1);
+  ASSERT_EQ(to_care.size(), 1u);
+  ASSERT_TRUE(to_care[0].has_signal_received());
+  const v1::ReleasedSignal& cared = to_care[0].signal_received();
+  EXPECT_EQ(cared.signal_id(), receipt.signal_id());
+  // Care gets what care needs; never the police's investigation data.
+  EXPECT_EQ(DisclosureOf(cared, v1::DATA_KIND_GENERAL),
+            v1::DISCLOSURE_RELEASED);
+  EXPECT_EQ(DisclosureOf(cared, v1::DATA_KIND_POLICE),
+            v1::DISCLOSURE_WITHHELD_NEVER);
+  EXPECT_EQ(DisclosureOf(cared, v1::DATA_KIND_CRIMINAL),
+            v1::DISCLOSURE_WITHHELD_NEVER);
+  for (const v1::ReleasedSection& section : cared.sections()) {
+    if (section.kind() != v1::DATA_KIND_GENERAL) EXPECT_EQ(section.text(), "");
+  }
+
+  std::vector<v1::Event> to_director = testing::CollectEvents(*director, 1);
+  ASSERT_EQ(to_director.size(), 1u);
+  const v1::ReleasedSignal& directed = to_director[0].signal_received();
+  EXPECT_EQ(DisclosureOf(directed, v1::DATA_KIND_POLICE),
+            v1::DISCLOSURE_RELEASED);
+  EXPECT_EQ(DisclosureOf(directed, v1::DATA_KIND_CRIMINAL),
+            v1::DISCLOSURE_WITHHELD_RELEASABLE);
+
+  // Each has it in its own worklist.
+  EXPECT_THAT(WorklistIds(*care), ::testing::ElementsAre(receipt.signal_id()));
+  EXPECT_THAT(WorklistIds(*director),
+              ::testing::ElementsAre(receipt.signal_id()));
+
+  // The care coordinator cannot release what its route never releases.
+  v1::ReleaseRequest release;
+  release.set_signal_id(receipt.signal_id());
+  release.set_kind(v1::DATA_KIND_CRIMINAL);
+  release.set_legal_basis("Wmo 2015 art. 5.2.6");
+  absl::StatusOr<v1::ReleasedSignal> refused = care->Release(release);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(refused.status().message(), HasSubstr("kind:"));
+}
+
+TEST_F(CareCoordinatorE2eTest, DomesticViolenceDoesNotReachCare) {
+  const v1::Receipt abuse =
+      Submit("politie", ValidSignal("hg-1", v1::CATEGORY_DOMESTIC_VIOLENCE));
+  const v1::Receipt exploited = Submit("politie", ExploitationSignal("mh-2"));
+  auto care = hub_.ChainDirector(kCare);
+  std::vector<v1::Event> events = testing::CollectEvents(*care, 1);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].signal_received().signal_id(), exploited.signal_id());
+  EXPECT_EQ(care->GetSignal(abuse.signal_id()).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_THAT(WorklistIds(*care),
+              ::testing::ElementsAre(exploited.signal_id()));
+  // The chain director has both.
+  EXPECT_EQ(WorklistIds(*hub_.ChainDirector(kDirector)).size(), 2u);
+}
+
+TEST_F(CareCoordinatorE2eTest, AReleaseByOneIsNotAReleaseForTheOther) {
+  v1::Signal signal = ValidSignal("ggd-mh-1", v1::CATEGORY_SEXUAL_EXPLOITATION);
+  signal.mutable_sections(0)->set_kind(v1::DATA_KIND_HEALTH);
+  const v1::Receipt receipt = Submit("ggd", signal);
+  auto director = hub_.ChainDirector(kDirector);
+  auto care = hub_.ChainDirector(kCare);
+
+  v1::ReleaseRequest release;
+  release.set_signal_id(receipt.signal_id());
+  release.set_kind(v1::DATA_KIND_HEALTH);
+  release.set_legal_basis("AVG art. 9(2)(g); Wmo 2015 art. 5.2.6");
+  absl::StatusOr<v1::ReleasedSignal> by_director = director->Release(release);
+  ASSERT_TRUE(by_director.ok()) << by_director.status();
+  EXPECT_EQ(DisclosureOf(*by_director, v1::DATA_KIND_HEALTH),
+            v1::DISCLOSURE_RELEASED);
+
+  absl::StatusOr<v1::ReleasedSignal> care_view =
+      care->GetSignal(receipt.signal_id());
+  ASSERT_TRUE(care_view.ok()) << care_view.status();
+  EXPECT_EQ(DisclosureOf(*care_view, v1::DATA_KIND_HEALTH),
+            v1::DISCLOSURE_WITHHELD_RELEASABLE);
+  EXPECT_EQ(care_view->sections(0).text(), "");
+
+  release.set_legal_basis("AVG art. 9(2)(h); zorg voor het slachtoffer");
+  absl::StatusOr<v1::ReleasedSignal> by_care = care->Release(release);
+  ASSERT_TRUE(by_care.ok()) << by_care.status();
+  ASSERT_EQ(by_care->sections_size(), 1);
+  EXPECT_EQ(by_care->sections(0).text(), testing::kTestSectionText);
+  EXPECT_EQ(by_care->sections(0).release().released_by(), "zorg-1");
+  EXPECT_EQ(by_care->sections(0).release().receiver(), kCare);
+  EXPECT_EQ(by_care->sections(0).release().legal_basis(),
+            "AVG art. 9(2)(h); zorg voor het slachtoffer");
+
+  // The chain director's release still names its own person and basis.
+  absl::StatusOr<v1::ReleasedSignal> again =
+      director->GetSignal(receipt.signal_id());
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->sections(0).release().released_by(), "regisseur-1");
+  EXPECT_EQ(again->sections(0).release().legal_basis(),
+            "AVG art. 9(2)(g); Wmo 2015 art. 5.2.6");
+
+  // The source sees both disclosures, each by its receiver.
+  absl::StatusOr<v1::SignalStatus> status =
+      hub_.Client("ggd")->GetStatus(receipt.signal_id());
+  ASSERT_TRUE(status.ok()) << status.status();
+  std::vector<std::string> released_to;
+  for (const v1::SignalDisclosure& disclosure : status->disclosures()) {
+    if (disclosure.operation() == "release")
+      released_to.push_back(disclosure.partner_id());
+  }
+  EXPECT_THAT(released_to, ::testing::ElementsAre(kDirector, kCare));
+}
+
+TEST_F(CareCoordinatorE2eTest, EachDecidesForItselfAndTheSourceSeesBoth) {
+  const v1::Receipt receipt = Submit("politie", ExploitationSignal("mh-3"));
+  const std::string id = receipt.signal_id();
+  auto director = hub_.ChainDirector(kDirector);
+  auto care = hub_.ChainDirector(kCare);
+
+  // Each receiver's outcomes are its own.
+  absl::StatusOr<v1::ReleasedSignal> wrong =
+      care->Decide(Decision(id, v1::OUTCOME_CASE_MEETING, "bespreken"));
+  EXPECT_EQ(wrong.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(wrong.status().message(), HasSubstr("outcome:"));
+  wrong = director->Decide(Decision(id, v1::OUTCOME_VICTIM_REACHED, "gezien"));
+  EXPECT_EQ(wrong.status().code(), absl::StatusCode::kPermissionDenied);
+  // A referral names where to.
+  wrong = care->Decide(
+      Decision(id, v1::OUTCOME_REFERRED_TO_SHELTER, "veilige opvang nodig"));
+  EXPECT_EQ(wrong.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(wrong.status().message(), HasSubstr("referred_to"));
+
+  ASSERT_TRUE(
+      director->Decide(Decision(id, v1::OUTCOME_CASE_MEETING, "casusoverleg"))
+          .ok());
+  // The care coordinator's first decision needs no change reason, though
+  // the chain director decided before.
+  v1::DecideRequest shelter =
+      Decision(id, v1::OUTCOME_REFERRED_TO_SHELTER, "veilige opvang nodig");
+  shelter.set_referred_to("Blijf Groep");
+  absl::StatusOr<v1::ReleasedSignal> cared = care->Decide(shelter);
+  ASSERT_TRUE(cared.ok()) << cared.status();
+  EXPECT_EQ(cared->decision().outcome(), v1::OUTCOME_REFERRED_TO_SHELTER);
+  EXPECT_EQ(cared->decision().referred_to(), "Blijf Groep");
+  EXPECT_EQ(cared->decision().receiver(), kCare);
+  EXPECT_EQ(cared->earlier_decisions_size(), 0);  // not the director's
+  EXPECT_EQ(cared->triage().state(), v1::TRIAGE_STATE_DECIDED);
+
+  // Its second decision does.
+  absl::StatusOr<v1::ReleasedSignal> changed = care->Decide(
+      Decision(id, v1::OUTCOME_HELP_DECLINED, "wil geen opvang meer"));
+  EXPECT_EQ(changed.status().code(), absl::StatusCode::kFailedPrecondition);
+
+  absl::StatusOr<v1::ReleasedSignal> directed = director->GetSignal(id);
+  ASSERT_TRUE(directed.ok()) << directed.status();
+  EXPECT_EQ(directed->decision().outcome(), v1::OUTCOME_CASE_MEETING);
+  EXPECT_EQ(directed->decision().receiver(), kDirector);
+  EXPECT_EQ(directed->earlier_decisions_size(), 0);
+
+  absl::StatusOr<v1::SignalStatus> status =
+      hub_.Client("politie")->GetStatus(id);
+  ASSERT_TRUE(status.ok()) << status.status();
+  ASSERT_EQ(status->decisions_size(), 2);
+  EXPECT_EQ(status->decisions(0).receiver(), kDirector);
+  EXPECT_EQ(status->decisions(0).outcome(), v1::OUTCOME_CASE_MEETING);
+  EXPECT_EQ(status->decisions(1).receiver(), kCare);
+  EXPECT_EQ(status->decisions(1).outcome(), v1::OUTCOME_REFERRED_TO_SHELTER);
+  EXPECT_EQ(status->decisions(1).referred_to(), "Blijf Groep");
+  EXPECT_EQ(status->decisions(1).decided_by_role(),
+            "zorgcoordinator mensenhandel");
+
+  // The trail names the care coordinator's person and role.
+  v1::AuditQueryRequest query;
+  query.set_operation("decide");
+  query.set_signal_id(id);
+  query.set_outcome(v1::AUDIT_OUTCOME_SUCCEEDED);
+  std::vector<v1::AuditRecord> records = testing::QueryAudit(hub_, query);
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[1].actor_partner_id(), kCare);
+  EXPECT_EQ(records[1].actor_role(), "ROLE_CARE_COORDINATOR");
+  EXPECT_EQ(records[1].acting_user_id(), "zorg-1");
+}
+
+TEST_F(CareCoordinatorE2eTest, CareCallsNameTheirPerson) {
+  const v1::Receipt receipt = Submit("politie", ExploitationSignal("mh-4"));
+  ClientOptions options = hub_.Options(kCare);
+  options.user_id.clear();
+  options.user_role.clear();
+  absl::StatusOr<std::unique_ptr<ChainDirectorClient>> anonymous =
+      ChainDirectorClient::Connect(options);
+  ASSERT_TRUE(anonymous.ok()) << anonymous.status();
+  EXPECT_EQ((*anonymous)->GetSignal(receipt.signal_id()).status().code(),
+            absl::StatusCode::kUnauthenticated);
+  // A submitter is no receiver.
+  absl::StatusOr<std::unique_ptr<ChainDirectorClient>> police =
+      ChainDirectorClient::Connect(hub_.Options("politie"));
+  ASSERT_TRUE(police.ok());
+  absl::Status denied = (*police)->GetSignal(receipt.signal_id()).status();
+  EXPECT_EQ(denied.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(denied.message(),
+              HasSubstr("ROLE_CHAIN_DIRECTOR or ROLE_CARE_COORDINATOR"));
+}
+
+}  // namespace
+}  // namespace ketenhub
