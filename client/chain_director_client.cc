@@ -209,6 +209,16 @@ absl::StatusOr<v1::WorkItem> ChainDirectorClient::Reopen(
   return Unary(&v1::ChainDirectorService::Stub::Reopen, request);
 }
 
+absl::StatusOr<v1::WorkItem> ChainDirectorClient::HandOver(
+    absl::string_view signal_id, absl::string_view to,
+    absl::string_view reason) {
+  v1::HandOverRequest request;
+  request.set_signal_id(std::string(signal_id));
+  request.set_to(std::string(to));
+  request.set_reason(std::string(reason));
+  return Unary(&v1::ChainDirectorService::Stub::HandOver, request);
+}
+
 absl::StatusOr<v1::JudgeMatchResponse> ChainDirectorClient::JudgeMatch(
     const v1::JudgeMatchRequest& request) {
   return Unary(&v1::ChainDirectorService::Stub::JudgeMatch, request);

@@ -60,6 +60,11 @@ class ChainDirectorClient {
                                      absl::string_view reason);
   absl::StatusOr<v1::WorkItem> Reopen(absl::string_view signal_id,
                                       absl::string_view reason);
+  // Hands the signal to the other receiver (the care coordinator, or back
+  // to the chain director) with a reason.
+  absl::StatusOr<v1::WorkItem> HandOver(absl::string_view signal_id,
+                                        absl::string_view to,
+                                        absl::string_view reason);
   // Confirms (one person: the signals are linked) or dismisses a possible
   // match between two signals, with a reason.
   absl::StatusOr<v1::JudgeMatchResponse> JudgeMatch(

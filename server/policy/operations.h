@@ -9,7 +9,7 @@ namespace ketenhub {
 
 // The names of the hub's operations as audit records and the policy's
 // processing activities spell them.
-inline constexpr std::array<absl::string_view, 33> kOperations = {
+inline constexpr std::array<absl::string_view, 34> kOperations = {
     "submit",
     "get_status",
     "withdraw",
@@ -19,11 +19,12 @@ inline constexpr std::array<absl::string_view, 33> kOperations = {
     "get_signal",
     "release",
     "decide",
-    "worklist",  // the chain director's worklist and its steps
+    "worklist",  // a receiver's worklist and its steps
     "assign",
     "close",
     "reopen",
     "judge_match",  // a possible match confirmed or dismissed
+    "hand_over",    // between the chain director and the care coordinator
     "reload_policy",
     "list_unrouted",
     "audit_query",

@@ -54,6 +54,9 @@ class ChainDirectorServiceImpl final
   grpc::ServerUnaryReactor* HandleReopen(UnaryCall& call,
                                          const v1::ReopenRequest& request,
                                          v1::WorkItem* response);
+  grpc::ServerUnaryReactor* HandleHandOver(UnaryCall& call,
+                                           const v1::HandOverRequest& request,
+                                           v1::WorkItem* response);
   grpc::ServerUnaryReactor* HandleJudgeMatch(
       UnaryCall& call, const v1::JudgeMatchRequest& request,
       v1::JudgeMatchResponse* response);

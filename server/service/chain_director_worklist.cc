@@ -1,12 +1,16 @@
-// The chain director's worklist: ChainDirectorService's Worklist, Assign,
-// Close, Reopen and JudgeMatch (registered in chain_director_service.cc).
+// A receiver's worklist: ChainDirectorService's Worklist, Assign, Close,
+// Reopen, HandOver and JudgeMatch (registered in
+// chain_director_service.cc).
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "server/audit/audit_record.h"
 #include "server/common/identifiers.h"
 #include "server/common/status_macros.h"
+#include "server/policy/call_roles.h"
 #include "server/policy/signal_validation.h"
 #include "server/policy/triage.h"
+#include "server/routing/release.h"
 #include "server/service/acting_person.h"
 #include "server/service/audited_call.h"
 #include "server/service/chain_director_service.h"
@@ -145,6 +149,54 @@ grpc::ServerUnaryReactor* ChainDirectorServiceImpl::HandleReopen(
       call, request.signal_id(),
       {.action = TriageStep::Action::kReopen, .reason = request.reason()},
       response);
+}
+
+grpc::ServerUnaryReactor* ChainDirectorServiceImpl::HandleHandOver(
+    UnaryCall& call, const v1::HandOverRequest& request,
+    v1::WorkItem* response) {
+  absl::Status allowed = CheckSignalId(request.signal_id());
+  const v1::Partner* to = call.policy()->PartnerById(request.to());
+  if (allowed.ok() && (to == nullptr || !CallRoles::Receiver().Of(*to).ok() ||
+                       to->id() == call.caller().partner->id())) {
+    allowed = absl::InvalidArgumentError(
+        "to: must name the other receiver (a partner with ROLE_CHAIN_DIRECTOR "
+        "or ROLE_CARE_COORDINATOR)");
+  }
+  if (allowed.ok()) {
+    allowed = CheckRequiredText("reason", request.reason(), kMaxReasonBytes);
+  }
+  if (!allowed.ok()) return call.Finish(allowed);
+  (*call.record().mutable_details())["to"] = request.to();
+  // The policy in force must carry the signal to `to`, as to the caller:
+  // read its metadata, not its content.
+  absl::StatusOr<v1::storage::StoredSignal> signal =
+      store_->GetSignalRecord(request.signal_id());
+  if (signal.ok()) {
+    call.record().set_data_subject_pseudonym(
+        SubjectPseudonym(signal->subject_key()));
+    allowed =
+        RouteFor(*signal, *call.policy(), call.caller().partner->id()).status();
+    if (allowed.ok()) {
+      absl::Status route =
+          RouteFor(*signal, *call.policy(), request.to()).status();
+      if (absl::IsNotFound(route)) {
+        allowed = absl::FailedPreconditionError(
+            absl::StrCat("to: no route of the policy carries this signal to '",
+                         request.to(), "'"));
+      } else {
+        allowed = route;
+      }
+    }
+  }
+  if (!signal.ok() || !allowed.ok()) {
+    call.record().add_signal_ids(request.signal_id());
+    return call.Finish(signal.ok() ? allowed : signal.status());
+  }
+  return Step(call, request.signal_id(),
+              {.action = TriageStep::Action::kHandOver,
+               .reason = request.reason(),
+               .to = request.to()},
+              response);
 }
 
 grpc::ServerUnaryReactor* ChainDirectorServiceImpl::HandleJudgeMatch(

@@ -152,11 +152,7 @@ class RocksSignalStore final : public SignalStore {
               v1::AuditRecord audit, SignalCallback done) override {
     auto change = [step = std::move(step),
                    receiver](StoredSignal& signal) -> absl::Status {
-      v1::Triage triage = TriageOf(signal, receiver);
-      KETENHUB_RETURN_IF_ERROR(ApplyTriage(
-          step, signal.state() == v1::SIGNAL_STATE_WITHDRAWN, triage));
-      MutableTriageOf(signal, receiver) = std::move(triage);
-      return absl::OkStatus();
+      return ApplyTriageTo(step, receiver, signal);
     };
     pipeline().Enqueue(MakeSignalUpdate(std::move(signal_id),
                                         ReceivedBy(receiver), change, nullptr,

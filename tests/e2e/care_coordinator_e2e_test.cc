@@ -257,6 +257,106 @@ TEST_F(CareCoordinatorE2eTest, EachDecidesForItselfAndTheSourceSeesBoth) {
   EXPECT_EQ(records[1].acting_user_id(), "zorg-1");
 }
 
+// `client`'s worklist item for `signal_id` (all states but closed).
+v1::WorkItem ItemOf(ChainDirectorClient& client, const std::string& id) {
+  absl::StatusOr<v1::WorklistResponse> list =
+      client.Worklist(v1::WorklistRequest());
+  EXPECT_TRUE(list.ok()) << list.status();
+  if (list.ok()) {
+    for (const v1::WorkItem& item : list->items()) {
+      if (item.signal_id() == id) return item;
+    }
+  }
+  ADD_FAILURE() << "not in the worklist: " << id;
+  return v1::WorkItem();
+}
+
+TEST_F(CareCoordinatorE2eTest, AHandOverMovesTheSignalBetweenWorklists) {
+  const v1::Receipt receipt = Submit("politie", ExploitationSignal("mh-5"));
+  const std::string id = receipt.signal_id();
+  auto director = hub_.ChainDirector(kDirector);
+  auto care = hub_.ChainDirector(kCare);
+  ASSERT_TRUE(director->Assign(id, "regisseur-1").ok());
+
+  absl::StatusOr<v1::WorkItem> given =
+      director->HandOver(id, kCare, "slachtoffer wil hulp; zorg eerst");
+  ASSERT_TRUE(given.ok()) << given.status();
+  EXPECT_EQ(given->triage().state(), v1::TRIAGE_STATE_HANDED_OVER);
+
+  // Both see the hand-over: who, from whom, to whom, why.
+  const v1::WorkItem at_director = ItemOf(*director, id);
+  EXPECT_EQ(at_director.triage().state(), v1::TRIAGE_STATE_HANDED_OVER);
+  EXPECT_EQ(at_director.triage().hand_over().to(), kCare);
+  const v1::WorkItem at_care = ItemOf(*care, id);
+  EXPECT_EQ(at_care.triage().state(), v1::TRIAGE_STATE_NEW);
+  EXPECT_EQ(at_care.triage().hand_over().from(), kDirector);
+  EXPECT_EQ(at_care.triage().hand_over().by(), "regisseur-1");
+  EXPECT_EQ(at_care.triage().hand_over().reason(),
+            "slachtoffer wil hulp; zorg eerst");
+
+  // It is the care coordinator's now.
+  absl::StatusOr<v1::ReleasedSignal> decided = director->Decide(
+      Decision(id, v1::OUTCOME_CASE_MEETING, "toch zelf bespreken"));
+  EXPECT_EQ(decided.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(decided.status().message(), HasSubstr("handed over"));
+  EXPECT_EQ(director->HandOver(id, kCare, "nogmaals").status().code(),
+            absl::StatusCode::kFailedPrecondition);
+
+  // And back.
+  absl::StatusOr<v1::WorkItem> back =
+      care->HandOver(id, kDirector, "geen zorgvraag; terug voor de keten");
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(ItemOf(*director, id).triage().state(), v1::TRIAGE_STATE_NEW);
+  EXPECT_EQ(ItemOf(*director, id).triage().hand_over().from(), kCare);
+  EXPECT_EQ(ItemOf(*care, id).triage().state(), v1::TRIAGE_STATE_HANDED_OVER);
+
+  // Audited as the persons who did it, never with the reason.
+  v1::AuditQueryRequest query;
+  query.set_operation("hand_over");
+  query.set_signal_id(id);
+  std::vector<v1::AuditRecord> records = testing::QueryAudit(hub_, query);
+  ASSERT_EQ(records.size(), 3u);  // two hand-overs, the refused second one
+  EXPECT_EQ(records[0].acting_user_id(), "regisseur-1");
+  EXPECT_EQ(records[0].details().at("to"), kCare);
+  EXPECT_EQ(records[0].status_code(), "OK");
+  EXPECT_EQ(records[1].status_code(), "FAILED_PRECONDITION");
+  EXPECT_EQ(records[2].acting_user_id(), "zorg-1");
+  EXPECT_EQ(records[2].actor_partner_id(), kCare);
+  EXPECT_FALSE(records[0].data_subject_pseudonym().empty());
+  for (const v1::AuditRecord& record : records) {
+    EXPECT_THAT(record.DebugString(), ::testing::Not(HasSubstr("zorg eerst")));
+  }
+}
+
+TEST_F(CareCoordinatorE2eTest, AHandOverNeedsARouteAReceiverAndAReason) {
+  const std::string abuse =
+      Submit("politie", ValidSignal("hg-2", v1::CATEGORY_DOMESTIC_VIOLENCE))
+          .signal_id();
+  const std::string exploited =
+      Submit("politie", ExploitationSignal("mh-6")).signal_id();
+  auto director = hub_.ChainDirector(kDirector);
+
+  absl::Status refused =
+      director->HandOver(abuse, kCare, "zorg nodig").status();
+  EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(refused.message(), HasSubstr("to: no route"));
+  refused = director->HandOver(exploited, "politie", "opsporing").status();
+  EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(refused.message(), HasSubstr("to:"));
+  refused = director->HandOver(exploited, kDirector, "zelf").status();
+  EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument);
+  refused = director->HandOver(exploited, kCare, "  ").status();
+  EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(refused.message(), HasSubstr("reason"));
+
+  // Nothing changed.
+  EXPECT_EQ(ItemOf(*director, abuse).triage().state(), v1::TRIAGE_STATE_NEW);
+  EXPECT_EQ(ItemOf(*director, exploited).triage().state(),
+            v1::TRIAGE_STATE_NEW);
+  EXPECT_FALSE(
+      ItemOf(*hub_.ChainDirector(kCare), exploited).triage().has_hand_over());
+}
+
 TEST_F(CareCoordinatorE2eTest, CareCallsNameTheirPerson) {
   const v1::Receipt receipt = Submit("politie", ExploitationSignal("mh-4"));
   ClientOptions options = hub_.Options(kCare);

@@ -104,5 +104,68 @@ TEST(TriageTest, EachReceiverHasItsOwnTriage) {
   EXPECT_EQ(WorkItemOf(signal, "zvh-b").triage().state(), v1::TRIAGE_STATE_NEW);
 }
 
+TEST(TriageTest, AHandOverToTheOtherReceiverIsNewThereUnlessInTriage) {
+  v1::storage::StoredSignal signal;
+  signal.add_receivers("ketenregisseur");
+  signal.add_receivers("zorgcoordinator");
+  MutableTriageOf(signal, "ketenregisseur") =
+      In(v1::TRIAGE_STATE_DECIDED, "regisseur-1");
+  MutableTriageOf(signal, "zorgcoordinator") =
+      In(v1::TRIAGE_STATE_CLOSED, "zorg-1");
+  TriageStep step = Step(Action::kHandOver);
+  step.to = "zorgcoordinator";
+  ASSERT_TRUE(ApplyTriageTo(step, "ketenregisseur", signal).ok());
+  const v1::Triage giver = TriageOf(signal, "ketenregisseur");
+  EXPECT_EQ(giver.state(), v1::TRIAGE_STATE_HANDED_OVER);
+  EXPECT_EQ(giver.hand_over().to(), "zorgcoordinator");
+  const v1::Triage taker = TriageOf(signal, "zorgcoordinator");
+  EXPECT_EQ(taker.state(), v1::TRIAGE_STATE_NEW);
+  EXPECT_EQ(taker.assignee(), "");
+  EXPECT_EQ(taker.hand_over().from(), "ketenregisseur");
+  EXPECT_EQ(taker.hand_over().by(), "regisseur-1");
+  EXPECT_EQ(taker.reason(), "reden");
+
+  // Back, to a receiver with a person on it: it stays theirs.
+  MutableTriageOf(signal, "zorgcoordinator") =
+      In(v1::TRIAGE_STATE_IN_TRIAGE, "zorg-1");
+  MutableTriageOf(signal, "ketenregisseur") =
+      In(v1::TRIAGE_STATE_IN_TRIAGE, "regisseur-2");
+  step.to = "ketenregisseur";
+  ASSERT_TRUE(ApplyTriageTo(step, "zorgcoordinator", signal).ok());
+  EXPECT_EQ(TriageOf(signal, "ketenregisseur").state(),
+            v1::TRIAGE_STATE_IN_TRIAGE);
+  EXPECT_EQ(TriageOf(signal, "ketenregisseur").assignee(), "regisseur-2");
+}
+
+TEST(TriageTest, AHandOverGoesOnlyToAnotherReceiverOfTheSignal) {
+  v1::storage::StoredSignal signal;
+  signal.add_receivers("ketenregisseur");
+  TriageStep step = Step(Action::kHandOver);
+  step.to = "zorgcoordinator";
+  absl::Status refused = ApplyTriageTo(step, "ketenregisseur", signal);
+  EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(refused.message(), HasSubstr("to:"));
+  EXPECT_EQ(signal.triage_size(), 0);  // unchanged
+  step.to = "ketenregisseur";
+  EXPECT_FALSE(ApplyTriageTo(step, "ketenregisseur", signal).ok());
+}
+
+TEST(TriageTest, AHandedOverSignalIsTheOthersUntilHandedBack) {
+  v1::Triage triage = In(v1::TRIAGE_STATE_HANDED_OVER, "regisseur-1");
+  for (Action action : {Action::kAssign, Action::kDecide, Action::kHandOver,
+                        Action::kReopen}) {
+    v1::Triage copy = triage;
+    EXPECT_EQ(ApplyTriage(Step(action, "regisseur-2"), false, copy).code(),
+              absl::StatusCode::kFailedPrecondition);
+  }
+  // Closing is the giver's own afschaling.
+  ASSERT_TRUE(ApplyTriage(Step(Action::kClose), false, triage).ok());
+  EXPECT_EQ(triage.state(), v1::TRIAGE_STATE_CLOSED);
+  // A withdrawn signal is closed, not handed over.
+  v1::Triage fresh;
+  EXPECT_THAT(ApplyTriage(Step(Action::kHandOver), true, fresh).message(),
+              HasSubstr("withdrawn"));
+}
+
 }  // namespace
 }  // namespace ketenhub

@@ -74,6 +74,12 @@ std::string TriageText(const v1::Triage& triage) {
                     FormatTimestamp(triage.changed_at()), ")");
   }
   if (!triage.reason().empty()) absl::StrAppend(&text, ": ", triage.reason());
+  if (triage.has_hand_over()) {
+    const v1::HandOver& hand_over = triage.hand_over();
+    absl::StrAppend(&text, "; handed over from ", hand_over.from(), " to ",
+                    hand_over.to(), " by ", hand_over.by(), ", ",
+                    FormatTimestamp(hand_over.at()));
+  }
   return text;
 }
 
@@ -87,7 +93,7 @@ void WorklistCommands::Register(CLI::App& app) {
   list_ = app.add_subcommand(
       "worklist",
       "the signals your organisation must triage, most urgent first, each "
-      "person's together (chain director)");
+      "person's together (chain director, care coordinator)");
   list_
       ->add_option(
           "--state", state_,
@@ -107,11 +113,17 @@ void WorklistCommands::Register(CLI::App& app) {
   assign_ = app.add_subcommand(
       "assign", "put a signal in triage with a person, or hand it over");
   assign_->add_option("--to", to_, "the employee id of the person")->required();
+  hand_over_ = app.add_subcommand(
+      "hand-over",
+      "hand a signal to the other receiver: the chain director to the care "
+      "coordinator (zorgcoordinator), or back");
+  hand_over_->add_option("--to", to_, "partner id of the other receiver")
+      ->required();
   close_ = app.add_subcommand(
       "close", "close a decided signal: no further work (afschaling)");
   reopen_ = app.add_subcommand("reopen",
                                "reopen a closed signal into triage (yours)");
-  for (CLI::App* command : {assign_, close_, reopen_})
+  for (CLI::App* command : {assign_, close_, reopen_, hand_over_})
     command->add_option("signal_id", signal_id_, "signal id")->required();
   confirm_ = app.add_subcommand(
       "confirm-match",
@@ -126,7 +138,7 @@ void WorklistCommands::Register(CLI::App& app) {
                      "the other signal of the possible match")
         ->required();
   }
-  for (CLI::App* command : {close_, reopen_, confirm_, dismiss_}) {
+  for (CLI::App* command : {close_, reopen_, hand_over_, confirm_, dismiss_}) {
     command->add_option("--reason", reason_, "why (no personal data)")
         ->required();
   }
@@ -157,7 +169,7 @@ int WorklistCommands::Judge(const GlobalFlags& flags, bool confirm) {
 
 std::optional<int> WorklistCommands::Run(const GlobalFlags& flags) {
   if (list_ != nullptr && *list_) return List(flags);
-  for (CLI::App* command : {assign_, close_, reopen_}) {
+  for (CLI::App* command : {assign_, close_, reopen_, hand_over_}) {
     if (command != nullptr && *command) return Step(flags, command);
   }
   if (confirm_ != nullptr && *confirm_) return Judge(flags, true);
@@ -204,9 +216,10 @@ int WorklistCommands::Step(const GlobalFlags& flags, CLI::App* command) {
   auto client = ConnectAs<ChainDirectorClient>(flags);
   if (!client.ok()) return Report(client.status(), flags);
   absl::StatusOr<v1::WorkItem> item =
-      command == assign_  ? (*client)->Assign(signal_id_, to_)
-      : command == close_ ? (*client)->Close(signal_id_, reason_)
-                          : (*client)->Reopen(signal_id_, reason_);
+      command == assign_      ? (*client)->Assign(signal_id_, to_)
+      : command == close_     ? (*client)->Close(signal_id_, reason_)
+      : command == hand_over_ ? (*client)->HandOver(signal_id_, to_, reason_)
+                              : (*client)->Reopen(signal_id_, reason_);
   if (!item.ok()) return Report(item.status(), flags);
   if (flags.json) {
     std::cout << ToJson(*item) << "\n";

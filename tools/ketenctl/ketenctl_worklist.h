@@ -29,6 +29,7 @@ class WorklistCommands {
   CLI::App* assign_ = nullptr;
   CLI::App* close_ = nullptr;
   CLI::App* reopen_ = nullptr;
+  CLI::App* hand_over_ = nullptr;
   CLI::App* confirm_ = nullptr;
   CLI::App* dismiss_ = nullptr;
   std::string state_, urgency_, category_, assignee_, person_of_, page_token_;
