@@ -259,6 +259,8 @@ TEST(AuditE2eTest, EveryOperationIsRecorded) {
   ASSERT_TRUE(director->Assign(receipt->signal_id(), "regisseur-2").ok());
   ASSERT_TRUE(director->Close(receipt->signal_id(), "afgeschaald").ok());
   ASSERT_TRUE(director->Reopen(receipt->signal_id(), "nieuw signaal").ok());
+  ASSERT_TRUE(
+      director->HandOver(receipt->signal_id(), "zorgcoordinator", "zorg").ok());
   {  // a possible match, dismissed
     std::vector<std::string> ids;
     for (const char* partner : {"politie", "ggd"}) {
