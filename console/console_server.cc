@@ -47,11 +47,13 @@ std::string CookieValue(const httplib::Request& request) {
 
 // How the console reaches the hub as its organisation (no person: the
 // event feed is the console's own, as a system).
-ClientOptions OrganisationOptions(const v1::ConsoleConfig& config) {
+ClientOptions OrganisationOptions(const v1::ConsoleConfig& config,
+                                  v1::Role role) {
+  const bool care = role == v1::ROLE_CARE_COORDINATOR;
   ClientOptions options;
   options.target = config.hub_target();
-  options.cert_file = config.hub_cert_file();
-  options.key_file = config.hub_key_file();
+  options.cert_file = care ? config.care_cert_file() : config.hub_cert_file();
+  options.key_file = care ? config.care_key_file() : config.hub_key_file();
   options.ca_file = config.hub_ca_file();
   return options;
 }
@@ -91,10 +93,9 @@ void Server::Routes() {
                         httplib::Response& response) {
     std::optional<Visitor> visitor = SignIn(request, response);
     if (!visitor) return;
-    response.set_redirect(visitor->person.role() == v1::ROLE_CHAIN_DIRECTOR
-                              ? "/werklijst"
-                              : "/audit",
-                          303);
+    response.set_redirect(
+        visitor->person.role() == v1::ROLE_AUDITOR ? "/audit" : "/werklijst",
+        303);
   });
   http_.Post("/afmelden", [this](const httplib::Request& request,
                                  httplib::Response& response) {
@@ -138,11 +139,18 @@ absl::StatusOr<std::unique_ptr<ConsoleServer>> ConsoleServer::Start(
     const v1::ConsolePerson& person = config.people(i);
     if (person.employee_id().empty() || person.function().empty() ||
         (person.role() != v1::ROLE_CHAIN_DIRECTOR &&
+         person.role() != v1::ROLE_CARE_COORDINATOR &&
          person.role() != v1::ROLE_AUDITOR)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("people[", i,
-                       "]: employee_id, function and role "
-                       "(ROLE_CHAIN_DIRECTOR or ROLE_AUDITOR) required"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "people[", i,
+          "]: employee_id, function and role (ROLE_CHAIN_DIRECTOR, "
+          "ROLE_CARE_COORDINATOR or ROLE_AUDITOR) required"));
+    }
+    if (person.role() == v1::ROLE_CARE_COORDINATOR &&
+        (config.care_cert_file().empty() || config.care_key_file().empty())) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "people[", i,
+          "]: a care coordinator needs care_cert_file and care_key_file"));
     }
   }
   absl::StatusOr<Pages> pages = Pages::Load(config.templates_dir());

@@ -41,7 +41,8 @@ int main(int argc, char** argv) {
         config.mutable_people_ca_file(), config.mutable_hub_cert_file(),
         config.mutable_hub_key_file(), config.mutable_hub_ca_file(),
         config.mutable_templates_dir(), config.mutable_audit_cert_file(),
-        config.mutable_audit_key_file(), config.mutable_hub_audit_key_file()}) {
+        config.mutable_audit_key_file(), config.mutable_hub_audit_key_file(),
+        config.mutable_care_cert_file(), config.mutable_care_key_file()}) {
     if (!file->empty() && std::filesystem::path(*file).is_relative())
       *file = (base / *file).lexically_normal().string();
   }

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "ctemplate/template.h"
 #include "server/common/text_proto.h"
 
@@ -40,6 +41,16 @@ const char* OutcomeWord(v1::Outcome outcome) {
       return "advies gegeven";
     case v1::OUTCOME_NO_ACTION:
       return "geen actie";
+    case v1::OUTCOME_VICTIM_REACHED:
+      return "slachtoffer bereikt";
+    case v1::OUTCOME_REFERRED_TO_SHELTER:
+      return "verwezen naar opvang";
+    case v1::OUTCOME_REFERRED_TO_CARE:
+      return "verwezen naar zorg";
+    case v1::OUTCOME_HELP_DECLINED:
+      return "hulp afgewezen";
+    case v1::OUTCOME_NOT_REACHABLE:
+      return "niet bereikbaar";
     default:
       return "";
   }
@@ -52,6 +63,9 @@ const char* NoticeText(const std::string& notice) {
        "Het deel is vrijgegeven; de hub heeft de grondslag vastgelegd."},
       {"besloten", "Het besluit is vastgelegd en gaat terug naar de bron."},
       {"gesloten", "Het signaal is gesloten (afgeschaald)."},
+      {"overgedragen",
+       "Het signaal is overgedragen; het staat nu in de werklijst van de "
+       "ander."},
       {"geweigerd", "De hub weigerde dit."}};
   for (const auto& [word, text] : kNotices) {
     if (notice == word) return text;
@@ -72,7 +86,14 @@ std::string RefusedField(const std::string& field) {
       {"handed_to",
        "Bij overdracht hoort een partner die de hub kent bij \"overgedragen "
        "aan\"."},
-      {"outcome", "Kies een uitkomst."},
+      {"outcome", "Kies een uitkomst die bij uw functie hoort."},
+      {"referred_to",
+       "Bij een verwijzing hoort de naam van de opvang of zorgaanbieder (een "
+       "organisatie, geen persoon) bij \"verwezen naar\"; laat het anders "
+       "leeg."},
+      {"to",
+       "Deze overdracht kan niet: de toegangsregels brengen dit signaal "
+       "niet bij de ander."},
       {"kind", "Dit deel bestaat niet in het signaal."},
       {"other_signal_id",
        "Deze signalen delen geen kenmerk, of gaan al over dezelfde persoon."},
@@ -115,7 +136,8 @@ constexpr Word kStates[] = {
     {v1::TRIAGE_STATE_NEW, "nieuw", "nieuw"},
     {v1::TRIAGE_STATE_IN_TRIAGE, "in-behandeling", "in behandeling"},
     {v1::TRIAGE_STATE_DECIDED, "besloten", "besloten"},
-    {v1::TRIAGE_STATE_CLOSED, "gesloten", "gesloten"}};
+    {v1::TRIAGE_STATE_CLOSED, "gesloten", "gesloten"},
+    {v1::TRIAGE_STATE_HANDED_OVER, "overgedragen", "overgedragen"}};
 
 template <size_t N>
 const char* TextOf(const Word (&words)[N], int value, const char* otherwise) {
@@ -237,6 +259,24 @@ void Side(ctemplate::TemplateDictionary& side,
   side.SetValue("SUMMARY", signal.summary());
 }
 
+// `id`'s name among `people`, or the id itself.
+std::string NameOf(const std::vector<v1::ConsolePerson>& people,
+                   const std::string& id) {
+  for (const v1::ConsolePerson& person : people) {
+    if (person.employee_id() == id) return person.name();
+  }
+  return id;
+}
+
+// "overgedragen van ketenregisseur aan zorgcoordinator door Anna de Vries
+// op 30-11-2026 14:00".
+std::string HandOverText(const v1::HandOver& hand_over,
+                         const std::vector<v1::ConsolePerson>& people) {
+  return absl::StrCat("overgedragen van ", hand_over.from(), " aan ",
+                      hand_over.to(), " door ", NameOf(people, hand_over.by()),
+                      " op ", When(hand_over.at()));
+}
+
 void Header(ctemplate::TemplateDictionary& dict,
             const v1::ConsolePerson& person, const Session& session) {
   dict.SetValue("NAME", person.name());
@@ -298,16 +338,16 @@ std::string Pages::Worklist(const v1::ConsolePerson& person,
   ctemplate::TemplateDictionary dict("werklijst");
   Header(dict, person, session);
   dict.SetValue("TITLE", "Werklijst");
+  dict.SetValue("WHOSE", person.role() == v1::ROLE_CARE_COORDINATOR
+                             ? "zorgcoördinatie mensenhandel"
+                             : "ketenregie");
   const WorklistFilter& filter = view.filter;
   Options(dict, "STATE", "open (alles behalve gesloten)", kStates,
           filter.state);
   Options(dict, "URGENCY_OPTION", "alle", kUrgencies, filter.urgency);
   Options(dict, "CATEGORY_OPTION", "alle", kCategories, filter.category);
   auto name_of = [&view](const std::string& id) {
-    for (const v1::ConsolePerson& colleague : view.colleagues) {
-      if (colleague.employee_id() == id) return colleague.name();
-    }
-    return id;
+    return NameOf(view.people, id);
   };
   {
     ctemplate::TemplateDictionary* option =
@@ -359,6 +399,11 @@ std::string Pages::Worklist(const v1::ConsolePerson& person,
     }
     if (item.signal_state() == v1::SIGNAL_STATE_WITHDRAWN)
       row->ShowSection("WITHDRAWN");
+    if (item.triage().has_hand_over()) {
+      row->SetValueAndShowSection(
+          "HAND_OVER", HandOverText(item.triage().hand_over(), view.people),
+          "HANDED_OVER");
+    }
     for (const v1::PossibleMatch& match : item.possible_matches()) {
       ctemplate::TemplateDictionary* possible =
           row->AddSectionDictionary("POSSIBLE");
@@ -367,7 +412,8 @@ std::string Pages::Worklist(const v1::ConsolePerson& person,
       possible->SetValue("KINDS", SharedKinds(match));
       possible->SetValue("OTHER_SOURCE", match.source_partner());
     }
-    if (item.triage().state() != v1::TRIAGE_STATE_CLOSED) {
+    if (item.triage().state() != v1::TRIAGE_STATE_CLOSED &&
+        item.triage().state() != v1::TRIAGE_STATE_HANDED_OVER) {
       ctemplate::TemplateDictionary* assign =
           row->AddSectionDictionary("CAN_ASSIGN");
       assign->SetValue("SIGNAL", item.signal_id());
@@ -424,11 +470,26 @@ std::string Pages::Signal(const v1::ConsolePerson& person,
   dict.SetValue("URGENCY", UrgencyWord(signal.urgency()));
   dict.SetValue("RECEIVED", When(signal.received_at()));
   dict.SetValue("STATE", StateWord(signal.triage().state()));
-  std::string assignee = signal.triage().assignee();
-  for (const v1::ConsolePerson& colleague : view.colleagues) {
-    if (colleague.employee_id() == assignee) assignee = colleague.name();
+  const std::string& assignee = signal.triage().assignee();
+  dict.SetValue("ASSIGNEE",
+                assignee.empty() ? "niemand" : NameOf(view.people, assignee));
+  const bool care = person.role() == v1::ROLE_CARE_COORDINATOR;
+  const bool handed = signal.triage().state() == v1::TRIAGE_STATE_HANDED_OVER;
+  if (signal.triage().has_hand_over()) {
+    const v1::HandOver& last = signal.triage().hand_over();
+    dict.SetValueAndShowSection("HAND_OVER_NOTE",
+                                absl::StrCat(HandOverText(last, view.people),
+                                             "; reden: ", last.reason()),
+                                "HAS_HAND_OVER");
   }
-  dict.SetValue("ASSIGNEE", assignee.empty() ? "niemand" : assignee);
+  if (!view.hand_over_to.empty() && !handed &&
+      signal.triage().state() != v1::TRIAGE_STATE_CLOSED &&
+      signal.state() != v1::SIGNAL_STATE_WITHDRAWN) {
+    dict.SetValueAndShowSection("HAND_OVER_LABEL",
+                                care ? "Teruggeven aan de ketenregisseur"
+                                     : "Overdragen aan de zorgcoördinator",
+                                "CAN_HAND_OVER");
+  }
   if (signal.subject().has_person()) {
     dict.SetValue("SUBJECT",
                   absl::StrCat(signal.subject().person().name(), ", geboren ",
@@ -503,6 +564,10 @@ std::string Pages::Signal(const v1::ConsolePerson& person,
         row->SetValueAndShowSection("HANDED_TO", decision->handed_to(),
                                     "HANDED");
       }
+      if (!decision->referred_to().empty()) {
+        row->SetValueAndShowSection("HANDED_TO", decision->referred_to(),
+                                    "HANDED");
+      }
       row->SetValue("REASON", decision->reason());
       row->SetValue("BY", decision->decided_by_role());
       row->SetValue("BEHALF", decision->on_behalf_of());
@@ -514,15 +579,29 @@ std::string Pages::Signal(const v1::ConsolePerson& person,
     dict.ShowSection("DECIDED");
     dict.ShowSection("CHANGE");
   }
-  for (v1::Outcome outcome :
-       {v1::OUTCOME_CASE_MEETING, v1::OUTCOME_HANDED_TO_PARTNER,
-        v1::OUTCOME_ADVICE_GIVEN, v1::OUTCOME_NO_ACTION}) {
+  // Each function its own outcomes; care refers to an organisation, the
+  // chain director hands over to a partner.
+  constexpr v1::Outcome kTriageOutcomes[] = {
+      v1::OUTCOME_CASE_MEETING, v1::OUTCOME_HANDED_TO_PARTNER,
+      v1::OUTCOME_ADVICE_GIVEN, v1::OUTCOME_NO_ACTION};
+  constexpr v1::Outcome kCareOutcomes[] = {
+      v1::OUTCOME_VICTIM_REACHED, v1::OUTCOME_REFERRED_TO_SHELTER,
+      v1::OUTCOME_REFERRED_TO_CARE, v1::OUTCOME_HELP_DECLINED,
+      v1::OUTCOME_NOT_REACHABLE};
+  for (v1::Outcome outcome : care ? absl::MakeConstSpan(kCareOutcomes)
+                                  : absl::MakeConstSpan(kTriageOutcomes)) {
     ctemplate::TemplateDictionary* option =
         dict.AddSectionDictionary("OUTCOMES");
     option->SetValue("VALUE", v1::Outcome_Name(outcome));
     option->SetValue("LABEL", OutcomeWord(outcome));
   }
-  if (signal.triage().state() == v1::TRIAGE_STATE_DECIDED ||
+  dict.ShowSection(care ? "CARE" : "TRIAGE");
+  if (handed) {
+    dict.ShowSection("WITH_OTHER");
+  } else {
+    dict.ShowSection("CAN_DECIDE");
+  }
+  if (signal.triage().state() == v1::TRIAGE_STATE_DECIDED || handed ||
       signal.state() == v1::SIGNAL_STATE_WITHDRAWN) {
     dict.ShowSection("CAN_CLOSE");
   }

@@ -15,7 +15,8 @@ namespace ketenhub::console {
 // The worklist's filters as the URL gives them (Dutch words; "" for all,
 // or for the state: open).
 struct WorklistFilter {
-  std::string state;     // "nieuw", "in-behandeling", "besloten", "gesloten"
+  // "nieuw", "in-behandeling", "besloten", "gesloten", "overgedragen".
+  std::string state;
   std::string urgency;   // "acuut", "verhoogd", "regulier"
   std::string category;  // the category's word, e.g. "huiselijk-geweld"
   std::string assignee;  // an employee id of a colleague
@@ -27,8 +28,9 @@ struct WorklistView {
   std::string notice;  // "toegewezen", "niet-toegewezen" or ""
   v1::WorklistResponse list;
   uint64_t generation = 0;  // the event feed's, for live updates
-  // The people one may assign to (chain directors of the console).
+  // The people one may assign to (of one's own role in the console).
   std::vector<v1::ConsolePerson> colleagues;
+  std::vector<v1::ConsolePerson> people;  // everyone, to show ids by name
 };
 
 // What the signal page shows.
@@ -37,7 +39,9 @@ struct SignalView {
   std::string notice;  // a word from the redirect: "vrijgegeven", ...
   std::string field;   // the field the hub refused, or ""
   std::vector<std::string> partners;  // offered for "namens", "overgedragen"
-  std::vector<v1::ConsolePerson> colleagues;  // to show assignees by name
+  std::vector<v1::ConsolePerson> people;  // to show ids by name
+  // The other receiver a hand-over goes to (partner id), or "" for none.
+  std::string hand_over_to;
 };
 
 // What the person page shows: one person's signals, oldest first, from the

@@ -39,9 +39,11 @@ inline constexpr char kCookie[] = "kc_session";
 absl::StatusOr<std::string> EmployeeOf(const httplib::Request& request);
 // The session cookie's value, or "".
 std::string CookieValue(const httplib::Request& request);
-// How the console reaches the hub as its organisation (no person: the
-// event feed is the console's own, as a system).
-ClientOptions OrganisationOptions(const v1::ConsoleConfig& config);
+// How the console reaches the hub as the organisation of a receiver's
+// `role`: the chain director's (hub_cert_file) or the care coordinator's
+// (care_cert_file). No person: the event feeds are the console's own.
+ClientOptions OrganisationOptions(const v1::ConsoleConfig& config,
+                                  v1::Role role);
 
 // The console: TLS with personal certificates, sessions, the hub clients
 // per person, and the routes. Thread-safe as cpp-httplib calls it.
@@ -53,7 +55,11 @@ class Server final : public ConsoleServer {
         hub_audit_key_(std::move(hub_audit_key)),
         sessions_(absl::Minutes(config_.idle_timeout_minutes())),
         http_([this](SSL_CTX& ctx) { return SetUpTls(ctx); }),
-        feed_(OrganisationOptions(config_)) {
+        feed_(OrganisationOptions(config_, v1::ROLE_CHAIN_DIRECTOR)) {
+    if (!config_.care_cert_file().empty()) {
+      care_feed_ = std::make_unique<EventFeed>(
+          OrganisationOptions(config_, v1::ROLE_CARE_COORDINATOR));
+    }
     // Live-update streams hold a thread each while open.
     http_.new_task_queue = [] { return new httplib::ThreadPool(64); };
     for (const v1::ConsolePerson& person : config_.people())
@@ -159,11 +165,32 @@ class Server final : public ConsoleServer {
     return Visitor{person->second, *std::move(session)};
   }
 
-  bool ChainDirectorOnly(const Visitor& visitor, httplib::Response& response) {
-    if (visitor.person.role() == v1::ROLE_CHAIN_DIRECTOR) return true;
+  // The worklist's screens are the receivers': the chain director's and
+  // the care coordinator's, each seeing its own organisation's signals.
+  bool ReceiverOnly(const Visitor& visitor, httplib::Response& response) {
+    const v1::Role role = visitor.person.role();
+    if (role == v1::ROLE_CHAIN_DIRECTOR || role == v1::ROLE_CARE_COORDINATOR)
+      return true;
     Refuse(response, 403, "Geen toegang",
-           "Dit scherm is voor de ketenregisseur.");
+           "Dit scherm is voor de ketenregisseur en de zorgcoördinator.");
     return false;
+  }
+  // The event feed of `person`'s organisation.
+  const EventFeed& FeedOf(const v1::ConsolePerson& person) const {
+    return person.role() == v1::ROLE_CARE_COORDINATOR && care_feed_ != nullptr
+               ? *care_feed_
+               : feed_;
+  }
+  // The receiver a signal goes to when `person` hands it over: the other
+  // one, or "" when the console does not know both.
+  std::string HandOverTarget(const v1::ConsolePerson& person) const {
+    if (config_.chain_director_partner().empty() ||
+        config_.care_coordinator_partner().empty()) {
+      return "";
+    }
+    return person.role() == v1::ROLE_CARE_COORDINATOR
+               ? config_.chain_director_partner()
+               : config_.care_coordinator_partner();
   }
 
   // A POST's CSRF token must be the session's.
@@ -174,18 +201,27 @@ class Server final : public ConsoleServer {
                          token.size()) == 0;
   }
 
-  // The console's chain directors, to assign to and filter by.
-  std::vector<v1::ConsolePerson> Colleagues() const {
+  // The console's people of `visitor`'s role (chain directors, or care
+  // coordinators), to assign to and filter by.
+  std::vector<v1::ConsolePerson> Colleagues(
+      const v1::ConsolePerson& visitor) const {
     std::vector<v1::ConsolePerson> out;
     for (const auto& [id, person] : people_) {
-      if (person.role() == v1::ROLE_CHAIN_DIRECTOR) out.push_back(person);
+      if (person.role() == visitor.role()) out.push_back(person);
     }
     return out;
   }
-  bool IsColleague(const std::string& employee_id) const {
+  bool IsColleague(const v1::ConsolePerson& visitor,
+                   const std::string& employee_id) const {
     auto found = people_.find(employee_id);
-    return found != people_.end() &&
-           found->second.role() == v1::ROLE_CHAIN_DIRECTOR;
+    return found != people_.end() && found->second.role() == visitor.role();
+  }
+  // Every person of the console, to show ids by name (a hand-over names a
+  // person of the other receiver).
+  std::vector<v1::ConsolePerson> People() const {
+    std::vector<v1::ConsolePerson> out;
+    for (const auto& [id, person] : people_) out.push_back(person);
+    return out;
   }
 
   // The field a refusal of the hub names ("legal_basis: required" gives
@@ -202,16 +238,18 @@ class Server final : public ConsoleServer {
     return absl::IsFailedPrecondition(status) ? "state" : "";
   }
 
+  // `person`'s client as their receiving organisation; null for anyone
+  // else (an auditor never acts as a receiver) or when it cannot connect.
   ChainDirectorClient* Director(const v1::ConsolePerson& person) {
+    if (person.role() != v1::ROLE_CHAIN_DIRECTOR &&
+        person.role() != v1::ROLE_CARE_COORDINATOR) {
+      return nullptr;
+    }
     absl::MutexLock lock(&clients_mu_);
     std::unique_ptr<ChainDirectorClient>& client =
         clients_[person.employee_id()];
     if (client == nullptr) {
-      ClientOptions options;
-      options.target = config_.hub_target();
-      options.cert_file = config_.hub_cert_file();
-      options.key_file = config_.hub_key_file();
-      options.ca_file = config_.hub_ca_file();
+      ClientOptions options = OrganisationOptions(config_, person.role());
       options.max_attempts = 2;
       options.user_id = person.employee_id();
       options.user_role = person.function();
@@ -244,7 +282,8 @@ class Server final : public ConsoleServer {
   std::map<std::string, std::unique_ptr<AuditClient>> auditors_
       ABSL_GUARDED_BY(clients_mu_);
   httplib::SSLServer http_;
-  EventFeed feed_;
+  EventFeed feed_;                        // the chain director's organisation's
+  std::unique_ptr<EventFeed> care_feed_;  // the care coordinator's, if any
   std::atomic<bool> stopping_{false};
   int port_ = 0;
 };

@@ -9,13 +9,14 @@ void Server::WorklistRoutes() {
   http_.Get("/werklijst/updates", [this](const httplib::Request& request,
                                          httplib::Response& response) {
     std::optional<Visitor> visitor = SignIn(request, response);
-    if (!visitor || !ChainDirectorOnly(*visitor, response)) return;
+    if (!visitor || !ReceiverOnly(*visitor, response)) return;
     uint64_t seen = 0;
     (void)absl::SimpleAtoi(request.get_param_value("na"), &seen);
+    const EventFeed& feed = FeedOf(visitor->person);
     response.set_chunked_content_provider(
         "text/event-stream",
-        [this, seen](size_t, httplib::DataSink& sink) mutable {
-          const uint64_t now = feed_.WaitBeyond(seen, absl::Seconds(5));
+        [this, &feed, seen](size_t, httplib::DataSink& sink) mutable {
+          const uint64_t now = feed.WaitBeyond(seen, absl::Seconds(5));
           if (stopping_) return false;
           const std::string message =
               now > seen ? absl::StrCat("event: werklijst\ndata: ", now, "\n\n")
@@ -28,17 +29,18 @@ void Server::WorklistRoutes() {
   http_.Get("/werklijst", [this](const httplib::Request& request,
                                  httplib::Response& response) {
     std::optional<Visitor> visitor = SignIn(request, response);
-    if (!visitor || !ChainDirectorOnly(*visitor, response)) return;
+    if (!visitor || !ReceiverOnly(*visitor, response)) return;
     WorklistView view;
     view.filter = {request.get_param_value("status"),
                    request.get_param_value("urgentie"),
                    request.get_param_value("categorie"),
                    request.get_param_value("toegewezen")};
-    view.colleagues = Colleagues();
+    view.colleagues = Colleagues(visitor->person);
+    view.people = People();
     v1::WorklistRequest query;
     absl::Status filter = ParseWorklistFilter(view.filter, query);
     if (filter.ok() && !view.filter.assignee.empty() &&
-        !IsColleague(view.filter.assignee)) {
+        !IsColleague(visitor->person, view.filter.assignee)) {
       filter = absl::InvalidArgumentError("toegewezen aan");
     }
     if (!filter.ok()) {
@@ -59,7 +61,7 @@ void Server::WorklistRoutes() {
       return;
     }
     view.list = *std::move(list);
-    view.generation = feed_.generation();
+    view.generation = FeedOf(visitor->person).generation();
     view.notice = request.get_param_value("melding");
     response.set_content(
         pages_.Worklist(visitor->person, visitor->session, view),
@@ -68,20 +70,20 @@ void Server::WorklistRoutes() {
   http_.Post("/werklijst/toewijzen", [this](const httplib::Request& request,
                                             httplib::Response& response) {
     std::optional<Visitor> visitor = SignIn(request, response);
-    if (!visitor) return;
+    if (!visitor || !ReceiverOnly(*visitor, response)) return;
     if (!CsrfOk(request, visitor->session)) {
       Refuse(response, 403, "Formulier verlopen",
              "Dit formulier hoort niet (meer) bij uw sessie. Open de "
              "werklijst opnieuw en probeer het nog eens.");
       return;
     }
-    // To oneself unless a colleague is named; only chain directors of this
-    // console can be named.
+    // To oneself unless a colleague is named; only people of this console
+    // with one's own role can be named.
     std::string to = request.get_param_value("aan");
     if (to.empty()) to = visitor->person.employee_id();
-    if (!IsColleague(to)) {
+    if (!IsColleague(visitor->person, to)) {
       Refuse(response, 400, "Onbekende collega",
-             "U kunt alleen toewijzen aan een ketenregisseur uit de lijst.");
+             "U kunt alleen toewijzen aan een collega uit de lijst.");
       return;
     }
     ChainDirectorClient* director = Director(visitor->person);
@@ -100,7 +102,7 @@ void Server::SignalRoutes() {
                                                const httplib::Request& request,
                                                httplib::Response& response) {
     std::optional<Visitor> visitor = SignIn(request, response);
-    if (!visitor || !ChainDirectorOnly(*visitor, response)) return;
+    if (!visitor || !ReceiverOnly(*visitor, response)) return;
     ChainDirectorClient* director = Director(visitor->person);
     absl::StatusOr<v1::ReleasedSignal> signal =
         director == nullptr ? absl::UnavailableError("hub")
@@ -119,7 +121,8 @@ void Server::SignalRoutes() {
                     request.get_param_value("melding"),
                     request.get_param_value("veld"),
                     {config_.partners().begin(), config_.partners().end()},
-                    Colleagues()};
+                    People(),
+                    HandOverTarget(visitor->person)};
     response.set_content(pages_.Signal(visitor->person, visitor->session, view),
                          "text/html; charset=utf-8");
   });
@@ -129,7 +132,7 @@ void Server::SignalRoutes() {
                                                const httplib::Request& request,
                                                httplib::Response& response) {
     std::optional<Visitor> visitor = SignIn(request, response);
-    if (!visitor || !ChainDirectorOnly(*visitor, response)) return;
+    if (!visitor || !ReceiverOnly(*visitor, response)) return;
     ChainDirectorClient* director = Director(visitor->person);
     PersonView view;
     view.signal_id = request.matches[1].str();
@@ -180,7 +183,7 @@ void Server::SignalRoutes() {
       R"(/mogelijke-match/([0-9a-f-]{36})/([0-9a-f-]{36}))",
       [this](const httplib::Request& request, httplib::Response& response) {
         std::optional<Visitor> visitor = SignIn(request, response);
-        if (!visitor || !ChainDirectorOnly(*visitor, response)) return;
+        if (!visitor || !ReceiverOnly(*visitor, response)) return;
         ChainDirectorClient* director = Director(visitor->person);
         PossibleMatchView view;
         view.notice = request.get_param_value("melding");
@@ -213,7 +216,7 @@ void Server::SignalRoutes() {
       R"(/mogelijke-match/([0-9a-f-]{36})/([0-9a-f-]{36}))",
       [this](const httplib::Request& request, httplib::Response& response) {
         std::optional<Visitor> visitor = SignIn(request, response);
-        if (!visitor || !ChainDirectorOnly(*visitor, response)) return;
+        if (!visitor || !ReceiverOnly(*visitor, response)) return;
         if (!CsrfOk(request, visitor->session)) {
           Refuse(response, 403, "Formulier verlopen",
                  "Dit formulier hoort niet (meer) bij uw sessie. Open de "
@@ -249,15 +252,15 @@ void Server::SignalRoutes() {
   // The signal's forms: each a step by the signed-in person, then back to
   // the signal with a notice.
   auto step = [this](const char* pattern,
-                     std::function<absl::Status(ChainDirectorClient&,
-                                                const std::string& signal,
-                                                const httplib::Request&)>
+                     std::function<absl::Status(
+                         ChainDirectorClient&, const v1::ConsolePerson& person,
+                         const std::string& signal, const httplib::Request&)>
                          act,
                      const char* done) {
     http_.Post(pattern, [this, act, done](const httplib::Request& request,
                                           httplib::Response& response) {
       std::optional<Visitor> visitor = SignIn(request, response);
-      if (!visitor || !ChainDirectorOnly(*visitor, response)) return;
+      if (!visitor || !ReceiverOnly(*visitor, response)) return;
       if (!CsrfOk(request, visitor->session)) {
         Refuse(response, 403, "Formulier verlopen",
                "Dit formulier hoort niet (meer) bij uw sessie. Open het "
@@ -266,9 +269,10 @@ void Server::SignalRoutes() {
       }
       const std::string signal = request.matches[1].str();
       ChainDirectorClient* director = Director(visitor->person);
-      const absl::Status acted = director == nullptr
-                                     ? absl::UnavailableError("hub")
-                                     : act(*director, signal, request);
+      const absl::Status acted =
+          director == nullptr
+              ? absl::UnavailableError("hub")
+              : act(*director, visitor->person, signal, request);
       response.set_redirect(
           acted.ok()
               ? absl::StrCat("/signaal/", signal, "?melding=", done)
@@ -278,8 +282,8 @@ void Server::SignalRoutes() {
     });
   };
   step(R"(/signaal/([0-9a-f-]{36})/vrijgeven)",
-       [](ChainDirectorClient& director, const std::string& signal,
-          const httplib::Request& request) {
+       [](ChainDirectorClient& director, const v1::ConsolePerson&,
+          const std::string& signal, const httplib::Request& request) {
          v1::ReleaseRequest release;
          release.set_signal_id(signal);
          v1::DataKind kind = v1::DATA_KIND_UNSPECIFIED;
@@ -291,8 +295,8 @@ void Server::SignalRoutes() {
        },
        "vrijgegeven");
   step(R"(/signaal/([0-9a-f-]{36})/besluiten)",
-       [](ChainDirectorClient& director, const std::string& signal,
-          const httplib::Request& request) {
+       [](ChainDirectorClient& director, const v1::ConsolePerson&,
+          const std::string& signal, const httplib::Request& request) {
          v1::DecideRequest decide;
          decide.set_signal_id(signal);
          v1::Outcome outcome = v1::OUTCOME_UNSPECIFIED;
@@ -300,14 +304,26 @@ void Server::SignalRoutes() {
          decide.set_outcome(outcome);
          decide.set_reason(request.get_param_value("reden"));
          decide.set_handed_to(request.get_param_value("overgedragen"));
+         decide.set_referred_to(request.get_param_value("verwezen"));
          decide.set_change_reason(request.get_param_value("wijziging"));
          decide.set_on_behalf_of(request.get_param_value("namens"));
          return director.Decide(decide).status();
        },
        "besloten");
+  // To the other receiver: the console knows which (HandOverTarget); the
+  // form does not say.
+  step(R"(/signaal/([0-9a-f-]{36})/overdragen)",
+       [this](ChainDirectorClient& director, const v1::ConsolePerson& person,
+              const std::string& signal, const httplib::Request& request) {
+         const std::string to = HandOverTarget(person);
+         if (to.empty()) return absl::FailedPreconditionError("to: not set up");
+         return director.HandOver(signal, to, request.get_param_value("reden"))
+             .status();
+       },
+       "overgedragen");
   step(R"(/signaal/([0-9a-f-]{36})/sluiten)",
-       [](ChainDirectorClient& director, const std::string& signal,
-          const httplib::Request& request) {
+       [](ChainDirectorClient& director, const v1::ConsolePerson&,
+          const std::string& signal, const httplib::Request& request) {
          return director.Close(signal, request.get_param_value("reden"))
              .status();
        },

@@ -29,6 +29,7 @@
   <dt>Urgentie</dt><dd>{{URGENCY}}</dd>
   <dt>Ontvangen</dt><dd>{{RECEIVED}}</dd>
   <dt>Werklijst</dt><dd>{{STATE}}, toegewezen aan {{ASSIGNEE}}</dd>
+  {{#HAS_HAND_OVER}}<dt>Overdracht</dt><dd>{{HAND_OVER_NOTE}}</dd>{{/HAS_HAND_OVER}}
   <dt>Betrokkene</dt><dd>{{SUBJECT}}</dd>
   {{#IDENTIFIERS}}<dt>Kenmerk</dt><dd>{{IDENTIFIER}}</dd>{{/IDENTIFIERS}}
   <dt>Gemeente</dt><dd>{{MUNICIPALITY}}</dd>
@@ -71,20 +72,34 @@
   </tbody>
 </table>
 {{/DECIDED}}
+{{#WITH_OTHER}}<p>Dit signaal is overgedragen; besluiten kan weer als het wordt teruggegeven.</p>{{/WITH_OTHER}}
+{{#CAN_DECIDE}}
 <form class="decide" method="post" action="/signaal/{{SIGNAL}}/besluiten">
   <input type="hidden" name="csrf" value="{{CSRF}}">
   <label for="uitkomst">Uitkomst</label>
   <select id="uitkomst" name="uitkomst">{{#OUTCOMES}}<option value="{{VALUE}}">{{LABEL}}</option>{{/OUTCOMES}}</select>
   <label for="reden">Reden (gaat terug naar de bron)</label>
   <textarea id="reden" name="reden" required maxlength="500"></textarea>
-  <label for="overgedragen">Overgedragen aan (partner, bij overdracht)</label>
-  <input id="overgedragen" name="overgedragen" list="partners" maxlength="64" autocomplete="off">
+  {{#TRIAGE}}<label for="overgedragen">Overgedragen aan (partner, bij overdracht)</label>
+  <input id="overgedragen" name="overgedragen" list="partners" maxlength="64" autocomplete="off">{{/TRIAGE}}
+  {{#CARE}}<label for="verwezen">Verwezen naar (opvang of zorgaanbieder, bij verwijzing)</label>
+  <input id="verwezen" name="verwezen" maxlength="200" autocomplete="off">{{/CARE}}
   <label for="namens-besluit">Namens (partner; leeg: de bron)</label>
   <input id="namens-besluit" name="namens" list="partners" maxlength="64" autocomplete="off">
   {{#CHANGE}}<label for="wijziging">Waarom het besluit verandert</label>
   <input id="wijziging" name="wijziging" required maxlength="500">{{/CHANGE}}
   <button type="submit">Besluit vastleggen</button>
 </form>
+{{/CAN_DECIDE}}
+{{#CAN_HAND_OVER}}
+<h2>{{HAND_OVER_LABEL}}</h2>
+<form method="post" action="/signaal/{{SIGNAL}}/overdragen">
+  <input type="hidden" name="csrf" value="{{CSRF}}">
+  <label for="overdrachtreden">Reden van de overdracht</label>
+  <input id="overdrachtreden" name="reden" required maxlength="500">
+  <button type="submit">{{HAND_OVER_LABEL}}</button>
+</form>
+{{/CAN_HAND_OVER}}
 {{#CAN_CLOSE}}
 <h2>Sluiten</h2>
 <form method="post" action="/signaal/{{SIGNAL}}/sluiten">

@@ -22,7 +22,7 @@
   {{/SIGNED_IN}}
 </header>
 <main id="inhoud" data-generation="{{GENERATION}}">
-<h1>Werklijst</h1>
+<h1>Werklijst {{WHOSE}}</h1>
 <p id="nieuw" class="notice" role="status" hidden>Er is nieuws in de werklijst. <a href="/werklijst?{{QUERY}}">Vernieuwen</a></p>
 {{#HAS_NOTICE}}<p class="notice" role="status">{{NOTICE}}</p>{{/HAS_NOTICE}}
 <form class="filter" method="get" action="/werklijst">
@@ -54,7 +54,7 @@
   {{#ITEM}}
     <tr>
       <td><a href="/persoon/{{SIGNAL}}" aria-label="Tijdlijn van persoon {{PERSON}}">{{PERSON}}</a>{{#MATCH}} <span class="match">{{MATCHES}} signalen over deze persoon</span>{{/MATCH}}</td>
-      <td>{{STATE}}{{#WITHDRAWN}} <span class="withdrawn">ingetrokken door de bron</span>{{/WITHDRAWN}}{{#POSSIBLE}} <a class="possible" href="/mogelijke-match/{{SIGNAL}}/{{OTHER}}">mogelijke match ({{KINDS}}) met {{OTHER_SOURCE}}</a>{{/POSSIBLE}}</td>
+      <td>{{STATE}}{{#WITHDRAWN}} <span class="withdrawn">ingetrokken door de bron</span>{{/WITHDRAWN}}{{#HANDED_OVER}} <span class="handed">{{HAND_OVER}}</span>{{/HANDED_OVER}}{{#POSSIBLE}} <a class="possible" href="/mogelijke-match/{{SIGNAL}}/{{OTHER}}">mogelijke match ({{KINDS}}) met {{OTHER_SOURCE}}</a>{{/POSSIBLE}}</td>
       <td class="{{URGENCY_CLASS}}">{{URGENCY}}</td>
       <td>{{CATEGORY}}</td>
       <td>{{RECEIVED}}</td>

@@ -3,7 +3,7 @@
 // (run-console-test.sh starts them). Each check names what failed.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import AxeBuilder from '@axe-core/playwright';
 
@@ -393,6 +393,93 @@ await check('a possible match: two partners share a phone number; the chain dire
   assert.match(await page.locator('main').innerText(), /2 signalen van 2 partner/);
   await page.goto(`${url}/werklijst`);
   assert.equal(await page.locator('a.possible').count(), 0, 'judged: no longer possible');
+  await context.close();
+});
+
+await check('the zorgcoördinator: its own worklist, care sees no police data, refers to shelter, hands back; the chain director sees the hand-over', async () => {
+  // A fresh police signal of sexual exploitation, about someone new.
+  const signal = JSON.parse(readFileSync(process.env.POLICE_SIGNAL, 'utf8'));
+  signal.clientRef = 'zorg-1';
+  signal.subject.bsn = '999990044';
+  const file = `${artifacts}/zorg-signal.json`;
+  writeFileSync(file, JSON.stringify(signal));
+  const receipt = JSON.parse(execFileSync(process.env.KETENCTL,
+    ['--hub', process.env.HUB, '--pki-dir', pki, '--as', 'politie', '--json', 'submit', file],
+    { encoding: 'utf8' }));
+  const id = receipt.signalId;
+  const context = await as('zorgcoordinator-1');
+  const page = await context.newPage();
+  await page.goto(`${url}/`);
+  assert.equal(new URL(page.url()).pathname, '/werklijst');
+  await page.getByRole('heading', { name: 'Werklijst zorgcoördinatie mensenhandel' }).waitFor();
+  assert.match(await page.locator('header').innerText(), /Eva Smit/);
+  const rows = await page.locator('main tbody').innerText();
+  assert.match(rows, new RegExp(id));
+  assert.doesNotMatch(rows, /huiselijk geweld|veilig-thuis/, 'domestic violence is not routed to care');
+  await accessible(page, 'werklijst zorgcoördinatie');
+  await page.goto(`${url}/signaal/${id}`);
+  await page.getByRole('heading', { name: 'Signaal van politie' }).waitFor();
+  const main = await page.locator('main').innerText();
+  assert.match(main, /Woning ingericht als werkplek/, 'the general section');
+  assert.doesNotMatch(main, /Meerdere telefoons/, 'never the police\'s findings');
+  assert.match(await page.locator('.part', { hasText: 'politie (Wpg)' }).innerText(),
+               /nooit vrijgegeven/);
+  assert.deepEqual(await page.getByLabel('Uitkomst').locator('option').allInnerTexts(),
+                   ['slachtoffer bereikt', 'verwezen naar opvang', 'verwezen naar zorg',
+                    'hulp afgewezen', 'niet bereikbaar']);
+  // A referral without where to: refused, the field named, nothing decided.
+  await page.getByLabel('Uitkomst').selectOption('OUTCOME_REFERRED_TO_SHELTER');
+  await page.getByLabel('Reden (gaat terug naar de bron)').fill('Veilige opvang nodig');
+  await page.getByRole('button', { name: 'Besluit vastleggen' }).click();
+  await page.getByRole('status').waitFor();
+  assert.match(await page.getByRole('status').innerText(), /verwezen naar/);
+  assert.equal(await page.locator('table.history').count(), 0);
+  await page.getByLabel('Uitkomst').selectOption('OUTCOME_REFERRED_TO_SHELTER');
+  await page.getByLabel('Reden (gaat terug naar de bron)').fill('Veilige opvang nodig');
+  await page.getByLabel(/^Verwezen naar/).fill('Blijf Groep');
+  await page.getByRole('button', { name: 'Besluit vastleggen' }).click();
+  await page.locator('table.history').waitFor();
+  assert.match(await page.locator('table.history tr.current').innerText(),
+               /verwezen naar opvang: Blijf Groep.*Veilige opvang nodig.*zorgcoordinator mensenhandel/s);
+  await accessible(page, 'signaal zorgcoördinatie');
+  await page.screenshot({ path: `${artifacts}/console-zorgcoordinatie.png`, fullPage: true });
+  // Back to the chain director, with a reason.
+  await page.getByLabel('Reden van de overdracht').fill('Opgevangen; ketenaanpak voor de pooier');
+  await page.getByRole('button', { name: 'Teruggeven aan de ketenregisseur' }).click();
+  await page.getByRole('status').waitFor();
+  assert.match(await page.getByRole('status').innerText(), /overgedragen/);
+  assert.match(await page.locator('main').innerText(),
+               /overgedragen van zorgcoordinator aan ketenregisseur door Eva Smit op .*; reden: Opgevangen/);
+  assert.equal(await page.getByRole('button', { name: 'Besluit vastleggen' }).count(), 0,
+               'handed over: no deciding until it comes back');
+  await context.close();
+
+  const director = await as('regisseur-1');
+  const dpage = await director.newPage();
+  await dpage.goto(`${url}/werklijst`);
+  const row = dpage.locator('tbody tr', { hasText: id });
+  assert.match(await row.innerText(), /nieuw.*overgedragen van zorgcoordinator aan ketenregisseur door Eva Smit/s);
+  // The chain director's own decision is still to make: care's is not its.
+  await dpage.goto(`${url}/signaal/${id}`);
+  assert.equal(await dpage.locator('table.history').count(), 0);
+  assert.match(await dpage.locator('.part', { hasText: 'politie (Wpg)' }).innerText(), /Meerdere telefoons/);
+  await director.close();
+  const status = execFileSync(process.env.KETENCTL,
+    ['--hub', process.env.HUB, '--pki-dir', pki, '--as', 'politie', 'status', id],
+    { encoding: 'utf8' });
+  assert.match(status, /referred to shelter \(Blijf Groep\).*Veilige opvang nodig.*zorgcoordinator/);
+});
+
+await check('an auditor\'s session cannot take a worklist step, even with its own form token', async () => {
+  const context = await as('auditor-1');
+  const page = await context.newPage();
+  await page.goto(`${url}/audit`);
+  const csrf = await page.locator('input[name="csrf"]').first().inputValue();
+  const response = await context.request.post(`${url}/werklijst/toewijzen`, {
+    form: { csrf, signaal: '00000000-0000-4000-8000-000000000000', aan: 'regisseur-1' },
+    maxRedirects: 0,
+  });
+  assert.equal(response.status(), 403);
   await context.close();
 });
 

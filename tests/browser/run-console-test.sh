@@ -60,7 +60,12 @@ audit_key_file: "$pki/auditor-key.pem"
 hub_audit_key_file: "$work/data/keys/audit-signing.pub"
 people { employee_id: "regisseur-1" name: "Anna de Vries" function: "procesregisseur" role: ROLE_CHAIN_DIRECTOR }
 people { employee_id: "regisseur-2" name: "Bram Jansen" function: "procesregisseur" role: ROLE_CHAIN_DIRECTOR }
+people { employee_id: "zorg-1" name: "Eva Smit" function: "zorgcoordinator mensenhandel" role: ROLE_CARE_COORDINATOR }
 people { employee_id: "privacy-1" name: "Carla Bakker" function: "privacy officer" role: ROLE_AUDITOR }
+care_cert_file: "$pki/zorgcoordinator.pem"
+care_key_file: "$pki/zorgcoordinator-key.pem"
+chain_director_partner: "ketenregisseur"
+care_coordinator_partner: "zorgcoordinator"
 partners: ["politie", "ggd", "veilig-thuis", "gemeente-hilversum"]
 CONFIG
 "$build/console/ketenconsole" --config "$work/console.textproto" 2>"$work/console.log" &
@@ -74,5 +79,6 @@ CONSOLE_URL="https://127.0.0.1:$console_port" PKI_DIR="$pki" \
   LIVE_SIGNAL="$work/live.json" \
   ADVERT_SIGNAL="$root/deploy/examples/signal-politie-advert.json" \
   PHONE_SIGNAL="$root/deploy/examples/signal-ggd-phone.json" \
+  POLICE_SIGNAL="$root/deploy/examples/signal-politie.json" \
   ARTIFACTS="$build/test-artifacts" HUB_LOG="$work/hub.log" \
   node "$here/console_test.mjs"
