@@ -20,7 +20,8 @@ cat >&2 <<TEXT
   KetenHub runs on 127.0.0.1:50051 (gRPC, mutual TLS).
   The console: https://127.0.0.1:8443/
   Import var/dev-pki/people/regisseur-1.p12 (empty password) into your
-  browser to sign in as chain director Anna de Vries; the dev CA is in no
+  browser to sign in as chain director Anna de Vries, or
+  zorgcoordinator-1.p12 as care coordinator Eva Smit; the dev CA is in no
   browser's trust store, so accept the certificate warning (or trust
   var/dev-pki/ca.pem). Ctrl-C stops both.
 

@@ -1,5 +1,6 @@
 // ketenctl: the KetenHub command line for partners, the chain director and
 // operators. Plain sentences by default, --json for scripts.
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <string>
@@ -160,8 +161,20 @@ void PrintState(const v1::SignalStatus& status) {
     return;
   }
   if (status.state() == v1::SIGNAL_STATE_DECIDED) {
-    std::cout << "Decision: " << DecisionText(status.decision()) << "\n";
-    // Two receivers (chain director, care coordinator) each decide.
+    // Each receiver's decision in force (the chain director's, the care
+    // coordinator's), in the order they were last decided.
+    std::vector<const v1::Decision*> current;
+    for (const v1::Decision& decision : status.decisions()) {
+      auto same = std::find_if(current.begin(), current.end(),
+                               [&](const v1::Decision* seen) {
+                                 return seen->receiver() == decision.receiver();
+                               });
+      if (same != current.end()) current.erase(same);
+      current.push_back(&decision);
+    }
+    if (current.empty()) current.push_back(&status.decision());
+    for (const v1::Decision* decision : current)
+      std::cout << "Decision: " << DecisionText(*decision) << "\n";
     if (status.decisions_size() > 1) {
       std::cout << "Decision history (oldest first):\n";
       for (const v1::Decision& decision : status.decisions())

@@ -44,6 +44,7 @@ void PrintItems(const v1::WorklistResponse& list) {
     std::string state = StateWord(item.triage().state());
     if (item.signal_state() == v1::SIGNAL_STATE_WITHDRAWN)
       absl::StrAppend(&state, "*");
+    if (item.triage().has_hand_over()) absl::StrAppend(&state, "^");
     std::cout << absl::StrFormat(
         "%-3d %-10s %-9s %-24s %-16s %-20s %-14s %s\n", groups.size(), state,
         Readable(v1::Urgency_Name(item.urgency()), "URGENCY_"),
@@ -56,7 +57,9 @@ void PrintItems(const v1::WorklistResponse& list) {
   std::cout << list.items_size() << " of " << list.total()
             << " signals. # numbers a person: the same number, the same "
                "person (ketenctl worklist --person-of SIGNAL lists theirs). "
-               "* withdrawn by its source.\n";
+               "* withdrawn by its source. ^ handed over between the chain "
+               "director and the care coordinator (ketenctl get shows by "
+               "whom and why).\n";
   if (!list.next_page_token().empty()) {
     std::cout << "More: ketenctl worklist --page-token "
               << list.next_page_token() << " (with the same filters)\n";
