@@ -17,6 +17,7 @@
 #include "server/policy/identifier_rules.h"
 #include "server/policy/operations.h"
 #include "server/policy/person_rules.h"
+#include "server/policy/report_rules.h"
 
 namespace ketenhub {
 namespace {
@@ -303,6 +304,7 @@ absl::Status ValidatePolicy(const v1::Policy& policy) {
   KETENHUB_RETURN_IF_ERROR(ValidateActivities(policy));
   KETENHUB_RETURN_IF_ERROR(ValidateCategoryRules(policy));
   KETENHUB_RETURN_IF_ERROR(ValidatePersonRules(policy));
+  KETENHUB_RETURN_IF_ERROR(ValidateReportRules(policy));
   return ValidateRetention(policy);
 }
 

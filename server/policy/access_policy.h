@@ -80,6 +80,13 @@ class AccessPolicy {
   // How many Subscribe streams one partner may have open.
   uint32_t MaxStreamsPerPartner() const;
 
+  // The role in which `partner` may read figures (ReportService): the first
+  // of its roles the policy's report_roles name; PERMISSION_DENIED naming
+  // the rule when none. (report_rules.cc)
+  absl::StatusOr<v1::Role> ReportRoleOf(const v1::Partner& partner) const;
+  // Counts from 1 to this minus 1 are suppressed (default 5).
+  uint32_t ReportThreshold() const;
+
   // Lower-case hex SHA-256 of the policy file's bytes.
   const std::string& version() const { return version_; }
   // The policy file's text, as hashed into version(): no personal data, so

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <initializer_list>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -11,16 +12,26 @@
 
 namespace ketenhub {
 
-// The roles that may make a call: one, or either receiver's (the chain
-// director's and the care coordinator's, who share ChainDirectorService).
+// The roles that may make a call: one, either receiver's (the chain
+// director's and the care coordinator's, who share ChainDirectorService),
+// or a few (in order of preference, for a partner with several).
 class CallRoles {
  public:
   CallRoles(v1::Role role)  // NOLINT: a single role reads as itself
-      : roles_{role, v1::ROLE_UNSPECIFIED} {}
+      : roles_{} {
+    roles_[0] = role;
+  }
   static CallRoles Receiver() {
-    CallRoles roles(v1::ROLE_CHAIN_DIRECTOR);
-    roles.roles_[1] = v1::ROLE_CARE_COORDINATOR;
-    return roles;
+    return AnyOf({v1::ROLE_CHAIN_DIRECTOR, v1::ROLE_CARE_COORDINATOR});
+  }
+  // At most six.
+  static CallRoles AnyOf(std::initializer_list<v1::Role> roles) {
+    CallRoles out(v1::ROLE_UNSPECIFIED);
+    size_t i = 0;
+    for (v1::Role role : roles) {
+      if (i < out.roles_.size()) out.roles_[i++] = role;
+    }
+    return out;
   }
 
   // The first of these roles that `partner` has; PERMISSION_DENIED naming
@@ -37,16 +48,24 @@ class CallRoles {
         absl::StrCat("partner '", partner.id(), "' lacks role ", Names()));
   }
   v1::Role first() const { return roles_[0]; }
-  // "ROLE_X" or "ROLE_X or ROLE_Y".
+  // "ROLE_X", "ROLE_X or ROLE_Y", "ROLE_X, ROLE_Y or ROLE_Z".
   std::string Names() const {
-    std::string names = v1::Role_Name(roles_[0]);
-    if (roles_[1] != v1::ROLE_UNSPECIFIED)
-      absl::StrAppend(&names, " or ", v1::Role_Name(roles_[1]));
+    std::string names;
+    size_t count = 0;
+    for (const v1::Role role : roles_) count += role != v1::ROLE_UNSPECIFIED;
+    size_t written = 0;
+    for (const v1::Role role : roles_) {
+      if (role == v1::ROLE_UNSPECIFIED) continue;
+      if (written > 0)
+        absl::StrAppend(&names, written + 1 == count ? " or " : ", ");
+      absl::StrAppend(&names, v1::Role_Name(role));
+      ++written;
+    }
     return names;
   }
 
  private:
-  std::array<v1::Role, 2> roles_;
+  std::array<v1::Role, 6> roles_;
 };
 
 }  // namespace ketenhub

@@ -9,7 +9,7 @@ namespace ketenhub {
 
 // The names of the hub's operations as audit records and the policy's
 // processing activities spell them.
-inline constexpr std::array<absl::string_view, 34> kOperations = {
+inline constexpr std::array<absl::string_view, 35> kOperations = {
     "submit",
     "get_status",
     "withdraw",
@@ -44,6 +44,7 @@ inline constexpr std::array<absl::string_view, 34> kOperations = {
     "kek_replaced",          // --replace-lost-kek at a start
     "audit_cosign",          // a witness's cosignature (WitnessService)
     "rollback_accepted",     // --accept-rollback at a start
+    "report",                // figures for the council (ReportService)
 };
 
 }  // namespace ketenhub

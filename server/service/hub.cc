@@ -36,6 +36,7 @@
 #include "server/service/hub_metrics.h"
 #include "server/service/metrics_server.h"
 #include "server/service/parsed_request.h"
+#include "server/service/report_service.h"
 #include "server/service/signal_service.h"
 #include "server/service/witness_service.h"
 #include "server/storage/signal_store.h"
@@ -163,6 +164,7 @@ class RunningHub final : public Hub {
   std::unique_ptr<CheckpointSigner> signer_;
   std::unique_ptr<AuditServiceImpl> audit_service_;
   std::unique_ptr<WitnessServiceImpl> witness_service_;
+  std::unique_ptr<ReportServiceImpl> report_service_;
   uint64_t signed_size_ = 0;  // only the checkpoint task touches it
   std::unique_ptr<PeriodicTask> checkpoints_;
   std::unique_ptr<PeriodicTask> retention_;
@@ -270,6 +272,8 @@ absl::Status RunningHub::Init(const v1::HubConfig& config,
   witness_service_ = std::make_unique<WitnessServiceImpl>(
       policy_.get(), store_.get(), signer_.get(), certificates_.get(),
       cosigned_file);
+  report_service_ = std::make_unique<ReportServiceImpl>(
+      policy_.get(), store_.get(), certificates_.get());
   revocation_reload_ = std::make_unique<PeriodicTask>(
       kRevocationReload, /*at_stop=*/false, [this] { ReloadRevocation(); });
   checkpoints_ = std::make_unique<PeriodicTask>(
@@ -305,6 +309,7 @@ absl::Status RunningHub::Init(const v1::HubConfig& config,
   builder.RegisterService(admin_service_.get());
   builder.RegisterService(audit_service_.get());
   builder.RegisterService(witness_service_.get());
+  builder.RegisterService(report_service_.get());
   server_ = builder.BuildAndStart();
   if (server_ == nullptr || port_ == 0) {
     return absl::UnavailableError(absl::StrCat(
@@ -318,7 +323,8 @@ absl::Status RunningHub::Init(const v1::HubConfig& config,
                              v1::ChainDirectorService::service_full_name(),
                              v1::AdminService::service_full_name(),
                              v1::AuditService::service_full_name(),
-                             v1::WitnessService::service_full_name()}) {
+                             v1::WitnessService::service_full_name(),
+                             v1::ReportService::service_full_name()}) {
       health->SetServingStatus(name, true);
     }
     // Storage that stops taking writes (a failing disk, a full one), or

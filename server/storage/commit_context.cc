@@ -141,6 +141,7 @@ void CommitContext::PutSignal(const StoredSignal& signal,
     sealed.mutable_signal()->set_client_ref(content.client_ref());
     sealed.mutable_signal()->set_category(content.category());
     sealed.mutable_signal()->set_urgency(content.urgency());
+    sealed.mutable_signal()->set_municipality(content.municipality());
     batch_.Put(database_->signals(), sequence_key, sealed.SerializeAsString());
     sealed.mutable_signal()->Swap(&content);
   }

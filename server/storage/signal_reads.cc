@@ -145,6 +145,7 @@ v1::storage::StoredSignal Database::StoredForm(
   metadata->set_client_ref(signal.signal().client_ref());
   metadata->set_category(signal.signal().category());
   metadata->set_urgency(signal.signal().urgency());
+  metadata->set_municipality(signal.signal().municipality());
   return stored;
 }
 

@@ -228,6 +228,16 @@ class RocksSignalStore final : public SignalStore {
     return database().ReadAckedCursor(subscriber);
   }
 
+  absl::Status ScanSignalRecords(
+      absl::FunctionRef<void(const StoredSignal&)> visit) const override {
+    return database().Scan<StoredSignal>(
+        Family::kSignals, "", "scan signals",
+        [&](absl::string_view, StoredSignal& signal) {
+          visit(signal);
+          return ScanStep::kContinue;
+        });
+  }
+
   absl::StatusOr<std::vector<StoredSignal>> ListUnrouted(
       uint64_t after_sequence, size_t max) const override;
 

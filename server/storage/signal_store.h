@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/functional/any_invocable.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
@@ -198,6 +199,13 @@ class SignalStore {
   SubjectIndex(absl::string_view key) const = 0;
   virtual absl::StatusOr<std::vector<v1::storage::StoredSignal>> SubjectSignals(
       absl::string_view subject_key) const = 0;
+
+  // Calls `visit` with every signal record, in sequence order, as stored:
+  // sealed (the clear metadata only: client_ref, category, urgency,
+  // municipality), nothing decrypted. For figures.
+  virtual absl::Status ScanSignalRecords(
+      absl::FunctionRef<void(const v1::storage::StoredSignal&)> visit)
+      const = 0;
 
   // Up to `max` signals no route covered, with sequence > `after_sequence`.
   virtual absl::StatusOr<std::vector<v1::storage::StoredSignal>> ListUnrouted(

@@ -15,6 +15,7 @@
 #include "gmock/gmock.h"
 #include "grpcpp/channel.h"
 #include "gtest/gtest.h"
+#include "ketenhub/v1/report.grpc.pb.h"
 #include "rocksdb/db.h"
 #include "server/common/files.h"
 #include "server/common/text_proto.h"
@@ -285,6 +286,19 @@ TEST(AuditE2eTest, EveryOperationIsRecorded) {
         hub.Admin()
             ->ReloadPolicy(&context, v1::ReloadPolicyRequest(), &response)
             .ok());
+  }
+  {  // figures for the council, as the operator
+    absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
+        MakeHubChannel(hub.Options("operator"));
+    ASSERT_TRUE(channel.ok()) << channel.status();
+    grpc::ClientContext context;
+    v1::FiguresRequest request;
+    request.set_from_date("2026-01-01");
+    request.set_to_date("2026-12-31");
+    v1::FiguresResponse response;
+    ASSERT_TRUE(v1::ReportService::NewStub(*channel)
+                    ->Figures(&context, request, &response)
+                    .ok());
   }
   {
     grpc::ClientContext context;

@@ -29,6 +29,7 @@
 #include "tools/ketenctl/ketenctl_audit.h"
 #include "tools/ketenctl/ketenctl_common.h"
 #include "tools/ketenctl/ketenctl_docs.h"
+#include "tools/ketenctl/ketenctl_report.h"
 #include "tools/ketenctl/ketenctl_worklist.h"
 
 namespace ketenhub {
@@ -747,6 +748,8 @@ int main(int argc, char** argv) {
   worklist.Register(app);
   ketenhub::AuditCommands audit;
   audit.Register(app);
+  ketenhub::ReportCommand report;
+  report.Register(app);
   ketenhub::AdminCommands admin_commands;
   admin_commands.Register(*admin);
 
@@ -793,6 +796,7 @@ int main(int argc, char** argv) {
   if (*unrouted) return ketenhub::ListUnrouted(flags);
   if (std::optional<int> code = worklist.Run(flags)) return *code;
   if (std::optional<int> code = audit.Run(flags)) return *code;
+  if (std::optional<int> code = report.Run(flags)) return *code;
   if (std::optional<int> code = admin_commands.Run(flags)) return *code;
   return EXIT_FAILURE;
 }
