@@ -13,11 +13,11 @@
 #include "server/common/identifiers.h"
 #include "server/common/status_macros.h"
 #include "server/common/text_proto.h"
-#include "server/policy/call_roles.h"
 #include "server/policy/identifier_rules.h"
 #include "server/policy/operations.h"
 #include "server/policy/person_rules.h"
 #include "server/policy/report_rules.h"
+#include "server/policy/route_rules.h"
 
 namespace ketenhub {
 namespace {
@@ -92,79 +92,6 @@ constexpr uint32_t kDefaultMatchWindowDays = 730;
 constexpr uint32_t kMaxMatchWindowDays = 3650;
 constexpr uint32_t kDefaultRetentionDays = 1825;  // five years
 constexpr uint32_t kMaxRetentionDays = 36500;
-
-absl::Status RouteError(int index, absl::string_view problem) {
-  return absl::InvalidArgumentError(
-      absl::StrCat("routes[", index, "]: ", problem));
-}
-
-const v1::Partner* FindPartner(const v1::Policy& policy, absl::string_view id) {
-  for (const v1::Partner& p : policy.partners()) {
-    if (p.id() == id) return &p;
-  }
-  return nullptr;
-}
-
-absl::Status ValidateRouteSections(int index, const v1::Route& route) {
-  absl::flat_hash_set<int> kinds;
-  for (const v1::SectionRule& rule : route.sections()) {
-    if (rule.kind() == v1::DATA_KIND_UNSPECIFIED ||
-        !v1::DataKind_IsValid(rule.kind())) {
-      return RouteError(index, "sections: unknown kind");
-    }
-    if (rule.mode() == v1::RELEASE_MODE_UNSPECIFIED ||
-        !v1::ReleaseMode_IsValid(rule.mode())) {
-      return RouteError(
-          index, absl::StrCat("sections: ", v1::DataKind_Name(rule.kind()),
-                              " needs mode RELEASE_DIRECT, RELEASE_TWO_STAGE "
-                              "or RELEASE_NEVER"));
-    }
-    if (!kinds.insert(rule.kind()).second) {
-      return RouteError(
-          index, absl::StrCat("sections: ", v1::DataKind_Name(rule.kind()),
-                              " listed twice"));
-    }
-  }
-  return absl::OkStatus();
-}
-
-absl::Status ValidateRoutes(const v1::Policy& policy) {
-  absl::flat_hash_set<std::string> seen;  // source, category, receiver
-  for (int i = 0; i < policy.routes_size(); ++i) {
-    const v1::Route& route = policy.routes(i);
-    const v1::Partner* source = FindPartner(policy, route.source());
-    if (source == nullptr)
-      return RouteError(
-          i, absl::StrCat("source: no partner '", route.source(), "'"));
-    if (!HasRole(*source, v1::ROLE_SUBMITTER))
-      return RouteError(i, "source: needs role ROLE_SUBMITTER");
-    const v1::Partner* receiver = FindPartner(policy, route.receiver());
-    if (receiver == nullptr)
-      return RouteError(
-          i, absl::StrCat("receiver: no partner '", route.receiver(), "'"));
-    if (!CallRoles::Receiver().Of(*receiver).ok()) {
-      return RouteError(i, absl::StrCat("receiver: needs role ",
-                                        CallRoles::Receiver().Names()));
-    }
-    if (route.categories().empty())
-      return RouteError(i, "categories: at least one required");
-    for (const int category : route.categories()) {
-      if (category == v1::CATEGORY_UNSPECIFIED ||
-          !v1::Category_IsValid(category)) {
-        return RouteError(i, "categories: unknown category");
-      }
-      if (!seen.insert(absl::StrCat(route.source(), "/", category, "/",
-                                    route.receiver()))
-               .second) {
-        return RouteError(i, absl::StrCat(v1::Category_Name(category),
-                                          " from '", route.source(), "' to '",
-                                          route.receiver(), "' routed twice"));
-      }
-    }
-    KETENHUB_RETURN_IF_ERROR(ValidateRouteSections(i, route));
-  }
-  return absl::OkStatus();
-}
 
 uint32_t MatchWindowIn(const v1::Policy& policy, v1::Category category) {
   for (const v1::CategoryRule& rule : policy.categories()) {
