@@ -116,6 +116,7 @@ void Server::Routes() {
   WorklistRoutes();
   SignalRoutes();
   AuditRoutes();
+  FiguresRoutes();
 }
 absl::StatusOr<std::unique_ptr<ConsoleServer>> ConsoleServer::Start(
     const v1::ConsoleConfig& given) {

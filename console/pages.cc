@@ -6,7 +6,10 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "ctemplate/template.h"
@@ -15,8 +18,9 @@
 namespace ketenhub::console {
 namespace {
 
-constexpr const char* kTemplates[] = {
-    "werklijst.tpl", "melding.tpl", "audit.tpl", "signaal.tpl", "persoon.tpl"};
+constexpr const char* kTemplates[] = {"werklijst.tpl", "melding.tpl",
+                                      "audit.tpl",     "signaal.tpl",
+                                      "persoon.tpl",   "cijfers.tpl"};
 
 const char* KindWord(v1::DataKind kind) {
   switch (kind) {
@@ -286,6 +290,175 @@ void Header(ctemplate::TemplateDictionary& dict,
 }
 
 }  // namespace
+
+namespace {
+
+constexpr std::pair<const char*, v1::Period> kPeriods[] = {
+    {"geheel", v1::PERIOD_UNSPECIFIED},
+    {"maand", v1::PERIOD_MONTH},
+    {"kwartaal", v1::PERIOD_QUARTER},
+    {"jaar", v1::PERIOD_YEAR}};
+constexpr std::pair<const char*, v1::Dimension> kDimensions[] = {
+    {"categorie", v1::DIMENSION_CATEGORY},
+    {"bron", v1::DIMENSION_SOURCE},
+    {"gemeente", v1::DIMENSION_MUNICIPALITY},
+    {"urgentie", v1::DIMENSION_URGENCY}};
+const char* kPeriodLabels[] = {"het hele tijdvak", "maand", "kwartaal", "jaar"};
+const char* kDimensionLabels[] = {"categorie", "bron (partner)",
+                                  "gemeente (CBS-code)", "urgentie"};
+
+// A dimension's value (an enum name, a partner id, a CBS code) in Dutch;
+// "totaal" for a margin.
+std::string KeyWord(v1::Dimension dimension, const std::string& key) {
+  if (key.empty()) return "totaal";
+  if (dimension == v1::DIMENSION_CATEGORY) {
+    v1::Category category;
+    if (v1::Category_Parse(key, &category)) return CategoryWord(category);
+  }
+  if (dimension == v1::DIMENSION_URGENCY) {
+    v1::Urgency urgency;
+    if (v1::Urgency_Parse(key, &urgency)) return UrgencyWord(urgency);
+  }
+  if (key == "unknown") return "onbekend";
+  return key;
+}
+
+std::string FigureWord(const v1::Figure& figure, uint32_t threshold) {
+  switch (figure.suppression()) {
+    case v1::SUPPRESSION_SMALL:
+      return absl::StrCat("<", threshold);
+    case v1::SUPPRESSION_SECONDARY:
+      return "x";
+    default:
+      return absl::StrCat(figure.value());
+  }
+}
+
+// The table of the figures: a header and a row per cell, in Dutch.
+std::vector<std::vector<std::string>> FiguresTable(
+    const v1::FiguresResponse& figures) {
+  std::vector<v1::Outcome> outcomes;
+  for (const v1::FigureRow& row : figures.rows()) {
+    for (const v1::OutcomeFigure& o : row.decisions()) {
+      if (std::find(outcomes.begin(), outcomes.end(), o.outcome()) ==
+          outcomes.end())
+        outcomes.push_back(o.outcome());
+    }
+  }
+  std::sort(outcomes.begin(), outcomes.end());
+  const bool periods = figures.period() != v1::PERIOD_UNSPECIFIED;
+  std::vector<std::string> head;
+  if (periods) head.push_back("periode");
+  for (int d : figures.by()) {
+    for (const auto& [slug, dimension] : kDimensions) {
+      if (dimension == d) head.push_back(slug);
+    }
+  }
+  for (const char* word : {"signalen", "personen", "gematcht", "ingetrokken",
+                           "vernietigd", "besloten"})
+    head.push_back(word);
+  for (v1::Outcome outcome : outcomes) head.push_back(OutcomeWord(outcome));
+  head.push_back("mediaan uren tot besluit");
+  std::vector<std::vector<std::string>> table = {head};
+  const uint32_t k = figures.threshold();
+  for (const v1::FigureRow& row : figures.rows()) {
+    std::vector<std::string> line;
+    if (periods) line.push_back(row.period().empty() ? "totaal" : row.period());
+    for (int d = 0; d < row.keys_size(); ++d) {
+      line.push_back(
+          KeyWord(static_cast<v1::Dimension>(figures.by(d)), row.keys(d)));
+    }
+    for (const v1::Figure* figure :
+         {&row.signals(), &row.persons(), &row.matched(), &row.withdrawn(),
+          &row.destroyed(), &row.decided()}) {
+      line.push_back(FigureWord(*figure, k));
+    }
+    for (v1::Outcome outcome : outcomes) {
+      std::string text = "0";
+      for (const v1::OutcomeFigure& o : row.decisions()) {
+        if (o.outcome() == outcome) text = FigureWord(o.figure(), k);
+      }
+      line.push_back(text);
+    }
+    line.push_back(row.has_median_hours_to_decision()
+                       ? absl::StrFormat("%.1f", row.median_hours_to_decision())
+                       : "—");
+    table.push_back(std::move(line));
+  }
+  return table;
+}
+
+// Horizontal bars for `values` (label, figure) into `section`s of `dict`;
+// returns the chart's height.
+int Bars(ctemplate::TemplateDictionary& dict, const char* section,
+         const std::vector<std::pair<std::string, v1::Figure>>& values,
+         uint32_t threshold) {
+  uint64_t top = 1;
+  for (const auto& [label, figure] : values)
+    top = std::max(top, figure.value());
+  int y = 4;
+  for (const auto& [label, figure] : values) {
+    ctemplate::TemplateDictionary* bar = dict.AddSectionDictionary(section);
+    const int width = static_cast<int>(figure.value() * 360 / top);
+    bar->SetValue("LABEL", label);
+    bar->SetIntValue("Y", y);
+    bar->SetIntValue("TEXT_Y", y + 15);
+    bar->SetIntValue("WIDTH", width);
+    bar->SetIntValue("VALUE_X", 200 + width + 6);
+    bar->SetValue("VALUE", FigureWord(figure, threshold));
+    y += 28;
+  }
+  return y + 4;
+}
+
+}  // namespace
+
+absl::Status ParseFiguresForm(FiguresForm& form, v1::FiguresRequest& request) {
+  const absl::CivilDay today =
+      absl::ToCivilDay(absl::Now(), absl::LocalTimeZone());
+  if (form.from.empty()) {
+    form.from = absl::FormatCivilTime(
+        absl::CivilDay(today.year(), (today.month() - 1) / 3 * 3 + 1, 1));
+  }
+  if (form.to.empty()) form.to = absl::FormatCivilTime(today);
+  if (form.period.empty()) form.period = "geheel";
+  if (form.by.empty()) form.by = "categorie";
+  bool known = false;
+  for (const auto& [slug, period] : kPeriods) {
+    if (form.period == slug) {
+      request.set_period(period);
+      known = true;
+    }
+  }
+  if (!known) return absl::InvalidArgumentError("per periode");
+  known = false;
+  for (const auto& [slug, dimension] : kDimensions) {
+    if (form.by == slug) {
+      request.add_by(dimension);
+      known = true;
+    }
+  }
+  if (!known) return absl::InvalidArgumentError("uitgesplitst naar");
+  request.set_from_date(form.from);
+  request.set_to_date(form.to);
+  return absl::OkStatus();
+}
+
+std::string FiguresCsv(const v1::FiguresResponse& figures) {
+  std::string out;
+  for (const std::vector<std::string>& line : FiguresTable(figures)) {
+    std::vector<std::string> fields;
+    for (const std::string& field : line) {
+      fields.push_back(
+          field.find_first_of(",\"\n") == std::string::npos
+              ? field
+              : absl::StrCat("\"", absl::StrReplaceAll(field, {{"\"", "\"\""}}),
+                             "\""));
+    }
+    absl::StrAppend(&out, absl::StrJoin(fields, ","), "\r\n");
+  }
+  return out;
+}
 
 absl::Status ParseWorklistFilter(const WorklistFilter& filter,
                                  v1::WorklistRequest& request) {
@@ -751,6 +924,87 @@ std::string Pages::Audit(const v1::ConsolePerson& person,
   }
   std::string out;
   ctemplate::ExpandTemplate(path("audit.tpl"), ctemplate::STRIP_WHITESPACE,
+                            &dict, &out);
+  return out;
+}
+
+std::string Pages::Figures(const v1::ConsolePerson& person,
+                           const Session& session,
+                           const FiguresView& view) const {
+  ctemplate::TemplateDictionary dict("cijfers");
+  Header(dict, person, session);
+  dict.SetValue("TITLE", "Cijfers");
+  const FiguresForm& form = view.form;
+  dict.SetValue("FROM", form.from);
+  dict.SetValue("TO", form.to);
+  for (size_t i = 0; i < std::size(kPeriods); ++i) {
+    ctemplate::TemplateDictionary* option =
+        dict.AddSectionDictionary("PERIOD_OPTION");
+    option->SetValue("VALUE", kPeriods[i].first);
+    option->SetValue("LABEL", kPeriodLabels[i]);
+    if (form.period == kPeriods[i].first) option->ShowSection("SELECTED");
+  }
+  std::string by_word = "categorie";
+  for (size_t i = 0; i < std::size(kDimensions); ++i) {
+    ctemplate::TemplateDictionary* option =
+        dict.AddSectionDictionary("BY_OPTION");
+    option->SetValue("VALUE", kDimensions[i].first);
+    option->SetValue("LABEL", kDimensionLabels[i]);
+    if (form.by == kDimensions[i].first) {
+      option->ShowSection("SELECTED");
+      by_word = kDimensionLabels[i];
+    }
+  }
+  uint32_t threshold = 5;
+  if (!view.error.empty())
+    dict.SetValueAndShowSection("ERROR", view.error, "HAS_ERROR");
+  if (view.figures.has_value()) {
+    const v1::FiguresResponse& figures = *view.figures;
+    threshold = figures.threshold();
+    ctemplate::TemplateDictionary* shown = dict.AddSectionDictionary("FIGURES");
+    shown->SetValue("BY_WORD", by_word);
+    shown->SetValue("QUERY",
+                    absl::StrCat("van=", form.from, "&tot=", form.to,
+                                 "&periode=", form.period, "&per=", form.by));
+    // Bars: the signals per value over the whole range, and the decisions
+    // per outcome in the grand total.
+    std::vector<std::pair<std::string, v1::Figure>> bars, outcome_bars;
+    for (const v1::FigureRow& row : figures.rows()) {
+      if (!row.period().empty() || row.keys_size() != 1) continue;
+      const v1::Dimension dimension = static_cast<v1::Dimension>(figures.by(0));
+      if (row.keys(0).empty()) {
+        for (const v1::OutcomeFigure& o : row.decisions())
+          outcome_bars.emplace_back(OutcomeWord(o.outcome()), o.figure());
+      } else {
+        bars.emplace_back(KeyWord(dimension, row.keys(0)), row.signals());
+      }
+    }
+    shown->SetIntValue("CHART_HEIGHT", Bars(*shown, "BAR", bars, threshold));
+    if (!outcome_bars.empty()) {
+      shown->ShowSection("HAS_OUTCOMES");
+      shown->SetIntValue("OUTCOME_HEIGHT",
+                         Bars(*shown, "OUTCOME_BAR", outcome_bars, threshold));
+    }
+    const std::vector<std::vector<std::string>> table = FiguresTable(figures);
+    for (const std::string& text : table.front())
+      shown->AddSectionDictionary("HEAD")->SetValue("TEXT", text);
+    for (size_t r = 1; r < table.size(); ++r) {
+      ctemplate::TemplateDictionary* row = shown->AddSectionDictionary("ROW");
+      const size_t keys = static_cast<size_t>(figures.by_size()) +
+                          (figures.period() != v1::PERIOD_UNSPECIFIED);
+      if (std::find(table[r].begin(), table[r].begin() + keys, "totaal") !=
+          table[r].begin() + keys)
+        row->ShowSection("TOTAL");
+      for (const std::string& text : table[r])
+        row->AddSectionDictionary("CELL")->SetValue("TEXT", text);
+    }
+    shown->SetValue("FROM", form.from);
+    shown->SetValue("TO", form.to);
+  }
+  dict.SetIntValue("THRESHOLD", static_cast<int>(threshold));
+  dict.SetIntValue("THRESHOLD_MINUS", static_cast<int>(threshold) - 1);
+  std::string out;
+  ctemplate::ExpandTemplate(path("cijfers.tpl"), ctemplate::STRIP_WHITESPACE,
                             &dict, &out);
   return out;
 }

@@ -1,6 +1,7 @@
 #ifndef KETENHUB_CONSOLE_PAGES_H_
 #define KETENHUB_CONSOLE_PAGES_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -9,6 +10,7 @@
 #include "ketenhub/v1/audit.pb.h"
 #include "ketenhub/v1/chain_director.pb.h"
 #include "ketenhub/v1/console.pb.h"
+#include "ketenhub/v1/report.pb.h"
 
 namespace ketenhub::console {
 
@@ -71,6 +73,29 @@ struct AuditView {
   std::string error;       // a refusal of the question, in words
 };
 
+// The figures page's form as the URL gives it (dates and words, never
+// personal data); "" for the defaults.
+struct FiguresForm {
+  std::string from;    // YYYY-MM-DD; default: the first day of this quarter
+  std::string to;      // YYYY-MM-DD; default: today
+  std::string period;  // "geheel" (default), "maand", "kwartaal", "jaar"
+  std::string by;      // "categorie" (default), "bron", "gemeente", "urgentie"
+};
+
+// What the figures page shows.
+struct FiguresView {
+  FiguresForm form;  // with the defaults filled in
+  std::optional<v1::FiguresResponse> figures;
+  std::string error;  // a refusal, in words
+};
+
+// `form` (defaults filled in) into `request`; INVALID_ARGUMENT naming, in
+// Dutch, the field with an unknown word.
+absl::Status ParseFiguresForm(FiguresForm& form, v1::FiguresRequest& request);
+
+// The figures as CSV, in Dutch: a suppressed count is "<5" or "x".
+std::string FiguresCsv(const v1::FiguresResponse& figures);
+
 // `filter` into `request`; INVALID_ARGUMENT naming, in Dutch, the filter
 // that holds an unknown word. The assignee is checked by the caller.
 absl::Status ParseWorklistFilter(const WorklistFilter& filter,
@@ -96,6 +121,8 @@ class Pages {
                             const PossibleMatchView& view) const;
   std::string Audit(const v1::ConsolePerson& person, const Session& session,
                     const AuditView& view) const;
+  std::string Figures(const v1::ConsolePerson& person, const Session& session,
+                      const FiguresView& view) const;
   std::string Refusal(const std::string& title, const std::string& why) const;
   std::string SignedOut() const;
   const std::string& Stylesheet() const { return stylesheet_; }

@@ -29,6 +29,7 @@
 #include "console/pages.h"
 #include "console/sessions.h"
 #include "httplib.h"
+#include "ketenhub/v1/report.grpc.pb.h"
 
 namespace ketenhub::console {
 
@@ -269,7 +270,11 @@ class Server final : public ConsoleServer {
   void WorklistRoutes();
   void SignalRoutes();
   void AuditRoutes();
+  void FiguresRoutes();
   AuditClient* Auditor(const v1::ConsolePerson& person);
+  // `person`'s stub for figures, as their receiving organisation; null as
+  // for Director.
+  v1::ReportService::Stub* Reporter(const v1::ConsolePerson& person);
 
   const v1::ConsoleConfig config_;
   const Pages pages_;
@@ -280,6 +285,8 @@ class Server final : public ConsoleServer {
   std::map<std::string, std::unique_ptr<ChainDirectorClient>> clients_
       ABSL_GUARDED_BY(clients_mu_);
   std::map<std::string, std::unique_ptr<AuditClient>> auditors_
+      ABSL_GUARDED_BY(clients_mu_);
+  std::map<std::string, std::unique_ptr<v1::ReportService::Stub>> reporters_
       ABSL_GUARDED_BY(clients_mu_);
   httplib::SSLServer http_;
   EventFeed feed_;                        // the chain director's organisation's

@@ -11,7 +11,7 @@
 <header>
   <a class="skip" href="#inhoud">Naar de inhoud</a>
   <span class="brand">KetenHub</span>
-  <nav aria-label="Hoofdmenu"><a href="/werklijst">Werklijst</a></nav>
+  <nav aria-label="Hoofdmenu"><a href="/werklijst">Werklijst</a> <a href="/cijfers">Cijfers</a></nav>
   {{#SIGNED_IN}}
   <form class="signout" method="post" action="/afmelden">
     <span>{{NAME}} ({{FUNCTION}})</span>

@@ -483,6 +483,51 @@ await check('an auditor\'s session cannot take a worklist step, even with its ow
   await context.close();
 });
 
+await check('figures for the council: bar charts and a table that name no one, small counts hidden, a CSV download', async () => {
+  const context = await as('regisseur-1');
+  const page = await context.newPage();
+  await page.goto(`${url}/werklijst`);
+  await Promise.all([page.waitForURL(/\/cijfers/),
+                     page.getByRole('link', { name: 'Cijfers' }).click()]);
+  await page.getByRole('heading', { name: 'Cijfers voor stuurgroep en raad' }).waitFor();
+  const table = page.locator('table.figures');
+  // Seven signals so far: six of sexual exploitation and one of domestic
+  // violence, which is small. Shown, 7 - 6 would give it away, and with the
+  // six hidden (at least 5) the total would still pin it to 1 or 2: both
+  // hide too.
+  assert.match(await table.locator('tr', { hasText: 'huiselijk geweld' }).innerText(), /^huiselijk geweld\s+<5/);
+  assert.match(await table.locator('tr', { hasText: 'seksuele uitbuiting' }).innerText(), /^seksuele uitbuiting\s+x\s/);
+  assert.match(await table.locator('tr.total').innerText(), /^totaal\s+x\s/);
+  // No count from 1 to 4 is ever shown as a number.
+  for (const cell of await table.locator('tbody td').allInnerTexts()) {
+    assert.doesNotMatch(cell, /^[1-4]$/, `a small count shown: ${cell}`);
+  }
+  assert.equal(await page.locator('svg.chart[role="img"]').count() >= 1, true);
+  assert.equal(await page.locator('svg.chart rect.bar').count() >= 2, true);
+  const text = await page.locator('main').innerText();
+  assert.doesNotMatch(text, /999990019|Larenseweg/, 'no BSN, no narrative');
+  await accessible(page, 'cijfers');
+  await page.screenshot({ path: `${artifacts}/console-cijfers.png`, fullPage: true });
+  const href = await page.getByRole('link', { name: 'Download als CSV' }).getAttribute('href');
+  const csv = await context.request.get(`${url}${href}`);
+  assert.equal(csv.status(), 200);
+  assert.match(csv.headers()['content-type'], /text\/csv/);
+  assert.match(csv.headers()['content-disposition'], /attachment; filename="ketenhub-cijfers-/);
+  const body = await csv.text();
+  assert.match(body, /^categorie,signalen,personen,gematcht/);
+  assert.match(body, /\r\nhuiselijk geweld,<5,/);
+  assert.match(body, /\r\ntotaal,x,/);
+  // An unknown choice is a plain refusal naming the field.
+  const wrong = await page.goto(`${url}/cijfers?per=naam`);
+  assert.equal(wrong.status(), 400);
+  assert.match(await page.getByRole('status').innerText(), /uitgesplitst naar/);
+  await context.close();
+  const auditor = await as('auditor-1');
+  const apage = await auditor.newPage();
+  assert.equal((await apage.goto(`${url}/cijfers`)).status(), 403);
+  await auditor.close();
+});
+
 await check('sign-out ends the session', async () => {
   const context = await as('regisseur-1');
   const page = await context.newPage();
