@@ -11,10 +11,16 @@
 #include "absl/strings/str_cat.h"
 #include "console/console_server.h"
 #include "grpc/support/log.h"
+#include "server/common/core_dumps.h"
 #include "server/common/json_log.h"
 #include "server/common/text_proto.h"
 
 int main(int argc, char** argv) {
+  // Keys in memory never reach a core file.
+  if (absl::Status dumps = ketenhub::ForbidCoreDumps(); !dumps.ok()) {
+    std::cerr << "ketenconsole: " << dumps.message() << "\n";
+    return EXIT_FAILURE;
+  }
   CLI::App app{
       "ketenconsole: the chain director's console in the browser, on "
       "https://HOST:PORT/ (listen_address). People sign in with their "

@@ -73,6 +73,26 @@ absl::Status ValidateMaySubmit(int index, const v1::Partner& partner) {
   return absl::OkStatus();
 }
 
+// A pin is a SHA-256 fingerprint: 64 lower-case hex digits.
+absl::Status ValidatePins(int index, const v1::Partner& partner) {
+  for (const auto* pins :
+       {&partner.pinned_issuers(), &partner.pinned_certificates()}) {
+    for (const std::string& pin : *pins) {
+      if (pin.size() != 64 ||
+          pin.find_first_not_of("0123456789abcdef") != std::string::npos) {
+        return PartnerError(
+            index, partner,
+            absl::StrCat(pins == &partner.pinned_issuers()
+                             ? "pinned_issuers"
+                             : "pinned_certificates",
+                         ": a SHA-256 fingerprint in lower-case hex (64 "
+                         "digits)"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
 // A witness names the key it cosigns with; no one else has one.
 absl::Status ValidateWitnessKey(int index, const v1::Partner& partner) {
   const bool witness = HasRole(partner, v1::ROLE_WITNESS);
@@ -226,6 +246,7 @@ absl::Status ValidatePolicy(const v1::Policy& policy) {
     if (absl::Status rules = CheckIdentifierRules(p); !rules.ok())
       return PartnerError(i, p, rules.message());
     KETENHUB_RETURN_IF_ERROR(ValidateWitnessKey(i, p));
+    KETENHUB_RETURN_IF_ERROR(ValidatePins(i, p));
   }
   KETENHUB_RETURN_IF_ERROR(ValidateRoutes(policy));
   KETENHUB_RETURN_IF_ERROR(ValidateActivities(policy));

@@ -1,9 +1,11 @@
 #include "server/security/certificate_identity.h"
 
 #include <openssl/bn.h>
+#include <openssl/err.h>
 #include <openssl/objects.h>
 #include <openssl/pem.h>
 #include <openssl/sha.h>
+#include <openssl/x509v3.h>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
@@ -82,6 +84,28 @@ absl::StatusOr<std::string> CertificateFingerprintPem(absl::string_view pem) {
   return Sha256Fingerprint(cert.get());
 }
 
+struct CertificateIdentityCache::Anchor {
+  X509Ptr certificate;
+  std::string sha256;
+};
+
+CertificateIdentityCache::CertificateIdentityCache(
+    size_t capacity, const RevocationList* revocation,
+    absl::string_view anchors_pem)
+    : capacity_(capacity), revocation_(revocation) {
+  BioPtr bio(BIO_new_mem_buf(anchors_pem.data(),
+                             static_cast<int>(anchors_pem.size())));
+  while (bio) {
+    X509Ptr anchor(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+    if (!anchor) break;
+    absl::StatusOr<std::string> sha256 = Sha256Fingerprint(anchor.get());
+    if (sha256.ok()) anchors_.push_back({std::move(anchor), *sha256});
+  }
+  ERR_clear_error();  // the end of the bundle reads as an error
+}
+
+CertificateIdentityCache::~CertificateIdentityCache() = default;
+
 absl::StatusOr<CertificateIdentity> CertificateIdentityCache::Identify(
     absl::string_view pem) {
   absl::StatusOr<CertificateIdentity> identity = Parse(pem);
@@ -102,6 +126,24 @@ absl::StatusOr<CertificateIdentity> CertificateIdentityCache::Parse(
   }
   absl::StatusOr<CertificateIdentity> identity = IdentifyCertificatePem(pem);
   if (!identity.ok()) return identity;
+  if (!anchors_.empty()) {
+    // The anchor whose key verifies the signature (TLS already checked the
+    // chain; this says which anchor it was, for the policy's pins).
+    BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+    X509Ptr cert(bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)
+                     : nullptr);
+    for (const Anchor& anchor : anchors_) {
+      if (cert &&
+          X509_check_issued(anchor.certificate.get(), cert.get()) ==
+              X509_V_OK &&
+          X509_verify(cert.get(), X509_get0_pubkey(anchor.certificate.get())) ==
+              1) {
+        identity->issuer_sha256 = anchor.sha256;
+        break;
+      }
+    }
+    ERR_clear_error();
+  }
   absl::MutexLock lock(&mu_);
   if (known_.size() >= capacity_) known_.clear();
   known_.emplace(pem, *identity);

@@ -3,6 +3,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
@@ -17,6 +18,9 @@ struct CertificateIdentity {
   std::string oin;                 // 20 digits, from subject serialNumber
   std::string sha256_fingerprint;  // lowercase hex of SHA-256 over the DER
   std::string serial_hex;          // the certificate's serial, lowercase hex
+  // SHA-256 (lowercase hex) of the trust anchor whose key signed it, among
+  // the cache's anchors; empty when none did (or there are none).
+  std::string issuer_sha256;
 };
 
 // Parses one PEM certificate and reads the organisation's OIN from the subject
@@ -38,9 +42,12 @@ class CertificateIdentityCache {
   // With `revocation` (which must outlive the cache), Identify also refuses
   // revoked certificates and, fail closed, everyone while the revocation
   // lists are unusable.
+  // `anchors_pem`: the hub's trust bundle (tls.ca_file), whose
+  // certificates name a certificate's issuer (issuer_sha256).
   explicit CertificateIdentityCache(size_t capacity = 4096,
-                                    const RevocationList* revocation = nullptr)
-      : capacity_(capacity), revocation_(revocation) {}
+                                    const RevocationList* revocation = nullptr,
+                                    absl::string_view anchors_pem = "");
+  ~CertificateIdentityCache();
   CertificateIdentityCache(const CertificateIdentityCache&) = delete;
   CertificateIdentityCache& operator=(const CertificateIdentityCache&) = delete;
 
@@ -52,8 +59,11 @@ class CertificateIdentityCache {
  private:
   absl::StatusOr<CertificateIdentity> Parse(absl::string_view pem);
 
+  struct Anchor;
+
   const size_t capacity_;
   const RevocationList* const revocation_;
+  std::vector<Anchor> anchors_;  // set once, in the constructor
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, CertificateIdentity> known_
       ABSL_GUARDED_BY(mu_);

@@ -17,10 +17,12 @@
 #include "grpc/grpc.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/server_builder.h"
+#include "server/common/core_dumps.h"
 #include "server/common/json_log.h"
 #include "server/common/metrics.h"
 #include "server/common/periodic_task.h"
 #include "server/common/status_macros.h"
+#include "server/common/text_proto.h"
 #include "server/common/thread_name.h"
 #include "server/policy/current_policy.h"
 #include "server/routing/event_notifier.h"
@@ -253,8 +255,13 @@ absl::Status RunningHub::Init(const v1::HubConfig& config,
       RevocationList::Load(std::move(crl_files), config.tls().ca_file());
   KETENHUB_RETURN_IF_ERROR(revocation.status());
   revocation_ = *std::move(revocation);
-  certificates_ =
-      std::make_unique<CertificateIdentityCache>(4096, revocation_.get());
+  // The trust bundle names each certificate's issuer, for the policy's
+  // pinned_issuers.
+  absl::StatusOr<std::string> anchors =
+      ReadFileToString(config.tls().ca_file());
+  KETENHUB_RETURN_IF_ERROR(anchors.status());
+  certificates_ = std::make_unique<CertificateIdentityCache>(
+      4096, revocation_.get(), *anchors);
   signal_service_ = std::make_unique<SignalServiceImpl>(
       policy_.get(), store_.get(), pseudonymizer_.get(),
       LimitsFrom(config.limits()), certificates_.get(), &partner_limits_);
@@ -406,6 +413,8 @@ absl::StatusOr<std::unique_ptr<Hub>> Hub::Start(const v1::HubConfig& config,
                                                 rocksdb::Env* storage_env,
                                                 const Overrides& overrides) {
   RouteProtobufLogToJsonLog();  // before anything parses
+  // Before the first key is read: no key in a core file.
+  KETENHUB_RETURN_IF_ERROR(ForbidCoreDumps());
   auto hub = std::make_unique<RunningHub>();
   KETENHUB_RETURN_IF_ERROR(hub->Init(config, storage_env, overrides));
   return hub;

@@ -27,7 +27,7 @@ check() {
   for setting in NoNewPrivileges=yes ProtectSystem=strict ProtectHome=yes \
       PrivateTmp=yes PrivateDevices=yes 'CapabilityBoundingSet=$' \
       RestrictAddressFamilies= SystemCallFilter=@system-service \
-      MemoryDenyWriteExecute=yes "$@"; do
+      MemoryDenyWriteExecute=yes LimitCORE=0 "$@"; do
     grep -q "^$setting" "$unit" || { echo "$name: missing: $setting"; exit 1; }
   done
 }

@@ -154,6 +154,24 @@ TEST_F(HubProcessTest,
   }
 }
 
+// No key in a core file: the running hub's core size limit is 0, as /proc
+// shows it to anyone (that it is not dumpable as well, protection_e2e_test
+// checks inside).
+TEST_F(HubProcessTest, TheHubsProcessMayWriteNoCoreFile) {
+  HubProcess hub(KETENHUB_HUB_BINARY,
+                 WriteConfig(testing::TestHubConfig(dir_.path() + "/data")),
+                 dir_.path() + "/hub.log");
+  ASSERT_GT(hub.WaitForPort(), 0) << hub.Log();
+  std::ifstream limits(absl::StrCat("/proc/", hub.pid(), "/limits"));
+  std::string line, core;
+  while (std::getline(limits, line)) {
+    if (absl::StartsWith(line, "Max core file size")) core = line;
+  }
+  EXPECT_THAT(core, ::testing::MatchesRegex("Max core file size +0 +0 .*"))
+      << core;
+  EXPECT_EQ(hub.Stop(SIGTERM), 0);
+}
+
 TEST_F(HubProcessTest, KetenctlWalksTheChainDirectorThrough) {
   HubProcess hub(KETENHUB_HUB_BINARY,
                  WriteConfig(testing::TestHubConfig(dir_.path() + "/data")),
@@ -256,10 +274,11 @@ TEST_F(HubProcessTest, KetenctlAuditShowsAccessAndFindsTampering) {
               HasSubstr("ketenregisseur  chain director  get_signal  OK"));
   EXPECT_THAT(query.output, HasSubstr("6 records."));
   EXPECT_THAT(query.output, ::testing::Not(HasSubstr("999990019")));
-  EXPECT_THAT(query.output,
-              HasSubstr("get_signal  OK  AVG art. 6(1)(e), 9(2)(g), 9(2)(h); Wmo 2015 "
-                        "art. 5.2.6; convenant Zorg- en Veiligheidshuis  by "
-                        "medewerker-1 (tester)"));
+  EXPECT_THAT(
+      query.output,
+      HasSubstr("get_signal  OK  AVG art. 6(1)(e), 9(2)(g), 9(2)(h); Wmo 2015 "
+                "art. 5.2.6; convenant Zorg- en Veiligheidshuis  by "
+                "medewerker-1 (tester)"));
   // One employee's records: the chain director's person read, the auditor's
   // person queried; ketenctl's own --user names whom to look for.
   CommandResult by_user = RunCommand(

@@ -1,5 +1,7 @@
 // End to end for data protection: a person's access and erasure requests,
 // retention previews, key rotation under load, over real mutual TLS.
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <filesystem>
@@ -22,6 +24,15 @@ using ::ketenhub::testing::ValidSignal;
 using ::testing::HasSubstr;
 
 constexpr char kBsn[] = "999990019";
+
+TEST(ProtectionE2eTest, ARunningHubIsNotDumpable) {
+  testing::TestHub hub;  // in this process
+  EXPECT_EQ(prctl(PR_GET_DUMPABLE, 0, 0, 0, 0), 0);
+  rlimit core{};
+  ASSERT_EQ(getrlimit(RLIMIT_CORE, &core), 0);
+  EXPECT_EQ(core.rlim_cur, 0u);
+  EXPECT_EQ(core.rlim_max, 0u);
+}
 
 TEST(ProtectionE2eTest, ExportGivesThePersonsSignalsAndAccessHistory) {
   TestHub hub;

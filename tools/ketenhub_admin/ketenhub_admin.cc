@@ -21,6 +21,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "server/audit/audit_record.h"
+#include "server/common/core_dumps.h"
 #include "server/common/files.h"
 #include "server/common/text_proto.h"
 #include "server/security/subject_pseudonymizer.h"
@@ -227,6 +228,11 @@ int VerifyOffline(const VerifyFlags& flags) {
 }  // namespace ketenhub
 
 int main(int argc, char** argv) {
+  // Keys in memory never reach a core file.
+  if (absl::Status dumps = ketenhub::ForbidCoreDumps(); !dumps.ok()) {
+    std::cerr << "ketenhub-admin: " << dumps.message() << "\n";
+    return EXIT_FAILURE;
+  }
   CLI::App app{
       "ketenhub-admin: work on a KetenHub data folder or backup directly "
       "(restore, re-key, offline audit verification); the hub's API is "

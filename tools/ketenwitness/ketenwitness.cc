@@ -14,6 +14,7 @@
 #include "absl/time/clock.h"
 #include "grpc/support/log.h"
 #include "grpcpp/channel.h"
+#include "server/common/core_dumps.h"
 #include "server/common/json_log.h"
 #include "server/common/text_proto.h"
 #include "tools/ketenwitness/witness.h"
@@ -84,6 +85,11 @@ int Run(const std::string& state_dir, ketenhub::ClientOptions options,
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Keys in memory never reach a core file.
+  if (absl::Status dumps = ketenhub::ForbidCoreDumps(); !dumps.ok()) {
+    std::cerr << "ketenwitness: " << dumps.message() << "\n";
+    return EXIT_FAILURE;
+  }
   CLI::App app{
       "ketenwitness: witness a KetenHub's audit trail. It cosigns each "
       "checkpoint that extends the last one it accepted (proven by the hub's "
