@@ -180,9 +180,25 @@ absl::StatusOr<std::optional<v1::Event>> RenderEvent(
       *out.mutable_signal_received() = *std::move(released);
       return out;
     }
-    case v1::storage::StoredEvent::kMatch:
-      *out.mutable_match_found() = event.match();
-      break;
+    case v1::storage::StoredEvent::kMatch: {
+      // Only the signals routed to `receiver`: a care coordinator does not
+      // learn of the police's domestic-violence signal through a match with
+      // an exploitation signal it does receive. Fewer than two: no match.
+      v1::storage::StoredEvent visible = event;
+      visible.mutable_match()->clear_signals();
+      for (const v1::MatchedSignal& matched : event.match().signals()) {
+        absl::StatusOr<StoredSignal> record =
+            store.GetSignalRecord(matched.signal_id());
+        if (!record.ok() && !absl::IsNotFound(record.status()))
+          return record.status();
+        if (record.ok() && RouteFor(*record, policy, receiver).ok())
+          *visible.mutable_match()->add_signals() = matched;
+      }
+      KETENHUB_RETURN_IF_ERROR(DescribeEvent(visible, store, nullptr, about));
+      if (visible.match().signals_size() < 2) return std::nullopt;
+      *out.mutable_match_found() = visible.match();
+      return out;
+    }
     case v1::storage::StoredEvent::kWithdrawn:
       *out.mutable_signal_withdrawn() = event.withdrawn();
       break;

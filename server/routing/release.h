@@ -42,7 +42,9 @@ struct EventAbout {
 // The event as `receiver` sees it, or nullopt when current routes no longer
 // carry its signal to `receiver`; fills `about` (not null) either way. Reads
 // each event's first signal once, decrypting it only for a "received" event;
-// a "received" event's signal may come `read` already (from GetSignals).
+// a "received" event's signal may come `read` already (from GetSignals). A
+// match names only the signals current routes carry to `receiver` (their
+// records read, not decrypted), and is nullopt with fewer than two.
 absl::StatusOr<std::optional<v1::Event>> RenderEvent(
     const v1::storage::StoredEvent& event, const SignalStore& store,
     const AccessPolicy& policy, absl::string_view receiver, EventAbout* about,

@@ -134,6 +134,41 @@ TEST_F(CareCoordinatorE2eTest, DomesticViolenceDoesNotReachCare) {
   EXPECT_EQ(WorklistIds(*hub_.ChainDirector(kDirector)).size(), 2u);
 }
 
+// A match tells each receiver only of signals routed to it: the care
+// coordinator does not learn through a match that the police signalled its
+// victim for domestic violence.
+TEST_F(CareCoordinatorE2eTest, AMatchNamesOnlyTheReceiversOwnSignals) {
+  const std::string abuse =
+      Submit("politie", ValidSignal("hg-3", v1::CATEGORY_DOMESTIC_VIOLENCE))
+          .signal_id();
+  v1::Signal exploitation =
+      ValidSignal("ggd-mh-2", v1::CATEGORY_SEXUAL_EXPLOITATION);
+  exploitation.mutable_sections(0)->set_kind(v1::DATA_KIND_HEALTH);
+  const std::string cared = Submit("ggd", exploitation).signal_id();
+  // The chain director: both signals, and their match.
+  std::vector<v1::Event> directed =
+      testing::CollectEvents(*hub_.ChainDirector(kDirector), 3);
+  ASSERT_EQ(directed.size(), 3u);
+  ASSERT_TRUE(directed[2].has_match_found());
+  EXPECT_EQ(directed[2].match_found().signals_size(), 2);
+  // A later signal for the care coordinator, so that its stream has
+  // passed the match when it arrives.
+  const std::string later =
+      Submit("politie", ExploitationSignal("mh-7")).signal_id();
+  std::vector<v1::Event> to_care =
+      testing::CollectEvents(*hub_.ChainDirector(kCare), 2);
+  ASSERT_EQ(to_care.size(), 2u);
+  EXPECT_EQ(to_care[0].signal_received().signal_id(), cared);
+  EXPECT_EQ(to_care[1].signal_received().signal_id(), later);
+  for (const v1::Event& event : to_care)
+    EXPECT_THAT(event.DebugString(), ::testing::Not(HasSubstr(abuse)));
+  // Nor in the audit trail's deliveries to it.
+  v1::AuditQueryRequest query;
+  query.set_signal_id(abuse);
+  for (const v1::AuditRecord& record : testing::QueryAudit(hub_, query))
+    EXPECT_NE(record.actor_partner_id(), kCare) << record.operation();
+}
+
 TEST_F(CareCoordinatorE2eTest, AReleaseByOneIsNotAReleaseForTheOther) {
   v1::Signal signal = ValidSignal("ggd-mh-1", v1::CATEGORY_SEXUAL_EXPLOITATION);
   signal.mutable_sections(0)->set_kind(v1::DATA_KIND_HEALTH);
