@@ -69,11 +69,14 @@ std::string DimensionValue(v1::Dimension dimension,
   }
 }
 
+constexpr uint32_t kNoPerson = UINT32_MAX;
+
 // What one signal received in the range contributes.
 struct Facts {
   std::vector<std::string> values;  // period (when periods), then `by`
-  std::string subject_key;          // empty once destroyed
-  std::string source;
+  // The person's number (FiguresBuilder::State::persons); none once
+  // destroyed.
+  uint32_t person = kNoPerson;
   bool withdrawn = false;
   bool destroyed = false;
   std::vector<v1::Outcome> outcomes;  // each receiver's decision in force
@@ -119,8 +122,16 @@ struct FiguresBuilder::State {
   absl::Time until;  // the day after to_date
   bool periods = false;
   std::vector<Facts> facts;
-  // Every signal's person, in or out of the range: which partners.
-  absl::flat_hash_map<std::string, absl::flat_hash_set<std::string>> sources;
+  // Every signal's person, in or out of the range: the first partner that
+  // signalled them, and whether another did too (a match). Partners by
+  // number, so that a store of millions of signals costs little.
+  struct Signalled {
+    uint32_t number;  // the person's, in order of appearance
+    int first_source;
+    bool by_several;
+  };
+  absl::flat_hash_map<std::string, Signalled> persons;
+  absl::flat_hash_map<std::string, int> source_numbers;
 };
 
 FiguresBuilder::FiguresBuilder(const v1::FiguresRequest& request)
@@ -135,8 +146,20 @@ FiguresBuilder::FiguresBuilder(const v1::FiguresRequest& request)
 FiguresBuilder::~FiguresBuilder() = default;
 
 void FiguresBuilder::Add(const StoredSignal& signal) {
-  if (!signal.subject_key().empty())
-    state_->sources[signal.subject_key()].insert(signal.source_partner());
+  uint32_t person = kNoPerson;
+  if (!signal.subject_key().empty()) {
+    const int source =
+        state_->source_numbers
+            .try_emplace(signal.source_partner(), state_->source_numbers.size())
+            .first->second;
+    auto [known, added] = state_->persons.try_emplace(
+        signal.subject_key(),
+        State::Signalled{static_cast<uint32_t>(state_->persons.size()), source,
+                         false});
+    if (!added && known->second.first_source != source)
+      known->second.by_several = true;
+    person = known->second.number;
+  }
   const absl::Time received =
       absl::FromUnixSeconds(signal.received_at().seconds());
   if (received < state_->from || received >= state_->until) return;
@@ -147,8 +170,7 @@ void FiguresBuilder::Add(const StoredSignal& signal) {
     facts.values.push_back(
         DimensionValue(static_cast<v1::Dimension>(dimension), signal));
   }
-  facts.subject_key = signal.subject_key();
-  facts.source = signal.source_partner();
+  facts.person = person;
   facts.withdrawn = signal.state() == v1::SIGNAL_STATE_WITHDRAWN;
   facts.destroyed = signal.state() == v1::SIGNAL_STATE_DESTROYED;
   // Each receiver's decision in force: its last.
@@ -208,16 +230,16 @@ v1::FiguresResponse FiguresBuilder::Finish(uint32_t threshold) {
     outcomes.emplace_back(sizes);
   }
   for (size_t k = 0; k < std::size(kKinds); ++k) releases.emplace_back(sizes);
-  absl::flat_hash_map<CellKey, absl::flat_hash_set<std::string>> persons;
+  absl::flat_hash_map<CellKey, absl::flat_hash_set<uint32_t>> persons;
+  // Which persons more than one partner signalled, by number.
+  std::vector<bool> several(state_->persons.size());
+  for (const auto& [key, person] : state_->persons)
+    several[person.number] = person.by_several;
   absl::flat_hash_map<CellKey, std::vector<double>> hours;
   for (const Facts& facts : state_->facts) {
     const std::vector<int> values = index_of(facts);
     signals.Add(values);
-    auto found = state_->sources.find(facts.subject_key);
-    if (!facts.subject_key.empty() && found != state_->sources.end() &&
-        found->second.size() > 1) {
-      matched.Add(values);
-    }
+    if (facts.person != kNoPerson && several[facts.person]) matched.Add(values);
     if (facts.withdrawn) withdrawn.Add(values);
     if (facts.destroyed) destroyed.Add(values);
     if (!facts.outcomes.empty()) decided.Add(values);
@@ -234,7 +256,7 @@ v1::FiguresResponse FiguresBuilder::Finish(uint32_t threshold) {
     for (uint32_t mask = 0; mask < (1u << dims); ++mask) {
       for (int d = 0; d < dims; ++d)
         key[d] = (mask & (1u << d)) ? values[d] : kAll;
-      if (!facts.subject_key.empty()) persons[key].insert(facts.subject_key);
+      if (facts.person != kNoPerson) persons[key].insert(facts.person);
       if (facts.hours_to_decision >= 0)
         hours[key].push_back(facts.hours_to_decision);
     }

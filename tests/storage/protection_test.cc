@@ -344,6 +344,61 @@ TEST_F(ProtectionTest, RetentionMovesActiveThenArchivedThenDestroyed) {
   EXPECT_EQ(events->events.back().expired_signal_id(), receipt->signal_id());
 }
 
+// Two promises the release notes and the figures rest on: a receiver's
+// first release of a kind stands; a tombstone keeps no free text (release
+// bases, decision reasons) but keeps the clear metadata figures count.
+TEST_F(ProtectionTest, AFirstReleaseStandsAndATombstoneKeepsNoFreeText) {
+  absl::StatusOr<v1::Receipt> receipt =
+      Submit(SecretSignal("t", "999990019"), "subject-t", /*window=*/10,
+             /*retention=*/30);
+  ASSERT_TRUE(receipt.ok());
+  const std::string id = receipt->signal_id();
+  auto release = [&](const std::string& basis) {
+    v1::SectionRelease note;
+    note.set_kind(v1::DATA_KIND_HEALTH);
+    note.set_legal_basis(basis);
+    v1::AuditRecord audit;
+    audit.set_operation("release");
+    std::promise<absl::StatusOr<StoredSignal>> done;
+    store_->Release(
+        "ketenregisseur", id, note, audit,
+        [&](absl::StatusOr<StoredSignal> r) { done.set_value(std::move(r)); });
+    return done.get_future().get();
+  };
+  ASSERT_TRUE(release("Wmo 2015 art. 5.2.6, eerste").ok());
+  absl::StatusOr<StoredSignal> again = release("een tweede grondslag");
+  ASSERT_TRUE(again.ok()) << again.status();
+  ASSERT_EQ(again->releases_size(), 1);
+  EXPECT_EQ(again->releases(0).legal_basis(), "Wmo 2015 art. 5.2.6, eerste");
+  EXPECT_EQ(again->releases(0).receiver(), "ketenregisseur");
+
+  v1::Decision decision;
+  decision.set_outcome(v1::OUTCOME_CASE_MEETING);
+  decision.set_reason("vrije tekst over de casus");
+  v1::AuditRecord audit;
+  audit.set_operation("decide");
+  std::promise<absl::StatusOr<StoredSignal>> decided;
+  store_->Decide(
+      "ketenregisseur", id, decision, audit,
+      [&](absl::StatusOr<StoredSignal> r) { decided.set_value(std::move(r)); });
+  ASSERT_TRUE(decided.get_future().get().ok());
+
+  DestroyCommand due;
+  due.signal_ids = {id};
+  due.as_of = FromTimestamp(receipt->received_at()) + absl::Hours(24 * 31);
+  due.audit.set_operation("retention_purge");
+  ASSERT_EQ(Destroy(due)->size(), 1u);
+  absl::StatusOr<StoredSignal> tombstone = store_->GetOwnSignal("politie", id);
+  ASSERT_TRUE(tombstone.ok()) << tombstone.status();
+  EXPECT_EQ(tombstone->releases_size(), 0);
+  EXPECT_EQ(tombstone->match_judgements_size(), 0);
+  EXPECT_EQ(tombstone->decision().reason(), "");
+  EXPECT_EQ(tombstone->decision().outcome(), v1::OUTCOME_CASE_MEETING);
+  EXPECT_EQ(tombstone->decision().receiver(), "ketenregisseur");
+  EXPECT_EQ(tombstone->signal().municipality(), "GM0402");
+  EXPECT_EQ(tombstone->signal().category(), v1::CATEGORY_SEXUAL_EXPLOITATION);
+}
+
 TEST_F(ProtectionTest, ErasureRemovesThePersonAndKeepsTheTrail) {
   absl::StatusOr<v1::Receipt> a1 = Submit(SecretSignal("a1", "999990019"), "A");
   absl::StatusOr<v1::Receipt> a2 = Submit(SecretSignal("a2", "999990019"), "A");
