@@ -44,6 +44,7 @@ bench: build $(DEV_PKI)/ca.pem
 	bench/run-submit-bench.sh $(BUILD_DIR)
 	bench/run-stream-bench.sh $(BUILD_DIR)
 	bench/run-audit-bench.sh $(BUILD_DIR)
+	bench/run-report-bench.sh $(BUILD_DIR)
 
 bench-peers: build $(DEV_PKI)/ca.pem
 	bench/compare-peers.sh $(BUILD_DIR)
