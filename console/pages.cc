@@ -8,10 +8,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "client/figures_table.h"
 #include "ctemplate/template.h"
 #include "server/common/text_proto.h"
 
@@ -323,69 +323,28 @@ std::string KeyWord(v1::Dimension dimension, const std::string& key) {
   return key;
 }
 
-std::string FigureWord(const v1::Figure& figure, uint32_t threshold) {
-  switch (figure.suppression()) {
-    case v1::SUPPRESSION_SMALL:
-      return absl::StrCat("<", threshold);
-    case v1::SUPPRESSION_SECONDARY:
-      return "x";
-    default:
-      return absl::StrCat(figure.value());
-  }
-}
-
-// The table of the figures: a header and a row per cell, in Dutch.
-std::vector<std::vector<std::string>> FiguresTable(
-    const v1::FiguresResponse& figures) {
-  std::vector<v1::Outcome> outcomes;
-  for (const v1::FigureRow& row : figures.rows()) {
-    for (const v1::OutcomeFigure& o : row.decisions()) {
-      if (std::find(outcomes.begin(), outcomes.end(), o.outcome()) ==
-          outcomes.end())
-        outcomes.push_back(o.outcome());
-    }
-  }
-  std::sort(outcomes.begin(), outcomes.end());
-  const bool periods = figures.period() != v1::PERIOD_UNSPECIFIED;
-  std::vector<std::string> head;
-  if (periods) head.push_back("periode");
-  for (int d : figures.by()) {
-    for (const auto& [slug, dimension] : kDimensions) {
-      if (dimension == d) head.push_back(slug);
-    }
-  }
-  for (const char* word : {"signalen", "personen", "gematcht", "ingetrokken",
-                           "vernietigd", "besloten"})
-    head.push_back(word);
-  for (v1::Outcome outcome : outcomes) head.push_back(OutcomeWord(outcome));
-  head.push_back("mediaan uren tot besluit");
-  std::vector<std::vector<std::string>> table = {head};
-  const uint32_t k = figures.threshold();
-  for (const v1::FigureRow& row : figures.rows()) {
-    std::vector<std::string> line;
-    if (periods) line.push_back(row.period().empty() ? "totaal" : row.period());
-    for (int d = 0; d < row.keys_size(); ++d) {
-      line.push_back(
-          KeyWord(static_cast<v1::Dimension>(figures.by(d)), row.keys(d)));
-    }
-    for (const v1::Figure* figure :
-         {&row.signals(), &row.persons(), &row.matched(), &row.withdrawn(),
-          &row.destroyed(), &row.decided()}) {
-      line.push_back(FigureWord(*figure, k));
-    }
-    for (v1::Outcome outcome : outcomes) {
-      std::string text = "0";
-      for (const v1::OutcomeFigure& o : row.decisions()) {
-        if (o.outcome() == outcome) text = FigureWord(o.figure(), k);
-      }
-      line.push_back(text);
-    }
-    line.push_back(row.has_median_hours_to_decision()
-                       ? absl::StrFormat("%.1f", row.median_hours_to_decision())
-                       : "—");
-    table.push_back(std::move(line));
-  }
-  return table;
+const FigureWords& DutchWords() {
+  static const FigureWords* words =
+      new FigureWords{.period = "periode",
+                      .total = "totaal",
+                      .figures = {"signalen", "personen", "gematcht",
+                                  "ingetrokken", "vernietigd", "besloten"},
+                      .median = "mediaan uren tot besluit",
+                      .no_median = "—",
+                      .dimension = [](v1::Dimension dimension) -> std::string {
+                        for (const auto& [slug, known] : kDimensions) {
+                          if (known == dimension) return slug;
+                        }
+                        return "";
+                      },
+                      .key = KeyWord,
+                      .outcome = [](v1::Outcome outcome) -> std::string {
+                        return OutcomeWord(outcome);
+                      },
+                      .released = [](v1::DataKind kind) -> std::string {
+                        return absl::StrCat("vrijgegeven ", KindWord(kind));
+                      }};
+  return *words;
 }
 
 // Horizontal bars for `values` (label, figure) into `section`s of `dict`;
@@ -405,7 +364,7 @@ int Bars(ctemplate::TemplateDictionary& dict, const char* section,
     bar->SetIntValue("TEXT_Y", y + 15);
     bar->SetIntValue("WIDTH", width);
     bar->SetIntValue("VALUE_X", 200 + width + 6);
-    bar->SetValue("VALUE", FigureWord(figure, threshold));
+    bar->SetValue("VALUE", FigureText(figure, threshold));
     y += 28;
   }
   return y + 4;
@@ -445,19 +404,7 @@ absl::Status ParseFiguresForm(FiguresForm& form, v1::FiguresRequest& request) {
 }
 
 std::string FiguresCsv(const v1::FiguresResponse& figures) {
-  std::string out;
-  for (const std::vector<std::string>& line : FiguresTable(figures)) {
-    std::vector<std::string> fields;
-    for (const std::string& field : line) {
-      fields.push_back(
-          field.find_first_of(",\"\n") == std::string::npos
-              ? field
-              : absl::StrCat("\"", absl::StrReplaceAll(field, {{"\"", "\"\""}}),
-                             "\""));
-    }
-    absl::StrAppend(&out, absl::StrJoin(fields, ","), "\r\n");
-  }
-  return out;
+  return CsvText(FiguresTable(figures, DutchWords()), "\r\n");
 }
 
 absl::Status ParseWorklistFilter(const WorklistFilter& filter,
@@ -985,7 +932,8 @@ std::string Pages::Figures(const v1::ConsolePerson& person,
       shown->SetIntValue("OUTCOME_HEIGHT",
                          Bars(*shown, "OUTCOME_BAR", outcome_bars, threshold));
     }
-    const std::vector<std::vector<std::string>> table = FiguresTable(figures);
+    const std::vector<std::vector<std::string>> table =
+        FiguresTable(figures, DutchWords());
     for (const std::string& text : table.front())
       shown->AddSectionDictionary("HEAD")->SetValue("TEXT", text);
     for (size_t r = 1; r < table.size(); ++r) {

@@ -159,8 +159,8 @@ ChainDirectorServiceImpl::ChainDirectorServiceImpl(
                      UnaryHandler(this, &Self::HandleReopen, env, "reopen",
                                   CallRoles::Receiver()));
   MarkMethodCallback(MethodIndex(service, "HandOver"),
-                     UnaryHandler(this, &Self::HandleHandOver, env,
-                                  "hand_over", CallRoles::Receiver()));
+                     UnaryHandler(this, &Self::HandleHandOver, env, "hand_over",
+                                  CallRoles::Receiver()));
   MarkMethodCallback(MethodIndex(service, "JudgeMatch"),
                      UnaryHandler(this, &Self::HandleJudgeMatch, env,
                                   "judge_match", CallRoles::Receiver()));

@@ -217,7 +217,77 @@ INSTANTIATE_TEST_SUITE_P(
                    identifiers { kind: IDENTIFIER_KIND_ALIAS }
                    identifiers { kind: IDENTIFIER_KIND_ALIAS alone: true }
                  })pb",
-            "identifiers: IDENTIFIER_KIND_ALIAS listed twice"}));
+            "identifiers: IDENTIFIER_KIND_ALIAS listed twice"},
+        BadPolicyCase{R"pb(partners {
+                             id: "a"
+                             name: "a"
+                             oin: "00000099000000000001"
+                             roles: ROLE_OPERATOR
+                             regime: DATA_REGIME_AVG
+                           }
+                           report_roles: ROLE_SUBMITTER)pb",
+                      "report_roles: ROLE_SUBMITTER may not read figures"},
+        BadPolicyCase{R"pb(partners {
+                             id: "a"
+                             name: "a"
+                             oin: "00000099000000000001"
+                             roles: ROLE_OPERATOR
+                             regime: DATA_REGIME_AVG
+                           }
+                           report_roles: [ ROLE_OPERATOR, ROLE_OPERATOR ])pb",
+                      "report_roles: a role listed twice"},
+        BadPolicyCase{R"pb(partners {
+                             id: "a"
+                             name: "a"
+                             oin: "00000099000000000001"
+                             roles: ROLE_OPERATOR
+                             regime: DATA_REGIME_AVG
+                           }
+                           report_threshold: 2)pb",
+                      "report_threshold: at least 3"},
+        BadPolicyCase{R"pb(partners {
+                             id: "a"
+                             name: "a"
+                             oin: "00000099000000000001"
+                             roles: ROLE_SUBMITTER
+                             regime: DATA_REGIME_AVG
+                             pinned_issuers: "ABC"
+                           })pb",
+                      "pinned_issuers: a SHA-256 fingerprint"}));
+
+// Figures go to the roles report_roles names, with the threshold given (5
+// when unset).
+TEST(AccessPolicyTest, ReportRolesNameWhoGetsFigures) {
+  absl::StatusOr<std::unique_ptr<AccessPolicy>> policy =
+      AccessPolicy::FromText(R"pb(
+                               partners {
+                                 id: "zvh"
+                                 name: "ZVH"
+                                 oin: "00000099000000000005"
+                                 roles: ROLE_SUBMITTER
+                                 roles: ROLE_CHAIN_DIRECTOR
+                                 regime: DATA_REGIME_AVG
+                               }
+                               partners {
+                                 id: "fg"
+                                 name: "FG"
+                                 oin: "00000099000000000006"
+                                 roles: ROLE_AUDITOR
+                                 regime: DATA_REGIME_AVG
+                               }
+                               report_roles: ROLE_CHAIN_DIRECTOR)pb",
+                             "test");
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  absl::StatusOr<v1::Role> zvh =
+      (*policy)->ReportRoleOf(*(*policy)->PartnerById("zvh"));
+  ASSERT_TRUE(zvh.ok()) << zvh.status();
+  EXPECT_EQ(*zvh, v1::ROLE_CHAIN_DIRECTOR);
+  absl::StatusOr<v1::Role> fg =
+      (*policy)->ReportRoleOf(*(*policy)->PartnerById("fg"));
+  EXPECT_EQ(fg.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(fg.status().message(), HasSubstr("report_roles"));
+  EXPECT_EQ((*policy)->ReportThreshold(), 5u);
+}
 
 // person_rules: refused naming the rule and field when malformed; otherwise
 // they cover exactly their role, operations and partners.

@@ -152,8 +152,8 @@ TEST(TriageTest, AHandOverGoesOnlyToAnotherReceiverOfTheSignal) {
 
 TEST(TriageTest, AHandedOverSignalIsTheOthersUntilHandedBack) {
   v1::Triage triage = In(v1::TRIAGE_STATE_HANDED_OVER, "regisseur-1");
-  for (Action action : {Action::kAssign, Action::kDecide, Action::kHandOver,
-                        Action::kReopen}) {
+  for (Action action :
+       {Action::kAssign, Action::kDecide, Action::kHandOver, Action::kReopen}) {
     v1::Triage copy = triage;
     EXPECT_EQ(ApplyTriage(Step(action, "regisseur-2"), false, copy).code(),
               absl::StatusCode::kFailedPrecondition);

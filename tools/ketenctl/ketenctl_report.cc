@@ -6,25 +6,14 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "client/figures_table.h"
 #include "grpcpp/channel.h"
 #include "ketenhub/v1/report.grpc.pb.h"
 
 namespace ketenhub {
 namespace {
 
-std::string FigureText(const v1::Figure& figure, uint32_t threshold) {
-  switch (figure.suppression()) {
-    case v1::SUPPRESSION_SMALL:
-      return absl::StrCat("<", threshold);
-    case v1::SUPPRESSION_SECONDARY:
-      return "x";
-    default:
-      return absl::StrCat(figure.value());
-  }
-}
-
 std::string KeyText(v1::Dimension dimension, const std::string& key) {
-  if (key.empty()) return "total";
   switch (dimension) {
     case v1::DIMENSION_CATEGORY:
       return Readable(key, "CATEGORY_");
@@ -35,91 +24,40 @@ std::string KeyText(v1::Dimension dimension, const std::string& key) {
   }
 }
 
-std::string CsvField(const std::string& text) {
-  if (text.find_first_of(",\"\n") == std::string::npos) return text;
-  return absl::StrCat("\"", absl::StrReplaceAll(text, {{"\"", "\"\""}}), "\"");
+const FigureWords& EnglishWords() {
+  static const FigureWords* words = new FigureWords{
+      .period = "period",
+      .total = "total",
+      .figures = {"signals", "persons", "matched", "withdrawn", "destroyed",
+                  "decided"},
+      .median = "median hours to decision",
+      .no_median = "-",
+      .dimension =
+          [](v1::Dimension dimension) {
+            return Readable(v1::Dimension_Name(dimension), "DIMENSION_");
+          },
+      .key = KeyText,
+      .outcome =
+          [](v1::Outcome outcome) {
+            return Readable(v1::Outcome_Name(outcome), "OUTCOME_");
+          },
+      .released =
+          [](v1::DataKind kind) {
+            return absl::StrCat(
+                "released ", Readable(v1::DataKind_Name(kind), "DATA_KIND_"));
+          }};
+  return *words;
 }
 
 }  // namespace
 
 std::string FiguresText(const v1::FiguresResponse& figures, bool csv) {
-  // The outcomes and kinds that occur anywhere get a column each.
-  std::vector<v1::Outcome> outcomes;
-  std::vector<v1::DataKind> kinds;
-  for (const v1::FigureRow& row : figures.rows()) {
-    for (const v1::OutcomeFigure& o : row.decisions()) {
-      if (std::find(outcomes.begin(), outcomes.end(), o.outcome()) ==
-          outcomes.end())
-        outcomes.push_back(o.outcome());
-    }
-    for (const v1::KindFigure& k : row.releases()) {
-      if (std::find(kinds.begin(), kinds.end(), k.kind()) == kinds.end())
-        kinds.push_back(k.kind());
-    }
-  }
-  std::sort(outcomes.begin(), outcomes.end());
-  std::sort(kinds.begin(), kinds.end());
-  std::vector<std::vector<std::string>> table;
-  std::vector<std::string> header;
-  const bool periods = figures.period() != v1::PERIOD_UNSPECIFIED;
-  if (periods) header.push_back("period");
-  for (int dimension : figures.by()) {
-    header.push_back(
-        Readable(v1::Dimension_Name(static_cast<v1::Dimension>(dimension)),
-                 "DIMENSION_"));
-  }
-  for (const char* name :
-       {"signals", "persons", "matched", "withdrawn", "destroyed", "decided"})
-    header.push_back(name);
-  for (v1::Outcome outcome : outcomes)
-    header.push_back(Readable(v1::Outcome_Name(outcome), "OUTCOME_"));
-  for (v1::DataKind kind : kinds) {
-    header.push_back(absl::StrCat(
-        "released ", Readable(v1::DataKind_Name(kind), "DATA_KIND_")));
-  }
-  header.push_back("median hours to decision");
-  table.push_back(header);
+  const std::vector<std::vector<std::string>> table =
+      FiguresTable(figures, EnglishWords());
+  if (csv) return CsvText(table, "\n");
+  const std::vector<std::string>& header = table.front();
   const uint32_t threshold = figures.threshold();
-  for (const v1::FigureRow& row : figures.rows()) {
-    std::vector<std::string> line;
-    if (periods) line.push_back(row.period().empty() ? "total" : row.period());
-    for (int d = 0; d < row.keys_size(); ++d) {
-      line.push_back(
-          KeyText(static_cast<v1::Dimension>(figures.by(d)), row.keys(d)));
-    }
-    for (const v1::Figure* figure :
-         {&row.signals(), &row.persons(), &row.matched(), &row.withdrawn(),
-          &row.destroyed(), &row.decided()}) {
-      line.push_back(FigureText(*figure, threshold));
-    }
-    for (v1::Outcome outcome : outcomes) {
-      std::string text = "0";
-      for (const v1::OutcomeFigure& o : row.decisions()) {
-        if (o.outcome() == outcome) text = FigureText(o.figure(), threshold);
-      }
-      line.push_back(text);
-    }
-    for (v1::DataKind kind : kinds) {
-      std::string text = "0";
-      for (const v1::KindFigure& k : row.releases()) {
-        if (k.kind() == kind) text = FigureText(k.figure(), threshold);
-      }
-      line.push_back(text);
-    }
-    line.push_back(row.has_median_hours_to_decision()
-                       ? absl::StrFormat("%.1f", row.median_hours_to_decision())
-                       : "-");
-    table.push_back(std::move(line));
-  }
   std::string out;
-  if (csv) {
-    for (const std::vector<std::string>& line : table) {
-      std::vector<std::string> fields;
-      for (const std::string& field : line) fields.push_back(CsvField(field));
-      absl::StrAppend(&out, absl::StrJoin(fields, ","), "\n");
-    }
-    return out;
-  }
   std::vector<size_t> width(header.size(), 0);
   for (const std::vector<std::string>& line : table) {
     for (size_t i = 0; i < line.size(); ++i)
