@@ -18,6 +18,7 @@
 #include "server/policy/person_rules.h"
 #include "server/policy/report_rules.h"
 #include "server/policy/route_rules.h"
+#include "server/policy/subject_request_rules.h"
 
 namespace ketenhub {
 namespace {
@@ -253,6 +254,7 @@ absl::Status ValidatePolicy(const v1::Policy& policy) {
   KETENHUB_RETURN_IF_ERROR(ValidateCategoryRules(policy));
   KETENHUB_RETURN_IF_ERROR(ValidatePersonRules(policy));
   KETENHUB_RETURN_IF_ERROR(ValidateReportRules(policy));
+  KETENHUB_RETURN_IF_ERROR(ValidateSubjectRequestRules(policy));
   return ValidateRetention(policy);
 }
 
@@ -383,6 +385,12 @@ absl::Status AccessPolicy::CheckRole(const v1::Partner& partner,
 
 bool AccessPolicy::PersonRequired(const v1::Partner& partner, v1::Role role,
                                   absl::string_view operation) const {
+  // Four eyes are two persons: these name theirs whatever the rules say.
+  for (absl::string_view four_eyes :
+       {"subject_request", "subject_approve", "subject_refuse",
+        "subject_requests", "subject_export", "subject_erase"}) {
+    if (operation == four_eyes) return true;
+  }
   return PersonRuleCovers(policy_, partner, role, operation);
 }
 

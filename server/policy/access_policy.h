@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "ketenhub/v1/policy.pb.h"
 
 namespace ketenhub {
@@ -40,7 +41,9 @@ class AccessPolicy {
   absl::Status CheckRole(const v1::Partner& partner, v1::Role role) const;
 
   // Whether `partner` calling `operation` in `role` must name the natural
-  // person acting (the policy's person_rules).
+  // person acting: the policy's person_rules, and always for the four-eyes
+  // operations on a person's whole file (subject_request, subject_approve,
+  // subject_refuse, subject_requests, subject_export, subject_erase).
   bool PersonRequired(const v1::Partner& partner, v1::Role role,
                       absl::string_view operation) const;
 
@@ -86,6 +89,18 @@ class AccessPolicy {
   absl::StatusOr<v1::Role> ReportRoleOf(const v1::Partner& partner) const;
   // Counts from 1 to this minus 1 are suppressed (default 5).
   uint32_t ReportThreshold() const;
+
+  // Four eyes (subject_request_rules.cc). The role in which a person of
+  // `partner` with keten-user-role `user_role` may approve subject
+  // requests: the first of the partner's roles in approver_roles;
+  // PERMISSION_DENIED naming the rule when none, or when approver_user_roles
+  // does not name `user_role`.
+  absl::StatusOr<v1::Role> ApproverRoleOf(const v1::Partner& partner,
+                                          absl::string_view user_role) const;
+  // FAILED_PRECONDITION naming the rule when no one can approve.
+  absl::Status CheckApproversNamed() const;
+  // How long a request stays open (default 72 hours).
+  absl::Duration SubjectRequestValidFor() const;
 
   // Lower-case hex SHA-256 of the policy file's bytes.
   const std::string& version() const { return version_; }

@@ -8,6 +8,7 @@
 #include "absl/synchronization/mutex.h"
 #include "ketenhub/v1/admin.grpc.pb.h"
 #include "ketenhub/v1/audit.pb.h"
+#include "ketenhub/v1/subject_request.pb.h"
 #include "server/policy/current_policy.h"
 #include "server/security/subject_pseudonymizer.h"
 #include "server/service/caller_identity.h"
@@ -54,6 +55,14 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
   grpc::ServerUnaryReactor* HandleBackup(UnaryCall& call,
                                          const v1::BackupRequest& request,
                                          v1::BackupResponse* response);
+
+  // The change that uses up the approved request `request_id` of `kind`
+  // for the person `subject_key` when the calling person (in `record`)
+  // asked it; adds the request's details to `record`. INVALID_ARGUMENT
+  // without a request id.
+  absl::StatusOr<SubjectRequestChange> TakeRequest(
+      v1::SubjectRequestKind kind, const std::string& request_id,
+      const std::string& subject_key, v1::AuditRecord& record) const;
 
   // The parts of the export of the person with `subject_key` (whose audit
   // records carry `pseudonym`, or one of the `earlier` ones from before a

@@ -40,6 +40,7 @@
 #include "server/service/parsed_request.h"
 #include "server/service/report_service.h"
 #include "server/service/signal_service.h"
+#include "server/service/subject_request_service.h"
 #include "server/service/witness_service.h"
 #include "server/storage/signal_store.h"
 
@@ -49,6 +50,8 @@ namespace {
 constexpr absl::Duration kShutdownGrace = absl::Seconds(5);
 // As often as gRPC re-reads the certificate files.
 constexpr absl::Duration kRevocationReload = absl::Seconds(60);
+// How soon a lapsed four-eyes request is recorded as expired.
+constexpr absl::Duration kRequestExpiryInterval = absl::Seconds(5);
 // How often readiness looks at storage (and probes it after a failed write).
 constexpr absl::Duration kReadinessWatchInterval = absl::Seconds(1);
 
@@ -167,9 +170,11 @@ class RunningHub final : public Hub {
   std::unique_ptr<AuditServiceImpl> audit_service_;
   std::unique_ptr<WitnessServiceImpl> witness_service_;
   std::unique_ptr<ReportServiceImpl> report_service_;
+  std::unique_ptr<SubjectRequestServiceImpl> subject_request_service_;
   uint64_t signed_size_ = 0;  // only the checkpoint task touches it
   std::unique_ptr<PeriodicTask> checkpoints_;
   std::unique_ptr<PeriodicTask> retention_;
+  std::unique_ptr<PeriodicTask> request_expiry_;
   std::unique_ptr<PeriodicTask> readiness_watch_;
   bool storage_ready_ = true;  // only WatchReadiness touches these
   bool revocation_ready_ = true;
@@ -281,6 +286,8 @@ absl::Status RunningHub::Init(const v1::HubConfig& config,
       cosigned_file);
   report_service_ = std::make_unique<ReportServiceImpl>(
       policy_.get(), store_.get(), certificates_.get());
+  subject_request_service_ = std::make_unique<SubjectRequestServiceImpl>(
+      policy_.get(), store_.get(), pseudonymizer_.get(), certificates_.get());
   revocation_reload_ = std::make_unique<PeriodicTask>(
       kRevocationReload, /*at_stop=*/false, [this] { ReloadRevocation(); });
   checkpoints_ = std::make_unique<PeriodicTask>(
@@ -301,6 +308,16 @@ absl::Status RunningHub::Init(const v1::HubConfig& config,
                            static_cast<double>(destroyed->size()));
         }
       });
+  // Four-eyes requests that lapse are recorded as expired.
+  request_expiry_ = std::make_unique<PeriodicTask>(
+      kRequestExpiryInterval, /*at_stop=*/false, [this] {
+        absl::StatusOr<int> expired = ExpireLapsedRequests(
+            *store_, HubRecord("subject_request_expired", *policy_->Get()));
+        if (!expired.ok()) {
+          LogEvent(LogLevel::kError, "subject_request_expiry_failed",
+                   {{"reason", expired.status().message()}});
+        }
+      });
   RegisterHubMetrics(config, store_.get(), &partner_limits_, policy_.get());
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
@@ -317,6 +334,7 @@ absl::Status RunningHub::Init(const v1::HubConfig& config,
   builder.RegisterService(audit_service_.get());
   builder.RegisterService(witness_service_.get());
   builder.RegisterService(report_service_.get());
+  builder.RegisterService(subject_request_service_.get());
   server_ = builder.BuildAndStart();
   if (server_ == nullptr || port_ == 0) {
     return absl::UnavailableError(absl::StrCat(
@@ -331,7 +349,8 @@ absl::Status RunningHub::Init(const v1::HubConfig& config,
                              v1::AdminService::service_full_name(),
                              v1::AuditService::service_full_name(),
                              v1::WitnessService::service_full_name(),
-                             v1::ReportService::service_full_name()}) {
+                             v1::ReportService::service_full_name(),
+                             v1::SubjectRequestService::service_full_name()}) {
       health->SetServingStatus(name, true);
     }
     // Storage that stops taking writes (a failing disk, a full one), or
@@ -380,6 +399,7 @@ void RunningHub::Shutdown() {
     server_->Wait();
   }
   if (retention_) retention_->Stop();
+  if (request_expiry_) request_expiry_->Stop();
   if (revocation_reload_) revocation_reload_->Stop();
   admin_service_.reset();  // finishes its queued work while storage is open
   if (checkpoints_) checkpoints_->Stop();  // signs a last checkpoint

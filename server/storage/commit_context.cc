@@ -308,4 +308,20 @@ void CommitContext::PutAckedCursor(const std::string& subscriber,
   cursors_[subscriber] = cursor;
 }
 
+absl::StatusOr<std::optional<std::string>> CommitContext::ReadMeta(
+    const std::string& key) {
+  if (auto it = meta_.find(key); it != meta_.end()) return it->second;
+  std::string value;
+  const rocksdb::Status s =
+      database_->db()->Get(rocksdb::ReadOptions(), key, &value);
+  if (s.IsNotFound()) return std::nullopt;
+  if (!s.ok()) return FromRocksDbStatus(s, "read metadata");
+  return value;
+}
+
+void CommitContext::PutMeta(const std::string& key, std::string value) {
+  batch_.Put(key, value);
+  meta_[key] = std::move(value);
+}
+
 }  // namespace ketenhub

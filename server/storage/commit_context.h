@@ -99,6 +99,11 @@ class CommitContext {
   absl::StatusOr<uint64_t> ReadAckedCursor(const std::string& subscriber);
   void PutAckedCursor(const std::string& subscriber, uint64_t cursor);
 
+  // A value of the default family (metadata) as this group sees it, or
+  // nullopt; and its write.
+  absl::StatusOr<std::optional<std::string>> ReadMeta(const std::string& key);
+  void PutMeta(const std::string& key, std::string value);
+
  private:
   absl::StatusOr<std::optional<uint64_t>> ReadNewestOfPartner(
       const std::string& key, absl::string_view subject_key,
@@ -122,6 +127,7 @@ class CommitContext {
   absl::flat_hash_map<std::string, absl::flat_hash_set<uint64_t>>
       deleted_entries_;
   absl::flat_hash_map<std::string, uint64_t> cursors_;
+  absl::flat_hash_map<std::string, std::string> meta_;  // written here
   // Newest-of-partner pointers written (value) or deleted (nullopt) in this
   // group, by SubjectPartnerKey.
   absl::flat_hash_map<std::string, std::optional<uint64_t>> newest_of_partner_;

@@ -52,6 +52,8 @@ inline constexpr char kLostKeksKey[] = "meta/lost_keks";
 inline constexpr char kWorklistBuiltKey[] = "meta/worklist_built";
 // Then a witness key id: that witness's newest Cosignature.
 inline constexpr char kCosignaturePrefix[] = "meta/cosignature/";
+// Then a request id: a four-eyes request (StoredSubjectRequest).
+inline constexpr char kSubjectRequestPrefix[] = "meta/subject_request/";
 // 4 added the audit families and encrypted payloads (data_keys) to 3; the
 // upgrade encrypts the stored signals, and the audit trail starts there.
 inline constexpr char kSchemaVersion[] = "4";

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "server/audit/audit_record.h"
+#include "server/common/status_macros.h"
 #include "server/storage/keys.h"
 #include "server/storage/payload_cipher.h"
 #include "server/storage/signal_lifetime.h"
@@ -29,26 +30,47 @@ class DestroyMutation final : public Mutation {
       : command_(std::move(command)), done_(std::move(done)) {}
 
   void Apply(CommitContext& context) override {
-    std::vector<StoredSignal> destroyed;
     v1::AuditRecord erasure = command_.audit;
+    result_ = DestroyAll(context, erasure);
+    if (!command_.erasure_reason.empty()) {
+      // One record for the erasure, whatever its outcome.
+      SetAuditOutcome(result_.status(), &erasure);
+      context.AppendAudit(std::move(erasure));
+    }
+  }
+
+  void Complete(const absl::Status& written) override {
+    std::move(done_)(!written.ok()
+                         ? absl::StatusOr<std::vector<StoredSignal>>(written)
+                         : std::move(result_));
+  }
+
+ private:
+  // Destroys what the command names: for retention, with a record per
+  // signal; for erasure, adding each signal to `erasure`.
+  absl::StatusOr<std::vector<StoredSignal>> DestroyAll(
+      CommitContext& context, v1::AuditRecord& erasure) {
+    std::vector<StoredSignal> destroyed;
     std::vector<std::string> ids = command_.signal_ids;
     if (!command_.subject_key.empty()) {
       absl::StatusOr<std::vector<SubjectIndexEntry>> entries =
           context.SubjectEntries(command_.subject_key);
-      if (!entries.ok()) {
-        result_ = entries.status();
-        return;
-      }
+      if (!entries.ok()) return entries.status();
       for (const SubjectIndexEntry& entry : *entries)
         ids.push_back(entry.signal_id());
+    }
+    if (command_.request.decide) {
+      // Four eyes: the approved request is used up with the erasure; its
+      // refusal refuses the erasure, and nothing else changes.
+      absl::StatusOr<v1::storage::StoredSubjectRequest> taken =
+          ApplySubjectRequestChange(context, command_.request);
+      if (!taken.ok()) return taken.status();
+      four_eyes::AddDetails(taken->request(), &erasure);
     }
     for (const std::string& id : ids) {
       absl::StatusOr<StoredSignal> signal = context.ReadSignalRecord(id);
       if (absl::IsNotFound(signal.status())) continue;
-      if (!signal.ok()) {
-        result_ = signal.status();
-        return;
-      }
+      if (!signal.ok()) return signal.status();
       if (signal->state() == v1::SIGNAL_STATE_DESTROYED) continue;
       std::string rule =
           command_.erasure_reason.empty()
@@ -57,11 +79,7 @@ class DestroyMutation final : public Mutation {
       if (rule.empty()) continue;  // not (or no longer) due
       const std::string pseudonym = SubjectPseudonym(signal->subject_key());
       const auto receivers = signal->receivers();
-      if (absl::Status shredded = context.DestroySignal(*signal, rule);
-          !shredded.ok()) {
-        result_ = shredded;
-        return;
-      }
+      KETENHUB_RETURN_IF_ERROR(context.DestroySignal(*signal, rule));
       AppendEvent(context, *signal, receivers);
       if (command_.erasure_reason.empty()) {
         v1::AuditRecord record = command_.audit;
@@ -75,20 +93,9 @@ class DestroyMutation final : public Mutation {
       }
       destroyed.push_back(*std::move(signal));
     }
-    if (!command_.erasure_reason.empty()) {
-      SetAuditOutcome(absl::OkStatus(), &erasure);
-      context.AppendAudit(std::move(erasure));
-    }
-    result_ = std::move(destroyed);
+    return destroyed;
   }
 
-  void Complete(const absl::Status& written) override {
-    std::move(done_)(!written.ok()
-                         ? absl::StatusOr<std::vector<StoredSignal>>(written)
-                         : std::move(result_));
-  }
-
- private:
   // "retention: CATEGORY after N days" when the signal is due at `now`.
   static std::string RetentionRule(const StoredSignal& signal, absl::Time now) {
     if (!lifecycle::RetentionDue(LifetimeOf(signal), now)) return "";
@@ -113,7 +120,7 @@ class DestroyMutation final : public Mutation {
     context.AppendEvent(std::move(event));
   }
 
-  const DestroyCommand command_;
+  DestroyCommand command_;
   DestroyCallback done_;
   absl::StatusOr<std::vector<StoredSignal>> result_ =
       absl::InternalError("not applied");

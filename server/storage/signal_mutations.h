@@ -8,6 +8,7 @@
 
 #include "server/storage/mutation.h"
 #include "server/storage/signal_store.h"
+#include "server/storage/subject_request_store.h"
 
 namespace ketenhub {
 
@@ -69,6 +70,12 @@ std::unique_ptr<Mutation> MakeCheckpointWrite(v1::SignedCheckpoint checkpoint,
 std::unique_ptr<Mutation> MakeCosignatureWrite(v1::Cosignature cosignature,
                                                v1::AuditRecord audit,
                                                StatusCallback done);
+
+// Applies `change` to the stored four-eyes request in this group
+// (subject_request_store.cc): writes and answers the request as changed, or
+// answers the refusal and writes nothing.
+absl::StatusOr<v1::storage::StoredSubjectRequest> ApplySubjectRequestChange(
+    CommitContext& context, SubjectRequestChange& change);
 
 // Deletes the cosignatures of `witness_key_ids`, with `audit`.
 std::unique_ptr<Mutation> MakeCosignaturesForgotten(

@@ -54,7 +54,8 @@ class RocksSignalStore final : public SignalStore {
                    std::optional<v1::SignedCheckpoint> newest_checkpoint)
       : core_(std::move(core)),
         audit_(MakeAuditTrail(*core_, std::move(newest_checkpoint))),
-        maintenance_(MakeStoreMaintenance(*core_)) {}
+        maintenance_(MakeStoreMaintenance(*core_)),
+        requests_(MakeSubjectRequestStore(*core_)) {}
 
   ~RocksSignalStore() override { Close(); }
 
@@ -273,6 +274,7 @@ class RocksSignalStore final : public SignalStore {
   AuditTrail& audit() override { return *audit_; }
   const AuditTrail& audit() const override { return *audit_; }
   StoreMaintenance& maintenance() override { return *maintenance_; }
+  SubjectRequestStore& requests() override { return *requests_; }
 
   void Close() override { core_->pipeline().Stop(); }
 
@@ -284,6 +286,7 @@ class RocksSignalStore final : public SignalStore {
   const std::unique_ptr<StoreCore> core_;  // first: the parts use it
   const std::unique_ptr<AuditTrail> audit_;
   const std::unique_ptr<StoreMaintenance> maintenance_;
+  const std::unique_ptr<SubjectRequestStore> requests_;
 };
 
 absl::StatusOr<SignalStore::EventPage> RocksSignalStore::ReadEvents(

@@ -21,6 +21,7 @@
 #include "server/policy/triage.h"
 #include "server/storage/audit_trail.h"
 #include "server/storage/store_maintenance.h"
+#include "server/storage/subject_request_store.h"
 
 namespace rocksdb {
 class Env;
@@ -220,6 +221,8 @@ class SignalStore {
   virtual AuditTrail& audit() = 0;
   virtual const AuditTrail& audit() const = 0;
   virtual StoreMaintenance& maintenance() = 0;
+  // The four-eyes requests on persons' whole files.
+  virtual SubjectRequestStore& requests() = 0;
 
   // Commits everything queued and stops the pipeline. Later writes are
   // refused with UNAVAILABLE; reads keep working. Idempotent.

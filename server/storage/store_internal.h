@@ -18,6 +18,7 @@
 #include "server/storage/commit_pipeline.h"
 #include "server/storage/database.h"
 #include "server/storage/store_maintenance.h"
+#include "server/storage/subject_request_store.h"
 
 namespace ketenhub {
 
@@ -74,6 +75,10 @@ std::unique_ptr<AuditTrail> MakeAuditTrail(
 // The maintenance side of `core` (store_maintenance.cc); `core` must outlive
 // it.
 std::unique_ptr<StoreMaintenance> MakeStoreMaintenance(StoreCore& core);
+
+// The four-eyes requests of `core` (subject_request_store.cc); `core` must
+// outlive them.
+std::unique_ptr<SubjectRequestStore> MakeSubjectRequestStore(StoreCore& core);
 
 }  // namespace ketenhub
 

@@ -13,6 +13,7 @@
 #include "ketenhub/v1/audit.pb.h"
 #include "ketenhub/v1/signal.pb.h"
 #include "ketenhub/v1/storage.pb.h"
+#include "server/storage/subject_request_store.h"
 
 namespace ketenhub {
 
@@ -28,6 +29,9 @@ struct DestroyCommand {
   std::string erasure_reason;
   absl::Time as_of;
   v1::AuditRecord audit;  // draft
+  // Erasure only: the approved four-eyes request it runs on, taken (made
+  // done) in the same batch; its refusal refuses the erasure.
+  SubjectRequestChange request;
 };
 
 // Runs exactly once, on the commit pipeline's thread; must not block.

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
 #include "client/signal_outbox.h"
 #include "gmock/gmock.h"
 #include "grpcpp/channel.h"
@@ -235,7 +236,10 @@ TEST(AuditE2eTest, TraceparentIsRecordedAndAnswered) {
 }
 
 TEST(AuditE2eTest, EveryOperationIsRecorded) {
-  TestHub hub;
+  // Four-eyes requests live 4 s here, so that one can lapse.
+  testing::TempDir dir;
+  TestHub hub(testing::ExamplePolicyWith(
+      dir, {{"valid_for: \"72h\"", "valid_for: \"4s\""}}));
   auto ggd = hub.Client("ggd");
   v1::Signal signal = ValidSignal("all");
   v1::Section* health = signal.add_sections();
@@ -321,12 +325,32 @@ TEST(AuditE2eTest, EveryOperationIsRecorded) {
     ASSERT_TRUE(hub.ExportSubject(subject).ok());
   }
   {
+    v1::Subject subject;
+    subject.set_bsn(kBsn);
+    ASSERT_TRUE(hub.EraseSubject(subject, "verzoek 1").ok());
+    // A refused request, a listing, and one left to lapse.
+    v1::AskSubjectRequest ask;
+    ask.set_kind(v1::SUBJECT_REQUEST_EXPORT);
+    *ask.mutable_subject() = subject;
+    ask.set_reason("verzoek 2");
+    for (int i = 0; i < 2; ++i) {
+      grpc::ClientContext context;
+      v1::SubjectRequest asked;
+      ASSERT_TRUE(hub.SubjectRequests()->Ask(&context, ask, &asked).ok());
+      if (i == 1) break;
+      grpc::ClientContext refuse_context;
+      v1::RefuseSubjectRequest refuse;
+      refuse.set_request_id(asked.request_id());
+      refuse.set_reason("geen grondslag");
+      ASSERT_TRUE(hub.SubjectRequests("auditor")
+                      ->Refuse(&refuse_context, refuse, &asked)
+                      .ok());
+    }
     grpc::ClientContext context;
-    v1::EraseSubjectRequest request;
-    request.mutable_subject()->set_bsn(kBsn);
-    request.set_reason("verzoek 1");
-    v1::EraseSubjectResponse response;
-    ASSERT_TRUE(hub.Admin()->EraseSubject(&context, request, &response).ok());
+    v1::ListSubjectRequestsResponse listed;
+    const grpc::Status listing = hub.SubjectRequests("auditor")->List(
+        &context, v1::ListSubjectRequestsRequest(), &listed);
+    ASSERT_TRUE(listing.ok()) << listing.error_message();
   }
   {
     grpc::ClientContext context;
@@ -348,6 +372,13 @@ TEST(AuditE2eTest, EveryOperationIsRecorded) {
   ASSERT_TRUE(checkpoint.ok()) << checkpoint.status();
   ASSERT_TRUE(auditor->VerifyRecord(0, *checkpoint).ok());
   ASSERT_TRUE(auditor->VerifyLog(hub.AuditPublicKey(), *checkpoint).ok());
+  // The lapsed request is recorded within seconds of its end.
+  for (int i = 0; i < 100; ++i) {
+    v1::AuditQueryRequest expired;
+    expired.set_operation("subject_request_expired");
+    if (!Query(hub, expired).empty()) break;
+    absl::SleepFor(absl::Milliseconds(200));
+  }
   All(hub);  // an audit query, which the next one sees
   std::set<std::string> operations;
   for (const v1::AuditRecord& r : All(hub)) operations.insert(r.operation());

@@ -54,12 +54,39 @@ class HubProcessTest : public ::testing::Test {
   // person at a desk would from KETEN_USER and KETEN_USER_ROLE.
   std::string Ketenctl(int port, const std::string& args) {
     std::string person;
-    for (const char* people : {"ketenregisseur", "auditor", "operator"}) {
+    for (const char* people : {"ketenregisseur", "operator"}) {
       if (absl::StartsWith(args, absl::StrCat("--as ", people)))
         person = "KETEN_USER=medewerker-1 KETEN_USER_ROLE=tester ";
     }
+    // The privacy officer, who approves four-eyes requests.
+    if (absl::StartsWith(args, "--as auditor"))
+      person = "KETEN_USER=privacy-1 KETEN_USER_ROLE='privacy officer' ";
     return absl::StrCat(person, KETENCTL_BINARY, " --hub 127.0.0.1:", port,
                         " --pki-dir ", KETENHUB_TEST_PKI_DIR, " ", args);
+  }
+
+  // A four-eyes request (`kind`: export or erase) for the person
+  // `subject_flags` names, asked by the operator's person and approved by
+  // the privacy officer through ketenctl: its id, or "" (the test fails).
+  std::string ApprovedRequest(int port, const std::string& kind,
+                              const std::string& subject_flags,
+                              const std::string& reason) {
+    CommandResult asked = RunCommand(Ketenctl(
+        port, absl::StrCat("--as operator --json request ", kind, " ",
+                           subject_flags, " --reason '", reason, "'")));
+    std::smatch id;
+    if (asked.exit_code != 0 ||
+        !std::regex_search(asked.output, id,
+                           std::regex("\"requestId\":\"([0-9a-f-]{36})\""))) {
+      ADD_FAILURE() << asked.output;
+      return "";
+    }
+    CommandResult approved = RunCommand(
+        Ketenctl(port, "--as auditor request approve " + id[1].str()));
+    EXPECT_EQ(approved.exit_code, 0) << approved.output;
+    EXPECT_THAT(approved.output,
+                HasSubstr("approved by privacy-1 (auditor, privacy officer)"));
+    return id[1].str();
   }
 
   static std::string Example(const std::string& partner) {
@@ -429,8 +456,10 @@ TEST_F(HubProcessTest, DataFolderHoldsNoPersonAndErasureWorksFromKetenctl) {
   const std::string exported = dir_.path() + "/export.json";
   const mode_t umask_before = ::umask(022);  // a permissive operator shell
   CommandResult export_run = RunCommand(Ketenctl(
-      port,
-      "--as operator admin subject export --bsn 999990019 --out " + exported));
+      port, "--as operator admin subject export --bsn 999990019 --request " +
+                ApprovedRequest(port, "export", "--bsn 999990019",
+                                "AVG-15 verzoek 2026-0041") +
+                " --out " + exported));
   ASSERT_EQ(export_run.exit_code, 0) << export_run.output;
   EXPECT_THAT(export_run.output, HasSubstr("2 signal(s) and"));
   ::umask(umask_before);
@@ -439,10 +468,13 @@ TEST_F(HubProcessTest, DataFolderHoldsNoPersonAndErasureWorksFromKetenctl) {
   struct stat exported_stat;
   ASSERT_EQ(::stat(exported.c_str(), &exported_stat), 0);
   EXPECT_EQ(exported_stat.st_mode & 0777, 0600u) << "personal data: private";
-  CommandResult erase = RunCommand(
-      Ketenctl(port,
-               "--as operator admin subject erase --bsn 999990019 --reason "
-               "'AVG-17 verzoek 2026-0042'"));
+  const std::string erasure = ApprovedRequest(port, "erase", "--bsn 999990019",
+                                              "AVG-17 verzoek 2026-0042");
+  CommandResult erase =
+      RunCommand(Ketenctl(port,
+                          "--as operator admin subject erase --bsn 999990019 "
+                          "--request " +
+                              erasure));
   EXPECT_EQ(erase.exit_code, 0) << erase.output;
   EXPECT_THAT(erase.output, HasSubstr("Erased 2 signal(s)"));
   CommandResult destroyed =
@@ -454,7 +486,7 @@ TEST_F(HubProcessTest, DataFolderHoldsNoPersonAndErasureWorksFromKetenctl) {
       HasSubstr("under the rule \"erasure: AVG-17 verzoek 2026-0042\""));
   EXPECT_THAT(destroyed.output, Not(HasSubstr("awaiting")));
   CommandResult denied = RunCommand(Ketenctl(
-      port, "--as politie admin subject erase --bsn 999990032 --reason x"));
+      port, "--as politie admin subject erase --bsn 999990032 --request x"));
   EXPECT_THAT(denied.output, HasSubstr("PERMISSION_DENIED"));
   CommandResult rotate =
       RunCommand(Ketenctl(port, "--as operator admin rotate-kek"));
@@ -539,16 +571,23 @@ TEST_F(HubProcessTest, RekeyedPseudonymsKeepMatchingAndAuditContinuity) {
               HasSubstr("Possible match with " + pair[1].str() +
                         ": confirmed, one person (by medewerker-1"));
   EXPECT_THAT(judged.output, HasSubstr("Identifier: phone +31612345678"));
-  // The rights by the number, in another notation.
-  CommandResult exported = RunCommand(Ketenctl(
-      port, "--as operator admin subject export --phone '0031 6 12345678'"));
+  // The rights by the number, in another notation; four eyes: asked,
+  // approved by the privacy officer, run.
+  const std::string request_id = ApprovedRequest(
+      port, "export", "--phone '0031 6 12345678'", "AVG-15 verzoek 2026-0301");
+  CommandResult exported = RunCommand(
+      Ketenctl(port,
+               "--as operator admin subject export --phone '0031 6 12345678' "
+               "--request " +
+                   request_id));
   EXPECT_EQ(exported.exit_code, 0) << exported.output;
   EXPECT_THAT(exported.output, HasSubstr(pair[1].str()));
   EXPECT_THAT(exported.output, HasSubstr(pair[2].str()));
   CommandResult both = RunCommand(
       Ketenctl(port,
                "--as operator admin subject export --phone 0612345678 --bsn "
-               "999990019"));
+               "999990019 --request " +
+                   request_id));
   EXPECT_EQ(both.exit_code, 1);
   EXPECT_THAT(both.output, HasSubstr("or one of --phone"));
   // The number, in none of the ways it was written, reached the log.

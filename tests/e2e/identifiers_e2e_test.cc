@@ -224,14 +224,11 @@ TEST(IdentifiersE2eTest, ExportAuditQueryAndErasureWorkByPhoneNumber) {
   EXPECT_EQ(hub.ExportSubject(both).status().code(),
             absl::StatusCode::kInvalidArgument);
 
-  v1::EraseSubjectRequest erase;
-  *erase.mutable_subject() = by_phone;
-  erase.set_reason("AVG-17 verzoek 2026-0200");
-  v1::EraseSubjectResponse erased;
-  grpc::ClientContext context;
-  ASSERT_TRUE(hub.Admin()->EraseSubject(&context, erase, &erased).ok());
+  absl::StatusOr<v1::EraseSubjectResponse> erased =
+      hub.EraseSubject(by_phone, "AVG-17 verzoek 2026-0200");
+  ASSERT_TRUE(erased.ok()) << erased.status();
   EXPECT_THAT(
-      erased.erased_signal_ids(),
+      erased->erased_signal_ids(),
       ::testing::UnorderedElementsAre(politie->signal_id(), ggd->signal_id()));
   v1::Subject by_bsn;
   by_bsn.set_bsn(testing::TestBsns()[1]);
@@ -249,12 +246,9 @@ TEST(IdentifiersE2eTest, ErasureRemovesTheWeakIdentifiersToo) {
                                  testing::TestBsns()[3]);
   known.mutable_subject()->add_identifiers()->set_phone("0611112222");
   ASSERT_TRUE(hub.Client("politie")->Submit(known).ok());
-  v1::EraseSubjectRequest erase;
-  erase.mutable_subject()->set_bsn(testing::TestBsns()[3]);
-  erase.set_reason("AVG-17 verzoek 2026-0100");
-  v1::EraseSubjectResponse erased;
-  grpc::ClientContext context;
-  ASSERT_TRUE(hub.Admin()->EraseSubject(&context, erase, &erased).ok());
+  v1::Subject erase;
+  erase.set_bsn(testing::TestBsns()[3]);
+  ASSERT_TRUE(hub.EraseSubject(erase, "AVG-17 verzoek 2026-0100").ok());
   ASSERT_TRUE(
       hub.Client("ggd")->Submit(AboutPhone("e-2", "+31611112222")).ok());
   const std::vector<v1::Event> events =

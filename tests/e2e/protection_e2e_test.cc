@@ -57,8 +57,11 @@ TEST(ProtectionE2eTest, ExportGivesThePersonsSignalsAndAccessHistory) {
   std::vector<std::string> history;
   for (const v1::AuditRecord& r : response.access_history())
     history.push_back(absl::StrCat(r.actor_partner_id(), " ", r.operation()));
+  // The export's own request and its approval are part of the history.
   EXPECT_THAT(history, ::testing::ElementsAre("politie submit",
-                                              "ketenregisseur get_signal"));
+                                              "ketenregisseur get_signal",
+                                              "operator subject_request",
+                                              "auditor subject_approve"));
 
   EXPECT_EQ(hub.ExportSubject(subject, "ketenregisseur").status().code(),
             absl::StatusCode::kPermissionDenied);
@@ -88,7 +91,8 @@ TEST(ProtectionE2eTest, ExportOfAPersonWithThousandsOfSignalsIsWhole) {
       hub.ExportSubject(subject, "operator", &parts);
   ASSERT_TRUE(exported.ok()) << exported.status();
   EXPECT_EQ(exported->signals_size(), kSignals);
-  EXPECT_EQ(exported->access_history_size(), kSignals);  // each submit
+  // each submit, the request and its approval
+  EXPECT_EQ(exported->access_history_size(), kSignals + 2);
   EXPECT_EQ(exported->subject_pseudonym().size(), 64u);
   EXPECT_GT(parts, 4);
   std::set<std::string> ids;
@@ -110,19 +114,15 @@ TEST(ProtectionE2eTest, ErasureShredsThePersonTellsEveryoneAndIsAudited) {
   request.mutable_subject()->set_bsn(kBsn);
   v1::EraseSubjectResponse response;
   {
-    grpc::ClientContext context;  // a reason is required
+    grpc::ClientContext context;  // four eyes: an approved request
     EXPECT_EQ(
         hub.Admin()->EraseSubject(&context, request, &response).error_code(),
         grpc::StatusCode::INVALID_ARGUMENT);
   }
-  request.set_reason("   ");
-  {
-    grpc::ClientContext context;  // nor is whitespace a reason
-    EXPECT_EQ(
-        hub.Admin()->EraseSubject(&context, request, &response).error_code(),
-        grpc::StatusCode::INVALID_ARGUMENT);
-  }
-  request.set_reason("AVG-17 verzoek 2026-0042");
+  absl::StatusOr<std::string> approved = hub.ApprovedRequest(
+      v1::SUBJECT_REQUEST_ERASE, request.subject(), "AVG-17 verzoek 2026-0042");
+  ASSERT_TRUE(approved.ok()) << approved.status();
+  request.set_request_id(*approved);
   {
     grpc::ClientContext context;
     EXPECT_EQ(hub.Admin("auditor")
@@ -192,12 +192,9 @@ TEST(ProtectionE2eTest, ADestroyedSignalIsUnknownToOtherPartners) {
   absl::StatusOr<v1::Receipt> mine = hub.Client("politie")->Submit(
       ValidSignal("d1", v1::CATEGORY_SEXUAL_EXPLOITATION, kBsn));
   ASSERT_TRUE(mine.ok()) << mine.status();
-  v1::EraseSubjectRequest request;
-  request.mutable_subject()->set_bsn(kBsn);
-  request.set_reason("AVG-17 verzoek 2026-0043");
-  v1::EraseSubjectResponse response;
-  grpc::ClientContext context;
-  ASSERT_TRUE(hub.Admin()->EraseSubject(&context, request, &response).ok());
+  v1::Subject subject;
+  subject.set_bsn(kBsn);
+  ASSERT_TRUE(hub.EraseSubject(subject, "AVG-17 verzoek 2026-0043").ok());
 
   auto ggd = hub.Client("ggd");
   for (const absl::Status& status :

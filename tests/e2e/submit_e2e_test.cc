@@ -455,7 +455,10 @@ TEST(HealthE2eTest, AFullDiskThatClearsMakesTheHubServingAgain) {
       *MakeHubChannel(testing::ClientOptionsFor("operator", hub->port(), 1)));
   v1::EraseSubjectRequest erase;
   erase.mutable_subject()->set_bsn(bsn);
-  erase.set_reason("AVG-17 verzoek 2026-0099");
+  absl::StatusOr<std::string> approved = testing::ApprovedSubjectRequest(
+      hub->port(), v1::SUBJECT_REQUEST_ERASE, erase.subject());
+  ASSERT_TRUE(approved.ok()) << approved.status();
+  erase.set_request_id(*approved);
   v1::EraseSubjectResponse erased;
   grpc::ClientContext context;
   ASSERT_TRUE(admin->EraseSubject(&context, erase, &erased).ok());

@@ -253,7 +253,109 @@ INSTANTIATE_TEST_SUITE_P(
                              regime: DATA_REGIME_AVG
                              pinned_issuers: "ABC"
                            })pb",
-                      "pinned_issuers: a SHA-256 fingerprint"}));
+                      "pinned_issuers: a SHA-256 fingerprint"},
+        BadPolicyCase{
+            R"pb(partners {
+                   id: "a"
+                   name: "a"
+                   oin: "00000099000000000001"
+                   roles: ROLE_AUDITOR
+                   regime: DATA_REGIME_AVG
+                 }
+                 subject_requests { approver_roles: ROLE_CHAIN_DIRECTOR })pb",
+            "subject_requests.approver_roles: only ROLE_AUDITOR"},
+        BadPolicyCase{R"pb(partners {
+                             id: "a"
+                             name: "a"
+                             oin: "00000099000000000001"
+                             roles: ROLE_AUDITOR
+                             regime: DATA_REGIME_AVG
+                           }
+                           subject_requests {
+                             approver_roles: [ ROLE_AUDITOR, ROLE_AUDITOR ]
+                           })pb",
+                      "subject_requests.approver_roles: a role listed twice"},
+        BadPolicyCase{R"pb(partners {
+                             id: "a"
+                             name: "a"
+                             oin: "00000099000000000001"
+                             roles: ROLE_AUDITOR
+                             regime: DATA_REGIME_AVG
+                           }
+                           subject_requests { approver_user_roles: "" })pb",
+                      "subject_requests.approver_user_roles: each 1-64"},
+        BadPolicyCase{R"pb(partners {
+                             id: "a"
+                             name: "a"
+                             oin: "00000099000000000001"
+                             roles: ROLE_AUDITOR
+                             regime: DATA_REGIME_AVG
+                           }
+                           subject_requests { valid_for: "3 days" })pb",
+                      "subject_requests.valid_for: a duration"},
+        BadPolicyCase{R"pb(partners {
+                             id: "a"
+                             name: "a"
+                             oin: "00000099000000000001"
+                             roles: ROLE_AUDITOR
+                             regime: DATA_REGIME_AVG
+                           }
+                           subject_requests { valid_for: "721h" })pb",
+                      "subject_requests.valid_for: a duration"}));
+
+// Four eyes: approvers are the organisations approver_roles names, and
+// within them the functions approver_user_roles names; requests live
+// valid_for (72 hours when unset).
+TEST(AccessPolicyTest, SubjectRequestRulesNameWhoApproves) {
+  constexpr char kPartners[] = R"pb(
+    partners {
+      id: "fg"
+      name: "FG"
+      oin: "00000099000000000006"
+      roles: ROLE_AUDITOR
+      regime: DATA_REGIME_AVG
+    }
+    partners {
+      id: "beheer"
+      name: "Beheer"
+      oin: "00000099000000000007"
+      roles: ROLE_OPERATOR
+      regime: DATA_REGIME_AVG
+    }
+  )pb";
+  absl::StatusOr<std::unique_ptr<AccessPolicy>> none =
+      AccessPolicy::FromText(kPartners, "test");
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_EQ((*none)->CheckApproversNamed().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ((*none)->SubjectRequestValidFor(), absl::Hours(72));
+
+  absl::StatusOr<std::unique_ptr<AccessPolicy>> policy = AccessPolicy::FromText(
+      absl::StrCat(kPartners, R"pb(subject_requests {
+                                     approver_roles: ROLE_AUDITOR
+                                     approver_user_roles: "FG"
+                                     valid_for: "90m"
+                                   })pb"),
+      "test");
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  EXPECT_TRUE((*policy)->CheckApproversNamed().ok());
+  EXPECT_EQ((*policy)->SubjectRequestValidFor(), absl::Minutes(90));
+  const v1::Partner& fg = *(*policy)->PartnerById("fg");
+  absl::StatusOr<v1::Role> approver = (*policy)->ApproverRoleOf(fg, "FG");
+  ASSERT_TRUE(approver.ok()) << approver.status();
+  EXPECT_EQ(*approver, v1::ROLE_AUDITOR);
+  EXPECT_THAT((*policy)->ApproverRoleOf(fg, "medewerker").status().message(),
+              HasSubstr("approver_user_roles"));
+  EXPECT_THAT((*policy)
+                  ->ApproverRoleOf(*(*policy)->PartnerById("beheer"), "FG")
+                  .status()
+                  .message(),
+              HasSubstr("approver_roles"));
+  // Four eyes name their persons whatever person_rules say.
+  EXPECT_TRUE(
+      (*policy)->PersonRequired(fg, v1::ROLE_AUDITOR, "subject_approve"));
+  EXPECT_FALSE((*policy)->PersonRequired(fg, v1::ROLE_AUDITOR, "audit_query"));
+}
 
 // Figures go to the roles report_roles names, with the threshold given (5
 // when unset).

@@ -225,13 +225,84 @@ int TestHub::CountStoredSignalsIn(const std::string& data_dir) {
   return count;
 }
 
+namespace {
+
+absl::Status FromGrpc(const grpc::Status& status) {
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                      status.error_message());
+}
+
+}  // namespace
+
+std::unique_ptr<v1::SubjectRequestService::Stub> TestHub::SubjectRequests(
+    const std::string& name) {
+  return v1::SubjectRequestService::NewStub(*MakeHubChannel(Options(name)));
+}
+
+absl::StatusOr<std::string> ApprovedSubjectRequest(int port,
+                                                   v1::SubjectRequestKind kind,
+                                                   const v1::Subject& subject,
+                                                   const std::string& reason) {
+  auto stub = [port](const std::string& name) {
+    return v1::SubjectRequestService::NewStub(
+        *MakeHubChannel(ClientOptionsFor(name, port)));
+  };
+  v1::SubjectRequest asked;
+  {
+    grpc::ClientContext context;
+    v1::AskSubjectRequest request;
+    request.set_kind(kind);
+    *request.mutable_subject() = subject;
+    request.set_reason(reason);
+    const grpc::Status status =
+        stub("operator")->Ask(&context, request, &asked);
+    if (!status.ok()) return FromGrpc(status);
+  }
+  grpc::ClientContext context;
+  v1::ApproveSubjectRequest approve;
+  approve.set_request_id(asked.request_id());
+  v1::SubjectRequest approved;
+  const grpc::Status status =
+      stub("auditor")->Approve(&context, approve, &approved);
+  if (!status.ok()) return FromGrpc(status);
+  return asked.request_id();
+}
+
+absl::StatusOr<std::string> TestHub::ApprovedRequest(
+    v1::SubjectRequestKind kind, const v1::Subject& subject,
+    const std::string& reason) {
+  return ApprovedSubjectRequest(port(), kind, subject, reason);
+}
+
+absl::StatusOr<v1::EraseSubjectResponse> TestHub::EraseSubject(
+    const v1::Subject& subject, const std::string& reason) {
+  absl::StatusOr<std::string> approved =
+      ApprovedRequest(v1::SUBJECT_REQUEST_ERASE, subject, reason);
+  if (!approved.ok()) return approved.status();
+  grpc::ClientContext context;
+  v1::EraseSubjectRequest request;
+  *request.mutable_subject() = subject;
+  request.set_request_id(*approved);
+  v1::EraseSubjectResponse response;
+  const grpc::Status status =
+      Admin("operator")->EraseSubject(&context, request, &response);
+  if (!status.ok()) return FromGrpc(status);
+  return response;
+}
+
 absl::StatusOr<v1::ExportSubjectResponse> TestHub::ExportSubject(
     const v1::Subject& subject, const std::string& name, int* parts) {
+  v1::ExportSubjectRequest request;
+  *request.mutable_subject() = subject;
+  if (name == "operator") {
+    absl::StatusOr<std::string> approved =
+        ApprovedRequest(v1::SUBJECT_REQUEST_EXPORT, subject);
+    if (!approved.ok()) return approved.status();
+    request.set_request_id(*approved);
+  }
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() +
                        std::chrono::seconds(120));
-  v1::ExportSubjectRequest request;
-  *request.mutable_subject() = subject;
   auto reader = Admin(name)->ExportSubject(&context, request);
   v1::ExportSubjectResponse whole, part;
   int count = 0;

@@ -12,6 +12,7 @@
 #include "ketenhub/v1/admin.grpc.pb.h"
 #include "ketenhub/v1/config.pb.h"
 #include "ketenhub/v1/signal.grpc.pb.h"
+#include "ketenhub/v1/subject_request.grpc.pb.h"
 #include "server/service/hub.h"
 #include "tests/testing/failing_file_system.h"
 
@@ -63,6 +64,13 @@ StartHubOverFailingStorage();
 
 class TestHub;
 
+// A four-eyes request of `kind` about `subject` at the hub on 127.0.0.1:
+// `port`, asked by the dev operator (beheer-1) and approved by the dev
+// privacy officer (privacy-1): its id.
+absl::StatusOr<std::string> ApprovedSubjectRequest(
+    int port, v1::SubjectRequestKind kind, const v1::Subject& subject,
+    const std::string& reason = "AVG-verzoek 2026-17");
+
 // Watches `client`'s event stream until `n` events arrived (each acked) or
 // `timeout` passed, from `from` (default: the stored position).
 std::vector<v1::Event> CollectEvents(
@@ -101,12 +109,22 @@ class TestHub {
   std::unique_ptr<AuditClient> Auditor(const std::string& name = "auditor");
   std::unique_ptr<v1::AuditService::Stub> AuditStub(
       const std::string& name = "auditor");
+  std::unique_ptr<v1::SubjectRequestService::Stub> SubjectRequests(
+      const std::string& name = "operator");
+  // ApprovedSubjectRequest at this hub.
+  absl::StatusOr<std::string> ApprovedRequest(
+      v1::SubjectRequestKind kind, const v1::Subject& subject,
+      const std::string& reason = "AVG-verzoek 2026-17");
   // A person's whole export (AdminService.ExportSubject) as dev identity
-  // `name`: every part of the stream merged; `parts` (optional) gets how
+  // `name`, on an approved request (ApprovedRequest) when `name` is the
+  // operator: every part of the stream merged; `parts` (optional) gets how
   // many messages it took.
   absl::StatusOr<v1::ExportSubjectResponse> ExportSubject(
       const v1::Subject& subject, const std::string& name = "operator",
       int* parts = nullptr);
+  // An erasure (AdminService.EraseSubject) on an approved request.
+  absl::StatusOr<v1::EraseSubjectResponse> EraseSubject(
+      const v1::Subject& subject, const std::string& reason);
   // The hub's audit public key (PEM).
   std::string AuditPublicKey() const;
   ClientOptions Options(const std::string& name, int max_attempts = 1) const;

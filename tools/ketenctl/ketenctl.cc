@@ -30,6 +30,7 @@
 #include "tools/ketenctl/ketenctl_common.h"
 #include "tools/ketenctl/ketenctl_docs.h"
 #include "tools/ketenctl/ketenctl_report.h"
+#include "tools/ketenctl/ketenctl_request.h"
 #include "tools/ketenctl/ketenctl_worklist.h"
 
 namespace ketenhub {
@@ -750,6 +751,8 @@ int main(int argc, char** argv) {
   audit.Register(app);
   ketenhub::ReportCommand report;
   report.Register(app);
+  ketenhub::RequestCommands requests;
+  requests.Register(app);
   ketenhub::AdminCommands admin_commands;
   admin_commands.Register(*admin);
 
@@ -797,6 +800,7 @@ int main(int argc, char** argv) {
   if (std::optional<int> code = worklist.Run(flags)) return *code;
   if (std::optional<int> code = audit.Run(flags)) return *code;
   if (std::optional<int> code = report.Run(flags)) return *code;
+  if (std::optional<int> code = requests.Run(flags)) return *code;
   if (std::optional<int> code = admin_commands.Run(flags)) return *code;
   return EXIT_FAILURE;
 }

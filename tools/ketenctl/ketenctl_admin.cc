@@ -75,11 +75,13 @@ void AdminCommands::Register(CLI::App& admin) {
   // By one weak identifier: every signal carrying it (which may be about
   // more than one person; export first to see which).
   for (CLI::App* cmd : {export_, erase_}) subject_.Register(cmd);
+  for (CLI::App* cmd : {export_, erase_}) {
+    cmd->add_option("--request", request_id_,
+                    "the approved request it runs on (ketenctl request; "
+                    "four eyes), once")
+        ->required();
+  }
   export_->add_option("--out", out_file_, "file to write (default: stdout)");
-  erase_
-      ->add_option("--reason", reason_,
-                   "the request's reference (no personal data)")
-      ->required();
   rotate_ = admin.add_subcommand(
       "rotate-kek",
       "new key-encryption key; every data key re-wrapped, online");
@@ -148,6 +150,7 @@ int AdminCommands::Export(const GlobalFlags& flags) {
   if (!subject.ok()) return Report(subject.status(), flags);
   v1::ExportSubjectRequest request;
   *request.mutable_subject() = *subject;
+  request.set_request_id(request_id_);
   v1::ExportSubjectResponse response;
   absl::Status status = ReadExport(flags, request, response);
   if (!status.ok()) return Report(status, flags);
@@ -173,7 +176,7 @@ int AdminCommands::Erase(const GlobalFlags& flags) {
   if (!subject.ok()) return Report(subject.status(), flags);
   v1::EraseSubjectRequest request;
   *request.mutable_subject() = *subject;
-  request.set_reason(reason_);
+  request.set_request_id(request_id_);
   v1::EraseSubjectResponse response;
   absl::Status status = Call(flags, &v1::AdminService::Stub::EraseSubject,
                              request, response, /*long_running=*/true);

@@ -33,7 +33,7 @@ class AdminCommands {
   CLI::App* backup_ = nullptr;
   std::string backup_name_;
   bool dry_run_ = false;
-  std::string as_of_, reason_, out_file_;
+  std::string as_of_, request_id_, out_file_;
   SubjectOptions subject_;
 };
 
