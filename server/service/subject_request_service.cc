@@ -193,20 +193,21 @@ grpc::ServerUnaryReactor* SubjectRequestServiceImpl::HandleRefuse(
 grpc::ServerUnaryReactor* SubjectRequestServiceImpl::Decide(
     UnaryCall& call, const std::string& request_id, SubjectRequestChange change,
     v1::SubjectRequest* response) {
-  absl::StatusOr<v1::Role> role = call.policy()->ApproverRoleOf(
-      *call.caller().partner, call.record().acting_user_role());
-  if (!role.ok()) return call.Finish(role.status());
-  call.record().set_actor_role(v1::Role_Name(*role));
   if (request_id.empty() || request_id.size() > 64) {
     return call.Finish(
         absl::InvalidArgumentError("request_id: required, at most 64 bytes"));
   }
   (*call.record().mutable_details())["request_id"] = request_id;
-  // The details of the request as it stands; the commit decides.
+  // The details of the request as it stands, so that a refused attempt is
+  // in the person's history too; the commit decides.
   absl::StatusOr<std::optional<four_eyes::StoredRequest>> stored =
       store_->requests().Get(request_id);
   if (stored.ok() && stored->has_value())
     four_eyes::AddDetails((*stored)->request(), &call.record());
+  absl::StatusOr<v1::Role> role = call.policy()->ApproverRoleOf(
+      *call.caller().partner, call.record().acting_user_role());
+  if (!role.ok()) return call.Finish(role.status());
+  call.record().set_actor_role(v1::Role_Name(*role));
   grpc::ServerUnaryReactor* reactor = call.reactor();
   v1::AuditRecord logged = call.record();
   store_->requests().Change(std::move(change), std::move(call.record()),

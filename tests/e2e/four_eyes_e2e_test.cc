@@ -228,6 +228,16 @@ TEST_F(FourEyesE2eTest,
   EXPECT_EQ(Approve(*Requests(hub_, "auditor"), "no-such-request").error_code(),
             grpc::StatusCode::NOT_FOUND);
 
+  // The refused attempts are in the person's history, naming the request.
+  const std::vector<v1::AuditRecord> attempts =
+      Records(hub_, "subject_approve");
+  ASSERT_EQ(attempts.size(), 3u);
+  for (const v1::AuditRecord& attempt : attempts)
+    EXPECT_NE(attempt.status_code(), "OK");
+  EXPECT_EQ(attempts[0].data_subject_pseudonym(), asked->subject_pseudonym());
+  EXPECT_EQ(attempts[0].details().at("request_id"), asked->request_id());
+  EXPECT_EQ(attempts[0].acting_user_id(), "beheer-2");
+
   ASSERT_TRUE(Approve(*Requests(hub_, "auditor"), asked->request_id()).ok());
   // Twice is not more.
   EXPECT_EQ(

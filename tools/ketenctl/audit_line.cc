@@ -33,6 +33,18 @@ std::string AuditRecordLine(const v1::AuditRecord& r) {
   }
   if (!r.on_behalf_of().empty())
     absl::StrAppend(&line, "  for ", r.on_behalf_of());
+  // Four eyes: the request, and the two persons.
+  const auto& details = r.details();
+  if (auto id = details.find("request_id"); id != details.end()) {
+    absl::StrAppend(&line, "  request ", id->second);
+    for (const auto& [key, words] :
+         {std::pair<const char*, const char*>{"requested_by", "asked by"},
+          {"approved_by", "approved by"},
+          {"refused_by", "refused by"}}) {
+      if (auto person = details.find(key); person != details.end())
+        absl::StrAppend(&line, " ", words, " ", person->second);
+    }
+  }
   if (!r.signal_ids().empty())
     absl::StrAppend(&line, "  signal ", absl::StrJoin(r.signal_ids(), ","));
   return absl::StrCat(OneLine(std::move(line)), "\n");
