@@ -16,6 +16,9 @@ packages=(
   file  # cpack's Debian generator reads the binaries' type with it
   libctemplate-dev  # the console's autoescaping HTML templates
   chromium  # the console's browser tests (driven by playwright-core)
+  # Keys in a PKCS#11 token: p11-kit loads the token's module and parses
+  # pkcs11: URIs; SoftHSM2 is the token of development and the tests.
+  libp11-kit-dev softhsm2
 )
 # Node.js and npm drive the browser tests; any install of them will do
 # (Debian's nodejs and npm when there is none).
