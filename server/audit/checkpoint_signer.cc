@@ -103,7 +103,79 @@ class Ed25519Signer final : public CheckpointSigner {
   const std::string key_id_;
 };
 
+// Signs in a PKCS#11 token: the private key never leaves it.
+class TokenSigner final : public CheckpointSigner {
+ public:
+  TokenSigner(std::shared_ptr<Pkcs11Token> token, Pkcs11Token::Handle key,
+              std::string public_pem, std::string key_id)
+      : token_(std::move(token)),
+        key_(key),
+        public_pem_(std::move(public_pem)),
+        key_id_(std::move(key_id)) {}
+
+  v1::SignedCheckpoint Sign(uint64_t tree_size, absl::string_view root_hash,
+                            absl::Time time) const override {
+    v1::SignedCheckpoint checkpoint;
+    checkpoint.set_tree_size(tree_size);
+    checkpoint.set_root_hash(std::string(root_hash));
+    checkpoint.mutable_time()->set_seconds(absl::ToUnixSeconds(time));
+    checkpoint.set_key_id(key_id_);
+    // Unsigned only if the token failed: verification then fails.
+    checkpoint.set_signature(SignBytes(CheckpointText(checkpoint)));
+    return checkpoint;
+  }
+
+  std::string SignBytes(absl::string_view text) const override {
+    return token_->Sign(key_, text).value_or("");
+  }
+
+  const std::string& public_key_pem() const override { return public_pem_; }
+  const std::string& key_id() const override { return key_id_; }
+
+ private:
+  const std::shared_ptr<Pkcs11Token> token_;
+  const Pkcs11Token::Handle key_;
+  const std::string public_pem_;
+  const std::string key_id_;
+};
+
 }  // namespace
+
+absl::StatusOr<std::unique_ptr<CheckpointSigner>> CheckpointSigner::InToken(
+    std::shared_ptr<Pkcs11Token> token, const std::string& label,
+    const std::string& public_key_file) {
+  absl::StatusOr<std::optional<Pkcs11Token::Handle>> found =
+      token->FindPrivateKey(label);
+  if (!found.ok()) return found.status();
+  Pkcs11Token::Handle key;
+  if (found->has_value()) {
+    key = **found;
+  } else {
+    absl::StatusOr<Pkcs11Token::Handle> made = token->GenerateEd25519Key(label);
+    if (!made.ok()) return made.status();
+    key = *made;
+  }
+  absl::StatusOr<std::string> raw = token->Ed25519PublicKey(label);
+  if (!raw.ok()) return raw.status();
+  PkeyPtr public_key(EVP_PKEY_new_raw_public_key(
+      EVP_PKEY_ED25519, nullptr,
+      reinterpret_cast<const unsigned char*>(raw->data()), raw->size()));
+  BioPtr out(BIO_new(BIO_s_mem()));
+  if (!public_key || !out ||
+      PEM_write_bio_PUBKEY(out.get(), public_key.get()) != 1) {
+    return absl::InternalError("cannot export the audit public key");
+  }
+  std::string public_pem = BioContents(out.get());
+  if (absl::Status written =
+          WriteFile(public_key_file, public_pem, 0644, /*exclusive=*/false);
+      !written.ok()) {
+    return written;
+  }
+  absl::StatusOr<std::string> key_id = CheckpointKeyId(public_pem);
+  if (!key_id.ok()) return key_id.status();
+  return std::unique_ptr<CheckpointSigner>(new TokenSigner(
+      std::move(token), key, std::move(public_pem), *std::move(key_id)));
+}
 
 absl::StatusOr<std::unique_ptr<CheckpointSigner>>
 CheckpointSigner::OpenOrCreate(const std::string& key_file,

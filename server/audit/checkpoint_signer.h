@@ -10,6 +10,7 @@
 #include "absl/time/time.h"
 #include "ketenhub/v1/audit.pb.h"
 #include "server/audit/checkpoint.h"
+#include "server/crypto/pkcs11_token.h"
 
 namespace ketenhub {
 
@@ -22,6 +23,12 @@ class CheckpointSigner {
   // Ed25519 key or readable by others.
   static absl::StatusOr<std::unique_ptr<CheckpointSigner>> OpenOrCreate(
       const std::string& key_file, const std::string& public_key_file);
+
+  // The key pair labelled `label` in `token` (made there on first start,
+  // never extractable), its public key written to `public_key_file`.
+  static absl::StatusOr<std::unique_ptr<CheckpointSigner>> InToken(
+      std::shared_ptr<Pkcs11Token> token, const std::string& label,
+      const std::string& public_key_file);
 
   virtual ~CheckpointSigner() = default;
 

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
@@ -24,6 +25,7 @@ namespace ketenhub {
 namespace {
 
 constexpr char kCurrentFile[] = "current";
+constexpr char kTokenLabelPrefix[] = "ketenhub-";  // then the KEK id
 constexpr char kKeySuffix[] = ".key";
 
 std::string AssociatedData(absl::string_view signal_id,
@@ -62,19 +64,19 @@ std::string NewKekId() {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<KekRing>> KekRing::OpenOrCreate(
-    const std::string& dir) {
+    const std::string& dir, std::shared_ptr<Pkcs11Token> token) {
   std::error_code error;
   std::filesystem::create_directories(dir, error);
   if (error || ::chmod(dir.c_str(), 0700) != 0) {
     return absl::FailedPreconditionError(
         absl::StrCat("cannot create key folder ", dir));
   }
-  std::unique_ptr<KekRing> ring(new KekRing(dir));
+  std::unique_ptr<KekRing> ring(new KekRing(dir, std::move(token)));
   if (absl::Status loaded = ring->Load(); !loaded.ok()) return loaded;
   bool empty;
   {
     absl::MutexLock lock(&ring->mu_);
-    empty = ring->keys_.empty();
+    empty = ring->keys_.empty() && ring->token_keys_.empty();
   }
   if (empty) {
     absl::StatusOr<std::string> first = ring->Rotate();
@@ -88,7 +90,28 @@ KekRing::~KekRing() {
   for (auto& [id, key] : keys_) OPENSSL_cleanse(key.data(), key.size());
 }
 
+absl::StatusOr<std::map<std::string, Pkcs11Token::Handle>>
+KekRing::LoadFromToken() {
+  std::map<std::string, Pkcs11Token::Handle> keys;
+  if (token_ == nullptr) return keys;
+  const std::string prefix = absl::StrCat(kTokenLabelPrefix, "kek-");
+  absl::StatusOr<std::vector<std::string>> labels =
+      token_->SecretKeyLabels(prefix);
+  if (!labels.ok()) return labels.status();
+  for (const std::string& label : *labels) {
+    absl::StatusOr<std::optional<Pkcs11Token::Handle>> handle =
+        token_->FindSecretKey(label);
+    if (!handle.ok()) return handle.status();
+    if (handle->has_value())
+      keys[std::string(absl::StripPrefix(label, kTokenLabelPrefix))] = **handle;
+  }
+  return keys;
+}
+
 absl::Status KekRing::Load() {
+  absl::StatusOr<std::map<std::string, Pkcs11Token::Handle>> in_token =
+      LoadFromToken();
+  if (!in_token.ok()) return in_token.status();
   std::map<std::string, std::string> keys;
   absl::StatusOr<std::vector<std::string>> entries = ListFolder(dir_);
   if (!entries.ok()) return entries.status();
@@ -109,17 +132,19 @@ absl::Status KekRing::Load() {
     keys[std::string(absl::StripSuffix(name, kKeySuffix))] = *std::move(key);
   }
   std::string current;
-  if (!keys.empty()) {
+  if (!keys.empty() || !in_token->empty()) {
     absl::StatusOr<std::string> named =
         ReadFileToString(absl::StrCat(dir_, "/", kCurrentFile));
     current = named.ok() ? std::string(absl::StripAsciiWhitespace(*named)) : "";
-    if (!keys.contains(current)) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          dir_, "/", kCurrentFile, " must name one of the key files"));
+    if (!keys.contains(current) && !in_token->contains(current)) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(dir_, "/", kCurrentFile,
+                       " must name one of the key files or the token's KEKs"));
     }
   }
   absl::MutexLock lock(&mu_);
   keys_ = std::move(keys);
+  token_keys_ = *std::move(in_token);
   current_ = std::move(current);
   return absl::OkStatus();
 }
@@ -133,6 +158,7 @@ std::vector<std::string> KekRing::ids() const {
   absl::MutexLock lock(&mu_);
   std::vector<std::string> ids;
   for (const auto& [id, key] : keys_) ids.push_back(id);
+  for (const auto& [id, handle] : token_keys_) ids.push_back(id);
   return ids;
 }
 
@@ -141,18 +167,24 @@ absl::StatusOr<v1::storage::WrappedDataKey> KekRing::Wrap(
     absl::string_view key) const {
   std::string kek_id;
   std::string kek;
+  std::optional<Pkcs11Token::Handle> in_token;
   {
     absl::MutexLock lock(&mu_);
     kek_id = current_;
-    kek = keys_.at(current_);
+    if (auto it = token_keys_.find(current_); it != token_keys_.end()) {
+      in_token = it->second;
+    } else {
+      kek = keys_.at(current_);
+    }
   }
   v1::storage::WrappedDataKey wrapped;
   wrapped.set_kek_id(kek_id);
   wrapped.set_data_key_id(std::string(data_key_id));
   wrapped.set_nonce(aead::RandomBytes(aead::kNonceBytes));
+  const std::string associated = AssociatedData(signal_id, data_key_id, kek_id);
   absl::StatusOr<std::string> sealed =
-      aead::Seal(kek, wrapped.nonce(), key,
-                 AssociatedData(signal_id, data_key_id, kek_id));
+      in_token ? token_->Seal(*in_token, wrapped.nonce(), key, associated)
+               : aead::Seal(kek, wrapped.nonce(), key, associated);
   OPENSSL_cleanse(kek.data(), kek.size());
   if (!sealed.ok()) return sealed.status();
   wrapped.set_ciphertext(*std::move(sealed));
@@ -163,24 +195,44 @@ absl::StatusOr<std::string> KekRing::Unwrap(
     absl::string_view signal_id,
     const v1::storage::WrappedDataKey& wrapped) const {
   std::string kek;
+  std::optional<Pkcs11Token::Handle> in_token;
   {
     absl::MutexLock lock(&mu_);
-    auto it = keys_.find(wrapped.kek_id());
-    if (it == keys_.end()) {
+    if (auto it = token_keys_.find(wrapped.kek_id()); it != token_keys_.end()) {
+      in_token = it->second;
+    } else if (auto file = keys_.find(wrapped.kek_id()); file != keys_.end()) {
+      kek = file->second;
+    } else {
       return absl::FailedPreconditionError(absl::StrCat(
-          "key-encryption key ", wrapped.kek_id(), " is not in the key dir"));
+          "key-encryption key ", wrapped.kek_id(), " is not in the key dir",
+          token_ ? " or the token" : ""));
     }
-    kek = it->second;
   }
-  absl::StatusOr<std::string> key = aead::Open(
-      kek, wrapped.nonce(), wrapped.ciphertext(),
-      AssociatedData(signal_id, wrapped.data_key_id(), wrapped.kek_id()));
+  const std::string associated =
+      AssociatedData(signal_id, wrapped.data_key_id(), wrapped.kek_id());
+  absl::StatusOr<std::string> key =
+      in_token
+          ? token_->Open(*in_token, wrapped.nonce(), wrapped.ciphertext(),
+                         associated)
+          : aead::Open(kek, wrapped.nonce(), wrapped.ciphertext(), associated);
   OPENSSL_cleanse(kek.data(), kek.size());
   return key;
 }
 
 absl::StatusOr<std::string> KekRing::Rotate() {
   const std::string id = NewKekId();
+  if (token_ != nullptr) {
+    absl::StatusOr<Pkcs11Token::Handle> made =
+        token_->GenerateAesKey(absl::StrCat(kTokenLabelPrefix, id));
+    if (!made.ok()) return made.status();
+    absl::Status current =
+        WriteFileAtomically(absl::StrCat(dir_, "/", kCurrentFile), id, 0600);
+    if (!current.ok()) return current;
+    absl::MutexLock lock(&mu_);
+    token_keys_[id] = *made;
+    current_ = id;
+    return id;
+  }
   std::string key = aead::RandomBytes(aead::kKeyBytes);
   if (key.size() != aead::kKeyBytes)
     return absl::InternalError("random generator failed");

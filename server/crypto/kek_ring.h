@@ -11,6 +11,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "ketenhub/v1/storage.pb.h"
+#include "server/crypto/pkcs11_token.h"
 
 namespace ketenhub {
 
@@ -22,8 +23,12 @@ class KekRing {
   // Loads every key in `dir`, creating the folder (0700) and a first key
   // when there is none. FAILED_PRECONDITION for a key file of the wrong size
   // or readable by others, or a `current` naming no loaded key.
+  // With `token`, new KEKs are made in the PKCS#11 token (labelled
+  // "ketenhub-<id>", never extractable) and wrap and unwrap there; KEK files
+  // still in `dir` keep opening the data keys they wrapped, until a
+  // rotation moves those into the token. `dir` then keeps only `current`.
   static absl::StatusOr<std::unique_ptr<KekRing>> OpenOrCreate(
-      const std::string& dir);
+      const std::string& dir, std::shared_ptr<Pkcs11Token> token = nullptr);
 
   KekRing(const KekRing&) = delete;
   KekRing& operator=(const KekRing&) = delete;
@@ -42,16 +47,21 @@ class KekRing {
       absl::string_view signal_id,
       const v1::storage::WrappedDataKey& wrapped) const;
 
-  // Creates a new KEK file and makes it current; returns its id.
+  // Creates a new KEK (in the token, if the ring has one, else a file) and
+  // makes it current; returns its id.
   absl::StatusOr<std::string> Rotate();
 
  private:
-  explicit KekRing(std::string dir) : dir_(std::move(dir)) {}
+  KekRing(std::string dir, std::shared_ptr<Pkcs11Token> token)
+      : dir_(std::move(dir)), token_(std::move(token)) {}
   absl::Status Load();
+  absl::StatusOr<std::map<std::string, Pkcs11Token::Handle>> LoadFromToken();
 
   const std::string dir_;
+  const std::shared_ptr<Pkcs11Token> token_;
   mutable absl::Mutex mu_;
-  std::map<std::string, std::string> keys_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::string> keys_ ABSL_GUARDED_BY(mu_);  // files
+  std::map<std::string, Pkcs11Token::Handle> token_keys_ ABSL_GUARDED_BY(mu_);
   std::string current_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -93,7 +93,7 @@ absl::StatusOr<std::string> StrongIdentifier(const v1::Subject& subject) {
   return absl::StrCat("bsn:", *bsn);
 }
 
-std::string Mac(const std::string& key, absl::string_view identifier) {
+std::string HmacSha256(const std::string& key, absl::string_view identifier) {
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int mac_length = 0;
   HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
@@ -102,7 +102,45 @@ std::string Mac(const std::string& key, absl::string_view identifier) {
   return std::string(reinterpret_cast<const char*>(mac), mac_length);
 }
 
+// A key held in memory, wiped when the last user lets go of it.
+struct HeldKey {
+  explicit HeldKey(std::string bytes) : key(std::move(bytes)) {}
+  ~HeldKey() { OPENSSL_cleanse(key.data(), key.size()); }
+  std::string key;
+};
+
 }  // namespace
+
+absl::Status SubjectPseudonymizer::ComputeKeyCheck() {
+  static constexpr char kLabel[] = "ketenhub pseudonym key check v1";
+  absl::StatusOr<std::string> mac = mac_(kLabel);
+  if (!mac.ok()) return mac.status();
+  key_check_ = absl::BytesToHexString(*mac);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<SubjectPseudonymizer>>
+SubjectPseudonymizer::InToken(std::shared_ptr<Pkcs11Token> token,
+                              const std::string& label) {
+  absl::StatusOr<std::optional<Pkcs11Token::Handle>> found =
+      token->FindSecretKey(label);
+  if (!found.ok()) return found.status();
+  Pkcs11Token::Handle key;
+  if (found->has_value()) {
+    key = **found;
+  } else {
+    absl::StatusOr<Pkcs11Token::Handle> made = token->GenerateHmacKey(label);
+    if (!made.ok()) return made.status();
+    key = *made;
+  }
+  std::unique_ptr<SubjectPseudonymizer> pseudonymizer(new SubjectPseudonymizer(
+      [token = std::move(token), key](absl::string_view data) {
+        return token->Hmac(key, data);
+      }));
+  if (absl::Status check = pseudonymizer->ComputeKeyCheck(); !check.ok())
+    return check;
+  return pseudonymizer;
+}
 
 absl::StatusOr<std::unique_ptr<SubjectPseudonymizer>>
 SubjectPseudonymizer::OpenOrCreate(const std::string& key_file) {
@@ -113,8 +151,13 @@ SubjectPseudonymizer::OpenOrCreate(const std::string& key_file) {
   }
   absl::StatusOr<std::string> key = ReadKeyFile(key_file);
   if (!key.ok()) return key.status();
-  std::unique_ptr<SubjectPseudonymizer> pseudonymizer(
-      new SubjectPseudonymizer(*std::move(key)));
+  auto held = std::make_shared<HeldKey>(*std::move(key));
+  std::unique_ptr<SubjectPseudonymizer> pseudonymizer(new SubjectPseudonymizer(
+      [held](absl::string_view data) -> absl::StatusOr<std::string> {
+        return HmacSha256(held->key, data);
+      }));
+  if (absl::Status check = pseudonymizer->ComputeKeyCheck(); !check.ok())
+    return check;
   const std::filesystem::path previous = PreviousKeyDir(key_file);
   std::error_code error;
   if (std::filesystem::is_directory(previous, error)) {
@@ -166,32 +209,20 @@ std::vector<std::string> SubjectPseudonymizer::EarlierSubjectKeys(
   absl::StatusOr<std::string> identifier = StrongIdentifier(subject);
   if (!identifier.ok()) return keys;
   for (const std::string& key : previous_)
-    keys.push_back(Mac(key, *identifier));
+    keys.push_back(HmacSha256(key, *identifier));
   OPENSSL_cleanse(identifier->data(), identifier->size());
   return keys;
 }
 
 SubjectPseudonymizer::~SubjectPseudonymizer() {
-  OPENSSL_cleanse(key_.data(), key_.size());
   for (std::string& key : previous_) OPENSSL_cleanse(key.data(), key.size());
-}
-
-std::string SubjectPseudonymizer::KeyCheck() const {
-  static constexpr char kLabel[] = "ketenhub pseudonym key check v1";
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int mac_length = 0;
-  HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()),
-       reinterpret_cast<const unsigned char*>(kLabel), sizeof(kLabel) - 1, mac,
-       &mac_length);
-  return absl::BytesToHexString(
-      absl::string_view(reinterpret_cast<const char*>(mac), mac_length));
 }
 
 absl::StatusOr<std::string> SubjectPseudonymizer::SubjectKey(
     const v1::Subject& subject) const {
   absl::StatusOr<std::string> identifier = StrongIdentifier(subject);
   if (!identifier.ok()) return identifier.status();
-  std::string mac = Mac(key_, *identifier);
+  absl::StatusOr<std::string> mac = mac_(*identifier);
   OPENSSL_cleanse(identifier->data(), identifier->size());
   return mac;
 }
@@ -209,7 +240,7 @@ absl::StatusOr<std::string> SubjectPseudonymizer::LookupKey(
     return absl::InvalidArgumentError(
         absl::StrCat("subject.identifiers[0].", normal.status().message()));
   }
-  std::string key = Mac(key_, *normal);
+  absl::StatusOr<std::string> key = mac_(*normal);
   OPENSSL_cleanse(normal->data(), normal->size());
   return key;
 }
@@ -227,16 +258,18 @@ absl::StatusOr<std::string> SubjectPseudonymizer::NewPersonKey() {
   return key;
 }
 
-std::vector<v1::storage::IdentifierKey> SubjectPseudonymizer::IdentifierKeys(
-    const v1::Subject& subject) const {
+absl::StatusOr<std::vector<v1::storage::IdentifierKey>>
+SubjectPseudonymizer::IdentifierKeys(const v1::Subject& subject) const {
   std::vector<v1::storage::IdentifierKey> keys;
   for (const v1::Identifier& identifier : subject.identifiers()) {
     absl::StatusOr<std::string> normal = NormalisedIdentifier(identifier);
     if (!normal.ok()) continue;  // validated before; nothing to key
     v1::storage::IdentifierKey& key = keys.emplace_back();
     key.set_kind(KindOf(identifier));
-    key.set_key(Mac(key_, *normal));
+    absl::StatusOr<std::string> mac = mac_(*normal);
     OPENSSL_cleanse(normal->data(), normal->size());
+    if (!mac.ok()) return mac.status();
+    key.set_key(*std::move(mac));
   }
   return keys;
 }

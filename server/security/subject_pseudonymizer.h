@@ -1,6 +1,7 @@
 #ifndef KETENHUB_SERVER_SECURITY_SUBJECT_PSEUDONYMIZER_H_
 #define KETENHUB_SERVER_SECURITY_SUBJECT_PSEUDONYMIZER_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -8,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "ketenhub/v1/signal.pb.h"
 #include "ketenhub/v1/storage.pb.h"
+#include "server/crypto/pkcs11_token.h"
 
 namespace ketenhub {
 
@@ -25,6 +27,10 @@ class SubjectPseudonymizer {
   // anyone but its owner.
   static absl::StatusOr<std::unique_ptr<SubjectPseudonymizer>> OpenOrCreate(
       const std::string& key_file);
+  // The HMAC key labelled `label` in `token` (made there on first start,
+  // never extractable): every pseudonym is computed by the token.
+  static absl::StatusOr<std::unique_ptr<SubjectPseudonymizer>> InToken(
+      std::shared_ptr<Pkcs11Token> token, const std::string& label);
 
   SubjectPseudonymizer(const SubjectPseudonymizer&) = delete;
   SubjectPseudonymizer& operator=(const SubjectPseudonymizer&) = delete;
@@ -53,13 +59,14 @@ class SubjectPseudonymizer {
   // (HMAC-SHA256 of "kind:normal form", subject_identifiers.h). Equal
   // identifiers of one kind, however written, give equal keys; they never
   // equal a subject key (other prefixes).
-  std::vector<v1::storage::IdentifierKey> IdentifierKeys(
+  // UNAVAILABLE when a token cannot compute them.
+  absl::StatusOr<std::vector<v1::storage::IdentifierKey>> IdentifierKeys(
       const v1::Subject& subject) const;
 
   // A value that identifies the key without revealing it (hex HMAC of a
   // fixed label): stored with the data so that the hub notices a key that
   // is not the one the data was written with.
-  std::string KeyCheck() const;
+  const std::string& KeyCheck() const { return key_check_; }
 
   // The subject's keys under earlier pseudonym keys (kept in
   // keys/pseudonym-previous/ after a re-keying), newest first: audit records
@@ -76,9 +83,14 @@ class SubjectPseudonymizer {
   static std::string PreviousKeyDir(const std::string& key_file);
 
  private:
-  explicit SubjectPseudonymizer(std::string key) : key_(std::move(key)) {}
+  // HMAC-SHA256 under the current key (in memory or in a token).
+  using Mac = std::function<absl::StatusOr<std::string>(absl::string_view)>;
+  explicit SubjectPseudonymizer(Mac mac) : mac_(std::move(mac)) {}
+  // Computes key_check_; UNAVAILABLE when the MAC fails.
+  absl::Status ComputeKeyCheck();
 
-  std::string key_;
+  const Mac mac_;
+  std::string key_check_;
   std::vector<std::string> previous_;
 };
 

@@ -54,9 +54,9 @@ void SignIfGrown(SignalStore& store, const CheckpointSigner& signer,
   done.WaitForNotification();
 }
 
-absl::StatusOr<OpenedSigner> OpenSigner(const std::string& key_dir,
-                                        const SignalStore& store,
-                                        bool replace_lost) {
+absl::StatusOr<OpenedSigner> OpenSigner(
+    const std::string& key_dir, const SignalStore& store, bool replace_lost,
+    const std::shared_ptr<Pkcs11Token>& token) {
   const std::shared_ptr<const v1::SignedCheckpoint> last =
       store.audit().NewestCheckpoint();
   const std::string key_file = key_dir + "/audit-signing.key";
@@ -65,7 +65,13 @@ absl::StatusOr<OpenedSigner> OpenSigner(const std::string& key_dir,
       "new signing key for a trail with checkpoints unless told "
       "--replace-lost-signing-key, which the trail records";
   std::error_code error;
-  const bool present = std::filesystem::exists(key_file, error);
+  bool present = std::filesystem::exists(key_file, error);
+  if (token != nullptr) {
+    absl::StatusOr<std::optional<Pkcs11Token::Handle>> in_token =
+        token->FindPrivateKey(kTokenSigningLabel);
+    if (!in_token.ok()) return in_token.status();
+    present = in_token->has_value();
+  }
   if (replace_lost && last == nullptr) {
     return absl::FailedPreconditionError(
         "--replace-lost-signing-key: this trail has no checkpoints, so no key "
@@ -78,7 +84,11 @@ absl::StatusOr<OpenedSigner> OpenSigner(const std::string& key_dir,
         last->key_id().substr(0, 16), "...: ", restore));
   }
   absl::StatusOr<std::unique_ptr<CheckpointSigner>> signer =
-      CheckpointSigner::OpenOrCreate(key_file, key_dir + "/audit-signing.pub");
+      token != nullptr
+          ? CheckpointSigner::InToken(token, kTokenSigningLabel,
+                                      key_dir + "/audit-signing.pub")
+          : CheckpointSigner::OpenOrCreate(key_file,
+                                           key_dir + "/audit-signing.pub");
   if (!signer.ok()) return signer.status();
   OpenedSigner opened;
   if (last != nullptr && last->key_id() != (*signer)->key_id()) {

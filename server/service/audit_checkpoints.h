@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "ketenhub/v1/audit.pb.h"
 #include "server/audit/checkpoint_signer.h"
+#include "server/crypto/pkcs11_token.h"
 #include "server/policy/access_policy.h"
 #include "server/security/subject_pseudonymizer.h"
 #include "server/storage/signal_store.h"
@@ -33,14 +34,17 @@ void SignIfGrown(SignalStore& store, const CheckpointSigner& signer,
 // checkpoint an auditor saved unverifiable). With `replace_lost` (the
 // operator's explicit --replace-lost-signing-key) such a key is made or
 // taken instead, and `replaced_key_id` names the one it replaces, for the
-// trail; asked when nothing is lost, it refuses.
+// trail; asked when nothing is lost, it refuses. With `token`, the key is
+// the token's (kTokenSigningLabel), made there; only its public half is a
+// file in `key_dir`.
+inline constexpr char kTokenSigningLabel[] = "ketenhub-audit-signing";
 struct OpenedSigner {
   std::unique_ptr<CheckpointSigner> signer;
   std::string replaced_key_id;  // empty: no key was replaced
 };
-absl::StatusOr<OpenedSigner> OpenSigner(const std::string& key_dir,
-                                        const SignalStore& store,
-                                        bool replace_lost = false);
+absl::StatusOr<OpenedSigner> OpenSigner(
+    const std::string& key_dir, const SignalStore& store, bool replace_lost,
+    const std::shared_ptr<Pkcs11Token>& token = nullptr);
 
 // The hub's own records of itself, each committed before the caller goes
 // on (fail closed: an error stops the start).

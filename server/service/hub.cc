@@ -24,6 +24,7 @@
 #include "server/common/status_macros.h"
 #include "server/common/text_proto.h"
 #include "server/common/thread_name.h"
+#include "server/crypto/pkcs11_token.h"
 #include "server/policy/current_policy.h"
 #include "server/routing/event_notifier.h"
 #include "server/security/revocation_list.h"
@@ -50,6 +51,10 @@ namespace {
 constexpr absl::Duration kShutdownGrace = absl::Seconds(5);
 // As often as gRPC re-reads the certificate files.
 constexpr absl::Duration kRevocationReload = absl::Seconds(60);
+// The keys' labels in a PKCS#11 token, and the systemd credential that
+// holds its PIN when the config names no pin_file.
+constexpr char kTokenPseudonymLabel[] = "ketenhub-pseudonym";
+constexpr char kTokenPinCredential[] = "ketenhub-token-pin";
 // How soon a lapsed four-eyes request is recorded as expired.
 constexpr absl::Duration kRequestExpiryInterval = absl::Seconds(5);
 // How often readiness looks at storage (and probes it after a failed write).
@@ -204,15 +209,28 @@ absl::Status RunningHub::Init(const v1::HubConfig& config,
   const std::string key_dir = config.data_dir() + "/keys";
   KETENHUB_RETURN_IF_ERROR(MakePrivateDir(config.data_dir()));
   KETENHUB_RETURN_IF_ERROR(MakePrivateDir(key_dir));
+  // The keys: in a PKCS#11 token when the config names one, else files.
+  std::shared_ptr<Pkcs11Token> token;
+  if (!config.keys().pkcs11_uri().empty()) {
+    absl::StatusOr<std::string> pin =
+        ReadTokenPin(config.keys().pin_file(), kTokenPinCredential);
+    KETENHUB_RETURN_IF_ERROR(pin.status());
+    absl::StatusOr<std::shared_ptr<Pkcs11Token>> opened =
+        Pkcs11Token::Open(config.keys().pkcs11_uri(), *pin);
+    KETENHUB_RETURN_IF_ERROR(opened.status());
+    token = *std::move(opened);
+  }
   absl::StatusOr<std::unique_ptr<SubjectPseudonymizer>> pseudonymizer =
-      SubjectPseudonymizer::OpenOrCreate(key_dir + "/pseudonym.key");
+      token ? SubjectPseudonymizer::InToken(token, kTokenPseudonymLabel)
+            : SubjectPseudonymizer::OpenOrCreate(key_dir + "/pseudonym.key");
   KETENHUB_RETURN_IF_ERROR(pseudonymizer.status());
   pseudonymizer_ = *std::move(pseudonymizer);
   absl::StatusOr<std::unique_ptr<SignalStore>> store = SignalStore::Open(
       {.path = config.data_dir() + "/db",
        .max_group_size = config.commit().max_group_size(),
        .env = storage_env,
-       .accept_lost_keks = !overrides.replace_lost_kek_reason.empty()});
+       .accept_lost_keks = !overrides.replace_lost_kek_reason.empty(),
+       .token = token});
   KETENHUB_RETURN_IF_ERROR(store.status());
   store_ = *std::move(store);
   std::vector<std::string> lost_keks;
@@ -227,8 +245,9 @@ absl::Status RunningHub::Init(const v1::HubConfig& config,
     }
     lost_keks = *std::move(missing);
   }
-  absl::StatusOr<OpenedSigner> signer = OpenSigner(
-      key_dir, *store_, !overrides.replace_lost_signing_key_reason.empty());
+  absl::StatusOr<OpenedSigner> signer =
+      OpenSigner(key_dir, *store_,
+                 !overrides.replace_lost_signing_key_reason.empty(), token);
   KETENHUB_RETURN_IF_ERROR(signer.status());
   signer_ = std::move(signer->signer);
   KETENHUB_RETURN_IF_ERROR(

@@ -64,6 +64,19 @@ absl::StatusOr<v1::HubConfig> ParseHubConfig(absl::string_view text,
     KETENHUB_RETURN_IF_ERROR(
         Resolve("backup_dir", base_dir, config.mutable_backup_dir()));
   }
+  if (!config.keys().pin_file().empty()) {
+    if (config.keys().pkcs11_uri().empty()) {
+      return absl::InvalidArgumentError(
+          "keys.pin_file: only with keys.pkcs11_uri");
+    }
+    KETENHUB_RETURN_IF_ERROR(Resolve(
+        "keys.pin_file", base_dir, config.mutable_keys()->mutable_pin_file()));
+  }
+  if (!config.keys().pkcs11_uri().empty() &&
+      !absl::StartsWith(config.keys().pkcs11_uri(), "pkcs11:")) {
+    return absl::InvalidArgumentError(
+        "keys.pkcs11_uri: a pkcs11: URI (RFC 7512)");
+  }
   v1::LimitsConfig* limits = config.mutable_limits();
   if (limits->max_message_bytes() == 0)
     limits->set_max_message_bytes(kMaxMessageBytes);

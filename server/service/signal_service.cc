@@ -313,7 +313,10 @@ absl::StatusOr<SubmitCommand> SignalServiceImpl::Admit(
   command.partner_id = partner.id();
   command.signal = signal;
   command.subject_key = *std::move(subject_key);
-  command.identifier_keys = pseudonymizer_->IdentifierKeys(signal.subject());
+  absl::StatusOr<std::vector<v1::storage::IdentifierKey>> identifier_keys =
+      pseudonymizer_->IdentifierKeys(signal.subject());
+  if (!identifier_keys.ok()) return identifier_keys.status();
+  command.identifier_keys = *std::move(identifier_keys);
   command.person_unknown = person_unknown;  // a random key, until linked
   command.policy_version = policy.version();
   for (const v1::Route* route :

@@ -342,7 +342,10 @@ absl::Status RefuseNewKekOverData(const std::string& db_path,
   absl::StatusOr<std::vector<std::string>> entries = ListFolder(kek_dir);
   if (entries.ok()) {
     for (const std::string& entry : *entries) {
-      if (absl::EndsWith(entry, ".key")) return {};
+      // A KEK file, or `current` naming a KEK in a token (the ring checks
+      // that it is there).
+      if (absl::EndsWith(entry, ".key") || absl::EndsWith(entry, "/current"))
+        return {};
     }
   }
   // A store of a schema before the data keys (which the open upgrades, and
@@ -397,7 +400,7 @@ absl::StatusOr<std::unique_ptr<SignalStore>> SignalStore::Open(
   if (!options.accept_lost_keks)
     KETENHUB_RETURN_IF_ERROR(RefuseNewKekOverData(options.path, kek_dir));
   absl::StatusOr<std::unique_ptr<KekRing>> keys =
-      KekRing::OpenOrCreate(kek_dir);
+      KekRing::OpenOrCreate(kek_dir, options.token);
   if (!keys.ok()) return keys.status();
   absl::StatusOr<std::unique_ptr<Database>> database =
       Database::Open(options.path, keys->get(), options.env);

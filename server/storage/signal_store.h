@@ -18,6 +18,7 @@
 #include "ketenhub/v1/chain_director.pb.h"
 #include "ketenhub/v1/signal.pb.h"
 #include "ketenhub/v1/storage.pb.h"
+#include "server/crypto/pkcs11_token.h"
 #include "server/policy/triage.h"
 #include "server/storage/audit_trail.h"
 #include "server/storage/store_maintenance.h"
@@ -95,6 +96,8 @@ class SignalStore {
     // if none is left); the signals under the lost ones stay unreadable.
     // Otherwise that refuses the open with FAILED_PRECONDITION.
     bool accept_lost_keks = false;
+    // New KEKs are made and used in this PKCS#11 token (KekRing).
+    std::shared_ptr<Pkcs11Token> token;
   };
 
   // Opens (creating if needed) the store and starts its commit pipeline.

@@ -68,6 +68,27 @@ TEST(HubConfigTest, MetricsListenOnlyOnLoopback) {
   EXPECT_TRUE(ParseHubConfig(local, "c", "/etc/ketenhub").ok());
 }
 
+TEST(HubConfigTest, KeysInATokenNeedAPkcs11UriAndResolveThePinFile) {
+  absl::Status lone_pin =
+      ParseHubConfig(std::string(kMinimal) + "keys { pin_file: \"pin\" }\n",
+                     "c", "/etc/ketenhub")
+          .status();
+  EXPECT_THAT(lone_pin.message(), HasSubstr("keys.pin_file: only with"));
+  absl::Status not_pkcs11 =
+      ParseHubConfig(
+          std::string(kMinimal) + "keys { pkcs11_uri: \"file:///keys\" }\n",
+          "c", "/etc/ketenhub")
+          .status();
+  EXPECT_THAT(not_pkcs11.message(), HasSubstr("keys.pkcs11_uri: a pkcs11:"));
+  absl::StatusOr<v1::HubConfig> token = ParseHubConfig(
+      std::string(kMinimal) +
+          "keys { pkcs11_uri: \"pkcs11:token=ketenhub?module-path=/m.so\" "
+          "pin_file: \"token.pin\" }\n",
+      "c", "/etc/ketenhub");
+  ASSERT_TRUE(token.ok()) << token.status();
+  EXPECT_EQ(token->keys().pin_file(), "/etc/ketenhub/token.pin");
+}
+
 TEST(HubConfigTest, NamesLineOfSyntaxError) {
   absl::Status status =
       ParseHubConfig("listen_address: 12 13\n", "hub.textproto", "/").status();

