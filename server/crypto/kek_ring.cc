@@ -25,7 +25,6 @@ namespace ketenhub {
 namespace {
 
 constexpr char kCurrentFile[] = "current";
-constexpr char kTokenLabelPrefix[] = "ketenhub-";  // then the KEK id
 constexpr char kKeySuffix[] = ".key";
 
 std::string AssociatedData(absl::string_view signal_id,
@@ -94,7 +93,7 @@ absl::StatusOr<std::map<std::string, Pkcs11Token::Handle>>
 KekRing::LoadFromToken() {
   std::map<std::string, Pkcs11Token::Handle> keys;
   if (token_ == nullptr) return keys;
-  const std::string prefix = absl::StrCat(kTokenLabelPrefix, "kek-");
+  const std::string prefix = absl::StrCat(kTokenKekLabelPrefix, "kek-");
   absl::StatusOr<std::vector<std::string>> labels =
       token_->SecretKeyLabels(prefix);
   if (!labels.ok()) return labels.status();
@@ -103,7 +102,8 @@ KekRing::LoadFromToken() {
         token_->FindSecretKey(label);
     if (!handle.ok()) return handle.status();
     if (handle->has_value())
-      keys[std::string(absl::StripPrefix(label, kTokenLabelPrefix))] = **handle;
+      keys[std::string(absl::StripPrefix(label, kTokenKekLabelPrefix))] =
+          **handle;
   }
   return keys;
 }
@@ -223,7 +223,7 @@ absl::StatusOr<std::string> KekRing::Rotate() {
   const std::string id = NewKekId();
   if (token_ != nullptr) {
     absl::StatusOr<Pkcs11Token::Handle> made =
-        token_->GenerateAesKey(absl::StrCat(kTokenLabelPrefix, id));
+        token_->GenerateAesKey(absl::StrCat(kTokenKekLabelPrefix, id));
     if (!made.ok()) return made.status();
     absl::Status current =
         WriteFileAtomically(absl::StrCat(dir_, "/", kCurrentFile), id, 0600);

@@ -366,6 +366,98 @@ absl::StatusOr<Pkcs11Token::Handle> Pkcs11Token::GenerateEd25519Key(
   return private_handle;
 }
 
+namespace {
+
+absl::StatusOr<Pkcs11Token::Handle> CreateObject(
+    CK_FUNCTION_LIST* f, CK_SESSION_HANDLE session,
+    std::vector<CK_ATTRIBUTE>& attributes, absl::string_view what) {
+  CK_OBJECT_HANDLE handle = CK_INVALID_HANDLE;
+  const CK_RV rv =
+      f->C_CreateObject(session, attributes.data(), attributes.size(), &handle);
+  if (rv != CKR_OK) return Failed(what, rv);
+  return handle;
+}
+
+}  // namespace
+
+absl::StatusOr<Pkcs11Token::Handle> Pkcs11Token::ImportAesKey(
+    absl::string_view label, absl::string_view bytes) {
+  absl::StatusOr<std::unique_ptr<Impl::Session>> session = impl_->Acquire();
+  if (!session.ok()) return session.status();
+  const std::string text(label);
+  KeyTemplate key(text);
+  key.Secret();
+  key.Add(CKA_ENCRYPT, &key.yes);
+  key.Add(CKA_DECRYPT, &key.yes);
+  CK_OBJECT_CLASS object_class = CKO_SECRET_KEY;
+  CK_KEY_TYPE type = CKK_AES;
+  key.attributes.push_back({CKA_CLASS, &object_class, sizeof(object_class)});
+  key.attributes.push_back({CKA_KEY_TYPE, &type, sizeof(type)});
+  key.attributes.push_back({CKA_VALUE, Bytes(bytes), bytes.size()});
+  return CreateObject(impl_->module_, (*session)->get(), key.attributes,
+                      "import an AES key");
+}
+
+absl::StatusOr<Pkcs11Token::Handle> Pkcs11Token::ImportHmacKey(
+    absl::string_view label, absl::string_view bytes) {
+  absl::StatusOr<std::unique_ptr<Impl::Session>> session = impl_->Acquire();
+  if (!session.ok()) return session.status();
+  const std::string text(label);
+  KeyTemplate key(text);
+  key.Secret();
+  key.Add(CKA_SIGN, &key.yes);
+  key.Add(CKA_VERIFY, &key.yes);
+  CK_OBJECT_CLASS object_class = CKO_SECRET_KEY;
+  CK_KEY_TYPE type = CKK_GENERIC_SECRET;
+  key.attributes.push_back({CKA_CLASS, &object_class, sizeof(object_class)});
+  key.attributes.push_back({CKA_KEY_TYPE, &type, sizeof(type)});
+  key.attributes.push_back({CKA_VALUE, Bytes(bytes), bytes.size()});
+  return CreateObject(impl_->module_, (*session)->get(), key.attributes,
+                      "import an HMAC key");
+}
+
+absl::StatusOr<Pkcs11Token::Handle> Pkcs11Token::ImportEd25519Key(
+    absl::string_view label, absl::string_view private_key,
+    absl::string_view public_key) {
+  absl::StatusOr<std::unique_ptr<Impl::Session>> session = impl_->Acquire();
+  if (!session.ok()) return session.status();
+  const std::string text(label);
+  CK_KEY_TYPE type = CKK_EC_EDWARDS;
+  CK_OBJECT_CLASS public_class = CKO_PUBLIC_KEY;
+  KeyTemplate public_template(text);
+  public_template.attributes.erase(public_template.attributes.begin() + 1);
+  public_template.Add(CKA_VERIFY, &public_template.yes);
+  std::string point = absl::StrCat(absl::string_view("\x04\x20", 2),
+                                   public_key);  // an OCTET STRING
+  public_template.attributes.push_back(
+      {CKA_CLASS, &public_class, sizeof(public_class)});
+  public_template.attributes.push_back({CKA_KEY_TYPE, &type, sizeof(type)});
+  public_template.attributes.push_back({CKA_EC_PARAMS,
+                                        const_cast<unsigned char*>(kEd25519Oid),
+                                        sizeof(kEd25519Oid)});
+  public_template.attributes.push_back(
+      {CKA_EC_POINT, point.data(), point.size()});
+  absl::StatusOr<Handle> public_handle =
+      CreateObject(impl_->module_, (*session)->get(),
+                   public_template.attributes, "import an Ed25519 public key");
+  if (!public_handle.ok()) return public_handle.status();
+  CK_OBJECT_CLASS private_class = CKO_PRIVATE_KEY;
+  KeyTemplate private_template(text);
+  private_template.Secret();
+  private_template.Add(CKA_SIGN, &private_template.yes);
+  private_template.attributes.push_back(
+      {CKA_CLASS, &private_class, sizeof(private_class)});
+  private_template.attributes.push_back({CKA_KEY_TYPE, &type, sizeof(type)});
+  private_template.attributes.push_back(
+      {CKA_EC_PARAMS, const_cast<unsigned char*>(kEd25519Oid),
+       sizeof(kEd25519Oid)});
+  private_template.attributes.push_back(
+      {CKA_VALUE, Bytes(private_key), private_key.size()});
+  return CreateObject(impl_->module_, (*session)->get(),
+                      private_template.attributes,
+                      "import an Ed25519 private key");
+}
+
 absl::StatusOr<std::string> Pkcs11Token::Seal(
     Handle key, absl::string_view nonce, absl::string_view plaintext,
     absl::string_view associated_data) {

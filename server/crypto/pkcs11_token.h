@@ -11,6 +11,14 @@
 
 namespace ketenhub {
 
+// The hub's keys in a token, by label: "ketenhub-<kek id>" for each KEK,
+// and the pseudonym key and the audit signing key (pair); and the systemd
+// credential that holds the PIN when the config names no pin file.
+inline constexpr char kTokenKekLabelPrefix[] = "ketenhub-";
+inline constexpr char kTokenPseudonymLabel[] = "ketenhub-pseudonym";
+inline constexpr char kTokenSigningLabel[] = "ketenhub-audit-signing";
+inline constexpr char kTokenPinCredential[] = "ketenhub-token-pin";
+
 // A PKCS#11 token (an HSM; SoftHSM2 in development and tests) that holds
 // the hub's keys and does their work: AES-256-GCM sealing under a key-
 // encryption key, HMAC-SHA256 under the pseudonym key, Ed25519 signing
@@ -49,6 +57,18 @@ class Pkcs11Token {
   absl::StatusOr<Handle> GenerateAesKey(absl::string_view label);
   absl::StatusOr<Handle> GenerateHmacKey(absl::string_view label);
   absl::StatusOr<Handle> GenerateEd25519Key(absl::string_view label);
+
+  // Moves a key that lived in a file into the token (ketenhub-admin
+  // move-keys-to-token): the same kinds and attributes as the Generate
+  // calls, from the key's bytes; for Ed25519 the 32-byte private and
+  // public keys.
+  absl::StatusOr<Handle> ImportAesKey(absl::string_view label,
+                                      absl::string_view key);
+  absl::StatusOr<Handle> ImportHmacKey(absl::string_view label,
+                                       absl::string_view key);
+  absl::StatusOr<Handle> ImportEd25519Key(absl::string_view label,
+                                          absl::string_view private_key,
+                                          absl::string_view public_key);
 
   // AES-256-GCM under `key` with a 12-byte `nonce`: the ciphertext with its
   // 16-byte tag appended, as aead::Seal; Open answers DATA_LOSS when the

@@ -9,7 +9,7 @@ namespace ketenhub {
 
 // The names of the hub's operations as audit records and the policy's
 // processing activities spell them.
-inline constexpr std::array<absl::string_view, 40> kOperations = {
+inline constexpr std::array<absl::string_view, 41> kOperations = {
     "submit", "get_status", "withdraw", "subscribe", "deliver", "ack",
     "get_signal", "release", "decide",
     "worklist",  // a receiver's worklist and its steps
@@ -34,6 +34,7 @@ inline constexpr std::array<absl::string_view, 40> kOperations = {
     "subject_refuse",           // or refuses
     "subject_requests",         // the list of requests
     "subject_request_expired",  // the hub: not approved and run in time
+    "keys_moved_to_token",      // ketenhub-admin, offline
 };
 
 }  // namespace ketenhub

@@ -119,9 +119,25 @@ absl::Status SubjectPseudonymizer::ComputeKeyCheck() {
   return absl::OkStatus();
 }
 
+absl::Status SubjectPseudonymizer::LoadPreviousKeys(const std::string& dir) {
+  std::error_code error;
+  if (!std::filesystem::is_directory(dir, error)) return absl::OkStatus();
+  absl::StatusOr<std::vector<std::string>> listed = ListFolder(dir);
+  if (!listed.ok()) return listed.status();
+  std::vector<std::string> files = *std::move(listed);
+  std::sort(files.rbegin(), files.rend());  // newest (by name) first
+  for (const std::string& file : files) {
+    absl::StatusOr<std::string> old = ReadKeyFile(file);
+    if (!old.ok()) return old.status();
+    previous_.push_back(*std::move(old));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::unique_ptr<SubjectPseudonymizer>>
 SubjectPseudonymizer::InToken(std::shared_ptr<Pkcs11Token> token,
-                              const std::string& label) {
+                              const std::string& label,
+                              const std::string& previous_dir) {
   absl::StatusOr<std::optional<Pkcs11Token::Handle>> found =
       token->FindSecretKey(label);
   if (!found.ok()) return found.status();
@@ -139,6 +155,10 @@ SubjectPseudonymizer::InToken(std::shared_ptr<Pkcs11Token> token,
       }));
   if (absl::Status check = pseudonymizer->ComputeKeyCheck(); !check.ok())
     return check;
+  if (absl::Status previous = pseudonymizer->LoadPreviousKeys(previous_dir);
+      !previous.ok()) {
+    return previous;
+  }
   return pseudonymizer;
 }
 
@@ -158,19 +178,10 @@ SubjectPseudonymizer::OpenOrCreate(const std::string& key_file) {
       }));
   if (absl::Status check = pseudonymizer->ComputeKeyCheck(); !check.ok())
     return check;
-  const std::filesystem::path previous = PreviousKeyDir(key_file);
-  std::error_code error;
-  if (std::filesystem::is_directory(previous, error)) {
-    absl::StatusOr<std::vector<std::string>> listed =
-        ListFolder(previous.string());
-    if (!listed.ok()) return listed.status();
-    std::vector<std::string> files = *std::move(listed);
-    std::sort(files.rbegin(), files.rend());  // newest (by name) first
-    for (const std::string& file : files) {
-      absl::StatusOr<std::string> old = ReadKeyFile(file);
-      if (!old.ok()) return old.status();
-      pseudonymizer->previous_.push_back(*std::move(old));
-    }
+  if (absl::Status previous =
+          pseudonymizer->LoadPreviousKeys(PreviousKeyDir(key_file));
+      !previous.ok()) {
+    return previous;
   }
   return pseudonymizer;
 }

@@ -28,9 +28,12 @@ class SubjectPseudonymizer {
   static absl::StatusOr<std::unique_ptr<SubjectPseudonymizer>> OpenOrCreate(
       const std::string& key_file);
   // The HMAC key labelled `label` in `token` (made there on first start,
-  // never extractable): every pseudonym is computed by the token.
+  // never extractable): every pseudonym is computed by the token. Keys from
+  // before a re-keying stay files in `previous_dir` (for lookups of older
+  // records only).
   static absl::StatusOr<std::unique_ptr<SubjectPseudonymizer>> InToken(
-      std::shared_ptr<Pkcs11Token> token, const std::string& label);
+      std::shared_ptr<Pkcs11Token> token, const std::string& label,
+      const std::string& previous_dir);
 
   SubjectPseudonymizer(const SubjectPseudonymizer&) = delete;
   SubjectPseudonymizer& operator=(const SubjectPseudonymizer&) = delete;
@@ -88,6 +91,8 @@ class SubjectPseudonymizer {
   explicit SubjectPseudonymizer(Mac mac) : mac_(std::move(mac)) {}
   // Computes key_check_; UNAVAILABLE when the MAC fails.
   absl::Status ComputeKeyCheck();
+  // Reads the earlier keys in `dir` (if it exists), newest first.
+  absl::Status LoadPreviousKeys(const std::string& dir);
 
   const Mac mac_;
   std::string key_check_;

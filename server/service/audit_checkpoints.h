@@ -37,7 +37,6 @@ void SignIfGrown(SignalStore& store, const CheckpointSigner& signer,
 // trail; asked when nothing is lost, it refuses. With `token`, the key is
 // the token's (kTokenSigningLabel), made there; only its public half is a
 // file in `key_dir`.
-inline constexpr char kTokenSigningLabel[] = "ketenhub-audit-signing";
 struct OpenedSigner {
   std::unique_ptr<CheckpointSigner> signer;
   std::string replaced_key_id;  // empty: no key was replaced

@@ -51,10 +51,6 @@ namespace {
 constexpr absl::Duration kShutdownGrace = absl::Seconds(5);
 // As often as gRPC re-reads the certificate files.
 constexpr absl::Duration kRevocationReload = absl::Seconds(60);
-// The keys' labels in a PKCS#11 token, and the systemd credential that
-// holds its PIN when the config names no pin_file.
-constexpr char kTokenPseudonymLabel[] = "ketenhub-pseudonym";
-constexpr char kTokenPinCredential[] = "ketenhub-token-pin";
 // How soon a lapsed four-eyes request is recorded as expired.
 constexpr absl::Duration kRequestExpiryInterval = absl::Seconds(5);
 // How often readiness looks at storage (and probes it after a failed write).
@@ -221,8 +217,11 @@ absl::Status RunningHub::Init(const v1::HubConfig& config,
     token = *std::move(opened);
   }
   absl::StatusOr<std::unique_ptr<SubjectPseudonymizer>> pseudonymizer =
-      token ? SubjectPseudonymizer::InToken(token, kTokenPseudonymLabel)
-            : SubjectPseudonymizer::OpenOrCreate(key_dir + "/pseudonym.key");
+      token
+          ? SubjectPseudonymizer::InToken(token, kTokenPseudonymLabel,
+                                          SubjectPseudonymizer::PreviousKeyDir(
+                                              key_dir + "/pseudonym.key"))
+          : SubjectPseudonymizer::OpenOrCreate(key_dir + "/pseudonym.key");
   KETENHUB_RETURN_IF_ERROR(pseudonymizer.status());
   pseudonymizer_ = *std::move(pseudonymizer);
   absl::StatusOr<std::unique_ptr<SignalStore>> store = SignalStore::Open(

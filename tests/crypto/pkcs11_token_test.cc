@@ -3,10 +3,12 @@
 #include "server/crypto/pkcs11_token.h"
 
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "server/crypto/aead.h"
 #include "tests/testing/soft_hsm.h"
 
 namespace ketenhub {
@@ -76,6 +78,73 @@ TEST(Pkcs11TokenTest, KeysMadeInTheTokenSealMacAndSign) {
   EXPECT_THAT(*(*token)->SecretKeyLabels("kek-"),
               ::testing::ElementsAre("kek-1"));
   EXPECT_FALSE((*(*token)->FindSecretKey("kek-2")).has_value());
+}
+
+// Keys moved from files into the token give what the files gave: the
+// token's sealing opens with aead::Open under the same bytes (so data keys
+// wrapped before the move still open), its HMAC is OpenSSL's, and its
+// signatures verify under the file key's public half.
+TEST(Pkcs11TokenTest, KeysMovedFromFilesWorkAsTheyDidInFiles) {
+  testing::SoftHsm hsm;
+  absl::StatusOr<std::shared_ptr<Pkcs11Token>> token =
+      Pkcs11Token::Open(hsm.uri(), hsm.pin());
+  ASSERT_TRUE(token.ok()) << token.status();
+  const std::string kek = aead::RandomBytes(32);
+  absl::StatusOr<Pkcs11Token::Handle> in_token =
+      (*token)->ImportAesKey("kek-moved", kek);
+  ASSERT_TRUE(in_token.ok()) << in_token.status();
+  const std::string nonce = aead::RandomBytes(12);
+  absl::StatusOr<std::string> by_file =
+      aead::Seal(kek, nonce, "data key", "associated");
+  ASSERT_TRUE(by_file.ok());
+  EXPECT_EQ(*(*token)->Open(*in_token, nonce, *by_file, "associated"),
+            "data key");
+  EXPECT_EQ(
+      *aead::Open(kek, nonce,
+                  *(*token)->Seal(*in_token, nonce, "data key", "associated"),
+                  "associated"),
+      "data key");
+
+  const std::string mac_key = aead::RandomBytes(32);
+  absl::StatusOr<Pkcs11Token::Handle> mac =
+      (*token)->ImportHmacKey("pseudonym-moved", mac_key);
+  ASSERT_TRUE(mac.ok()) << mac.status();
+  unsigned char expected[32];
+  unsigned int length = 0;
+  HMAC(EVP_sha256(), mac_key.data(), static_cast<int>(mac_key.size()),
+       reinterpret_cast<const unsigned char*>("bsn:999990019"), 13, expected,
+       &length);
+  EXPECT_EQ(*(*token)->Hmac(*mac, "bsn:999990019"),
+            std::string(reinterpret_cast<char*>(expected), length));
+
+  EVP_PKEY* pkey = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
+  ASSERT_NE(pkey, nullptr);
+  std::string private_key(32, '\0'), public_key(32, '\0');
+  size_t size = 32;
+  ASSERT_EQ(
+      EVP_PKEY_get_raw_private_key(
+          pkey, reinterpret_cast<unsigned char*>(private_key.data()), &size),
+      1);
+  size = 32;
+  ASSERT_EQ(
+      EVP_PKEY_get_raw_public_key(
+          pkey, reinterpret_cast<unsigned char*>(public_key.data()), &size),
+      1);
+  absl::StatusOr<Pkcs11Token::Handle> signing =
+      (*token)->ImportEd25519Key("signing-moved", private_key, public_key);
+  ASSERT_TRUE(signing.ok()) << signing.status();
+  EXPECT_EQ(*(*token)->Ed25519PublicKey("signing-moved"), public_key);
+  absl::StatusOr<std::string> signature = (*token)->Sign(*signing, "head");
+  ASSERT_TRUE(signature.ok()) << signature.status();
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  ASSERT_EQ(EVP_DigestVerifyInit(ctx, nullptr, nullptr, nullptr, pkey), 1);
+  EXPECT_EQ(
+      EVP_DigestVerify(
+          ctx, reinterpret_cast<const unsigned char*>(signature->data()),
+          signature->size(), reinterpret_cast<const unsigned char*>("head"), 4),
+      1);
+  EVP_MD_CTX_free(ctx);
+  EVP_PKEY_free(pkey);
 }
 
 TEST(Pkcs11TokenTest, AWrongPinOrAPinInTheUriIsRefused) {

@@ -387,6 +387,7 @@ TEST(AuditE2eTest, EveryOperationIsRecorded) {
       continue;  // needs time to pass:
                  // storage/protection_test
     if (operation == "restore" || operation == "rekey_pseudonyms" ||
+        operation == "keys_moved_to_token" ||
         operation == "signing_key_replaced" || operation == "kek_replaced")
       continue;  // offline or at a start: e2e/hub_process_test
     if (operation == "audit_cosign" || operation == "rollback_accepted")

@@ -26,6 +26,7 @@
 #include "server/common/text_proto.h"
 #include "server/storage/database.h"
 #include "server/storage/keys.h"
+#include "tests/testing/soft_hsm.h"
 #include "tests/testing/test_hub.h"
 #include "tests/testing/test_signals.h"
 
@@ -1029,6 +1030,93 @@ TEST_F(HubProcessTest, KetenctlPolicyCheckValidatesOffline) {
       RunCommand(absl::StrCat(KETENCTL_BINARY, " policy check ", bad));
   EXPECT_NE(refused.exit_code, 0);
   EXPECT_THAT(refused.output, HasSubstr("partners[0] (x)"));
+}
+
+}  // namespace
+}  // namespace ketenhub
+
+namespace ketenhub {
+namespace {
+
+// An existing hub moves its keys from files into a PKCS#11 token
+// (SoftHSM2): the files are gone, the trail continues under the same
+// signing key (an auditor's saved checkpoint still extends), matching
+// continues under the same pseudonym key, the signals open, and a KEK
+// rotation then makes the new KEK in the token.
+TEST_F(HubProcessTest, AHubMovesItsKeysFromFilesIntoAToken) {
+  testing::SoftHsm hsm;
+  const std::string data = dir_.path() + "/data";
+  const std::string saved = dir_.path() + "/checkpoint.json";
+  std::string politie_id;
+  {
+    HubProcess hub(KETENHUB_HUB_BINARY,
+                   WriteConfig(testing::TestHubConfig(data)),
+                   dir_.path() + "/files.log");
+    const int port = hub.WaitForPort();
+    ASSERT_GT(port, 0) << hub.Log();
+    CommandResult submitted =
+        RunCommand(Ketenctl(port, "--as politie submit " + Example("politie")));
+    ASSERT_EQ(submitted.exit_code, 0) << submitted.output;
+    std::smatch id;
+    ASSERT_TRUE(std::regex_search(submitted.output, id,
+                                  std::regex("as ([0-9a-f-]{36})")));
+    politie_id = id[1].str();
+    CommandResult verified = RunCommand(
+        Ketenctl(port, "--as auditor audit verify --public-key " + data +
+                           "/keys/audit-signing.pub --save " + saved));
+    ASSERT_EQ(verified.exit_code, 0) << verified.output;
+    EXPECT_EQ(hub.Stop(SIGTERM), 0);
+  }
+  const std::string move = absl::StrCat(
+      KETENHUB_ADMIN_BINARY, " move-keys-to-token --data-dir ", data,
+      " --pkcs11-uri '", hsm.uri(), "' --pin-file ", hsm.pin_file());
+  CommandResult moved = RunCommand(move);
+  ASSERT_EQ(moved.exit_code, 0) << moved.output;
+  EXPECT_THAT(moved.output, HasSubstr("into token 'ketenhub-test'"));
+  for (const char* file : {"pseudonym.key", "audit-signing.key"})
+    EXPECT_FALSE(std::filesystem::exists(data + "/keys/" + file)) << file;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(data + "/keys/kek"))
+    EXPECT_NE(entry.path().extension(), ".key") << entry.path();
+  std::optional<v1::AuditRecord> record = LastAuditRecord(data + "/db");
+  ASSERT_TRUE(record.has_value());
+  EXPECT_EQ(record->operation(), "keys_moved_to_token");
+  // A second move finds the token taken.
+  EXPECT_THAT(RunCommand(move).output, HasSubstr("already holds"));
+
+  v1::HubConfig in_token = testing::TestHubConfig(data);
+  in_token.mutable_keys()->set_pkcs11_uri(hsm.uri());
+  in_token.mutable_keys()->set_pin_file(hsm.pin_file());
+  HubProcess hub(KETENHUB_HUB_BINARY, WriteConfig(in_token),
+                 dir_.path() + "/token.log");
+  const int port = hub.WaitForPort();
+  ASSERT_GT(port, 0) << hub.Log();
+  CommandResult read =
+      RunCommand(Ketenctl(port, "--as ketenregisseur get " + politie_id));
+  EXPECT_EQ(read.exit_code, 0) << read.output;
+  EXPECT_THAT(read.output, HasSubstr("999990019"));
+  ASSERT_EQ(
+      RunCommand(Ketenctl(port, "--as ggd submit " + Example("ggd"))).exit_code,
+      0);
+  CommandResult watch = RunCommand(
+      Ketenctl(port, "--as ketenregisseur watch --count 3 --timeout 20"));
+  EXPECT_THAT(watch.output,
+              HasSubstr("MATCH      same person signalled by: politie"));
+  CommandResult extends = RunCommand(
+      Ketenctl(port, "--as auditor audit verify --public-key " + data +
+                         "/keys/audit-signing.pub --checkpoint " + saved));
+  EXPECT_THAT(extends.output, HasSubstr("it extends your checkpoint"))
+      << extends.output;
+  CommandResult rotated =
+      RunCommand(Ketenctl(port, "--as operator admin rotate-kek"));
+  EXPECT_EQ(rotated.exit_code, 0) << rotated.output;
+  EXPECT_THAT(rotated.output, HasSubstr("2 data key(s) re-wrapped"));
+  EXPECT_EQ(hub.Stop(SIGTERM), 0);
+  for (const auto& entry :
+       std::filesystem::recursive_directory_iterator(data + "/keys")) {
+    if (entry.is_regular_file())
+      EXPECT_NE(entry.path().extension(), ".key") << entry.path();
+  }
 }
 
 }  // namespace

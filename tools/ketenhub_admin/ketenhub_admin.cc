@@ -2,6 +2,9 @@
 // itself, with the hub stopped or on a copy: restore a backup, re-key the
 // pseudonyms, verify the audit trail offline. Everything else goes through
 // the hub's API, with ketenctl.
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <pwd.h>
 #include <unistd.h>
@@ -18,12 +21,15 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "server/audit/audit_record.h"
 #include "server/common/core_dumps.h"
 #include "server/common/files.h"
 #include "server/common/text_proto.h"
+#include "server/crypto/pkcs11_token.h"
 #include "server/security/subject_pseudonymizer.h"
 #include "server/storage/audit_verify.h"
 #include "server/storage/signal_store.h"
@@ -155,6 +161,130 @@ int Rekey(const std::string& data_dir) {
   return EXIT_SUCCESS;
 }
 
+// Reads the Ed25519 private key in PEM at `path` as raw bytes (private,
+// public).
+absl::StatusOr<std::pair<std::string, std::string>> RawSigningKey(
+    const std::string& path) {
+  absl::StatusOr<std::string> pem = ReadFileToString(path);
+  if (!pem.ok()) return pem.status();
+  BIO* bio = BIO_new_mem_buf(pem->data(), static_cast<int>(pem->size()));
+  EVP_PKEY* key = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
+  BIO_free(bio);
+  OPENSSL_cleanse(pem->data(), pem->size());
+  std::string private_key(32, '\0'), public_key(32, '\0');
+  size_t private_size = 32, public_size = 32;
+  const bool ok = key != nullptr && EVP_PKEY_get_id(key) == EVP_PKEY_ED25519 &&
+                  EVP_PKEY_get_raw_private_key(
+                      key, reinterpret_cast<unsigned char*>(private_key.data()),
+                      &private_size) == 1 &&
+                  EVP_PKEY_get_raw_public_key(
+                      key, reinterpret_cast<unsigned char*>(public_key.data()),
+                      &public_size) == 1;
+  EVP_PKEY_free(key);
+  if (!ok) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(path, " is not an Ed25519 private key"));
+  }
+  return std::make_pair(std::move(private_key), std::move(public_key));
+}
+
+// Moves the stopped hub's three keys from files in DATA_DIR/keys into the
+// token: imports them (non-extractable), checks that the token's
+// pseudonyms and signatures are the files', records the move in the trail
+// with the files' KEKs, then deletes the key files.
+int MoveKeysToToken(const std::string& data_dir, const std::string& uri,
+                    const std::string& pin_file) {
+  const std::string keys = data_dir + "/keys";
+  absl::StatusOr<std::string> pin = ReadTokenPin(pin_file, kTokenPinCredential);
+  if (!pin.ok()) return Report(pin.status(), data_dir);
+  absl::StatusOr<std::shared_ptr<Pkcs11Token>> token =
+      Pkcs11Token::Open(uri, *pin);
+  if (!token.ok()) return Report(token.status(), data_dir);
+  absl::StatusOr<std::vector<std::string>> held =
+      (*token)->SecretKeyLabels(kTokenKekLabelPrefix);
+  if (!held.ok()) return Report(held.status(), data_dir);
+  if (!held->empty() ||
+      (*token)->FindPrivateKey(kTokenSigningLabel).value_or(std::nullopt)) {
+    return Report(absl::FailedPreconditionError(absl::StrCat(
+                      "token '", (*token)->label(),
+                      "' already holds KetenHub keys; give an empty token")),
+                  data_dir);
+  }
+  // The files, all read before anything is imported.
+  absl::StatusOr<std::unique_ptr<SubjectPseudonymizer>> from_file =
+      SubjectPseudonymizer::OpenOrCreate(keys + "/pseudonym.key");
+  absl::StatusOr<std::string> pseudonym_key =
+      ReadFileToString(keys + "/pseudonym.key");
+  absl::StatusOr<std::pair<std::string, std::string>> signing =
+      RawSigningKey(keys + "/audit-signing.key");
+  absl::StatusOr<std::vector<std::string>> kek_files =
+      ListFolder(keys + "/kek");
+  for (const absl::Status& status : {from_file.status(), pseudonym_key.status(),
+                                     signing.status(), kek_files.status()}) {
+    if (!status.ok()) return Report(status, data_dir);
+  }
+  std::vector<std::string> kek_ids;
+  for (const std::string& path : *kek_files) {
+    const std::string name = std::filesystem::path(path).filename().string();
+    if (!absl::EndsWith(name, ".key")) continue;
+    absl::StatusOr<std::string> kek = ReadFileToString(path);
+    if (!kek.ok()) return Report(kek.status(), data_dir);
+    const std::string id(absl::StripSuffix(name, ".key"));
+    absl::StatusOr<Pkcs11Token::Handle> imported =
+        (*token)->ImportAesKey(absl::StrCat(kTokenKekLabelPrefix, id), *kek);
+    OPENSSL_cleanse(kek->data(), kek->size());
+    if (!imported.ok()) return Report(imported.status(), data_dir);
+    kek_ids.push_back(id);
+  }
+  absl::StatusOr<Pkcs11Token::Handle> hmac =
+      (*token)->ImportHmacKey(kTokenPseudonymLabel, *pseudonym_key);
+  OPENSSL_cleanse(pseudonym_key->data(), pseudonym_key->size());
+  absl::StatusOr<Pkcs11Token::Handle> pair = (*token)->ImportEd25519Key(
+      kTokenSigningLabel, signing->first, signing->second);
+  OPENSSL_cleanse(signing->first.data(), signing->first.size());
+  if (!hmac.ok()) return Report(hmac.status(), data_dir);
+  if (!pair.ok()) return Report(pair.status(), data_dir);
+  // The token must compute what the files did.
+  absl::StatusOr<std::unique_ptr<SubjectPseudonymizer>> in_token =
+      SubjectPseudonymizer::InToken(*token, kTokenPseudonymLabel,
+                                    keys + "/pseudonym-previous");
+  absl::StatusOr<std::string> public_key =
+      (*token)->Ed25519PublicKey(kTokenSigningLabel);
+  if (!in_token.ok()) return Report(in_token.status(), data_dir);
+  if (!public_key.ok()) return Report(public_key.status(), data_dir);
+  if ((*in_token)->KeyCheck() != (*from_file)->KeyCheck() ||
+      *public_key != signing->second) {
+    return Report(absl::InternalError(
+                      "the token's keys do not reproduce the files'; nothing "
+                      "was deleted: empty the token and try again"),
+                  data_dir);
+  }
+  v1::AuditRecord record = OfflineRecord("keys_moved_to_token");
+  auto& details = *record.mutable_details();
+  details["token"] = (*token)->label();
+  details["kek_ids"] = absl::StrJoin(kek_ids, ",");
+  details["pseudonym_key_check"] = (*in_token)->KeyCheck();
+  if (absl::Status recorded =
+          RecordOffline(data_dir + "/db", keys + "/kek", std::move(record));
+      !recorded.ok()) {
+    return Report(recorded, data_dir);
+  }
+  std::vector<std::string> removed = {keys + "/pseudonym.key",
+                                      keys + "/audit-signing.key"};
+  for (const std::string& id : kek_ids)
+    removed.push_back(absl::StrCat(keys, "/kek/", id, ".key"));
+  for (const std::string& file : removed) std::filesystem::remove(file);
+  std::cout << "Moved " << kek_ids.size()
+            << " key-encryption key(s), the pseudonym key and the audit "
+               "signing key into token '"
+            << (*token)->label()
+            << "', and deleted their files. Start the hub with keys { "
+               "pkcs11_uri pin_file } in its config, then rotate the KEK "
+               "(ketenctl admin rotate-kek): backups of keys/ still hold the "
+               "old files.\n";
+  return EXIT_SUCCESS;
+}
+
 // The database in `dir`: DIR/db of a hub's data folder (or a restored one),
 // or DIR itself, a backup made by 'ketenctl admin backup'.
 absl::StatusOr<std::string> DatabaseFolderIn(const std::string& dir) {
@@ -258,6 +388,20 @@ int main(int argc, char** argv) {
   rekey->add_option("--data-dir", data_dir, "the stopped hub's data folder")
       ->required()
       ->check(CLI::ExistingDirectory);
+  std::string pkcs11_uri, pin_file;
+  CLI::App* move = app.add_subcommand(
+      "move-keys-to-token",
+      "move a stopped hub's keys from files into a PKCS#11 token (HSM), "
+      "checked, recorded, the files deleted");
+  move->add_option("--data-dir", data_dir, "the stopped hub's data folder")
+      ->required()
+      ->check(CLI::ExistingDirectory);
+  move->add_option("--pkcs11-uri", pkcs11_uri,
+                   "the token, as the hub's keys.pkcs11_uri")
+      ->required();
+  move->add_option("--pin-file", pin_file,
+                   "a 0600 file with the token's user PIN (default: the "
+                   "systemd credential ketenhub-token-pin)");
   CLI::App* audit = app.add_subcommand("audit", "the audit trail, offline");
   audit->require_subcommand(1);
   ketenhub::VerifyFlags verify_flags;
@@ -289,5 +433,6 @@ int main(int argc, char** argv) {
   }
   if (*restore) return ketenhub::Restore(backup, data_dir);
   if (*rekey) return ketenhub::Rekey(data_dir);
+  if (*move) return ketenhub::MoveKeysToToken(data_dir, pkcs11_uri, pin_file);
   return ketenhub::VerifyOffline(verify_flags);
 }
