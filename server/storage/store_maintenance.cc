@@ -301,9 +301,10 @@ absl::StatusOr<StoreMaintenance::BackupInfo> RestoreBackup(
 }
 
 absl::Status RecordOffline(const std::string& db_path,
-                           const std::string& kek_dir, v1::AuditRecord record) {
-  absl::StatusOr<std::unique_ptr<SignalStore>> store =
-      SignalStore::Open({.path = db_path, .kek_dir = kek_dir});
+                           const std::string& kek_dir, v1::AuditRecord record,
+                           std::shared_ptr<Pkcs11Token> token) {
+  absl::StatusOr<std::unique_ptr<SignalStore>> store = SignalStore::Open(
+      {.path = db_path, .kek_dir = kek_dir, .token = std::move(token)});
   if (!store.ok()) return store.status();
   std::promise<absl::Status> written;
   std::vector<v1::AuditRecord> records;

@@ -13,6 +13,7 @@
 #include "ketenhub/v1/audit.pb.h"
 #include "ketenhub/v1/signal.pb.h"
 #include "ketenhub/v1/storage.pb.h"
+#include "server/crypto/pkcs11_token.h"
 #include "server/storage/subject_request_store.h"
 
 namespace ketenhub {
@@ -112,9 +113,11 @@ absl::StatusOr<StoreMaintenance::BackupInfo> RestoreBackup(
 
 // Appends `record` (complete) to the audit trail of the stopped hub's
 // database at `db_path`, whose KEKs are in `kek_dir`: for the offline steps
-// (restore, re-keying), so that they leave a trace.
+// (restore, re-keying), so that they leave a trace. With `token`, the KEKs
+// in it too.
 absl::Status RecordOffline(const std::string& db_path,
-                           const std::string& kek_dir, v1::AuditRecord record);
+                           const std::string& kek_dir, v1::AuditRecord record,
+                           std::shared_ptr<Pkcs11Token> token = nullptr);
 
 // Offline re-keying of subject pseudonyms (hub stopped): gives every stored
 // signal the subject key `new_key(its subject)` (a subject of weak

@@ -1111,12 +1111,36 @@ TEST_F(HubProcessTest, AHubMovesItsKeysFromFilesIntoAToken) {
       RunCommand(Ketenctl(port, "--as operator admin rotate-kek"));
   EXPECT_EQ(rotated.exit_code, 0) << rotated.output;
   EXPECT_THAT(rotated.output, HasSubstr("2 data key(s) re-wrapped"));
+  CommandResult backup =
+      RunCommand(Ketenctl(port, "--as operator admin backup in-token"));
+  ASSERT_EQ(backup.exit_code, 0) << backup.output;
   EXPECT_EQ(hub.Stop(SIGTERM), 0);
   for (const auto& entry :
        std::filesystem::recursive_directory_iterator(data + "/keys")) {
     if (entry.is_regular_file())
       EXPECT_NE(entry.path().extension(), ".key") << entry.path();
   }
+
+  // The backup restores onto the token, and the restored hub reads it.
+  const std::string restored = dir_.path() + "/restored";
+  std::filesystem::create_directories(restored);
+  std::filesystem::copy(data + "/keys", restored + "/keys",
+                        std::filesystem::copy_options::recursive);
+  CommandResult restore = RunCommand(
+      absl::StrCat(KETENHUB_ADMIN_BINARY, " restore --backup ", data,
+                   "-backups/in-token --data-dir ", restored, " --pkcs11-uri '",
+                   hsm.uri(), "' --pin-file ", hsm.pin_file()));
+  ASSERT_EQ(restore.exit_code, 0) << restore.output;
+  v1::HubConfig on_restored = in_token;
+  on_restored.set_data_dir(restored);
+  HubProcess again(KETENHUB_HUB_BINARY, WriteConfig(on_restored),
+                   dir_.path() + "/restored.log");
+  const int restored_port = again.WaitForPort();
+  ASSERT_GT(restored_port, 0) << again.Log();
+  CommandResult reread = RunCommand(
+      Ketenctl(restored_port, "--as ketenregisseur get " + politie_id));
+  EXPECT_EQ(reread.exit_code, 0) << reread.output;
+  EXPECT_THAT(reread.output, HasSubstr("999990019"));
 }
 
 }  // namespace

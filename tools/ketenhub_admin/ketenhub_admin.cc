@@ -74,7 +74,8 @@ int Report(const absl::Status& status, const std::string& dir) {
   return EXIT_FAILURE;
 }
 
-int Restore(const std::string& backup, const std::string& data_dir) {
+int Restore(const std::string& backup, const std::string& data_dir,
+            const std::string& pkcs11_uri, const std::string& pin_file) {
   absl::StatusOr<std::string> key =
       ReadFileToString(data_dir + "/keys/audit-signing.pub");
   if (!key.ok()) {
@@ -83,17 +84,30 @@ int Restore(const std::string& backup, const std::string& data_dir) {
                       "(keys/audit-signing.pub is missing)"),
                   data_dir);
   }
-  // The restore is recorded in the restored trail, which needs the KEKs;
-  // without them the hub could not read the data either.
+  // The restore is recorded in the restored trail, which needs the KEKs
+  // (files, or the hub's token); without them the hub could not read the
+  // data either.
+  std::shared_ptr<Pkcs11Token> token;
+  if (!pkcs11_uri.empty()) {
+    absl::StatusOr<std::string> pin =
+        ReadTokenPin(pin_file, kTokenPinCredential);
+    if (!pin.ok()) return Report(pin.status(), data_dir);
+    absl::StatusOr<std::shared_ptr<Pkcs11Token>> opened =
+        Pkcs11Token::Open(pkcs11_uri, *pin);
+    if (!opened.ok()) return Report(opened.status(), data_dir);
+    token = *std::move(opened);
+  }
   absl::StatusOr<std::vector<std::string>> keks =
       ListFolder(data_dir + "/keys/kek");
-  if (!keks.ok() ||
-      std::none_of(keks->begin(), keks->end(), [](const std::string& name) {
-        return absl::EndsWith(name, ".key");
-      })) {
+  if (token == nullptr &&
+      (!keks.ok() ||
+       std::none_of(keks->begin(), keks->end(), [](const std::string& name) {
+         return absl::EndsWith(name, ".key");
+       }))) {
     return Report(absl::FailedPreconditionError(
                       "--data-dir: restore the hub's keys/ folder first "
-                      "(keys/kek holds no key-encryption key)"),
+                      "(keys/kek holds no key-encryption key; with keys in a "
+                      "token, give --pkcs11-uri)"),
                   data_dir);
   }
   absl::StatusOr<StoreMaintenance::BackupInfo> info =
@@ -106,7 +120,7 @@ int Restore(const std::string& backup, const std::string& data_dir) {
   details["restored_root"] = absl::BytesToHexString(info->audit_root);
   details["restored_signals"] = absl::StrCat(info->signals);
   if (absl::Status recorded = RecordOffline(
-          data_dir + "/db", data_dir + "/keys/kek", std::move(record));
+          data_dir + "/db", data_dir + "/keys/kek", std::move(record), token);
       !recorded.ok()) {
     return Report(recorded, data_dir);
   }
@@ -381,6 +395,12 @@ int main(int argc, char** argv) {
       ->add_option("--data-dir", data_dir,
                    "the hub's data folder: keys/ restored, no db/ yet")
       ->required();
+  std::string pkcs11_uri, pin_file;
+  restore->add_option("--pkcs11-uri", pkcs11_uri,
+                      "with keys in a token: the hub's keys.pkcs11_uri");
+  restore->add_option("--pin-file", pin_file,
+                      "with --pkcs11-uri: a 0600 file with the token's PIN "
+                      "(default: the systemd credential ketenhub-token-pin)");
   CLI::App* rekey = app.add_subcommand(
       "rekey-pseudonyms",
       "a new pseudonym key, every signal re-keyed, hub stopped (take a backup "
@@ -388,7 +408,6 @@ int main(int argc, char** argv) {
   rekey->add_option("--data-dir", data_dir, "the stopped hub's data folder")
       ->required()
       ->check(CLI::ExistingDirectory);
-  std::string pkcs11_uri, pin_file;
   CLI::App* move = app.add_subcommand(
       "move-keys-to-token",
       "move a stopped hub's keys from files into a PKCS#11 token (HSM), "
@@ -431,7 +450,8 @@ int main(int argc, char** argv) {
               << "\nRun 'ketenhub-admin --help' for what it understands.\n";
     return EXIT_FAILURE;
   }
-  if (*restore) return ketenhub::Restore(backup, data_dir);
+  if (*restore)
+    return ketenhub::Restore(backup, data_dir, pkcs11_uri, pin_file);
   if (*rekey) return ketenhub::Rekey(data_dir);
   if (*move) return ketenhub::MoveKeysToToken(data_dir, pkcs11_uri, pin_file);
   return ketenhub::VerifyOffline(verify_flags);
