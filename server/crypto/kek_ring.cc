@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "server/common/core_dumps.h"
 #include "server/common/files.h"
 #include "server/common/text_proto.h"
 #include "server/crypto/aead.h"
@@ -84,10 +85,7 @@ absl::StatusOr<std::unique_ptr<KekRing>> KekRing::OpenOrCreate(
   return ring;
 }
 
-KekRing::~KekRing() {
-  absl::MutexLock lock(&mu_);
-  for (auto& [id, key] : keys_) OPENSSL_cleanse(key.data(), key.size());
-}
+KekRing::~KekRing() { absl::MutexLock lock(&mu_); }
 
 absl::StatusOr<std::map<std::string, Pkcs11Token::Handle>>
 KekRing::LoadFromToken() {
@@ -112,7 +110,7 @@ absl::Status KekRing::Load() {
   absl::StatusOr<std::map<std::string, Pkcs11Token::Handle>> in_token =
       LoadFromToken();
   if (!in_token.ok()) return in_token.status();
-  std::map<std::string, std::string> keys;
+  std::map<std::string, std::shared_ptr<const SecretBytes>> keys;
   absl::StatusOr<std::vector<std::string>> entries = ListFolder(dir_);
   if (!entries.ok()) return entries.status();
   for (const std::string& path : *entries) {
@@ -129,7 +127,11 @@ absl::Status KekRing::Load() {
       return absl::FailedPreconditionError(
           absl::StrCat("key file ", path, " must hold exactly 32 bytes"));
     }
-    keys[std::string(absl::StripSuffix(name, kKeySuffix))] = *std::move(key);
+    absl::StatusOr<std::shared_ptr<const SecretBytes>> locked =
+        SecretBytes::Copy(*key);
+    OPENSSL_cleanse(key->data(), key->size());
+    if (!locked.ok()) return locked.status();
+    keys[std::string(absl::StripSuffix(name, kKeySuffix))] = *std::move(locked);
   }
   std::string current;
   if (!keys.empty() || !in_token->empty()) {
@@ -166,7 +168,7 @@ absl::StatusOr<v1::storage::WrappedDataKey> KekRing::Wrap(
     absl::string_view signal_id, absl::string_view data_key_id,
     absl::string_view key) const {
   std::string kek_id;
-  std::string kek;
+  std::shared_ptr<const SecretBytes> kek;
   std::optional<Pkcs11Token::Handle> in_token;
   {
     absl::MutexLock lock(&mu_);
@@ -184,8 +186,7 @@ absl::StatusOr<v1::storage::WrappedDataKey> KekRing::Wrap(
   const std::string associated = AssociatedData(signal_id, data_key_id, kek_id);
   absl::StatusOr<std::string> sealed =
       in_token ? token_->Seal(*in_token, wrapped.nonce(), key, associated)
-               : aead::Seal(kek, wrapped.nonce(), key, associated);
-  OPENSSL_cleanse(kek.data(), kek.size());
+               : aead::Seal(kek->view(), wrapped.nonce(), key, associated);
   if (!sealed.ok()) return sealed.status();
   wrapped.set_ciphertext(*std::move(sealed));
   return wrapped;
@@ -194,7 +195,7 @@ absl::StatusOr<v1::storage::WrappedDataKey> KekRing::Wrap(
 absl::StatusOr<std::string> KekRing::Unwrap(
     absl::string_view signal_id,
     const v1::storage::WrappedDataKey& wrapped) const {
-  std::string kek;
+  std::shared_ptr<const SecretBytes> kek;
   std::optional<Pkcs11Token::Handle> in_token;
   {
     absl::MutexLock lock(&mu_);
@@ -211,11 +212,10 @@ absl::StatusOr<std::string> KekRing::Unwrap(
   const std::string associated =
       AssociatedData(signal_id, wrapped.data_key_id(), wrapped.kek_id());
   absl::StatusOr<std::string> key =
-      in_token
-          ? token_->Open(*in_token, wrapped.nonce(), wrapped.ciphertext(),
-                         associated)
-          : aead::Open(kek, wrapped.nonce(), wrapped.ciphertext(), associated);
-  OPENSSL_cleanse(kek.data(), kek.size());
+      in_token ? token_->Open(*in_token, wrapped.nonce(), wrapped.ciphertext(),
+                              associated)
+               : aead::Open(kek->view(), wrapped.nonce(), wrapped.ciphertext(),
+                            associated);
   return key;
 }
 
@@ -242,12 +242,13 @@ absl::StatusOr<std::string> KekRing::Rotate() {
     written =
         WriteFileAtomically(absl::StrCat(dir_, "/", kCurrentFile), id, 0600);
   }
-  if (!written.ok()) {
-    OPENSSL_cleanse(key.data(), key.size());
-    return written;
-  }
+  absl::StatusOr<std::shared_ptr<const SecretBytes>> locked =
+      SecretBytes::Copy(key);
+  OPENSSL_cleanse(key.data(), key.size());
+  if (!written.ok()) return written;
+  if (!locked.ok()) return locked.status();
   absl::MutexLock lock(&mu_);
-  keys_[id] = std::move(key);
+  keys_[id] = *std::move(locked);
   current_ = id;
   return id;
 }

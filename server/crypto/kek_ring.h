@@ -11,6 +11,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "ketenhub/v1/storage.pb.h"
+#include "server/common/core_dumps.h"
 #include "server/crypto/pkcs11_token.h"
 
 namespace ketenhub {
@@ -60,7 +61,9 @@ class KekRing {
   const std::string dir_;
   const std::shared_ptr<Pkcs11Token> token_;
   mutable absl::Mutex mu_;
-  std::map<std::string, std::string> keys_ ABSL_GUARDED_BY(mu_);  // files
+  // From files, in locked memory (SecretBytes).
+  std::map<std::string, std::shared_ptr<const SecretBytes>> keys_
+      ABSL_GUARDED_BY(mu_);
   std::map<std::string, Pkcs11Token::Handle> token_keys_ ABSL_GUARDED_BY(mu_);
   std::string current_ ABSL_GUARDED_BY(mu_);
 };

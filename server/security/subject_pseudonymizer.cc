@@ -93,7 +93,7 @@ absl::StatusOr<std::string> StrongIdentifier(const v1::Subject& subject) {
   return absl::StrCat("bsn:", *bsn);
 }
 
-std::string HmacSha256(const std::string& key, absl::string_view identifier) {
+std::string HmacSha256(absl::string_view key, absl::string_view identifier) {
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int mac_length = 0;
   HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
@@ -101,13 +101,6 @@ std::string HmacSha256(const std::string& key, absl::string_view identifier) {
        identifier.size(), mac, &mac_length);
   return std::string(reinterpret_cast<const char*>(mac), mac_length);
 }
-
-// A key held in memory, wiped when the last user lets go of it.
-struct HeldKey {
-  explicit HeldKey(std::string bytes) : key(std::move(bytes)) {}
-  ~HeldKey() { OPENSSL_cleanse(key.data(), key.size()); }
-  std::string key;
-};
 
 }  // namespace
 
@@ -129,7 +122,11 @@ absl::Status SubjectPseudonymizer::LoadPreviousKeys(const std::string& dir) {
   for (const std::string& file : files) {
     absl::StatusOr<std::string> old = ReadKeyFile(file);
     if (!old.ok()) return old.status();
-    previous_.push_back(*std::move(old));
+    absl::StatusOr<std::shared_ptr<const SecretBytes>> locked =
+        SecretBytes::Copy(*old);
+    OPENSSL_cleanse(old->data(), old->size());
+    if (!locked.ok()) return locked.status();
+    previous_.push_back(*std::move(locked));
   }
   return absl::OkStatus();
 }
@@ -171,10 +168,15 @@ SubjectPseudonymizer::OpenOrCreate(const std::string& key_file) {
   }
   absl::StatusOr<std::string> key = ReadKeyFile(key_file);
   if (!key.ok()) return key.status();
-  auto held = std::make_shared<HeldKey>(*std::move(key));
+  // In locked memory, wiped when the last user lets go of it.
+  absl::StatusOr<std::shared_ptr<const SecretBytes>> held =
+      SecretBytes::Copy(*key);
+  OPENSSL_cleanse(key->data(), key->size());
+  if (!held.ok()) return held.status();
   std::unique_ptr<SubjectPseudonymizer> pseudonymizer(new SubjectPseudonymizer(
-      [held](absl::string_view data) -> absl::StatusOr<std::string> {
-        return HmacSha256(held->key, data);
+      [held = *std::move(held)](
+          absl::string_view data) -> absl::StatusOr<std::string> {
+        return HmacSha256(held->view(), data);
       }));
   if (absl::Status check = pseudonymizer->ComputeKeyCheck(); !check.ok())
     return check;
@@ -219,15 +221,13 @@ std::vector<std::string> SubjectPseudonymizer::EarlierSubjectKeys(
   std::vector<std::string> keys;
   absl::StatusOr<std::string> identifier = StrongIdentifier(subject);
   if (!identifier.ok()) return keys;
-  for (const std::string& key : previous_)
-    keys.push_back(HmacSha256(key, *identifier));
+  for (const std::shared_ptr<const SecretBytes>& key : previous_)
+    keys.push_back(HmacSha256(key->view(), *identifier));
   OPENSSL_cleanse(identifier->data(), identifier->size());
   return keys;
 }
 
-SubjectPseudonymizer::~SubjectPseudonymizer() {
-  for (std::string& key : previous_) OPENSSL_cleanse(key.data(), key.size());
-}
+SubjectPseudonymizer::~SubjectPseudonymizer() = default;
 
 absl::StatusOr<std::string> SubjectPseudonymizer::SubjectKey(
     const v1::Subject& subject) const {

@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "ketenhub/v1/signal.pb.h"
 #include "ketenhub/v1/storage.pb.h"
+#include "server/common/core_dumps.h"
 #include "server/crypto/pkcs11_token.h"
 
 namespace ketenhub {
@@ -96,7 +97,7 @@ class SubjectPseudonymizer {
 
   const Mac mac_;
   std::string key_check_;
-  std::vector<std::string> previous_;
+  std::vector<std::shared_ptr<const SecretBytes>> previous_;  // locked
 };
 
 }  // namespace ketenhub

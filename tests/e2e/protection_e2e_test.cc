@@ -1,5 +1,6 @@
 // End to end for data protection: a person's access and erasure requests,
 // retention previews, key rotation under load, over real mutual TLS.
+#include <openssl/crypto.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -9,6 +10,7 @@
 #include <set>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -32,6 +34,27 @@ TEST(ProtectionE2eTest, ARunningHubIsNotDumpable) {
   ASSERT_EQ(getrlimit(RLIMIT_CORE, &core), 0);
   EXPECT_EQ(core.rlim_cur, 0u);
   EXPECT_EQ(core.rlim_max, 0u);
+}
+
+// The keys a hub holds in memory (its KEKs, its pseudonym key, the audit
+// signing key) live in OpenSSL's secure heap: a mapping the kernel keeps
+// locked in memory (never swapped) and leaves out of any dump.
+TEST(ProtectionE2eTest, ARunningHubKeepsItsKeysInLockedUndumpedMemory) {
+  testing::TestHub hub;  // in this process, keys in files
+  ASSERT_EQ(CRYPTO_secure_malloc_initialized(), 1);
+  // The KEK (32 bytes), the pseudonym key (32) and the Ed25519 private key.
+  EXPECT_GE(CRYPTO_secure_used(), 96u);
+  std::ifstream smaps("/proc/self/smaps");
+  std::string line;
+  bool locked_and_undumped = false;
+  while (std::getline(smaps, line)) {
+    if (absl::StartsWith(line, "VmFlags:") && absl::StrContains(line, " lo") &&
+        absl::StrContains(line, " dd")) {
+      locked_and_undumped = true;
+    }
+  }
+  EXPECT_TRUE(locked_and_undumped)
+      << "no mapping both locked (lo) and left out of dumps (dd)";
 }
 
 TEST(ProtectionE2eTest, ExportGivesThePersonsSignalsAndAccessHistory) {
