@@ -10,8 +10,10 @@
 
 namespace ketenhub {
 
-// The size of the locked memory for keys (OpenSSL's secure heap).
-inline constexpr size_t kKeyMemoryBytes = 32 * 1024;
+// The size of the locked memory for keys (OpenSSL's secure heap): room
+// for the long-lived keys and for the short-lived private keys of many TLS
+// handshakes at once (OpenSSL keeps those there too); a power of 2.
+inline constexpr size_t kKeyMemoryBytes = 256 * 1024;
 
 // Keeps key material out of core files and swap: the process becomes
 // non-dumpable (PR_SET_DUMPABLE 0: no core file, no ptrace by other users,
