@@ -132,6 +132,14 @@ int Restore(const std::string& backup, const std::string& data_dir,
 
 int Rekey(const std::string& data_dir) {
   const std::string key_file = data_dir + "/keys/pseudonym.key";
+  std::error_code error;
+  if (!std::filesystem::exists(key_file, error)) {
+    return Report(absl::FailedPreconditionError(
+                      "keys/pseudonym.key: missing; with keys in a PKCS#11 "
+                      "token, re-keying is not supported yet (re-key before "
+                      "moving the keys into the token)"),
+                  data_dir);
+  }
   absl::StatusOr<std::string> next =
       SubjectPseudonymizer::CreateNextKey(key_file);
   if (!next.ok()) return Report(next.status(), data_dir);
