@@ -59,7 +59,9 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
   // The change that uses up the approved request `request_id` of `kind`
   // for the person `subject_key` when the calling person (in `record`)
   // asked it; adds the request's details to `record`. INVALID_ARGUMENT
-  // without a request id.
+  // without a request id; the refusal the commit would give (four_eyes::
+  // Take) when the request as stored now cannot run, so that nothing is
+  // read for it. The commit decides again, atomically.
   absl::StatusOr<SubjectRequestChange> TakeRequest(
       v1::SubjectRequestKind kind, const std::string& request_id,
       const std::string& subject_key, v1::AuditRecord& record) const;

@@ -7,7 +7,6 @@
 #include "absl/time/clock.h"
 #include "server/audit/audit_record.h"
 #include "server/policy/four_eyes.h"
-#include "server/policy/signal_validation.h"
 #include "server/service/admin_service.h"
 #include "server/service/audited_call.h"
 #include "server/service/grpc_status.h"
@@ -87,9 +86,15 @@ absl::StatusOr<SubjectRequestChange> AdminServiceImpl::TakeRequest(
   if (!stored.ok()) return stored.status();
   if (stored->has_value()) four_eyes::AddDetails((*stored)->request(), &record);
   record.set_data_subject_pseudonym(SubjectPseudonym(subject_key));
+  const v1::RequestPerson runner = four_eyes::PersonOf(record);
+  // Refused now if it would be refused at the commit: nothing of the
+  // person's file is read (or decrypted) for a request that cannot run.
+  absl::StatusOr<four_eyes::StoredRequest> would =
+      four_eyes::Take(*stored, kind, subject_key, runner, absl::Now());
+  if (!would.ok()) return would.status();
   SubjectRequestChange change;
   change.request_id = request_id;
-  change.decide = [kind, subject_key, runner = four_eyes::PersonOf(record)](
+  change.decide = [kind, subject_key, runner](
                       const std::optional<four_eyes::StoredRequest>& current,
                       absl::Time now) {
     return four_eyes::Take(current, kind, subject_key, runner, now);

@@ -172,6 +172,8 @@ TEST_F(FourEyesE2eTest, AnApprovedExportRunsOnceAndEveryStepNamesBothPersons) {
   std::vector<std::string> exports;
   for (const v1::AuditRecord& r : Records(hub_, "subject_export")) {
     exports.push_back(r.status_code());
+    // A refused export read nothing of the person's file.
+    if (r.status_code() != "OK") EXPECT_EQ(r.signal_ids_size(), 0);
     if (r.status_code() == "OK") {
       EXPECT_EQ(r.acting_user_id(), "beheer-1");
       EXPECT_EQ(r.details().at("approved_by"), "auditor/privacy-1");
