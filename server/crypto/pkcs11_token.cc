@@ -1,5 +1,6 @@
 #include "server/crypto/pkcs11_token.h"
 
+#include <openssl/crypto.h>
 #include <p11-kit/p11-kit.h>
 #include <p11-kit/pkcs11.h>
 #include <p11-kit/uri.h>
@@ -590,6 +591,16 @@ absl::StatusOr<std::string> ReadTokenPin(const std::string& pin_file,
     return absl::FailedPreconditionError(
         absl::StrCat("keys.pin_file: ", path, " is empty"));
   return pin;
+}
+
+absl::StatusOr<std::shared_ptr<Pkcs11Token>> OpenTokenWithPinFrom(
+    const std::string& uri, const std::string& pin_file) {
+  absl::StatusOr<std::string> pin = ReadTokenPin(pin_file, kTokenPinCredential);
+  if (!pin.ok()) return pin.status();
+  absl::StatusOr<std::shared_ptr<Pkcs11Token>> token =
+      Pkcs11Token::Open(uri, *pin);
+  OPENSSL_cleanse(pin->data(), pin->size());
+  return token;
 }
 
 }  // namespace ketenhub

@@ -104,6 +104,11 @@ class Pkcs11Token {
 absl::StatusOr<std::string> ReadTokenPin(const std::string& pin_file,
                                          const std::string& credential);
 
+// Opens the token at `uri` with the PIN ReadTokenPin finds (`pin_file`, or
+// the credential kTokenPinCredential), wiping the PIN after the login.
+absl::StatusOr<std::shared_ptr<Pkcs11Token>> OpenTokenWithPinFrom(
+    const std::string& uri, const std::string& pin_file);
+
 }  // namespace ketenhub
 
 #endif  // KETENHUB_SERVER_CRYPTO_PKCS11_TOKEN_H_

@@ -188,6 +188,15 @@ SubjectPseudonymizer::OpenOrCreate(const std::string& key_file) {
   return pseudonymizer;
 }
 
+absl::StatusOr<std::unique_ptr<SubjectPseudonymizer>>
+SubjectPseudonymizer::OpenForHub(const std::string& key_dir,
+                                 std::shared_ptr<Pkcs11Token> token) {
+  const std::string key_file = key_dir + "/pseudonym.key";
+  if (token == nullptr) return OpenOrCreate(key_file);
+  return InToken(std::move(token), kTokenPseudonymLabel,
+                 PreviousKeyDir(key_file));
+}
+
 std::string SubjectPseudonymizer::PreviousKeyDir(const std::string& key_file) {
   return (std::filesystem::path(key_file).parent_path() / "pseudonym-previous")
       .string();

@@ -35,6 +35,10 @@ class SubjectPseudonymizer {
   static absl::StatusOr<std::unique_ptr<SubjectPseudonymizer>> InToken(
       std::shared_ptr<Pkcs11Token> token, const std::string& label,
       const std::string& previous_dir);
+  // The hub's: InToken(token, kTokenPseudonymLabel, ...) with a token, else
+  // OpenOrCreate(key_dir/pseudonym.key); earlier keys from key_dir.
+  static absl::StatusOr<std::unique_ptr<SubjectPseudonymizer>> OpenForHub(
+      const std::string& key_dir, std::shared_ptr<Pkcs11Token> token);
 
   SubjectPseudonymizer(const SubjectPseudonymizer&) = delete;
   SubjectPseudonymizer& operator=(const SubjectPseudonymizer&) = delete;

@@ -208,20 +208,13 @@ absl::Status RunningHub::Init(const v1::HubConfig& config,
   // The keys: in a PKCS#11 token when the config names one, else files.
   std::shared_ptr<Pkcs11Token> token;
   if (!config.keys().pkcs11_uri().empty()) {
-    absl::StatusOr<std::string> pin =
-        ReadTokenPin(config.keys().pin_file(), kTokenPinCredential);
-    KETENHUB_RETURN_IF_ERROR(pin.status());
-    absl::StatusOr<std::shared_ptr<Pkcs11Token>> opened =
-        Pkcs11Token::Open(config.keys().pkcs11_uri(), *pin);
+    absl::StatusOr<std::shared_ptr<Pkcs11Token>> opened = OpenTokenWithPinFrom(
+        config.keys().pkcs11_uri(), config.keys().pin_file());
     KETENHUB_RETURN_IF_ERROR(opened.status());
     token = *std::move(opened);
   }
   absl::StatusOr<std::unique_ptr<SubjectPseudonymizer>> pseudonymizer =
-      token
-          ? SubjectPseudonymizer::InToken(token, kTokenPseudonymLabel,
-                                          SubjectPseudonymizer::PreviousKeyDir(
-                                              key_dir + "/pseudonym.key"))
-          : SubjectPseudonymizer::OpenOrCreate(key_dir + "/pseudonym.key");
+      SubjectPseudonymizer::OpenForHub(key_dir, token);
   KETENHUB_RETURN_IF_ERROR(pseudonymizer.status());
   pseudonymizer_ = *std::move(pseudonymizer);
   absl::StatusOr<std::unique_ptr<SignalStore>> store = SignalStore::Open(
@@ -329,12 +322,8 @@ absl::Status RunningHub::Init(const v1::HubConfig& config,
   // Four-eyes requests that lapse are recorded as expired.
   request_expiry_ = std::make_unique<PeriodicTask>(
       kRequestExpiryInterval, /*at_stop=*/false, [this] {
-        absl::StatusOr<int> expired = ExpireLapsedRequests(
+        (void)ExpireLapsedRequests(
             *store_, HubRecord("subject_request_expired", *policy_->Get()));
-        if (!expired.ok()) {
-          LogEvent(LogLevel::kError, "subject_request_expiry_failed",
-                   {{"reason", expired.status().message()}});
-        }
       });
   RegisterHubMetrics(config, store_.get(), &partner_limits_, policy_.get());
   grpc::EnableDefaultHealthCheckService(true);

@@ -219,7 +219,11 @@ absl::StatusOr<int> ExpireLapsedRequests(SignalStore& store,
                                          const v1::AuditRecord& draft) {
   absl::StatusOr<std::vector<four_eyes::StoredRequest>> all =
       store.requests().List();
-  if (!all.ok()) return all.status();
+  if (!all.ok()) {
+    LogEvent(LogLevel::kError, "subject_request_expiry_failed",
+             {{"reason", all.status().message()}});
+    return all.status();
+  }
   const absl::Time now = absl::Now();
   int expired = 0;
   for (const four_eyes::StoredRequest& stored : *all) {
@@ -240,7 +244,11 @@ absl::StatusOr<int> ExpireLapsedRequests(SignalStore& store,
     const absl::Status status = done.get_future().get();
     // Run or decided meanwhile: nothing lapsed after all (still recorded).
     if (absl::IsFailedPrecondition(status)) continue;
-    if (!status.ok()) return status;
+    if (!status.ok()) {
+      LogEvent(LogLevel::kError, "subject_request_expiry_failed",
+               {{"reason", status.message()}});
+      return status;
+    }
     ++expired;
   }
   if (expired > 0) {

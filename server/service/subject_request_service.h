@@ -49,7 +49,8 @@ class SubjectRequestServiceImpl final
 
 // Marks every request that lapsed by now expired, each with a
 // "subject_request_expired" record made from `draft` (the hub's own).
-// Blocks: for the hub's periodic sweep. Returns how many expired.
+// Blocks: for the hub's periodic sweep. Returns how many expired; logs a
+// failure (subject_request_expiry_failed) as well as returning it.
 absl::StatusOr<int> ExpireLapsedRequests(SignalStore& store,
                                          const v1::AuditRecord& draft);
 

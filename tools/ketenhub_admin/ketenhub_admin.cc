@@ -89,11 +89,8 @@ int Restore(const std::string& backup, const std::string& data_dir,
   // data either.
   std::shared_ptr<Pkcs11Token> token;
   if (!pkcs11_uri.empty()) {
-    absl::StatusOr<std::string> pin =
-        ReadTokenPin(pin_file, kTokenPinCredential);
-    if (!pin.ok()) return Report(pin.status(), data_dir);
     absl::StatusOr<std::shared_ptr<Pkcs11Token>> opened =
-        Pkcs11Token::Open(pkcs11_uri, *pin);
+        OpenTokenWithPinFrom(pkcs11_uri, pin_file);
     if (!opened.ok()) return Report(opened.status(), data_dir);
     token = *std::move(opened);
   }
@@ -217,10 +214,8 @@ absl::StatusOr<std::pair<std::string, std::string>> RawSigningKey(
 int MoveKeysToToken(const std::string& data_dir, const std::string& uri,
                     const std::string& pin_file) {
   const std::string keys = data_dir + "/keys";
-  absl::StatusOr<std::string> pin = ReadTokenPin(pin_file, kTokenPinCredential);
-  if (!pin.ok()) return Report(pin.status(), data_dir);
   absl::StatusOr<std::shared_ptr<Pkcs11Token>> token =
-      Pkcs11Token::Open(uri, *pin);
+      OpenTokenWithPinFrom(uri, pin_file);
   if (!token.ok()) return Report(token.status(), data_dir);
   absl::StatusOr<std::vector<std::string>> held =
       (*token)->SecretKeyLabels(kTokenKekLabelPrefix);
