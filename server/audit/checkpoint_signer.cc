@@ -60,12 +60,12 @@ absl::Status CreateKey(const std::string& path) {
   return written;
 }
 
-class Ed25519Signer final : public CheckpointSigner {
+// What both signers share: the checkpoint's text and the key's public
+// half and id; each makes the signature its own way.
+class SignerBase : public CheckpointSigner {
  public:
-  Ed25519Signer(PkeyPtr key, std::string public_pem, std::string key_id)
-      : key_(std::move(key)),
-        public_pem_(std::move(public_pem)),
-        key_id_(std::move(key_id)) {}
+  SignerBase(std::string public_pem, std::string key_id)
+      : public_pem_(std::move(public_pem)), key_id_(std::move(key_id)) {}
 
   v1::SignedCheckpoint Sign(uint64_t tree_size, absl::string_view root_hash,
                             absl::Time time) const override {
@@ -74,10 +74,26 @@ class Ed25519Signer final : public CheckpointSigner {
     checkpoint.set_root_hash(std::string(root_hash));
     checkpoint.mutable_time()->set_seconds(absl::ToUnixSeconds(time));
     checkpoint.set_key_id(key_id_);
-    // Unsigned only if OpenSSL failed: verification then fails.
+    // Unsigned only if OpenSSL or the token failed: verification then
+    // fails.
     checkpoint.set_signature(SignBytes(CheckpointText(checkpoint)));
     return checkpoint;
   }
+
+  const std::string& public_key_pem() const override { return public_pem_; }
+  const std::string& key_id() const override { return key_id_; }
+
+ private:
+  const std::string public_pem_;
+  const std::string key_id_;
+};
+
+// Signs with a key in memory (OpenSSL keeps it in its secure heap).
+class Ed25519Signer final : public SignerBase {
+ public:
+  Ed25519Signer(PkeyPtr key, std::string public_pem, std::string key_id)
+      : SignerBase(std::move(public_pem), std::move(key_id)),
+        key_(std::move(key)) {}
 
   std::string SignBytes(absl::string_view text) const override {
     unsigned char signature[64];
@@ -94,49 +110,26 @@ class Ed25519Signer final : public CheckpointSigner {
     return "";
   }
 
-  const std::string& public_key_pem() const override { return public_pem_; }
-  const std::string& key_id() const override { return key_id_; }
-
  private:
   const PkeyPtr key_;
-  const std::string public_pem_;
-  const std::string key_id_;
 };
 
 // Signs in a PKCS#11 token: the private key never leaves it.
-class TokenSigner final : public CheckpointSigner {
+class TokenSigner final : public SignerBase {
  public:
   TokenSigner(std::shared_ptr<Pkcs11Token> token, Pkcs11Token::Handle key,
               std::string public_pem, std::string key_id)
-      : token_(std::move(token)),
-        key_(key),
-        public_pem_(std::move(public_pem)),
-        key_id_(std::move(key_id)) {}
-
-  v1::SignedCheckpoint Sign(uint64_t tree_size, absl::string_view root_hash,
-                            absl::Time time) const override {
-    v1::SignedCheckpoint checkpoint;
-    checkpoint.set_tree_size(tree_size);
-    checkpoint.set_root_hash(std::string(root_hash));
-    checkpoint.mutable_time()->set_seconds(absl::ToUnixSeconds(time));
-    checkpoint.set_key_id(key_id_);
-    // Unsigned only if the token failed: verification then fails.
-    checkpoint.set_signature(SignBytes(CheckpointText(checkpoint)));
-    return checkpoint;
-  }
+      : SignerBase(std::move(public_pem), std::move(key_id)),
+        token_(std::move(token)),
+        key_(key) {}
 
   std::string SignBytes(absl::string_view text) const override {
     return token_->Sign(key_, text).value_or("");
   }
 
-  const std::string& public_key_pem() const override { return public_pem_; }
-  const std::string& key_id() const override { return key_id_; }
-
  private:
   const std::shared_ptr<Pkcs11Token> token_;
   const Pkcs11Token::Handle key_;
-  const std::string public_pem_;
-  const std::string key_id_;
 };
 
 }  // namespace

@@ -381,40 +381,33 @@ absl::StatusOr<Pkcs11Token::Handle> CreateObject(
 
 }  // namespace
 
-absl::StatusOr<Pkcs11Token::Handle> Pkcs11Token::ImportAesKey(
-    absl::string_view label, absl::string_view bytes) {
+absl::StatusOr<Pkcs11Token::Handle> Pkcs11Token::ImportSecretKey(
+    absl::string_view label, absl::string_view bytes, unsigned long key_type,
+    bool for_mac) {
   absl::StatusOr<std::unique_ptr<Impl::Session>> session = impl_->Acquire();
   if (!session.ok()) return session.status();
   const std::string text(label);
   KeyTemplate key(text);
   key.Secret();
-  key.Add(CKA_ENCRYPT, &key.yes);
-  key.Add(CKA_DECRYPT, &key.yes);
+  key.Add(for_mac ? CKA_SIGN : CKA_ENCRYPT, &key.yes);
+  key.Add(for_mac ? CKA_VERIFY : CKA_DECRYPT, &key.yes);
   CK_OBJECT_CLASS object_class = CKO_SECRET_KEY;
-  CK_KEY_TYPE type = CKK_AES;
+  CK_KEY_TYPE type = key_type;
   key.attributes.push_back({CKA_CLASS, &object_class, sizeof(object_class)});
   key.attributes.push_back({CKA_KEY_TYPE, &type, sizeof(type)});
   key.attributes.push_back({CKA_VALUE, Bytes(bytes), bytes.size()});
   return CreateObject(impl_->module_, (*session)->get(), key.attributes,
-                      "import an AES key");
+                      for_mac ? "import an HMAC key" : "import an AES key");
+}
+
+absl::StatusOr<Pkcs11Token::Handle> Pkcs11Token::ImportAesKey(
+    absl::string_view label, absl::string_view bytes) {
+  return ImportSecretKey(label, bytes, CKK_AES, /*for_mac=*/false);
 }
 
 absl::StatusOr<Pkcs11Token::Handle> Pkcs11Token::ImportHmacKey(
     absl::string_view label, absl::string_view bytes) {
-  absl::StatusOr<std::unique_ptr<Impl::Session>> session = impl_->Acquire();
-  if (!session.ok()) return session.status();
-  const std::string text(label);
-  KeyTemplate key(text);
-  key.Secret();
-  key.Add(CKA_SIGN, &key.yes);
-  key.Add(CKA_VERIFY, &key.yes);
-  CK_OBJECT_CLASS object_class = CKO_SECRET_KEY;
-  CK_KEY_TYPE type = CKK_GENERIC_SECRET;
-  key.attributes.push_back({CKA_CLASS, &object_class, sizeof(object_class)});
-  key.attributes.push_back({CKA_KEY_TYPE, &type, sizeof(type)});
-  key.attributes.push_back({CKA_VALUE, Bytes(bytes), bytes.size()});
-  return CreateObject(impl_->module_, (*session)->get(), key.attributes,
-                      "import an HMAC key");
+  return ImportSecretKey(label, bytes, CKK_GENERIC_SECRET, /*for_mac=*/true);
 }
 
 absl::StatusOr<Pkcs11Token::Handle> Pkcs11Token::ImportEd25519Key(

@@ -92,6 +92,11 @@ class Pkcs11Token {
  private:
   class Impl;
   explicit Pkcs11Token(std::unique_ptr<Impl> impl, std::string token_label);
+  // ImportAesKey and ImportHmacKey: a secret key of `key_type` (CKK_*),
+  // for sealing or, `for_mac`, for HMAC.
+  absl::StatusOr<Handle> ImportSecretKey(absl::string_view label,
+                                         absl::string_view bytes,
+                                         unsigned long key_type, bool for_mac);
 
   std::unique_ptr<Impl> impl_;
   const std::string token_label_;
