@@ -38,6 +38,11 @@ for fs in proc sys dev dev/pts; do
   mounts+=("$root/$fs")
 done
 cp /etc/resolv.conf "$root/etc/resolv.conf"
+# A chroot runs no services: packages' scripts must not try to start any
+# (polkitd's, which chromium brings, fails without a system bus), as
+# Debian's policy-rc.d convention allows.
+printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
+chmod 755 "$root/usr/sbin/policy-rc.d"
 
 in_root() { chroot "$root" /usr/bin/env -i HOME=/root PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 bash -c "$1"; }
 
