@@ -38,15 +38,21 @@ for fs in proc sys dev dev/pts; do
   mounts+=("$root/$fs")
 done
 cp /etc/resolv.conf "$root/etc/resolv.conf"
+# The host's own trust anchors, as its network may need them (a proxy that
+# inspects TLS): the root trusts what the host trusts, npm included.
+if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+  mkdir -p "$root/usr/local/share/ca-certificates"
+  cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/"
+fi
 # A chroot runs no services: packages' scripts must not try to start any
 # (polkitd's, which chromium brings, fails without a system bus), as
 # Debian's policy-rc.d convention allows.
 printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
 chmod 755 "$root/usr/sbin/policy-rc.d"
 
-in_root() { chroot "$root" /usr/bin/env -i HOME=/root PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 bash -c "$1"; }
+in_root() { chroot "$root" /usr/bin/env -i HOME=/root PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt bash -c "$1"; }
 
-in_root "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq git make ca-certificates"
+in_root "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq git make ca-certificates && update-ca-certificates >/dev/null"
 rm -rf "$root/src/ketenhub"
 mkdir -p "$root/src"
 git clone -q "$top" "$root/src/ketenhub"
